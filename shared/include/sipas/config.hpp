@@ -1,0 +1,98 @@
+// The configuration a center edits (kiosk-config/): identity, unit, counters, server, timeouts and
+// the questionnaires, loaded and validated in one go.
+//
+// Loading either yields a complete, validated KioskConfig or one error whose message names the
+// file, the JSON path and the problem on one line:
+//   kiosk-config/surveys/sipas-full.json: elements[2].criteria[0].text.vi: missing
+// Unknown keys do not fail the load; they come back as warnings in the same format. A config is
+// never half-loaded. The loaded value is immutable and may be shared between threads.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sipas/status.hpp"
+#include "sipas/survey.hpp"
+
+namespace sipas {
+
+struct Officer {
+  std::string id;
+  std::string name;
+};
+
+struct Counter {
+  std::string id;
+  std::string name;
+  std::vector<Officer> officers;  // who may work at this counter
+};
+
+struct UnitInfo {
+  std::string code;
+  std::string name;
+  std::string time_zone = "Asia/Ho_Chi_Minh";
+};
+
+struct ServerSettings {
+  std::string url;                   // e.g. "https://sipas.example.gov.vn"
+  std::string token_file;            // bearer token, resolved relative to the config dir
+  std::string ca_file;               // empty: the system's CA store
+  bool allow_insecure_http = false;  // plain http:// to a non-loopback host only when true
+  int sync_interval_seconds = 60;
+  int batch_size = 500;
+  int connect_timeout_seconds = 10;
+  int request_timeout_seconds = 60;
+};
+
+struct KioskConfig {
+  std::filesystem::path dir;  // where it was loaded from
+
+  std::string kiosk_id;
+  UnitInfo unit;
+  std::vector<Counter> counters;
+  std::string counter;  // the counter this kiosk stands at (one of counters[].id)
+  ServerSettings server;
+
+  int idle_timeout_seconds = 30;        // mid-survey inactivity before a partial is stored
+  int thanks_seconds = 5;               // how long "thanks" stays
+  int min_interval_seconds = 10;        // between two responses
+  int double_tap_ms = 300;              // repeated taps on one button within this are ignored
+  std::vector<std::string> languages = {"vi", "en"};
+  std::string default_language = "vi";
+  std::string staff_pin_hash;           // hash_secret() of the PIN; empty until set-pin
+  std::string db_path;                  // resolved relative to the config dir
+  int retention_days = 365;             // acknowledged responses older than this are pruned
+  std::string export_dir;               // staff CSV exports (a USB stick's mount point)
+  std::vector<std::string> font_paths;  // tried in order; Noto Sans fallbacks after them
+
+  std::vector<Survey> surveys;          // every questionnaire in surveys/
+  std::string active_survey;            // the id of the one the kiosk runs
+
+  const Survey* find_survey(const std::string& id) const;
+  const Survey& survey() const;         // the active survey (validated to exist)
+  const Counter* find_counter(const std::string& id) const;
+};
+
+struct Loaded {
+  KioskConfig config;
+  std::vector<std::string> warnings;  // unknown keys etc., one line each
+};
+
+// Reads DIR/kiosk.json and every DIR/surveys/*.json; every text must have every language of
+// kiosk.json's "languages". Errors: not_found (kiosk.json missing), invalid_argument (anything
+// wrong in the content), io_error, internal. The schema is in docs/configuration.md.
+Result<Loaded> load_kiosk_config(const std::filesystem::path& dir);
+
+// One questionnaire file (e.g. for the server), with Vietnamese required in every text. Warnings
+// are appended to `warnings` when given, and only when the load succeeds.
+Result<Survey> load_survey(const std::filesystem::path& file,
+                           std::vector<std::string>* warnings = nullptr);
+
+// Writes kiosk.json's "staff_pin_hash" in place (other keys and their order kept), atomically.
+// invalid_argument when `hash` is not hash_secret()'s shape or kiosk.json is not a JSON object;
+// disk_full / read_only / io_error when it cannot be written (the old file is then untouched).
+Status write_staff_pin_hash(const std::filesystem::path& dir, const std::string& hash);
+
+}  // namespace sipas

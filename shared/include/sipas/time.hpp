@@ -1,0 +1,99 @@
+// Time: the clock interface, RFC 3339 text, time zones and the reporting periods.
+//
+// All instants are UTC milliseconds (TimePoint). A "day" in every report is the local date in the
+// unit's time zone (SPEC: Asia/Ho_Chi_Minh unless the unit says otherwise), so conversions go
+// through TimeZone, which reads the system's TZif files (tzdata) and is immutable after load, so
+// it may be shared between threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sipas/status.hpp"
+
+namespace sipas {
+
+using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+using Date = std::chrono::year_month_day;
+
+// Wall-clock source. Implementations must be safe to call from any thread.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint now() const override;
+};
+
+// A clock that moves only when told to; for tests. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimePoint start);
+  TimePoint now() const override;
+  void set(TimePoint t);
+  void advance(std::chrono::milliseconds d);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// "2026-11-24T01:15:00.123Z" (always UTC, millisecond precision).
+std::string format_rfc3339(TimePoint t);
+// Accepts RFC 3339 date-times with 'Z' or a numeric offset and optional fractional seconds.
+std::optional<TimePoint> parse_rfc3339(std::string_view text);
+
+// "2026-11-24"
+std::string format_date(Date d);
+std::optional<Date> parse_date(std::string_view text);
+
+class TimeZone {
+ public:
+  // name: an IANA name such as "Asia/Ho_Chi_Minh" (read from /usr/share/zoneinfo or $TZDIR), or a
+  // fixed offset "UTC+07:00" / "UTC-03:30" / "UTC".
+  static Result<TimeZone> load(const std::string& name);
+  static TimeZone utc();
+
+  const std::string& name() const { return name_; }
+  std::chrono::seconds offset_at(TimePoint t) const;
+  Date local_date(TimePoint t) const;
+  // The first instant of the local day d.
+  TimePoint start_of_day(Date d) const;
+
+ private:
+  struct Transition {
+    std::int64_t at;       // UTC seconds
+    std::int32_t offset;   // seconds east of UTC from `at` on
+  };
+  std::string name_;
+  std::int32_t initial_offset_ = 0;
+  std::vector<Transition> transitions_;  // ascending by `at`
+};
+
+// The report cycles of SPEC. Ranges are inclusive of both dates.
+enum class PeriodKind { day, week, month, quarter, half_year, nine_months, year };
+
+struct DateRange {
+  Date from;
+  Date to;
+  int days() const;  // number of days, both ends included
+  bool operator==(const DateRange&) const = default;
+};
+
+std::optional<PeriodKind> parse_period_kind(std::string_view text);  // "day", "week", "month",
+                                                                      // "quarter", "6m", "9m", "year"
+// The period of the given kind that contains d: ISO week (Monday–Sunday), calendar month,
+// quarter, half year (Jan–Jun or Jul–Dec), the nine months Jan–Sep of d's year, calendar year.
+DateRange period_containing(PeriodKind kind, Date d);
+// The range of the same length that ends the day before r.from (for "change vs. previous").
+DateRange previous_range(const DateRange& r);
+
+}  // namespace sipas
