@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The kiosk's figures under Xvfb at 1920x1080 (software OpenGL): CPU share on the idle welcome
+# screen with the event-driven loop beside the same screen redrawn continuously at 60 Hz (what
+# the usual ImGui loop does with vsync), CPU time per frame on a question screen, time from launch
+# to the first frame, and peak memory. Prints table rows only; progress goes to stderr.
+set -euo pipefail
+
+build="${SIPAS_BENCH_BUILD:-$(pwd)/build}"
+src="${SIPAS_SOURCE_DIR:-$(pwd)}"
+kiosk="$build/bin/sipas-kiosk"
+idle_seconds="${SIPAS_BENCH_KIOSK_IDLE_SECONDS:-60}"
+frame_seconds=10
+[ -x "$kiosk" ] || { echo "run-30-kiosk: $kiosk not built" >&2; exit 1; }
+for tool in Xvfb xdotool python3; do
+  command -v "$tool" >/dev/null || { echo "run-30-kiosk: $tool missing" >&2; exit 1; }
+done
+
+work="$(mktemp -d /tmp/sipas-bench-kiosk.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp -r "$src/kiosk-config" "$work/config"
+python3 - "$work" <<'EOF'
+import json, sys
+work = sys.argv[1]
+p = f"{work}/config/kiosk.json"
+j = json.load(open(p))
+j["server"]["url"] = "http://127.0.0.1:1"
+j["active_survey"] = "counter-short"
+json.dump(j, open(p, "w"), ensure_ascii=False)
+EOF
+
+exec 3> "$work/display"
+Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 2>/dev/null &
+pids+=($!)
+exec 3>&-
+for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(head -n1 "$work/display")"
+export LIBGL_ALWAYS_SOFTWARE=1
+echo "run-30-kiosk: Xvfb on $DISPLAY" >&2
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+now_ms() { date +%s%3N; }
+screen_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["screen"])' "$1" 2>/dev/null || true; }
+wait_screen() {  # dump, screen
+  for _ in $(seq 400); do [ "$(screen_of "$1")" = "$2" ] && return 0; sleep 0.05; done
+  echo "run-30-kiosk: no $2 screen in $1" >&2; return 1
+}
+element_center() {  # dump, id
+  python3 -c '
+import json, sys
+for e in json.load(open(sys.argv[1]))["elements"]:
+    if e["id"] == sys.argv[2]:
+        print(e["x"] + e["w"] // 2, e["y"] + e["h"] // 2)' "$1" "$2"
+}
+cpu_share() {  # pid, seconds -> percent of one core
+  local t0 t1 hz
+  hz=$(getconf CLK_TCK)
+  t0=$(ticks "$1"); sleep "$2"; t1=$(ticks "$1")
+  python3 -c "print(f'{($t1 - $t0) / $hz / $2 * 100:.2f}')"
+}
+start_kiosk() {  # name, extra args...
+  local name=$1; shift
+  rm -f "$work/$name.json" "$work/$name.db"*
+  local t0; t0=$(now_ms)
+  "$kiosk" --config "$work/config" --db "$work/$name.db" --windowed 1920x1080 \
+    --ui-dump "$work/$name.json" "$@" 2>>"$work/kiosk.log" &
+  kpid=$!
+  pids+=("$kpid")
+  for _ in $(seq 2000); do [ -s "$work/$name.json" ] && break; sleep 0.005; done
+  first_frame_ms=$(( $(now_ms) - t0 ))
+  wait_screen "$work/$name.json" welcome
+}
+
+echo "run-30-kiosk: event-driven welcome, ${idle_seconds} s" >&2
+start_kiosk idle
+idle_first_frame=$first_frame_ms
+sleep 2
+idle_cpu=$(cpu_share "$kpid" "$idle_seconds")
+idle_rss=$(awk '/VmHWM/ {print $2}' "/proc/$kpid/status")
+kill "$kpid"; wait "$kpid" 2>/dev/null || true
+
+echo "run-30-kiosk: continuously redrawn welcome, ${idle_seconds} s" >&2
+start_kiosk busy --continuous-redraw --stats-file "$work/stats.json"
+sleep 2
+busy_cpu=$(cpu_share "$kpid" "$idle_seconds")
+
+echo "run-30-kiosk: question screen, ${frame_seconds} s of frames" >&2
+read -r x y < <(element_center "$work/busy.json" start)
+xdotool mousemove "$x" "$y" click 1
+wait_screen "$work/busy.json" question
+sleep 1.5
+frames() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$work/stats.json"; }
+f0=$(frames); c0=$(ticks "$kpid")
+sleep "$frame_seconds"
+f1=$(frames); c1=$(ticks "$kpid")
+hz=$(getconf CLK_TCK)
+per_frame=$(python3 -c "print(f'{($c1 - $c0) / $hz * 1000 / max(1, $f1 - $f0):.2f}')")
+busy_rss=$(awk '/VmHWM/ {print $2}' "/proc/$kpid/status")
+kill "$kpid"; wait "$kpid" 2>/dev/null || true
+
+note="Xvfb 1920x1080, Mesa llvmpipe, $(nproc) cores shared"
+echo "| kiosk | CPU on idle welcome, event-driven loop | ${idle_cpu} % | of one core over ${idle_seconds} s; $note |"
+echo "| kiosk | CPU on idle welcome, continuous redraw | ${busy_cpu} % | same screen redrawn at 60 Hz (the usual ImGui loop), same run |"
+echo "| kiosk | CPU per frame, question screen | ${per_frame} ms | $((f1 - f0)) frames over ${frame_seconds} s, software rendering |"
+echo "| kiosk | launch to first frame | ${idle_first_frame} ms | process start to the first --ui-dump write (fonts, GL, store open) |"
+echo "| kiosk | peak RSS | $((idle_rss / 1024)) MiB | VmHWM on welcome; $((busy_rss / 1024)) MiB after question frames |"

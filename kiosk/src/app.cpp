@@ -1,0 +1,361 @@
+#include "app.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SDL.h>
+#include <SDL_opengl.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <imgui.h>
+
+#include "flow.hpp"
+#include "fonts.hpp"
+#include "sipas/time.hpp"
+#include "store_sink.hpp"
+#include "ui_dump.hpp"
+#include "utf8.hpp"
+#include "views.hpp"
+
+#ifdef SIPAS_KIOSK_WITH_SYNC
+#include "sipas/sync/sync_worker.hpp"
+#endif
+
+namespace sipas {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+void log_line(const std::string& s) { std::fprintf(stderr, "sipas-kiosk: %s\n", s.c_str()); }
+
+struct SdlGuard {
+  ~SdlGuard() { SDL_Quit(); }
+};
+
+struct WindowOwner {
+  SDL_Window* window = nullptr;
+  SDL_GLContext gl = nullptr;
+  WindowOwner() = default;
+  WindowOwner(const WindowOwner&) = delete;
+  WindowOwner& operator=(const WindowOwner&) = delete;
+  ~WindowOwner() {
+    if (gl) SDL_GL_DeleteContext(gl);
+    if (window) SDL_DestroyWindow(window);
+  }
+};
+
+struct ImGuiOwner {
+  bool sdl = false, gl = false;
+  ImGuiOwner() { ImGui::CreateContext(); }
+  ImGuiOwner(const ImGuiOwner&) = delete;
+  ImGuiOwner& operator=(const ImGuiOwner&) = delete;
+  ~ImGuiOwner() {
+    if (gl) ImGui_ImplOpenGL3_Shutdown();
+    if (sdl) ImGui_ImplSDL2_Shutdown();
+    ImGui::DestroyContext();
+  }
+};
+
+// Keys a barcode scanner or a keyboard sends go straight to the flow, not through ImGui.
+void handle_key(Flow& flow, const SDL_Event& ev, std::vector<Action>* out) {
+  if (ev.type == SDL_TEXTINPUT) {
+    const ActionKind kind = flow.screen() == Screen::dossier ? ActionKind::dossier_key
+                            : flow.screen() == Screen::comment ? ActionKind::comment_key
+                            : flow.screen() == Screen::pin     ? ActionKind::pin_key
+                                                               : ActionKind::start;
+    if (kind == ActionKind::start) return;
+    for (char32_t c : utf8_to_u32(ev.text.text)) out->push_back(Action{kind, static_cast<int>(c), {}});
+    return;
+  }
+  if (ev.type != SDL_KEYDOWN) return;
+  const SDL_Keycode k = ev.key.keysym.sym;
+  const bool enter = k == SDLK_RETURN || k == SDLK_KP_ENTER;
+  const bool erase = k == SDLK_BACKSPACE;
+  switch (flow.screen()) {
+    case Screen::dossier:
+      if (enter) out->push_back(Action{ActionKind::dossier_submit, 0, {}});
+      if (erase) out->push_back(Action{ActionKind::dossier_backspace, 0, {}});
+      break;
+    case Screen::comment:
+      if (erase) out->push_back(Action{ActionKind::comment_backspace, 0, {}});
+      break;
+    case Screen::pin:
+      if (enter) out->push_back(Action{ActionKind::pin_submit, 0, {}});
+      if (erase) out->push_back(Action{ActionKind::pin_backspace, 0, {}});
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
+  const auto process_start = SteadyClock::now();
+  auto fonts_found = find_fonts(config.font_paths);
+  if (!fonts_found.is_ok()) {
+    log_line((config.dir / "kiosk.json").string() + ": font_paths: " + fonts_found.status().message());
+    return 2;
+  }
+  auto tz = TimeZone::load(config.unit.time_zone);
+  if (!tz.is_ok()) {
+    log_line((config.dir / "kiosk.json").string() + ": unit.time_zone: " + tz.status().message());
+    return 2;
+  }
+
+  SystemClock clock;
+  const std::string db_path = args.db ? *args.db : config.db_path;
+  StoreSink sink(db_path);
+  const Status opened = sink.open();
+  std::optional<TimePoint> last_submitted;
+  std::optional<std::string> officer;
+  if (opened.is_ok()) {
+    if (auto last = sink.store()->last_submitted_at(); last.is_ok()) last_submitted = *last;
+    if (auto o = sink.store()->setting("officer." + config.counter); o.is_ok() && *o) officer = **o;
+  } else {
+    log_line(db_path + ": " + opened.to_string());
+  }
+  if (!officer) {
+    if (const Counter* c = config.find_counter(config.counter); c && !c->officers.empty()) {
+      officer = c->officers.front().id;
+    }
+  }
+
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz, last_submitted);
+  flow.set_officer(officer);
+  if (!opened.is_ok()) flow.store_failed();
+
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+    log_line(std::string("cannot start SDL: ") + SDL_GetError());
+    return 1;
+  }
+  SdlGuard sdl_guard;
+  const Uint32 wake_event = SDL_RegisterEvents(1);
+
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+  WindowOwner win;
+  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
+  int width = 1280, height = 800;
+  if (args.windowed) {
+    width = args.windowed->first;
+    height = args.windowed->second;
+  } else {
+    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+  }
+  win.window = SDL_CreateWindow("SIPAS", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
+                                height, flags);
+  if (!win.window) {
+    log_line(std::string("cannot open a window: ") + SDL_GetError());
+    return 1;
+  }
+  win.gl = SDL_GL_CreateContext(win.window);
+  if (!win.gl) {
+    log_line(std::string("cannot create an OpenGL context: ") + SDL_GetError());
+    return 1;
+  }
+  SDL_GL_MakeCurrent(win.window, win.gl);
+  SDL_GL_SetSwapInterval(1);
+  SDL_ShowCursor(args.windowed ? SDL_ENABLE : SDL_DISABLE);
+
+  ImGuiOwner imgui;
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.LogFilename = nullptr;
+  io.ConfigInputTextCursorBlink = false;
+  ImGui::StyleColorsLight();
+  imgui.sdl = ImGui_ImplSDL2_InitForOpenGL(win.window, win.gl);
+  imgui.gl = ImGui_ImplOpenGL3_Init("#version 130");
+  if (!imgui.sdl || !imgui.gl) {
+    log_line("cannot initialise the renderer");
+    return 1;
+  }
+
+  int fonts_w = 0, fonts_h = 0;
+  std::optional<KioskView> view;
+  auto ensure_fonts = [&]() -> bool {
+    int w = 0, h = 0;
+    SDL_GetWindowSize(win.window, &w, &h);
+    if (w == fonts_w && h == fonts_h && view) return true;
+    auto loaded = load_fonts(io.Fonts, *fonts_found, static_cast<float>(w), static_cast<float>(h));
+    if (!loaded.is_ok()) {
+      log_line(loaded.status().message());
+      return false;
+    }
+    io.Fonts->Build();
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    if (view) {
+      view->set_fonts(*loaded);
+    } else {
+      view.emplace(*loaded);
+    }
+    fonts_w = w;
+    fonts_h = h;
+    return true;
+  };
+  if (!ensure_fonts()) return 2;
+
+#ifdef SIPAS_KIOSK_WITH_SYNC
+  std::unique_ptr<SyncWorker> worker;
+  {
+    const std::string server = args.server ? *args.server : config.server.url;
+    std::string token = args.token_file ? *args.token_file : config.server.token_file;
+    if (!server.empty() && !token.empty()) {
+      SyncWorkerOptions options = SyncWorkerOptions::from_config(config);
+      options.db_path = db_path;
+      options.uploader.server_url = server;
+      options.uploader.token_file = token;
+      options.on_change = [wake_event] {
+        SDL_Event e{};
+        e.type = wake_event;
+        SDL_PushEvent(&e);
+      };
+      auto started = SyncWorker::start(std::move(options));
+      if (started.is_ok()) {
+        worker = std::move(started).value();
+        sink.set_on_appended([w = worker.get()] { w->notify(); });
+      } else {
+        log_line("sync not started: " + started.status().message());
+      }
+    }
+  }
+#endif
+
+  std::optional<UiDumpWriter> dump;
+  if (args.ui_dump) dump.emplace(*args.ui_dump);
+
+  std::uint64_t frames = 0;
+  std::optional<double> first_frame_ms;
+  auto last_stats = SteadyClock::now();
+  auto write_stats = [&](bool force) {
+    if (!args.stats_file) return;
+    const auto now = SteadyClock::now();
+    if (!force && now - last_stats < std::chrono::seconds(1)) return;
+    last_stats = now;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "{\"frames\": %llu, \"first_frame_ms\": %.1f}\n",
+                  static_cast<unsigned long long>(frames), first_frame_ms.value_or(-1.0));
+    (void)write_file_atomically(*args.stats_file, buf);
+  };
+
+  int extra_frames = 3;
+  auto next_continuous = SteadyClock::now();
+  std::vector<Action> actions;
+  UiSnapshot snapshot;
+  while (!flow.quit_requested()) {
+    int timeout_ms = -1;
+    if (extra_frames > 0) {
+      timeout_ms = 0;
+    } else if (args.continuous_redraw) {
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_continuous - SteadyClock::now())
+                 .count()));
+    } else {
+      std::optional<std::int64_t> wait;
+      if (auto d = flow.next_deadline()) wait = (*d - clock.now()).count();
+      if (dump) {
+        if (auto d = dump->deadline()) {
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d - SteadyClock::now()).count();
+          wait = wait ? std::min(*wait, ms) : ms;
+        }
+      }
+      if (wait) timeout_ms = static_cast<int>(std::clamp<std::int64_t>(*wait + 1, 0, 3600000));
+    }
+
+    SDL_Event ev;
+    bool input = false;
+    bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
+    while (got) {
+      switch (ev.type) {
+        case SDL_QUIT:
+          break;  // only the staff screen's "exit" ends the kiosk
+        case SDL_TEXTINPUT:
+        case SDL_KEYDOWN:
+          handle_key(flow, ev, &actions);
+          input = true;
+          break;
+        case SDL_WINDOWEVENT:
+          if (ev.window.event == SDL_WINDOWEVENT_CLOSE) break;
+          ImGui_ImplSDL2_ProcessEvent(&ev);
+          input = true;
+          break;
+        case SDL_MOUSEMOTION:
+        case SDL_MOUSEBUTTONDOWN:
+        case SDL_MOUSEBUTTONUP:
+        case SDL_MOUSEWHEEL:
+        case SDL_FINGERDOWN:
+        case SDL_FINGERUP:
+        case SDL_FINGERMOTION:
+          ImGui_ImplSDL2_ProcessEvent(&ev);
+          input = true;
+          break;
+        default:
+          if (ev.type == wake_event) extra_frames = std::max(extra_frames, 1);
+          break;
+      }
+      got = SDL_PollEvent(&ev) == 1;
+    }
+    if (input) extra_frames = 3;
+
+    for (const Action& a : actions) flow.dispatch(a);
+    actions.clear();
+    const Screen before = flow.screen();
+    flow.tick();
+    if (flow.quit_requested()) break;
+    if (flow.screen() != before) extra_frames = std::max(extra_frames, 2);
+
+    if (!ensure_fonts()) return 2;
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    ImGui::NewFrame();
+    const Screen drawn = flow.screen();
+    view->draw(flow, &actions, &snapshot);
+    ImGui::Render();
+    glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+               static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
+    glClearColor(0.95f, 0.96f, 0.97f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    SDL_GL_SwapWindow(win.window);
+    ++frames;
+    if (!first_frame_ms) {
+      first_frame_ms =
+          std::chrono::duration<double, std::milli>(SteadyClock::now() - process_start).count();
+      write_stats(true);
+    }
+    write_stats(false);
+    if (extra_frames > 0) --extra_frames;
+
+    // Taps take effect at once so the next frame already shows their result.
+    for (const Action& a : actions) flow.dispatch(a);
+    if (!actions.empty() || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
+    actions.clear();
+
+    if (dump) {
+      if (Status st = dump->update(snapshot, SteadyClock::now()); !st.is_ok()) log_line(st.message());
+      if (Status st = dump->flush(SteadyClock::now()); !st.is_ok()) log_line(st.message());
+    }
+    if (args.continuous_redraw) {
+      next_continuous += std::chrono::microseconds(16667);
+      if (next_continuous < SteadyClock::now()) next_continuous = SteadyClock::now();
+    }
+  }
+  write_stats(true);
+#ifdef SIPAS_KIOSK_WITH_SYNC
+  if (worker) worker->stop();
+#endif
+  return 0;
+}
+
+}  // namespace sipas

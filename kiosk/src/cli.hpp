@@ -1,0 +1,38 @@
+// sipas-kiosk's command line (SPEC: binaries).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sipas/status.hpp"
+
+namespace sipas {
+
+enum class KioskCommand { run, generate, set_pin, help, version };
+
+struct KioskArgs {
+  KioskCommand command = KioskCommand::run;
+  std::string config_dir;
+  std::optional<std::string> db;
+  std::optional<std::string> server;
+  std::optional<std::string> token_file;
+  std::optional<std::string> ui_dump;
+  std::optional<std::pair<int, int>> windowed;  // width, height
+  // Hidden, for bench/: redraw every frame as the usual ImGui loop does (capped at 60 Hz as vsync
+  // would), and write frame counts to a file.
+  bool continuous_redraw = false;
+  std::optional<std::string> stats_file;
+  // generate
+  int count = -1;
+  int days = 30;
+  std::uint64_t seed = 1;
+};
+
+// invalid_argument with a one-line message on a bad command line.
+Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args);
+
+extern const char* const kKioskUsage;
+
+}  // namespace sipas

@@ -1,0 +1,539 @@
+#include "flow.hpp"
+
+#include <algorithm>
+
+#include "sipas/crypto.hpp"
+
+namespace sipas {
+
+using std::chrono::milliseconds;
+
+const char* to_string(Screen s) {
+  switch (s) {
+    case Screen::welcome: return "welcome";
+    case Screen::dossier: return "dossier";
+    case Screen::question: return "question";
+    case Screen::followup: return "followup";
+    case Screen::comment: return "comment";
+    case Screen::thanks: return "thanks";
+    case Screen::pin: return "pin";
+    case Screen::staff: return "staff";
+    case Screen::out_of_service: return "out_of_service";
+  }
+  return "welcome";
+}
+
+FlowSettings FlowSettings::from_config(const KioskConfig& c) {
+  FlowSettings s;
+  s.idle_timeout = milliseconds(c.idle_timeout_seconds * 1000LL);
+  s.thanks_time = milliseconds(c.thanks_seconds * 1000LL);
+  s.min_interval = milliseconds(c.min_interval_seconds * 1000LL);
+  s.double_tap = milliseconds(c.double_tap_ms);
+  s.dossier_max_length = 40;
+  return s;
+}
+
+Flow::Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink,
+           const Clock& clock, const TimeZone& tz, std::optional<TimePoint> last_submitted)
+    : config_(config),
+      survey_(config.survey()),
+      settings_(settings),
+      sink_(sink),
+      clock_(clock),
+      tz_(tz),
+      questions_(survey_.questions()),
+      language_(config.default_language),
+      comment_(static_cast<std::size_t>(std::max(0, survey_.comment_max_length))) {
+  if (last_submitted) next_allowed_ = *last_submitted + settings_.min_interval;
+  last_input_ = clock_.now();
+  answers_.assign(questions_.size(), std::nullopt);
+}
+
+bool Flow::is_survey_screen() const {
+  return screen_ == Screen::dossier || screen_ == Screen::question ||
+         screen_ == Screen::followup || screen_ == Screen::comment;
+}
+
+int Flow::seconds_until_next() const {
+  if (!next_allowed_) return 0;
+  const auto left = *next_allowed_ - clock_.now();
+  if (left <= milliseconds(0)) return 0;
+  return static_cast<int>((left.count() + 999) / 1000);
+}
+
+bool Flow::can_go_back() const {
+  switch (screen_) {
+    case Screen::question: return question_index_ > 0 || survey_.ask_dossier;
+    case Screen::followup:
+    case Screen::comment:
+    case Screen::dossier: return true;
+    default: return false;
+  }
+}
+
+bool Flow::reason_selected(const std::string& id) const {
+  return std::find(reasons_.begin(), reasons_.end(), id) != reasons_.end();
+}
+
+bool Flow::followup_triggered() const {
+  for (const auto& a : answers_) {
+    if (a && *a && **a <= survey_.followup_at_or_below) return true;
+  }
+  return false;
+}
+
+// Typing keys are exempt: "aa" for â is two quick taps on the same key by design.
+bool Flow::is_repeat(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::dossier_key:
+    case ActionKind::dossier_backspace:
+    case ActionKind::comment_key:
+    case ActionKind::comment_backspace:
+    case ActionKind::pin_key:
+    case ActionKind::pin_backspace:
+    case ActionKind::corner_down:
+    case ActionKind::corner_up:
+      return false;
+    default:
+      break;
+  }
+  const std::string key =
+      std::to_string(static_cast<int>(a.kind)) + ':' + std::to_string(a.value) + ':' + a.text;
+  const bool repeat = key == last_tap_ && now - last_tap_at_ < settings_.double_tap;
+  if (!repeat) {
+    last_tap_ = key;
+    last_tap_at_ = now;
+  }
+  return repeat;
+}
+
+void Flow::begin_survey(TimePoint now) {
+  started_at_ = now;
+  dossier_entry_.clear();
+  dossier_.reset();
+  dossier_notice_ = DossierNotice::none;
+  question_index_ = 0;
+  answers_.assign(questions_.size(), std::nullopt);
+  reasons_.clear();
+  comment_.clear();
+  shift_ = false;
+  screen_ = survey_.ask_dossier ? Screen::dossier : Screen::question;
+}
+
+void Flow::after_last_question(TimePoint now) {
+  if (followup_triggered()) {
+    screen_ = survey_.reasons.empty() ? Screen::comment : Screen::followup;
+  } else {
+    commit(ResponseStatus::complete, now);
+  }
+}
+
+ResponseDraft Flow::make_draft(ResponseStatus status, TimePoint now) const {
+  ResponseDraft d;
+  d.survey_id = survey_.id;
+  d.survey_version = survey_.version;
+  d.unit = config_.unit.code;
+  d.counter = config_.counter;
+  d.officer = officer_;
+  d.dossier = dossier_;
+  d.language = language_;
+  d.started_at = started_at_;
+  d.submitted_at = now;
+  d.status = status;
+  for (std::size_t i = 0; i < questions_.size(); ++i) {
+    if (answers_[i]) d.answers.push_back(Answer{questions_[i]->id, *answers_[i]});
+  }
+  const bool followup = followup_triggered();
+  if (followup || status == ResponseStatus::partial) {
+    for (const auto& r : survey_.reasons) {
+      if (reason_selected(r.id)) d.reasons.push_back(r.id);
+    }
+    if (comment_.length() > 0) d.comment = comment_.utf8();
+  }
+  return d;
+}
+
+void Flow::commit(ResponseStatus status, TimePoint now) {
+  ResponseDraft draft = make_draft(status, now);
+  const Status st = sink_.append(draft);
+  if (!st.is_ok()) {
+    pending_ = std::move(draft);
+    go_out_of_service(now);
+    return;
+  }
+  next_allowed_ = now + settings_.min_interval;
+  if (status == ResponseStatus::complete) {
+    screen_ = Screen::thanks;
+    thanks_until_ = now + settings_.thanks_time;
+  } else {
+    go_welcome();
+  }
+}
+
+void Flow::go_welcome() {
+  screen_ = Screen::welcome;
+  language_ = config_.default_language;
+  answers_.assign(questions_.size(), std::nullopt);
+  reasons_.clear();
+  comment_.clear();
+  dossier_entry_.clear();
+  dossier_.reset();
+  corner_since_.reset();
+}
+
+void Flow::go_out_of_service(TimePoint now) {
+  store_ok_ = false;
+  screen_ = Screen::out_of_service;
+  next_retry_ = now + settings_.retry_interval;
+  corner_since_.reset();
+}
+
+void Flow::store_failed() { go_out_of_service(clock_.now()); }
+
+bool Flow::dispatch(const Action& action) {
+  const TimePoint now = clock_.now();
+  last_input_ = now;
+  if (is_repeat(action, now)) return false;
+  return handle(action, now);
+}
+
+bool Flow::handle(const Action& a, TimePoint now) {
+  if (a.kind == ActionKind::corner_down) {
+    if (screen_ != Screen::welcome && screen_ != Screen::out_of_service) return false;
+    corner_since_ = now;
+    return true;
+  }
+  if (a.kind == ActionKind::corner_up) {
+    corner_since_.reset();
+    return true;
+  }
+  switch (screen_) {
+    case Screen::welcome:
+      if (a.kind == ActionKind::set_language) {
+        if (std::find(config_.languages.begin(), config_.languages.end(), a.text) ==
+            config_.languages.end()) {
+          return false;
+        }
+        language_ = a.text;
+        return true;
+      }
+      if (a.kind == ActionKind::start) {
+        if (next_allowed_ && now < *next_allowed_) return false;
+        begin_survey(now);
+        return true;
+      }
+      return false;
+
+    case Screen::dossier:
+      switch (a.kind) {
+        case ActionKind::dossier_key:
+          if (a.value < 0x20 || a.value > 0x7E) return false;
+          if (dossier_entry_.size() >= settings_.dossier_max_length) return false;
+          dossier_entry_.push_back(static_cast<char>(a.value));
+          dossier_notice_ = DossierNotice::none;
+          return true;
+        case ActionKind::dossier_backspace:
+          if (dossier_entry_.empty()) return false;
+          dossier_entry_.pop_back();
+          dossier_notice_ = DossierNotice::none;
+          return true;
+        case ActionKind::dossier_submit: {
+          if (dossier_entry_.empty()) {
+            dossier_notice_ = DossierNotice::empty;
+            return false;
+          }
+          const Date today = tz_.local_date(now);
+          const TimePoint from = tz_.start_of_day(today);
+          const TimePoint to =
+              tz_.start_of_day(Date{std::chrono::sys_days(today) + std::chrono::days(1)});
+          const auto used = sink_.dossier_used(dossier_entry_, from, to);
+          if (!used.is_ok()) {
+            go_out_of_service(now);
+            return false;
+          }
+          if (*used) {
+            dossier_notice_ = DossierNotice::used_today;
+            return false;
+          }
+          dossier_ = dossier_entry_;
+          dossier_notice_ = DossierNotice::none;
+          question_index_ = 0;
+          screen_ = Screen::question;
+          return true;
+        }
+        case ActionKind::dossier_skip:
+          if (!survey_.dossier_optional) return false;
+          dossier_.reset();
+          dossier_entry_.clear();
+          dossier_notice_ = DossierNotice::none;
+          question_index_ = 0;
+          screen_ = Screen::question;
+          return true;
+        case ActionKind::back:
+          go_welcome();
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::question:
+      switch (a.kind) {
+        case ActionKind::answer:
+        case ActionKind::not_applicable: {
+          const Criterion& c = current_question();
+          std::optional<int> value;
+          if (a.kind == ActionKind::answer) {
+            if (!survey_.is_valid_value(c, a.value)) return false;
+            value = a.value;
+          } else if (!survey_.allow_not_applicable) {
+            return false;
+          }
+          answers_[question_index_] = value;
+          if (question_index_ + 1 < questions_.size()) {
+            ++question_index_;
+          } else {
+            after_last_question(now);
+          }
+          return true;
+        }
+        case ActionKind::back:
+          if (question_index_ > 0) {
+            --question_index_;
+            return true;
+          }
+          if (survey_.ask_dossier) {
+            screen_ = Screen::dossier;
+            return true;
+          }
+          return false;
+        default:
+          return false;
+      }
+
+    case Screen::followup:
+      switch (a.kind) {
+        case ActionKind::toggle_reason: {
+          if (!survey_.find_reason(a.text)) return false;
+          auto it = std::find(reasons_.begin(), reasons_.end(), a.text);
+          if (it == reasons_.end()) {
+            reasons_.push_back(a.text);
+          } else {
+            reasons_.erase(it);
+          }
+          return true;
+        }
+        case ActionKind::followup_next:
+          screen_ = Screen::comment;
+          return true;
+        case ActionKind::back:
+          question_index_ = questions_.size() - 1;
+          screen_ = Screen::question;
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::comment:
+      switch (a.kind) {
+        case ActionKind::comment_key: {
+          char32_t c = static_cast<char32_t>(a.value);
+          if (shift_ && c >= U'a' && c <= U'z') c -= 32;
+          const bool ok = comment_.type(c);
+          if (ok) shift_ = false;
+          return ok;
+        }
+        case ActionKind::comment_backspace:
+          if (comment_.length() == 0) return false;
+          comment_.backspace();
+          return true;
+        case ActionKind::comment_shift:
+          shift_ = !shift_;
+          return true;
+        case ActionKind::comment_submit:
+          commit(ResponseStatus::complete, now);
+          return true;
+        case ActionKind::back:
+          if (survey_.reasons.empty()) {
+            question_index_ = questions_.size() - 1;
+            screen_ = Screen::question;
+          } else {
+            screen_ = Screen::followup;
+          }
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::thanks:
+      return false;
+
+    case Screen::pin:
+      switch (a.kind) {
+        case ActionKind::pin_key:
+          if (pin_locked_until_ && now < *pin_locked_until_) return false;
+          if (a.value < '0' || a.value > '9') return false;
+          if (pin_entry_.size() >= settings_.pin_max_length) return false;
+          pin_entry_.push_back(static_cast<char>(a.value));
+          pin_notice_ = PinNotice::none;
+          return true;
+        case ActionKind::pin_backspace:
+          if (pin_entry_.empty()) return false;
+          pin_entry_.pop_back();
+          return true;
+        case ActionKind::pin_submit: {
+          if (pin_locked_until_ && now < *pin_locked_until_) return false;
+          if (config_.staff_pin_hash.empty()) {
+            pin_notice_ = PinNotice::not_set;
+            pin_entry_.clear();
+            return false;
+          }
+          const bool ok = verify_secret(pin_entry_, config_.staff_pin_hash);
+          pin_entry_.clear();
+          if (!ok) {
+            if (++pin_failures_ >= settings_.pin_attempts) {
+              pin_locked_until_ = now + settings_.pin_lockout;
+              pin_failures_ = 0;
+              pin_notice_ = PinNotice::locked;
+            } else {
+              pin_notice_ = PinNotice::wrong;
+            }
+            return false;
+          }
+          pin_failures_ = 0;
+          pin_notice_ = PinNotice::none;
+          screen_ = Screen::staff;
+          return true;
+        }
+        case ActionKind::pin_cancel:
+          pin_entry_.clear();
+          screen_ = pin_return_;
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::staff:
+      switch (a.kind) {
+        case ActionKind::staff_exit:
+          quit_requested_ = true;
+          return true;
+        case ActionKind::staff_back:
+          if (store_ok_) {
+            go_welcome();
+          } else {
+            go_out_of_service(now);
+          }
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::out_of_service:
+      return false;
+  }
+  return false;
+}
+
+void Flow::tick() {
+  const TimePoint now = clock_.now();
+  if (corner_since_ && now - *corner_since_ >= settings_.long_press) {
+    corner_since_.reset();
+    pin_return_ = screen_;
+    pin_entry_.clear();
+    pin_notice_ = (pin_locked_until_ && now < *pin_locked_until_) ? PinNotice::locked
+                                                                    : PinNotice::none;
+    screen_ = Screen::pin;
+    last_input_ = now;
+    return;
+  }
+  if (pin_locked_until_ && now >= *pin_locked_until_) {
+    pin_locked_until_.reset();
+    if (pin_notice_ == PinNotice::locked) pin_notice_ = PinNotice::none;
+  }
+  switch (screen_) {
+    case Screen::dossier:
+    case Screen::question:
+    case Screen::followup:
+    case Screen::comment:
+      if (now - last_input_ >= settings_.idle_timeout) {
+        const bool any = std::any_of(answers_.begin(), answers_.end(),
+                                     [](const auto& a) { return a.has_value(); });
+        if (any) {
+          commit(ResponseStatus::partial, now);
+        } else {
+          go_welcome();
+        }
+      }
+      break;
+    case Screen::thanks:
+      if (now >= thanks_until_) go_welcome();
+      break;
+    case Screen::pin:
+      if (now - last_input_ >= settings_.idle_timeout) {
+        pin_entry_.clear();
+        screen_ = pin_return_;
+      }
+      break;
+    case Screen::staff:
+      if (now - last_input_ >= settings_.staff_timeout) {
+        if (store_ok_) {
+          go_welcome();
+        } else {
+          go_out_of_service(now);
+        }
+      }
+      break;
+    case Screen::out_of_service:
+      if (now >= next_retry_) {
+        next_retry_ = now + settings_.retry_interval;
+        if (!sink_.recover().is_ok()) break;
+        if (pending_) {
+          if (!sink_.append(*pending_).is_ok()) break;
+          next_allowed_ = pending_->submitted_at + settings_.min_interval;
+          pending_.reset();
+        }
+        store_ok_ = true;
+        go_welcome();
+      }
+      break;
+    case Screen::welcome:
+      break;
+  }
+}
+
+std::optional<TimePoint> Flow::next_deadline() const {
+  std::optional<TimePoint> best;
+  auto consider = [&best](TimePoint t) {
+    if (!best || t < *best) best = t;
+  };
+  const TimePoint now = clock_.now();
+  if (corner_since_) consider(*corner_since_ + settings_.long_press);
+  if (pin_locked_until_) consider(*pin_locked_until_);
+  switch (screen_) {
+    case Screen::welcome:
+      if (next_allowed_ && now < *next_allowed_) {
+        const auto left = (*next_allowed_ - now).count();
+        consider(now + milliseconds(left % 1000 == 0 ? 1000 : left % 1000));
+      }
+      break;
+    case Screen::dossier:
+    case Screen::question:
+    case Screen::followup:
+    case Screen::comment:
+    case Screen::pin:
+      consider(last_input_ + settings_.idle_timeout);
+      break;
+    case Screen::thanks:
+      consider(thanks_until_);
+      break;
+    case Screen::staff:
+      consider(last_input_ + settings_.staff_timeout);
+      break;
+    case Screen::out_of_service:
+      consider(next_retry_);
+      break;
+  }
+  return best;
+}
+
+}  // namespace sipas

@@ -1,0 +1,192 @@
+// The kiosk's survey flow as a state machine: screens, the citizen's draft, timeouts and the rules
+// that keep the figures honest (minimum interval, one response per dossier per day, repeated taps
+// ignored). No window, no SQL: time comes from a Clock and responses go to a ResponseSink, so the
+// whole flow runs in tests with a ManualClock and an in-memory sink.
+//
+// Threads: a Flow and its sink are used by the UI thread only.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sipas/config.hpp"
+#include "sipas/response.hpp"
+#include "sipas/status.hpp"
+#include "sipas/time.hpp"
+#include "telex.hpp"
+
+namespace sipas {
+
+enum class Screen { welcome, dossier, question, followup, comment, thanks, pin, staff, out_of_service };
+const char* to_string(Screen s);
+
+// Where responses go (the ResponseStore in the app). Called from the UI thread only.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // OK only once the response is durably committed.
+  virtual Status append(const ResponseDraft& draft) = 0;
+  // Whether a response with this dossier number was submitted in [from, to).
+  virtual Result<bool> dossier_used(const std::string& dossier, TimePoint from, TimePoint to) = 0;
+  // Makes the store usable again if it can (probe, reopen); OK when a write works.
+  virtual Status recover() = 0;
+};
+
+enum class ActionKind {
+  start,
+  set_language,       // text: language code
+  dossier_key,        // value: code point
+  dossier_backspace,
+  dossier_submit,
+  dossier_skip,
+  answer,             // value: the option's value
+  not_applicable,
+  back,
+  toggle_reason,      // text: reason id
+  followup_next,
+  comment_key,        // value: code point (through Telex)
+  comment_backspace,
+  comment_shift,
+  comment_submit,
+  corner_down,        // the staff corner is pressed …
+  corner_up,          // … and released
+  pin_key,            // value: '0'..'9'
+  pin_backspace,
+  pin_submit,
+  pin_cancel,
+  staff_exit,
+  staff_back,
+};
+
+struct Action {
+  ActionKind kind;
+  int value = 0;
+  std::string text;
+};
+
+// Why the last dossier entry was refused (shown on the dossier screen).
+enum class DossierNotice { none, empty, used_today };
+enum class PinNotice { none, wrong, locked, not_set };
+
+struct FlowSettings {
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds thanks_time{5000};
+  std::chrono::milliseconds min_interval{10000};
+  std::chrono::milliseconds double_tap{300};
+  std::chrono::milliseconds long_press{3000};
+  std::chrono::milliseconds staff_timeout{120000};
+  std::chrono::milliseconds retry_interval{2000};
+  std::size_t dossier_max_length = 40;
+  std::size_t pin_max_length = 8;
+  int pin_attempts = 5;                          // wrong PINs before the pad locks …
+  std::chrono::milliseconds pin_lockout{60000};  // … for this long
+
+  static FlowSettings from_config(const KioskConfig& config);
+};
+
+class Flow {
+ public:
+  // `config`, `sink`, `clock` and `tz` must outlive the Flow. last_submitted: the newest stored
+  // response (the minimum interval counts from it across restarts).
+  Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink, const Clock& clock,
+       const TimeZone& tz, std::optional<TimePoint> last_submitted = std::nullopt);
+
+  // Applies one citizen or staff action. Returns false when it was ignored (not valid on this
+  // screen, a repeated tap, a refused key).
+  bool dispatch(const Action& action);
+  // Applies what time alone changes (idle timeout, end of thanks, long press, retries). Call it
+  // at least at next_deadline().
+  void tick();
+  // The next instant at which tick() may change something visible; nullopt when nothing is due.
+  std::optional<TimePoint> next_deadline() const;
+
+  // The store failed outside a survey (at start, or in a staff action): show out_of_service.
+  void store_failed();
+  void set_officer(std::optional<std::string> officer) { officer_ = std::move(officer); }
+
+  Screen screen() const { return screen_; }
+  const std::string& language() const { return language_; }
+  const KioskConfig& config() const { return config_; }
+  const Survey& survey() const { return survey_; }
+  const std::optional<std::string>& officer() const { return officer_; }
+  bool quit_requested() const { return quit_requested_; }
+
+  // Welcome: 0 when a survey may start now, else whole seconds until it may.
+  int seconds_until_next() const;
+
+  const std::string& dossier_entry() const { return dossier_entry_; }
+  DossierNotice dossier_notice() const { return dossier_notice_; }
+
+  std::size_t question_count() const { return questions_.size(); }
+  std::size_t question_index() const { return question_index_; }  // 0-based
+  const Criterion& current_question() const { return *questions_[question_index_]; }
+  // The answer already given to the current question (after "back"); nullopt if none.
+  std::optional<std::optional<int>> current_answer() const { return answers_[question_index_]; }
+  bool can_go_back() const;
+
+  bool reason_selected(const std::string& id) const;
+  const TelexComposer& comment() const { return comment_; }
+  bool comment_shift() const { return shift_; }
+
+  std::size_t pin_length() const { return pin_entry_.size(); }
+  PinNotice pin_notice() const { return pin_notice_; }
+
+  // Out of service: the response waiting to be stored, if any.
+  bool has_pending() const { return pending_.has_value(); }
+
+ private:
+  bool is_survey_screen() const;
+  bool is_repeat(const Action& a, TimePoint now);
+  bool followup_triggered() const;
+  void begin_survey(TimePoint now);
+  void after_last_question(TimePoint now);
+  ResponseDraft make_draft(ResponseStatus status, TimePoint now) const;
+  void commit(ResponseStatus status, TimePoint now);
+  void go_welcome();
+  void go_out_of_service(TimePoint now);
+  bool handle(const Action& a, TimePoint now);
+
+  const KioskConfig& config_;
+  const Survey& survey_;
+  FlowSettings settings_;
+  ResponseSink& sink_;
+  const Clock& clock_;
+  const TimeZone& tz_;
+  std::vector<const Criterion*> questions_;
+
+  Screen screen_ = Screen::welcome;
+  std::string language_;
+  std::optional<std::string> officer_;
+  TimePoint last_input_{};
+  std::optional<TimePoint> next_allowed_;
+  TimePoint thanks_until_{};
+
+  TimePoint started_at_{};
+  std::string dossier_entry_;
+  std::optional<std::string> dossier_;
+  DossierNotice dossier_notice_ = DossierNotice::none;
+  std::size_t question_index_ = 0;
+  std::vector<std::optional<std::optional<int>>> answers_;
+  std::vector<std::string> reasons_;
+  TelexComposer comment_;
+  bool shift_ = false;
+
+  std::string last_tap_;
+  TimePoint last_tap_at_{};
+
+  std::optional<TimePoint> corner_since_;
+  Screen pin_return_ = Screen::welcome;
+  std::string pin_entry_;
+  PinNotice pin_notice_ = PinNotice::none;
+  int pin_failures_ = 0;
+  std::optional<TimePoint> pin_locked_until_;
+  bool quit_requested_ = false;
+
+  bool store_ok_ = true;
+  std::optional<ResponseDraft> pending_;
+  TimePoint next_retry_{};
+};
+
+}  // namespace sipas

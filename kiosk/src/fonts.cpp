@@ -1,0 +1,113 @@
+#include "fonts.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <system_error>
+
+#include <imgui.h>
+
+namespace sipas {
+namespace {
+
+const ImWchar* vietnamese_ranges(ImFontAtlas* atlas) {
+  static ImVector<ImWchar> ranges = [atlas] {
+    ImFontGlyphRangesBuilder builder;
+    builder.AddRanges(atlas->GetGlyphRangesVietnamese());
+    static const ImWchar extra[] = {
+        0x0020, 0x00FF,  // Basic Latin, Latin-1
+        0x0100, 0x017F,  // Latin Extended-A (Ă ă Đ đ Ĩ ĩ Ũ ũ)
+        0x01A0, 0x01B0,  // Ơ ơ Ư ư
+        0x0300, 0x0323,  // combining tone marks
+        0x1EA0, 0x1EF9,  // Latin Extended Additional: every toned vowel
+        0x2013, 0x203A,  // dashes, quotes, bullet, ellipsis, ‹ ›
+        0x20AB, 0x20AB,  // ₫
+        0x2190, 0x2193,  // arrows
+        0,
+    };
+    builder.AddRanges(extra);
+    ImVector<ImWchar> out;
+    builder.BuildRanges(&out);
+    return out;
+  }();
+  return ranges.Data;
+}
+
+bool exists(const std::filesystem::path& p) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(p, ec);
+}
+
+}  // namespace
+
+FontFallbacks FontFallbacks::system() {
+  return FontFallbacks{
+      {"/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+       "/usr/share/fonts/opentype/noto/NotoSans-Regular.ttf",
+       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"},
+      {"/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+       "/usr/share/fonts/opentype/noto/NotoSans-Bold.ttf",
+       "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"}};
+}
+
+Result<FontFiles> find_fonts(const std::vector<std::string>& configured,
+                             const FontFallbacks& fallbacks) {
+  FontFiles files;
+  std::string tried;
+  for (const auto& p : configured) {
+    tried += (tried.empty() ? "" : ", ") + p;
+    if (!exists(p)) continue;
+    const bool bold = p.find("Bold") != std::string::npos;
+    if (bold && files.bold.empty()) files.bold = p;
+    if (!bold && files.regular.empty()) files.regular = p;
+  }
+  for (const auto& p : fallbacks.regular) {
+    if (!files.regular.empty()) break;
+    tried += (tried.empty() ? "" : ", ") + p;
+    if (exists(p)) files.regular = p;
+  }
+  if (files.regular.empty()) {
+    return Status::error(ErrorCode::not_found, "no usable font found (tried " + tried +
+                                                   "); install fonts-noto-core or set font_paths");
+  }
+  for (const auto& p : fallbacks.bold) {
+    if (!files.bold.empty()) break;
+    if (exists(p)) files.bold = p;
+  }
+  if (files.bold.empty()) files.bold = files.regular;
+  return files;
+}
+
+float body_font_size(float width, float height) {
+  const bool portrait = height > width;
+  const float unit = portrait ? std::min(width / 800.0f, height / 1280.0f)
+                              : std::min(width / 1280.0f, height / 800.0f);
+  return std::max(20.0f, std::round(30.0f * unit));
+}
+
+Result<Fonts> load_fonts(ImFontAtlas* atlas, const FontFiles& files, float width, float height) {
+  atlas->Clear();
+  const float body = body_font_size(width, height);
+  ImFontConfig cfg;
+  cfg.OversampleV = 1;
+  const ImWchar* ranges = vietnamese_ranges(atlas);
+  // Horizontal oversampling only pays off at small sizes; at title sizes it would quadruple the
+  // atlas (memory and start-up time) for no visible gain.
+  auto add = [&](const std::filesystem::path& file, float size) {
+    cfg.OversampleH = size < 36.0f ? 2 : 1;
+    return atlas->AddFontFromFileTTF(file.c_str(), size, &cfg, ranges);
+  };
+  Fonts f;
+  f.body = add(files.regular, body);
+  f.bold = add(files.bold, body);
+  f.large = add(files.bold, std::round(body * 1.35f));
+  f.title = add(files.bold, std::round(body * 1.7f));
+  f.huge = add(files.bold, std::round(body * 2.4f));
+  if (!f.body || !f.bold || !f.large || !f.title || !f.huge) {
+    atlas->Clear();
+    return Status::error(ErrorCode::invalid_argument,
+                         files.regular.string() + ": not a usable TrueType font");
+  }
+  return f;
+}
+
+}  // namespace sipas

@@ -1,0 +1,868 @@
+#include "views.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <imgui.h>
+
+#include "text.hpp"
+#include "utf8.hpp"
+
+namespace sipas {
+namespace {
+
+constexpr float kPi = 3.14159265f;
+
+ImU32 rgb(int r, int g, int b, int a = 255) { return IM_COL32(r, g, b, a); }
+
+struct Rgb {
+  float r, g, b;
+};
+
+Rgb mix(Rgb a, Rgb b, float t) {
+  return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
+}
+ImU32 to_u32(Rgb c, int alpha = 255) {
+  return IM_COL32(static_cast<int>(c.r), static_cast<int>(c.g), static_cast<int>(c.b), alpha);
+}
+
+// Red → orange → amber → light green → green; level 0..1.
+Rgb rating_colour(float level) {
+  static const Rgb stops[] = {{198, 40, 40}, {239, 108, 0}, {249, 168, 37}, {124, 179, 66},
+                              {46, 125, 50}};
+  level = std::clamp(level, 0.0f, 1.0f) * 4.0f;
+  const int i = std::min(3, static_cast<int>(level));
+  return mix(stops[i], stops[i + 1], level - static_cast<float>(i));
+}
+
+const Rgb kWhite{255, 255, 255};
+const ImU32 kBackground = rgb(243, 246, 249);
+const ImU32 kHeader = rgb(18, 62, 104);
+const ImU32 kInk = rgb(28, 37, 48);
+const ImU32 kMuted = rgb(84, 98, 114);
+const ImU32 kPrimary = rgb(21, 101, 160);
+const ImU32 kPrimaryDown = rgb(13, 71, 117);
+const ImU32 kLine = rgb(196, 206, 216);
+const ImU32 kCard = rgb(255, 255, 255);
+const ImU32 kCardDown = rgb(222, 230, 238);
+const ImU32 kGreen = rgb(46, 125, 50);
+const ImU32 kGreenDown = rgb(27, 94, 32);
+const ImU32 kDanger = rgb(183, 28, 28);
+
+enum class Look { card, primary, confirm, selected, quiet };
+
+class Painter {
+ public:
+  Painter(const Fonts& fonts, const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap)
+      : fonts_(fonts), flow_(flow), actions_(actions), snap_(snap) {
+    const ImVec2 size = ImGui::GetIO().DisplaySize;
+    w_ = size.x;
+    h_ = size.y;
+    portrait_ = h_ > w_ * 1.05f;
+    u_ = fonts.body->FontSize / 30.0f;
+    margin_ = std::round(28 * u_);
+    gap_ = std::round(16 * u_);
+    dl_ = ImGui::GetWindowDrawList();
+    lang_ = flow.language();
+  }
+
+  float w() const { return w_; }
+  float h() const { return h_; }
+  float u() const { return u_; }
+  float margin() const { return margin_; }
+  float gap() const { return gap_; }
+  bool portrait() const { return portrait_; }
+  const std::string& lang() const { return lang_; }
+  const char* tr(Text t) const { return text(lang_, t); }
+  ImDrawList* dl() const { return dl_; }
+  const Fonts& fonts() const { return fonts_; }
+  const Flow& flow() const { return flow_; }
+
+  void emit(ActionKind kind, int value = 0, std::string text = {}) {
+    actions_->push_back(Action{kind, value, std::move(text)});
+  }
+
+  void record(const std::string& id, const std::string& label, ImVec2 min, ImVec2 max) {
+    snap_->elements.push_back(UiElement{id, label, min.x, min.y, max.x - min.x, max.y - min.y});
+  }
+
+  std::vector<std::string_view> wrap(ImFont* font, std::string_view s, float width) const {
+    std::vector<std::string_view> lines;
+    const char* p = s.data();
+    const char* end = s.data() + s.size();
+    while (p < end) {
+      const char* nl = std::find(p, end, '\n');
+      const char* cut = font->CalcWordWrapPositionA(1.0f, p, nl, width);
+      if (cut == p) cut = p + 1;
+      while (cut < nl && (static_cast<unsigned char>(*cut) & 0xC0) == 0x80) ++cut;
+      std::string_view line(p, static_cast<std::size_t>(cut - p));
+      while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+      lines.push_back(line);
+      p = cut;
+      while (p < nl && *p == ' ') ++p;
+      if (p == nl && nl < end) ++p;
+    }
+    if (lines.empty()) lines.push_back(std::string_view(""));
+    return lines;
+  }
+
+  // Text wrapped to box's width, each line centred; align_y 0 top, 0.5 centre. Returns the height.
+  float text_block(ImFont* font, std::string_view s, ImVec2 min, ImVec2 max, ImU32 col,
+                   float align_x = 0.5f, float align_y = 0.5f) {
+    const auto lines = wrap(font, s, max.x - min.x);
+    const float lh = font->FontSize * 1.18f;
+    const float total = lh * static_cast<float>(lines.size());
+    float y = min.y + std::max(0.0f, (max.y - min.y - total) * align_y);
+    for (auto line : lines) {
+      const ImVec2 sz =
+          font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size());
+      const float x = min.x + std::max(0.0f, (max.x - min.x - sz.x) * align_x);
+      dl_->AddText(font, font->FontSize, ImVec2(std::round(x), std::round(y)), col, line.data(),
+                   line.data() + line.size());
+      y += lh;
+    }
+    return total;
+  }
+
+  float text_height(ImFont* font, std::string_view s, float width) const {
+    return font->FontSize * 1.18f * static_cast<float>(wrap(font, s, width).size());
+  }
+
+  // A tappable rounded box. Returns true on release over it.
+  bool button(const std::string& id, const std::string& label, ImVec2 min, ImVec2 max, Look look,
+              ImFont* font = nullptr, bool enabled = true) {
+    if (!font) font = fonts_.bold;
+    ImGui::SetCursorScreenPos(min);
+    const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(max.x - min.x, max.y - min.y));
+    const bool held = enabled && ImGui::IsItemActive();
+    ImU32 fill = kCard, border = kLine, ink = kInk;
+    switch (look) {
+      case Look::card: fill = held ? kCardDown : kCard; break;
+      case Look::primary: fill = held ? kPrimaryDown : kPrimary; border = fill; ink = rgb(255, 255, 255); break;
+      case Look::confirm: fill = held ? kGreenDown : kGreen; border = fill; ink = rgb(255, 255, 255); break;
+      case Look::selected: fill = held ? kPrimaryDown : rgb(25, 118, 180); border = kPrimaryDown; ink = rgb(255, 255, 255); break;
+      case Look::quiet: fill = held ? kCardDown : rgb(233, 238, 243); border = kLine; ink = kInk; break;
+    }
+    if (!enabled) {
+      fill = rgb(214, 220, 226);
+      border = fill;
+      ink = kMuted;
+    }
+    const float rounding = 14 * u_;
+    dl_->AddRectFilled(ImVec2(min.x, min.y + 3 * u_), ImVec2(max.x, max.y + 3 * u_),
+                       rgb(0, 0, 0, 22), rounding);
+    dl_->AddRectFilled(min, max, fill, rounding);
+    dl_->AddRect(min, max, border, rounding, 0, std::max(1.5f, 2 * u_));
+    if (!label.empty()) {
+      const float pad = 10 * u_;
+      text_block(font, label, ImVec2(min.x + pad, min.y), ImVec2(max.x - pad, max.y), ink);
+    }
+    if (enabled) record(id, label, min, max);
+    return clicked && enabled;
+  }
+
+  void background(ImU32 col) { dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, h_), col); }
+
+  // The title bar with the unit's name; returns its bottom edge.
+  float header(const std::string& right = {}) {
+    const float hh = std::round(std::max(56.0f, 84 * u_));
+    dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, hh), kHeader);
+    dl_->AddRectFilled(ImVec2(0, hh - 4 * u_), ImVec2(w_, hh), rgb(200, 160, 40));
+    const std::string& unit = flow_.config().unit.name;
+    float right_w = 0;
+    if (!right.empty()) {
+      ImFont* f = fonts_.large;
+      const ImVec2 sz = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, right.c_str());
+      right_w = sz.x + 2 * margin_;
+      const ImVec2 pmin(w_ - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
+      const ImVec2 pmax(w_ - margin_, (hh + sz.y) / 2 + 2 * u_);
+      dl_->AddRectFilled(pmin, pmax, rgb(255, 255, 255, 40), (pmax.y - pmin.y) / 2);
+      dl_->AddText(f, f->FontSize, ImVec2(pmin.x + 12 * u_, (hh - sz.y) / 2 - 2 * u_),
+                   rgb(255, 255, 255), right.c_str());
+    }
+    emblem(ImVec2(margin_ + hh * 0.3f, hh / 2 - 2 * u_), hh * 0.3f);
+    const float tx = margin_ + hh * 0.6f + gap_;
+    ImFont* f = fonts_.bold;
+    const auto lines = wrap(f, unit, w_ - tx - margin_ - right_w - f->FontSize);
+    std::string first(lines[0]);
+    if (lines.size() > 1) first += "…";
+    dl_->AddText(f, f->FontSize, ImVec2(tx, std::round((hh - f->FontSize) / 2 - 4 * u_)),
+                 rgb(255, 255, 255), first.c_str());
+    return hh;
+  }
+
+  // A simple round seal: gold ring with a star, the look of an official unit.
+  void emblem(ImVec2 c, float r) {
+    dl_->AddCircleFilled(c, r, rgb(198, 40, 40));
+    dl_->AddCircle(c, r, rgb(240, 200, 80), 0, std::max(1.5f, r * 0.12f));
+    ImVec2 pts[10];
+    for (int i = 0; i < 10; ++i) {
+      const float a = -kPi / 2 + static_cast<float>(i) * kPi / 5;
+      const float rr = (i % 2 == 0) ? r * 0.62f : r * 0.25f;
+      pts[i] = ImVec2(c.x + std::cos(a) * rr, c.y + std::sin(a) * rr);
+    }
+    for (int i = 0; i < 10; i += 2) {
+      dl_->AddTriangleFilled(c, pts[i], pts[(i + 1) % 10], rgb(250, 215, 70));
+      dl_->AddTriangleFilled(c, pts[i], pts[(i + 9) % 10], rgb(250, 215, 70));
+    }
+  }
+
+  // A face from very unhappy (0) to very happy (1).
+  void face(ImVec2 c, float r, float level) {
+    const Rgb col = rating_colour(level);
+    const ImU32 ink = rgb(45, 35, 30);
+    dl_->AddCircleFilled(c, r, to_u32(col), 48);
+    dl_->AddCircle(c, r, to_u32(mix(col, {0, 0, 0}, 0.3f)), 48, std::max(1.5f, r * 0.06f));
+    const float eye = r * 0.1f;
+    dl_->AddCircleFilled(ImVec2(c.x - r * 0.34f, c.y - r * 0.2f), eye, ink, 16);
+    dl_->AddCircleFilled(ImVec2(c.x + r * 0.34f, c.y - r * 0.2f), eye, ink, 16);
+    const float thick = std::max(2.0f, r * 0.1f);
+    if (level < 0.15f) {
+      dl_->AddLine(ImVec2(c.x - r * 0.5f, c.y - r * 0.5f), ImVec2(c.x - r * 0.18f, c.y - r * 0.38f),
+                   ink, thick * 0.8f);
+      dl_->AddLine(ImVec2(c.x + r * 0.5f, c.y - r * 0.5f), ImVec2(c.x + r * 0.18f, c.y - r * 0.38f),
+                   ink, thick * 0.8f);
+    }
+    const float curve = (level - 0.5f) * 2.0f;  // -1 frown … 1 smile
+    const float my = c.y + r * 0.38f - curve * r * 0.08f;
+    const ImVec2 a(c.x - r * 0.42f, my);
+    const ImVec2 b(c.x + r * 0.42f, my);
+    if (std::fabs(curve) < 0.1f) {
+      dl_->AddLine(a, b, ink, thick);
+    } else {
+      dl_->AddBezierQuadratic(a, ImVec2(c.x, my + curve * r * 0.42f), b, ink, thick, 24);
+    }
+  }
+
+  void check_mark(ImVec2 c, float s, ImU32 col, float thickness) {
+    const ImVec2 pts[3] = {ImVec2(c.x - s * 0.5f, c.y), ImVec2(c.x - s * 0.15f, c.y + s * 0.35f),
+                           ImVec2(c.x + s * 0.55f, c.y - s * 0.4f)};
+    dl_->AddPolyline(pts, 3, col, 0, thickness);
+  }
+
+  // The hidden staff corner: a 3 s press opens the PIN pad.
+  void staff_corner() {
+    const float s = std::max(64.0f, 110 * u_);
+    ImGui::SetCursorScreenPos(ImVec2(0, 0));
+    ImGui::InvisibleButton("corner", ImVec2(s, s));
+    if (ImGui::IsItemActivated()) emit(ActionKind::corner_down);
+    if (ImGui::IsItemDeactivated()) emit(ActionKind::corner_up);
+    record("corner", "", ImVec2(0, 0), ImVec2(s, s));
+  }
+
+ private:
+  const Fonts& fonts_;
+  const Flow& flow_;
+  std::vector<Action>* actions_;
+  UiSnapshot* snap_;
+  ImDrawList* dl_ = nullptr;
+  std::string lang_;
+  float w_ = 0, h_ = 0, u_ = 1, margin_ = 0, gap_ = 0;
+  bool portrait_ = false;
+};
+
+std::string format(const char* fmt, int a, int b = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, a, b);
+  return buf;
+}
+
+float option_level(std::size_t i, std::size_t n) {
+  return n <= 1 ? 1.0f : static_cast<float>(i) / static_cast<float>(n - 1);
+}
+
+void draw_welcome(Painter& p) {
+  const Flow& flow = p.flow();
+  const KioskConfig& cfg = flow.config();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float footer_h = std::round(std::max(64.0f, 100 * u));
+
+  const ImVec2 smin(m, top + m);
+  const ImVec2 smax(p.w() - m, p.h() - footer_h - m - g);
+  const int wait = flow.seconds_until_next();
+  if (p.button("start", "", smin, smax, Look::primary, nullptr, wait == 0) && wait == 0) {
+    p.emit(ActionKind::start);
+  }
+  const float sh = smax.y - smin.y;
+  const float fr = std::min(sh * 0.11f, (smax.x - smin.x) / (p.portrait() ? 13.0f : 16.0f));
+  const std::string sub =
+      wait == 0 ? std::string(p.tr(Text::welcome_prompt)) : format(p.tr(Text::wait_seconds), wait);
+  const float inner_w = smax.x - smin.x - 2 * m;
+  const float block = 2 * fr + sh * 0.06f + p.text_height(p.fonts().huge, p.tr(Text::touch_to_rate), inner_w) +
+                      g + p.text_height(p.fonts().body, sub, inner_w - 2 * m);
+  const float faces_y = smin.y + std::max(sh * 0.06f, (sh - block) / 2) + fr;
+  for (int i = 0; i < 5; ++i) {
+    const float x = (smin.x + smax.x) / 2 + (static_cast<float>(i) - 2.0f) * fr * 2.6f;
+    p.face(ImVec2(x, faces_y), fr, static_cast<float>(i) / 4.0f);
+  }
+  const ImU32 on = wait == 0 ? rgb(255, 255, 255) : kMuted;
+  const float ty = faces_y + fr + sh * 0.06f;
+  const float th = p.text_block(p.fonts().huge, p.tr(Text::touch_to_rate),
+                                ImVec2(smin.x + m, ty), ImVec2(smax.x - m, ty), on, 0.5f, 0.0f);
+  p.text_block(wait == 0 ? p.fonts().body : p.fonts().large, sub, ImVec2(smin.x + 2 * m, ty + th + g),
+               ImVec2(smax.x - 2 * m, smax.y - g), on, 0.5f, 0.0f);
+
+  const float fy = p.h() - footer_h - m / 2;
+  const Counter* counter = cfg.find_counter(cfg.counter);
+  std::string line1 = counter ? counter->name : std::string(p.tr(Text::counter)) + " " + cfg.counter;
+  std::string line2;
+  if (flow.officer() && counter) {
+    for (const auto& o : counter->officers) {
+      if (o.id == *flow.officer()) line2 = std::string(p.tr(Text::officer)) + ": " + o.name;
+    }
+  }
+  const float lang_w = std::round(std::max(110.0f, 170 * u));
+  const float langs_w = static_cast<float>(cfg.languages.size()) * (lang_w + g);
+  const float info_w = p.w() - 2 * m - langs_w;
+  const float bh = footer_h;
+  if (line2.empty()) {
+    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), kInk, 0.0f);
+  } else {
+    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), kInk,
+                 0.0f, 0.8f);
+    p.text_block(p.fonts().body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
+                 kMuted, 0.0f, 0.2f);
+  }
+  float x = p.w() - m - langs_w + g;
+  for (const auto& l : cfg.languages) {
+    const std::string label = l == "vi" ? "Tiếng Việt" : l == "en" ? "English" : l;
+    if (p.button("lang-" + l, label, ImVec2(x, fy), ImVec2(x + lang_w, fy + bh),
+                 l == flow.language() ? Look::selected : Look::card)) {
+      p.emit(ActionKind::set_language, 0, l);
+    }
+    x += lang_w + g;
+  }
+  p.staff_corner();
+}
+
+void draw_back(Painter& p, float y, float h) {
+  if (!p.flow().can_go_back()) return;
+  const float bw = std::round(std::max(150.0f, 220 * p.u()));
+  if (p.button("back", std::string("‹  ") + p.tr(Text::back), ImVec2(p.margin(), y),
+               ImVec2(p.margin() + bw, y + h), Look::quiet)) {
+    p.emit(ActionKind::back);
+  }
+}
+
+void draw_question(Painter& p) {
+  const Flow& flow = p.flow();
+  const Survey& survey = flow.survey();
+  const Criterion& c = flow.current_question();
+  const auto& options = survey.options_for(c);
+  const auto given = flow.current_answer();
+  const std::size_t n = flow.question_count(), i = flow.question_index();
+  p.background(kBackground);
+  const float top =
+      p.header(format(p.tr(Text::question_progress), static_cast<int>(i + 1), static_cast<int>(n)));
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  p.dl()->AddRectFilled(ImVec2(0, top), ImVec2(p.w(), top + 6 * u), rgb(214, 222, 230));
+  p.dl()->AddRectFilled(ImVec2(0, top),
+                        ImVec2(p.w() * static_cast<float>(i + 1) / static_cast<float>(n), top + 6 * u),
+                        rgb(46, 125, 50));
+
+  float y = top + m;
+  if (const Element* e = survey.element_of(c.id)) {
+    y += p.text_block(p.fonts().body, e->name.get(p.lang()), ImVec2(m, y), ImVec2(p.w() - m, y),
+                      kMuted, 0.5f, 0.0f);
+    y += g / 2;
+  }
+  const std::string question = c.text.get(p.lang());
+  ImFont* qfont = p.fonts().title;
+  if (p.text_height(qfont, question, p.w() - 2 * m) > qfont->FontSize * 1.18f * 2.5f) {
+    qfont = p.fonts().large;
+  }
+  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  y += m;
+
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+  const float area_bottom = footer_y - g;
+  const std::size_t count = options.size();
+  for (std::size_t k = 0; k < count; ++k) {
+    const Option& o = options[k];
+    const float level = option_level(k, count);
+    const Rgb col = rating_colour(level);
+    ImVec2 bmin, bmax;
+    if (p.portrait()) {
+      const float bh = std::min(170 * u, (area_bottom - y - g * static_cast<float>(count - 1)) /
+                                             static_cast<float>(count));
+      const float stack = bh * static_cast<float>(count) + g * static_cast<float>(count - 1);
+      const float top_y = y + std::max(0.0f, (area_bottom - y - stack) * 0.4f);
+      const std::size_t row = count - 1 - k;  // best answer on top
+      bmin = ImVec2(m, top_y + static_cast<float>(row) * (bh + g));
+      bmax = ImVec2(p.w() - m, bmin.y + bh);
+    } else {
+      const float bw = (p.w() - 2 * m - g * static_cast<float>(count - 1)) / static_cast<float>(count);
+      const float bh = std::min(area_bottom - y, bw * 1.25f);
+      bmin = ImVec2(m + static_cast<float>(k) * (bw + g), y + (area_bottom - y - bh) / 2);
+      bmax = ImVec2(bmin.x + bw, bmin.y + bh);
+    }
+    const bool chosen = given && *given && **given == o.value;
+    const std::string id = "answer-" + std::to_string(o.value);
+    const std::string label = o.label.get(p.lang());
+    ImGui::SetCursorScreenPos(bmin);
+    const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(bmax.x - bmin.x, bmax.y - bmin.y));
+    const bool held = ImGui::IsItemActive();
+    ImDrawList* dl = p.dl();
+    const float rounding = 18 * u;
+    dl->AddRectFilled(ImVec2(bmin.x, bmin.y + 4 * u), ImVec2(bmax.x, bmax.y + 4 * u),
+                      rgb(0, 0, 0, 24), rounding);
+    dl->AddRectFilled(bmin, bmax, to_u32(mix(col, kWhite, held ? 0.55f : chosen ? 0.7f : 0.86f)),
+                      rounding);
+    dl->AddRect(bmin, bmax, to_u32(col), rounding, 0, (chosen ? 7.0f : 3.0f) * u);
+    const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
+    if (p.portrait()) {
+      const float r = bh * 0.34f;
+      p.face(ImVec2(bmin.x + g + r + 8 * u, (bmin.y + bmax.y) / 2), r, level);
+      p.text_block(p.fonts().large, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
+                   ImVec2(bmax.x - g, bmax.y), kInk, 0.0f, 0.5f);
+    } else {
+      const float r = std::min(bw * 0.34f, bh * 0.26f);
+      const ImVec2 fc((bmin.x + bmax.x) / 2, bmin.y + bh * 0.08f + r);
+      p.face(fc, r, level);
+      p.text_block(p.fonts().bold, label, ImVec2(bmin.x + 8 * u, fc.y + r + g / 2),
+                   ImVec2(bmax.x - 8 * u, bmax.y - g / 2), kInk, 0.5f, 0.35f);
+    }
+    p.record(id, label, bmin, bmax);
+    if (clicked) p.emit(ActionKind::answer, o.value);
+  }
+
+  draw_back(p, footer_y, footer_h);
+  if (survey.allow_not_applicable) {
+    const float nw = std::round(std::max(180.0f, 300 * u));
+    const ImVec2 nmin((p.w() - nw) / 2, footer_y);
+    if (p.button("answer-na", p.tr(Text::not_applicable), nmin, ImVec2(nmin.x + nw, footer_y + footer_h),
+                 Look::quiet)) {
+      p.emit(ActionKind::not_applicable);
+    }
+  }
+}
+
+void draw_followup(Painter& p) {
+  const Flow& flow = p.flow();
+  const Survey& survey = flow.survey();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  float y = top + m;
+  y += p.text_block(p.fonts().title, p.tr(Text::followup_title), ImVec2(m, y), ImVec2(p.w() - m, y),
+                    kInk, 0.5f, 0.0f);
+  y += p.text_block(p.fonts().body, p.tr(Text::followup_hint), ImVec2(m, y), ImVec2(p.w() - m, y),
+                    kMuted, 0.5f, 0.0f);
+  y += g;
+
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+  const std::size_t n = survey.reasons.size();
+  const std::size_t cols = p.portrait() ? 1 : (n > 6 && p.w() > 1500 ? 3 : 2);
+  const std::size_t rows = (n + cols - 1) / cols;
+  const float cw = (p.w() - 2 * m - g * static_cast<float>(cols - 1)) / static_cast<float>(cols);
+  const float avail = footer_y - g - y;
+  const float ch = std::min(130 * u, (avail - g * static_cast<float>(rows - 1)) / static_cast<float>(rows));
+  for (std::size_t k = 0; k < n; ++k) {
+    const Reason& r = survey.reasons[k];
+    const std::size_t row = k / cols, col = k % cols;
+    const ImVec2 cmin(m + static_cast<float>(col) * (cw + g), y + static_cast<float>(row) * (ch + g));
+    const ImVec2 cmax(cmin.x + cw, cmin.y + ch);
+    const bool on = flow.reason_selected(r.id);
+    const std::string label = r.text.get(p.lang());
+    const std::string id = "reason-" + r.id;
+    ImGui::SetCursorScreenPos(cmin);
+    const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(cw, ch));
+    const bool held = ImGui::IsItemActive();
+    ImDrawList* dl = p.dl();
+    const float rounding = ch * 0.3f;
+    dl->AddRectFilled(ImVec2(cmin.x, cmin.y + 3 * u), ImVec2(cmax.x, cmax.y + 3 * u),
+                      rgb(0, 0, 0, 22), rounding);
+    dl->AddRectFilled(cmin, cmax, on ? (held ? kPrimaryDown : kPrimary) : (held ? kCardDown : kCard),
+                      rounding);
+    dl->AddRect(cmin, cmax, on ? kPrimaryDown : kLine, rounding, 0, 2.5f * u);
+    const float box = std::min(ch * 0.42f, 44 * u);
+    const ImVec2 bmin(cmin.x + ch * 0.3f, (cmin.y + cmax.y - box) / 2);
+    dl->AddRectFilled(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kCard : rgb(236, 240, 244),
+                      6 * u);
+    dl->AddRect(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kCard : kMuted, 6 * u, 0, 2 * u);
+    if (on) p.check_mark(ImVec2(bmin.x + box / 2, bmin.y + box / 2), box * 0.7f, kPrimary, 4 * u);
+    p.text_block(p.fonts().bold, label, ImVec2(bmin.x + box + g, cmin.y),
+                 ImVec2(cmax.x - g, cmax.y), on ? rgb(255, 255, 255) : kInk, 0.0f, 0.5f);
+    p.record(id, label, cmin, cmax);
+    if (clicked) p.emit(ActionKind::toggle_reason, 0, r.id);
+  }
+
+  draw_back(p, footer_y, footer_h);
+  const float nw = std::round(std::max(180.0f, 280 * u));
+  if (p.button("next", std::string(p.tr(Text::next)) + "  ›", ImVec2(p.w() - m - nw, footer_y),
+               ImVec2(p.w() - m, footer_y + footer_h), Look::primary)) {
+    p.emit(ActionKind::followup_next);
+  }
+}
+
+struct Key {
+  std::string id;
+  std::string label;
+  ActionKind kind;
+  int value;
+  float width;  // in key units
+  Look look;
+};
+
+void draw_keyboard(Painter& p, const std::vector<std::vector<Key>>& rows, ImVec2 min, ImVec2 max) {
+  const float g = std::round(std::max(6.0f, 10 * p.u()));
+  const float kh = (max.y - min.y - g * static_cast<float>(rows.size() - 1)) /
+                   static_cast<float>(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    float units = 0;
+    for (const auto& k : rows[r]) units += k.width;
+    const float unit_w = (max.x - min.x - g * 9) / 10.0f;
+    const float row_w = units * unit_w + g * (units - 1);
+    float x = min.x + (max.x - min.x - row_w) / 2;
+    const float y = min.y + static_cast<float>(r) * (kh + g);
+    for (const auto& k : rows[r]) {
+      const float kw = k.width * unit_w + g * (k.width - 1);
+      if (p.button(k.id, k.label, ImVec2(x, y), ImVec2(x + kw, y + kh), k.look)) {
+        p.emit(k.kind, k.value);
+      }
+      x += kw + g;
+    }
+  }
+}
+
+void draw_comment(Painter& p) {
+  const Flow& flow = p.flow();
+  p.background(kBackground);
+  const float m = p.margin(), u = p.u();
+  const float g = std::round(std::max(6.0f, 10 * u));
+  const float hh = std::round(std::max(56.0f, 84 * u));
+  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), kHeader);
+  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), rgb(200, 160, 40));
+  p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+               rgb(255, 255, 255), 0.0f, 0.5f);
+
+  const TelexComposer& c = flow.comment();
+  const float box_h = std::round(std::max(60.0f, (p.portrait() ? 260 : 130) * u));
+  const ImVec2 bmin(m, hh + g * 1.5f), bmax(p.w() - m, hh + g * 1.5f + box_h);
+  p.dl()->AddRectFilled(bmin, bmax, kCard, 10 * u);
+  p.dl()->AddRect(bmin, bmax, kPrimary, 10 * u, 0, 2.5f * u);
+  const std::string shown = c.utf8();
+  ImFont* f = p.fonts().body;
+  const float pad = 12 * u;
+  auto lines = p.wrap(f, shown, bmax.x - bmin.x - 2 * pad);
+  const float lh = f->FontSize * 1.18f;
+  const std::size_t fit = std::max<std::size_t>(1, static_cast<std::size_t>((box_h - 2 * pad) / lh));
+  const std::size_t first = lines.size() > fit ? lines.size() - fit : 0;
+  float ty = bmin.y + pad;
+  float caret_x = bmin.x + pad, caret_y = ty;
+  for (std::size_t k = first; k < lines.size(); ++k) {
+    const auto line = lines[k];
+    if (!line.empty()) p.dl()->AddText(f, f->FontSize, ImVec2(bmin.x + pad, ty), kInk, line.data(),
+                    line.data() + line.size());
+    caret_x = bmin.x + pad +
+              f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size()).x;
+    caret_y = ty;
+    ty += lh;
+  }
+  if (!shown.empty() && shown.back() == ' ') caret_x += f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, " ").x;
+  p.dl()->AddRectFilled(ImVec2(caret_x + 1, caret_y + 2 * u), ImVec2(caret_x + 1 + 3 * u, caret_y + f->FontSize),
+                        kPrimary);
+  const std::string count = format(p.tr(Text::comment_count), static_cast<int>(c.length()),
+                                   static_cast<int>(c.max_length()));
+  const bool full = c.length() >= c.max_length();
+  float y = bmax.y + g / 2;
+  const float hint_h = f->FontSize * 1.2f;
+  p.text_block(f, count, ImVec2(m, y), ImVec2(p.w() - m, y + hint_h), full ? kDanger : kMuted, 1.0f, 0.5f);
+  const float count_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, count.c_str()).x + 2 * g;
+  const float hint_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, p.tr(Text::comment_hint)).x;
+  if (hint_w <= p.w() - 2 * m - count_w) {
+    p.text_block(f, p.tr(Text::comment_hint), ImVec2(m, y), ImVec2(p.w() - m - count_w, y + hint_h),
+                 kMuted, 0.0f, 0.5f);
+  }
+  y += hint_h + g / 2;
+
+  const bool shift = flow.comment_shift();
+  auto letter_row = [&](std::string_view letters) {
+    std::vector<Key> row;
+    for (char ch : letters) {
+      const char shown_ch = (shift && ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+      row.push_back(Key{std::string("key-") + ch, std::string(1, shown_ch), ActionKind::comment_key,
+                        ch, 1.0f, Look::card});
+    }
+    return row;
+  };
+  std::vector<std::vector<Key>> rows;
+  rows.push_back(letter_row("1234567890"));
+  rows.push_back(letter_row("qwertyuiop"));
+  rows.push_back(letter_row("asdfghjkl"));
+  auto row4 = letter_row("zxcvbnm");
+  row4.insert(row4.begin(), Key{"key-shift", shift ? "abc" : "ABC", ActionKind::comment_shift, 0, 1.5f,
+                                shift ? Look::selected : Look::quiet});
+  row4.push_back(Key{"key-backspace", p.lang() == "en" ? "Delete" : "Xoá",
+                     ActionKind::comment_backspace, 0, 1.5f, Look::quiet});
+  rows.push_back(row4);
+  rows.push_back({Key{"back", std::string("‹ ") + p.tr(Text::back), ActionKind::back, 0, 2.0f, Look::quiet},
+                  Key{"key-comma", ",", ActionKind::comment_key, ',', 1.0f, Look::card},
+                  Key{"key-space", p.tr(Text::space), ActionKind::comment_key, ' ', 3.0f, Look::card},
+                  Key{"key-dot", ".", ActionKind::comment_key, '.', 1.0f, Look::card},
+                  Key{"submit", p.tr(Text::submit), ActionKind::comment_submit, 0, 3.0f, Look::confirm}});
+  draw_keyboard(p, rows, ImVec2(m, y), ImVec2(p.w() - m, p.h() - g * 1.5f));
+}
+
+void draw_dossier(Painter& p) {
+  const Flow& flow = p.flow();
+  const Survey& survey = flow.survey();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+
+  const float left_w = p.portrait() ? p.w() - 2 * m : (p.w() - 2 * m - g) * 0.5f;
+  float y = top + m;
+  y += p.text_block(p.fonts().title, p.tr(Text::dossier_title), ImVec2(m, y), ImVec2(m + left_w, y),
+                    kInk, 0.0f, 0.0f);
+  y += p.text_block(p.fonts().body, p.tr(Text::dossier_hint), ImVec2(m, y), ImVec2(m + left_w, y),
+                    kMuted, 0.0f, 0.0f);
+  y += g;
+  const float box_h = std::round(std::max(52.0f, 90 * u));
+  p.dl()->AddRectFilled(ImVec2(m, y), ImVec2(m + left_w, y + box_h), kCard, 10 * u);
+  p.dl()->AddRect(ImVec2(m, y), ImVec2(m + left_w, y + box_h), kPrimary, 10 * u, 0, 2.5f * u);
+  const std::string entry = flow.dossier_entry();
+  p.text_block(p.fonts().large, entry.empty() ? std::string("_") : entry,
+               ImVec2(m + g, y), ImVec2(m + left_w - g, y + box_h),
+               entry.empty() ? kLine : kInk, 0.0f, 0.5f);
+  y += box_h + g / 2;
+  if (flow.dossier_notice() != DossierNotice::none) {
+    const Text t = flow.dossier_notice() == DossierNotice::used_today ? Text::dossier_used
+                                                                      : Text::dossier_empty;
+    y += p.text_block(p.fonts().bold, p.tr(t), ImVec2(m, y), ImVec2(m + left_w, y), kDanger, 0.0f, 0.0f);
+  }
+  y += g;
+
+  ImVec2 pad_min, pad_max;
+  if (p.portrait()) {
+    pad_min = ImVec2(m, y + g);
+    pad_max = ImVec2(p.w() - m, footer_y - g);
+  } else {
+    pad_min = ImVec2(m + left_w + g * 2, top + m);
+    pad_max = ImVec2(p.w() - m, footer_y - g);
+  }
+  const char* erase = p.lang() == "en" ? "Delete" : "Xoá";
+  struct PadKey {
+    const char* id;
+    std::string label;
+    ActionKind kind;
+    int value;
+  };
+  const PadKey keys[4][4] = {
+      {{"key-1", "1", ActionKind::dossier_key, '1'}, {"key-2", "2", ActionKind::dossier_key, '2'},
+       {"key-3", "3", ActionKind::dossier_key, '3'}, {"key-backspace", erase, ActionKind::dossier_backspace, 0}},
+      {{"key-4", "4", ActionKind::dossier_key, '4'}, {"key-5", "5", ActionKind::dossier_key, '5'},
+       {"key-6", "6", ActionKind::dossier_key, '6'}, {"key-dash", "-", ActionKind::dossier_key, '-'}},
+      {{"key-7", "7", ActionKind::dossier_key, '7'}, {"key-8", "8", ActionKind::dossier_key, '8'},
+       {"key-9", "9", ActionKind::dossier_key, '9'}, {"key-dot", ".", ActionKind::dossier_key, '.'}},
+      {{"key-slash", "/", ActionKind::dossier_key, '/'}, {"key-0", "0", ActionKind::dossier_key, '0'},
+       {"", "", ActionKind::dossier_key, 0}, {"", "", ActionKind::dossier_key, 0}}};
+  const float kg = std::round(std::max(6.0f, 12 * u));
+  const float kw = (pad_max.x - pad_min.x - 3 * kg) / 4;
+  const float kh = (pad_max.y - pad_min.y - 3 * kg) / 4;
+  for (int r = 0; r < 4; ++r) {
+    for (int col = 0; col < 4; ++col) {
+      const PadKey& k = keys[r][col];
+      if (!*k.id) continue;
+      const ImVec2 a(pad_min.x + static_cast<float>(col) * (kw + kg), pad_min.y + static_cast<float>(r) * (kh + kg));
+      const bool wide_label = k.kind == ActionKind::dossier_backspace;
+      if (p.button(k.id, k.label, a, ImVec2(a.x + kw, a.y + kh), wide_label ? Look::quiet : Look::card,
+                   wide_label ? p.fonts().bold : p.fonts().large)) {
+        p.emit(k.kind, k.value);
+      }
+    }
+  }
+  const ImVec2 smin(pad_min.x + 2 * (kw + kg), pad_min.y + 3 * (kh + kg));
+  if (p.button("submit", std::string(p.tr(Text::next)) + "  ›", smin,
+               ImVec2(pad_max.x, smin.y + kh), Look::primary)) {
+    p.emit(ActionKind::dossier_submit);
+  }
+
+  draw_back(p, footer_y, footer_h);
+  if (survey.dossier_optional) {
+    const float sw = std::round(std::max(150.0f, 220 * u));
+    if (p.button("skip", p.tr(Text::skip), ImVec2(p.w() - m - sw, footer_y),
+                 ImVec2(p.w() - m, footer_y + footer_h), Look::quiet)) {
+      p.emit(ActionKind::dossier_skip);
+    }
+  }
+}
+
+void draw_thanks(Painter& p) {
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap();
+  const float avail = p.h() - top;
+  const float r = std::min(avail * 0.16f, p.w() * 0.12f);
+  const ImVec2 c(p.w() / 2, top + avail * 0.3f);
+  p.dl()->AddCircleFilled(c, r, kGreen, 64);
+  p.check_mark(ImVec2(c.x, c.y + r * 0.05f), r * 1.0f, rgb(255, 255, 255), std::max(4.0f, r * 0.14f));
+  float y = c.y + r + g * 2;
+  y += p.text_block(p.fonts().huge, p.tr(Text::thanks_title), ImVec2(m, y), ImVec2(p.w() - m, y),
+                    kInk, 0.5f, 0.0f);
+  y += g;
+  p.text_block(p.fonts().large, p.tr(Text::thanks_body), ImVec2(m, y), ImVec2(p.w() - m, y), kMuted,
+               0.5f, 0.0f);
+}
+
+void draw_pin(Painter& p) {
+  const Flow& flow = p.flow();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float left_w = p.portrait() ? p.w() - 2 * m : (p.w() - 2 * m) * 0.42f;
+  float y = top + m;
+  y += p.text_block(p.fonts().title, p.tr(Text::pin_title), ImVec2(m, y), ImVec2(m + left_w, y), kInk,
+                    0.0f, 0.0f);
+  y += g * 2;
+  const float dot = std::round(std::max(10.0f, 16 * u));
+  for (std::size_t k = 0; k < std::max<std::size_t>(4, flow.pin_length()); ++k) {
+    const ImVec2 c(m + dot + static_cast<float>(k) * dot * 3, y + dot);
+    if (k < flow.pin_length()) {
+      p.dl()->AddCircleFilled(c, dot, kInk, 24);
+    } else {
+      p.dl()->AddCircle(c, dot, kMuted, 24, 2 * u);
+    }
+  }
+  y += dot * 2 + g * 2;
+  Text notice = Text::ok;
+  switch (flow.pin_notice()) {
+    case PinNotice::wrong: notice = Text::pin_wrong; break;
+    case PinNotice::locked: notice = Text::pin_locked; break;
+    case PinNotice::not_set: notice = Text::pin_not_set; break;
+    case PinNotice::none: break;
+  }
+  if (notice != Text::ok) {
+    y += p.text_block(p.fonts().bold, p.tr(notice), ImVec2(m, y), ImVec2(m + left_w, y), kDanger,
+                      0.0f, 0.0f);
+  }
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+  const float cw = std::round(std::max(150.0f, 220 * u));
+  if (p.button("cancel", p.tr(Text::cancel), ImVec2(m, footer_y), ImVec2(m + cw, footer_y + footer_h),
+               Look::quiet)) {
+    p.emit(ActionKind::pin_cancel);
+  }
+  ImVec2 pad_min, pad_max;
+  if (p.portrait()) {
+    pad_min = ImVec2(m, y + g);
+    pad_max = ImVec2(p.w() - m, footer_y - g);
+  } else {
+    pad_min = ImVec2(m + left_w + g * 2, top + m);
+    pad_max = ImVec2(p.w() - m, p.h() - m);
+  }
+  const float kg = std::round(std::max(6.0f, 12 * u));
+  const float kw = (pad_max.x - pad_min.x - 2 * kg) / 3;
+  const float kh = (pad_max.y - pad_min.y - 3 * kg) / 4;
+  const char* labels[12] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "OK"};
+  for (int k = 0; k < 12; ++k) {
+    const ImVec2 a(pad_min.x + static_cast<float>(k % 3) * (kw + kg), pad_min.y + static_cast<float>(k / 3) * (kh + kg));
+    const ImVec2 b(a.x + kw, a.y + kh);
+    if (k == 9) {
+      if (p.button("pin-backspace", p.lang() == "en" ? "Delete" : "Xoá", a, b, Look::quiet)) {
+        p.emit(ActionKind::pin_backspace);
+      }
+    } else if (k == 11) {
+      if (p.button("pin-ok", "OK", a, b, Look::primary, p.fonts().large)) p.emit(ActionKind::pin_submit);
+    } else if (p.button(std::string("pin-") + labels[k], labels[k], a, b, Look::card, p.fonts().large)) {
+      p.emit(ActionKind::pin_key, labels[k][0]);
+    }
+  }
+}
+
+void draw_staff(Painter& p) {
+  const Flow& flow = p.flow();
+  const KioskConfig& cfg = flow.config();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  float y = top + m;
+  y += p.text_block(p.fonts().title, p.tr(Text::staff_title), ImVec2(m, y), ImVec2(p.w() - m, y), kInk,
+                    0.0f, 0.0f);
+  char info[512];
+  std::snprintf(info, sizeof info, p.tr(Text::staff_info), cfg.kiosk_id.c_str(), cfg.counter.c_str(),
+                flow.survey().title.get(p.lang()).c_str());
+  y += g;
+  y += p.text_block(p.fonts().body, info, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f);
+  y += p.text_block(p.fonts().body, std::string("sipas-kiosk ") + SIPAS_VERSION, ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f);
+  y += m;
+  const float bw = std::min(p.w() - 2 * m, 520 * u);
+  const float bh = std::round(std::max(64.0f, 100 * u));
+  if (p.button("back", std::string("‹  ") + p.tr(Text::back), ImVec2(m, y), ImVec2(m + bw, y + bh),
+               Look::primary)) {
+    p.emit(ActionKind::staff_back);
+  }
+  y += bh + g;
+  if (p.button("exit", p.tr(Text::staff_exit), ImVec2(m, y), ImVec2(m + bw, y + bh), Look::card)) {
+    p.emit(ActionKind::staff_exit);
+  }
+}
+
+void draw_out_of_service(Painter& p) {
+  p.background(rgb(236, 239, 241));
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap();
+  const float avail = p.h() - top;
+  const float r = std::min(avail * 0.14f, p.w() * 0.1f);
+  const ImVec2 c(p.w() / 2, top + avail * 0.28f);
+  p.dl()->AddCircleFilled(c, r, rgb(245, 158, 11), 64);
+  p.dl()->AddRectFilled(ImVec2(c.x - r * 0.09f, c.y - r * 0.55f), ImVec2(c.x + r * 0.09f, c.y + r * 0.2f),
+                        rgb(255, 255, 255), r * 0.05f);
+  p.dl()->AddCircleFilled(ImVec2(c.x, c.y + r * 0.45f), r * 0.11f, rgb(255, 255, 255), 24);
+  float y = c.y + r + g * 2;
+  y += p.text_block(p.fonts().title, text("vi", Text::out_of_service_title), ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  y += p.text_block(p.fonts().body, text("vi", Text::out_of_service_body), ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  y += g * 2;
+  y += p.text_block(p.fonts().bold, text("en", Text::out_of_service_title), ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  p.text_block(p.fonts().body, text("en", Text::out_of_service_body), ImVec2(m, y),
+               ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  p.staff_corner();
+}
+
+}  // namespace
+
+void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot* snapshot) const {
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  ImGui::Begin("kiosk", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::PushFont(fonts_.body);
+  snapshot->screen = to_string(flow.screen());
+  snapshot->step = flow.screen() == Screen::question ? static_cast<int>(flow.question_index() + 1) : 0;
+  snapshot->elements.clear();
+  Painter p(fonts_, flow, actions, snapshot);
+  switch (flow.screen()) {
+    case Screen::welcome: draw_welcome(p); break;
+    case Screen::dossier: draw_dossier(p); break;
+    case Screen::question: draw_question(p); break;
+    case Screen::followup: draw_followup(p); break;
+    case Screen::comment: draw_comment(p); break;
+    case Screen::thanks: draw_thanks(p); break;
+    case Screen::pin: draw_pin(p); break;
+    case Screen::staff: draw_staff(p); break;
+    case Screen::out_of_service: draw_out_of_service(p); break;
+  }
+  ImGui::PopFont();
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+}
+
+}  // namespace sipas

@@ -1,0 +1,458 @@
+// The real sipas-kiosk under Xvfb: tapped with xdotool at the coordinates of its --ui-dump, then
+// the SQLite file is checked for exactly what was tapped.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sipas/store.hpp"
+
+namespace sipas {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "sipas-kiosk-e2e-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A child process with its own environment additions; killed and reaped on destruction.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::vector<std::string> env, const fs::path& log,
+          int pass_fd = -1) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      for (auto& e : env) ::putenv(e.data());
+      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      for (int fd = 3; fd < 256; ++fd) {
+        if (fd != pass_fd) ::close(fd);
+      }
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~Process() { kill(); }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void kill() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+      exited_ = true;
+    }
+  }
+  bool running() {
+    if (exited_) return false;
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      exited_ = true;
+      status_ = st;
+      return false;
+    }
+    return true;
+  }
+  // The exit status, or -1 if it is still running after `limit`.
+  int wait_exit(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (running()) {
+      if (std::chrono::steady_clock::now() > end) return -1;
+      std::this_thread::sleep_for(20ms);
+    }
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+// Xvfb on a display number it picks itself (-displayfd).
+class Xvfb {
+ public:
+  Xvfb(int w, int h, const fs::path& log) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    proc_ = std::make_unique<Process>(
+        std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen", "0",
+                                 std::to_string(w) + "x" + std::to_string(h) + "x24",
+                                 "-nolisten", "tcp"},
+        std::vector<std::string>{}, log, fds[1]);
+    ::close(fds[1]);
+    pollfd p{fds[0], POLLIN, 0};
+    std::string number;
+    while (::poll(&p, 1, 15000) > 0) {
+      char c;
+      if (::read(fds[0], &c, 1) != 1 || c == '\n') break;
+      number.push_back(c);
+    }
+    ::close(fds[0]);
+    if (!number.empty()) display_ = ":" + number;
+  }
+  const std::string& display() const { return display_; }
+
+ private:
+  std::unique_ptr<Process> proc_;
+  std::string display_;
+};
+
+bool have_tool(const char* name) {
+  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// The sample configuration with this test's database and questionnaire, and a sync server that
+// refuses connections.
+fs::path make_config(const TempDir& dir, const std::string& survey) {
+  const fs::path cfg = dir / "config";
+  fs::create_directories(cfg / "surveys");
+  const fs::path src = fs::path(SIPAS_SOURCE_DIR) / "kiosk-config";
+  for (const auto& e : fs::directory_iterator(src / "surveys")) {
+    fs::copy_file(e.path(), cfg / "surveys" / e.path().filename());
+  }
+  auto j = nlohmann::json::parse(read_file(src / "kiosk.json"));
+  j["db_path"] = (dir / "kiosk.db").string();
+  j["active_survey"] = survey;
+  j["server"]["url"] = "http://127.0.0.1:1";
+  j["min_interval_seconds"] = 10;
+  std::ofstream(cfg / "kiosk.json") << j.dump(2);
+  return cfg;
+}
+
+struct Element {
+  std::string id;
+  int cx = 0, cy = 0;
+};
+
+class KioskE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"Xvfb", "xdotool"}) {
+      if (!have_tool(tool)) GTEST_SKIP() << tool << " is not installed";
+    }
+  }
+
+  void start(const fs::path& config, const std::string& db, int w = 1280, int h = 800) {
+    xvfb_ = std::make_unique<Xvfb>(w, h, dir_ / "xvfb.log");
+    ASSERT_FALSE(xvfb_->display().empty()) << "Xvfb did not start: " << read_file(dir_ / "xvfb.log");
+    kiosk_ = std::make_unique<Process>(
+        std::vector<std::string>{SIPAS_KIOSK_BIN, "--config", config.string(), "--db", db,
+                                 "--windowed", std::to_string(w) + "x" + std::to_string(h),
+                                 "--ui-dump", dump_.string()},
+        std::vector<std::string>{"DISPLAY=" + xvfb_->display(), "LIBGL_ALWAYS_SOFTWARE=1"},
+        dir_ / "kiosk.log");
+  }
+
+  // Polls the dump until it shows `screen` (and `step` when given); bounded.
+  nlohmann::json wait_for(const std::string& screen, int step = -1) {
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    nlohmann::json last;
+    while (std::chrono::steady_clock::now() < end) {
+      const std::string text = read_file(dump_);
+      if (!text.empty()) {
+        last = nlohmann::json::parse(text, nullptr, false);
+        if (!last.is_discarded() && last["screen"] == screen &&
+            (step < 0 || last["step"] == step)) {
+          return last;
+        }
+      }
+      if (kiosk_ && !kiosk_->running()) break;
+      std::this_thread::sleep_for(40ms);
+    }
+    ADD_FAILURE() << "no " << screen << " screen (step " << step << "); last dump: " << last.dump()
+                  << "\nkiosk log: " << read_file(dir_ / "kiosk.log");
+    return {};
+  }
+
+  Element find(const nlohmann::json& dump, const std::string& id) {
+    for (const auto& e : dump.value("elements", nlohmann::json::array())) {
+      if (e["id"] == id) {
+        return {id, e["x"].get<int>() + e["w"].get<int>() / 2,
+                e["y"].get<int>() + e["h"].get<int>() / 2};
+      }
+    }
+    ADD_FAILURE() << "no element " << id << " in " << dump.dump();
+    return {};
+  }
+
+  void xdotool(const std::string& args) {
+    const std::string cmd = "DISPLAY=" + xvfb_->display() + " xdotool " + args;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+
+  // Taps an element of the current dump, then waits out the repeated-tap filter.
+  void tap(const nlohmann::json& dump, const std::string& id) {
+    const Element e = find(dump, id);
+    xdotool("mousemove " + std::to_string(e.cx) + " " + std::to_string(e.cy) + " click 1");
+    std::this_thread::sleep_for(350ms);
+  }
+
+  nlohmann::json current() { return nlohmann::json::parse(read_file(dump_), nullptr, false); }
+
+  std::vector<Response> stored(const fs::path& db) {
+    auto store = ResponseStore::open(db.string());
+    EXPECT_TRUE(store.is_ok()) << store.status().to_string();
+    if (!store.is_ok()) return {};
+    auto all = (*store)->pending(1000);
+    EXPECT_TRUE(all.is_ok());
+    return all.is_ok() ? *all : std::vector<Response>{};
+  }
+
+  TempDir dir_;
+  fs::path dump_ = dir_ / "ui.json";
+  std::unique_ptr<Xvfb> xvfb_;
+  std::unique_ptr<Process> kiosk_;
+};
+
+// The questionnaire's criteria and reasons in order, read from the sample file the test uses.
+struct SurveyFile {
+  std::vector<std::string> criteria;
+  std::vector<std::string> reasons;
+  bool allow_not_applicable = false;
+};
+
+SurveyFile read_survey(const fs::path& config, const std::string& id) {
+  SurveyFile out;
+  const auto j = nlohmann::json::parse(read_file(config / "surveys" / (id + ".json")));
+  for (const auto& e : j["elements"]) {
+    for (const auto& c : e["criteria"]) out.criteria.push_back(c["id"]);
+  }
+  for (const auto& r : j.value("reasons", nlohmann::json::array())) out.reasons.push_back(r["id"]);
+  out.allow_not_applicable = j.value("allow_not_applicable", false);
+  return out;
+}
+
+TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  const SurveyFile survey = read_survey(cfg, "counter-short");
+  ASSERT_GE(survey.criteria.size(), 3u);
+  ASSERT_GE(survey.reasons.size(), 2u);
+  start(cfg, (dir_ / "kiosk.db").string());
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  tap(d, "start");
+  // 0 stands for "not applicable"; the 2 makes the follow-up appear.
+  const int pattern[] = {5, 2, 0, 3, 5, 4, 1, 4};
+  std::vector<Answer> expected;
+  for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+    int v = pattern[i % std::size(pattern)];
+    if (v == 0 && !survey.allow_not_applicable) v = 4;
+    d = wait_for("question", static_cast<int>(i + 1));
+    ASSERT_FALSE(d.empty());
+    tap(d, v == 0 ? "answer-na" : "answer-" + std::to_string(v));
+    expected.push_back(Answer{survey.criteria[i], v == 0 ? std::nullopt : std::optional<int>(v)});
+  }
+  d = wait_for("followup");
+  ASSERT_FALSE(d.empty());
+  tap(d, "reason-" + survey.reasons[1]);
+  tap(d, "reason-" + survey.reasons[0]);
+  tap(d, "next");
+  d = wait_for("comment");
+  ASSERT_FALSE(d.empty());
+  for (const char* key : {"key-c", "key-h", "key-o", "key-w", "key-f", "key-space", "key-l",
+                          "key-a", "key-a", "key-u"}) {
+    tap(d, key);
+  }
+  tap(d, "submit");
+  ASSERT_FALSE(wait_for("thanks").empty());
+
+  const auto all = stored(dir_ / "kiosk.db");
+  ASSERT_EQ(all.size(), 1u);
+  const Response& r = all[0];
+  EXPECT_EQ(r.status, ResponseStatus::complete);
+  EXPECT_EQ(r.survey_id, "counter-short");
+  EXPECT_EQ(r.counter, "q1");
+  EXPECT_EQ(r.language, "vi");
+  EXPECT_EQ(r.answers, expected);
+  const std::vector<std::string> reasons = {survey.reasons[0], survey.reasons[1]};
+  EXPECT_EQ(r.reasons, reasons);
+  EXPECT_EQ(r.comment, "chờ lâu");
+  EXPECT_FALSE(r.dossier.has_value());
+}
+
+TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
+  const fs::path cfg = make_config(dir_, "mau01");
+  const SurveyFile survey = read_survey(cfg, "mau01");
+  start(cfg, (dir_ / "kiosk.db").string(), 800, 480);
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  tap(d, "start");
+  d = wait_for("dossier");
+  ASSERT_FALSE(d.empty());
+  for (const char* key : {"key-4", "key-2", "key-dash", "key-7", "key-7"}) tap(d, key);
+  tap(d, "submit");
+  const int pattern[] = {2, 1, 2};
+  std::vector<Answer> expected;
+  for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+    const int v = pattern[i % 3];
+    d = wait_for("question", static_cast<int>(i + 1));
+    ASSERT_FALSE(d.empty());
+    tap(d, "answer-" + std::to_string(v));
+    expected.push_back(Answer{survey.criteria[i], v});
+  }
+  ASSERT_FALSE(wait_for("thanks").empty());
+  const auto all = stored(dir_ / "kiosk.db");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].dossier, "42-77");
+  EXPECT_EQ(all[0].answers, expected);
+}
+
+TEST_F(KioskE2e, ABarcodeScannerTypesTheDossierNumber) {
+  const fs::path cfg = make_config(dir_, "mau01");
+  start(cfg, (dir_ / "kiosk.db").string());
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  tap(d, "start");
+  ASSERT_FALSE(wait_for("dossier").empty());
+  xdotool("type --delay 20 H40-2611");
+  xdotool("key Return");
+  d = wait_for("question", 1);
+  ASSERT_FALSE(d.empty());
+  tap(d, "answer-2");
+  const auto all = [&] {
+    kiosk_->kill();
+    return stored(dir_ / "kiosk.db");
+  }();
+  EXPECT_TRUE(all.empty()) << "nothing is stored before the end or the idle timeout";
+}
+
+TEST_F(KioskE2e, KeyboardShortcutsDoNotCloseTheKiosk) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  start(cfg, (dir_ / "kiosk.db").string());
+  ASSERT_FALSE(wait_for("welcome").empty());
+  xdotool("key Escape");
+  xdotool("key alt+F4");
+  xdotool("key ctrl+q");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(kiosk_->running());
+  EXPECT_EQ(current()["screen"], "welcome");
+}
+
+TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  {
+    auto j = nlohmann::json::parse(read_file(cfg / "kiosk.json"));
+    j.erase("staff_pin_hash");
+    std::ofstream(cfg / "kiosk.json") << j.dump(2);
+  }
+  const std::string set_pin = std::string("echo 2468 | ") + SIPAS_KIOSK_BIN + " set-pin --config " +
+                              cfg.string() + " >/dev/null";
+  ASSERT_EQ(std::system(set_pin.c_str()), 0);
+  start(cfg, (dir_ / "kiosk.db").string());
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  const Element corner = find(d, "corner");
+  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
+          " mousedown 1 sleep 3.3 mouseup 1");
+  d = wait_for("pin");
+  ASSERT_FALSE(d.empty());
+  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
+  d = wait_for("staff");
+  ASSERT_FALSE(d.empty());
+  tap(d, "exit");
+  EXPECT_EQ(kiosk_->wait_exit(10s), 0);
+}
+
+// A read-only bind mount over the database's directory (needs root and mount rights).
+class ReadOnlyMount {
+ public:
+  ReadOnlyMount(const fs::path& src, const fs::path& target) : target_(target) {
+    fs::create_directories(target);
+    if (::mount(src.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) return;
+    mounted_ = true;
+    ok_ = ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+  }
+  bool ok() const { return ok_; }
+  bool make_writable() {
+    return ::mount(nullptr, target_.c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0;
+  }
+  ~ReadOnlyMount() {
+    if (mounted_) ::umount2(target_.c_str(), MNT_DETACH);
+  }
+  ReadOnlyMount(const ReadOnlyMount&) = delete;
+  ReadOnlyMount& operator=(const ReadOnlyMount&) = delete;
+
+ private:
+  fs::path target_;
+  bool mounted_ = false;
+  bool ok_ = false;
+};
+
+TEST_F(KioskE2e, AReadOnlyDatabaseShowsOutOfServiceUntilItIsWritableAgain) {
+  if (::geteuid() != 0) GTEST_SKIP() << "a read-only bind mount needs root";
+  const fs::path cfg = make_config(dir_, "counter-short");
+  fs::create_directories(dir_ / "data");
+  {
+    auto store = ResponseStore::open((dir_ / "data" / "kiosk.db").string());
+    ASSERT_TRUE(store.is_ok());
+  }
+  ReadOnlyMount ro(dir_ / "data", dir_ / "ro");
+  if (!ro.ok()) GTEST_SKIP() << "cannot bind-mount read-only here";
+  kiosk_.reset();
+  start(cfg, (dir_ / "ro" / "kiosk.db").string());
+  ASSERT_FALSE(wait_for("out_of_service").empty());
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(current()["screen"], "out_of_service");
+  ASSERT_TRUE(ro.make_writable());
+  EXPECT_FALSE(wait_for("welcome").empty()) << "the kiosk returns by itself";
+  kiosk_->kill();
+}
+
+TEST_F(KioskE2e, ABrokenConfigExitsWith2AndNamesTheFileAndField) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  auto j = nlohmann::json::parse(read_file(cfg / "kiosk.json"));
+  j["idle_timeout_seconds"] = "soon";
+  std::ofstream(cfg / "kiosk.json") << j.dump(2);
+  Process kiosk({SIPAS_KIOSK_BIN, "--config", cfg.string()}, {}, dir_ / "broken.log");
+  EXPECT_EQ(kiosk.wait_exit(20s), 2);
+  const std::string err = read_file(dir_ / "broken.log");
+  EXPECT_NE(err.find("kiosk.json"), std::string::npos) << err;
+  EXPECT_NE(err.find("idle_timeout_seconds"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line: " << err;
+}
+
+}  // namespace
+}  // namespace sipas
