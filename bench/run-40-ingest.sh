@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Rows for the server's ingest: several simulated kiosks posting gzip batches concurrently to a
+# real sipas server on loopback; responses per second, and where the server's time goes (JSON
+# parsing and validation vs. the SQLite transaction), measured inside the server.
+# See bench/README.md for the contract.
+set -euo pipefail
+bin="$SIPAS_BENCH_BUILD/bin/sipas-bench-ingest"
+kiosks=8
+per_kiosk=10000
+batch=500
+json=$("$bin" --kiosks "$kiosks" --responses-per-kiosk "$per_kiosk" --batch "$batch")
+
+python3 - "$json" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+pct = lambda x: f"{100 * x:.0f} %"
+rows = [
+    ("server", "ingest, concurrent kiosks", f"{r['responses_per_s']:.0f} responses/s",
+     f"{r['kiosks']} kiosks x {r['responses'] // r['kiosks']} responses in gzip batches of {r['batch']}, "
+     f"{r['server_threads']} server threads, loopback, {r['wall_s']:.1f} s in all"),
+    ("server", "ingest: JSON parse + validation, share of CPU", pct(r["parse_cpu_share"]),
+     f"{r['parse_cpu_us_per_response']:.0f} us CPU/response (parse, checks, canonical JSON + SHA-256 "
+     f"twice); elapsed share {pct(r['parse_share'])}; runs in parallel on the workers"),
+    ("server", "ingest: SQLite, share of CPU", pct(r["sqlite_cpu_share"]),
+     f"{r['sqlite_cpu_us_per_response']:.0f} us CPU/response, {r['sqlite_us_per_response']:.0f} us elapsed "
+     f"(fsync included; elapsed share {pct(r['sqlite_share'])}); one transaction per batch, WAL + "
+     "synchronous=FULL, one writer at a time"),
+    ("server", "ingest: receive + gunzip, share of CPU", pct(r["read_cpu_share"]), "the rest of the handler time"),
+    ("server", "ingest: SQLite writer busy", pct(r["sqlite_busy_of_wall"]),
+     "of the wall time: how close the single writer is to saturation"),
+    ("server", "ingest: bytes per response", f"{r['bytes_per_response_gzip']:.0f} B",
+     f"gzip on the wire ({r['bytes_per_response_raw']:.0f} B as JSON)"),
+]
+for row in rows:
+    print("| " + " | ".join(row) + " |")
+PY

@@ -1,0 +1,49 @@
+// Authentication of requests. Kiosks present a bearer token (POST /api/v1/batches); people using
+// the API present HTTP Basic credentials of a user made with `sipas-server user add` (the
+// dashboard will add a session cookie as a second way in).
+//
+// Pure functions over header values and a ServerStore; thread-safe as long as each thread uses
+// its own ServerStore.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sipas/server/server_store.hpp"
+#include "sipas/status.hpp"
+
+namespace sipas {
+
+// "Bearer TOKEN" -> TOKEN (scheme case-insensitive); nullopt when absent or malformed.
+std::optional<std::string> bearer_token(std::string_view authorization);
+
+struct BasicCredentials {
+  std::string user;
+  std::string password;
+};
+// "Basic base64(user:password)" -> credentials; nullopt when absent or malformed.
+std::optional<BasicCredentials> basic_credentials(std::string_view authorization);
+
+std::optional<std::string> base64_decode(std::string_view text);
+std::string base64_encode(std::string_view data);
+
+// The hash under which a kiosk token is stored. Tokens are 32 random bytes, so a plain SHA-256
+// is enough (no salt or stretching needed).
+std::string token_hash(std::string_view token);
+
+// The kiosk a bearer token belongs to. not_found (HTTP 401) when the header is missing, the token
+// unknown or the kiosk revoked; storage errors otherwise.
+Result<KioskRecord> authenticate_kiosk(ServerStore& store, std::string_view authorization);
+
+// Who is calling the API, and what part of the province they may see.
+struct ApiPrincipal {
+  std::string user;
+  std::optional<std::string> unit;  // nullopt: the whole province
+};
+
+// Checks HTTP Basic credentials against the users table (verify_secret). not_found (HTTP 401)
+// for a missing header, unknown user or wrong password; the time taken does not reveal which.
+Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization);
+
+}  // namespace sipas

@@ -1,0 +1,80 @@
+// The province server's HTTP layer (cpp-httplib): POST /api/v1/batches (protocol v1, see
+// docs/protocol.md), GET /api/v1/kiosks (HTTP Basic), GET /healthz.
+//
+// Threads: serve() runs httplib's accept loop on the calling thread and handles requests on a
+// pool of `threads` workers; each worker borrows its own ServerStore connection from a pool.
+// Parsing and validation run in parallel; the write transaction of each batch runs one at a time
+// (other processes on the same database are waited for by SQLite's busy timeout). stop() may be
+// called from any thread (a signal-watching thread in `sipas-server serve`): the listening socket
+// closes at once and serve() returns after every request in flight has been answered.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sipas/server/batch.hpp"
+#include "sipas/status.hpp"
+#include "sipas/time.hpp"
+
+namespace sipas {
+
+struct ServerOptions {
+  IngestLimits limits;
+  double rate_per_second = 20;  // per kiosk, on POST /api/v1/batches; 0: no limit
+  double rate_burst = 60;
+  std::size_t threads = 8;
+  int read_timeout_seconds = 30;
+  // One line per request (no newline), from the worker threads, serialised by the server.
+  // Empty: no access log.
+  std::function<void(const std::string& line)> access_log;
+  // The time the server stamps and compares against; nullptr: the system clock. Must outlive the
+  // server.
+  const Clock* clock = nullptr;
+};
+
+// Totals since start, for the ingest benchmark; each counter is read atomically.
+struct IngestStats {
+  std::int64_t batches = 0;    // answered 200
+  std::int64_t responses = 0;  // in those batches
+  std::int64_t accepted = 0;
+  // Elapsed time per phase, summed over the worker threads.
+  std::int64_t read_ns = 0;    // receiving and decompressing bodies
+  std::int64_t parse_ns = 0;   // JSON parsing and validation
+  std::int64_t sqlite_ns = 0;  // the batch transactions (includes waiting for fsync)
+  std::int64_t lock_wait_ns = 0;  // waiting for another batch's transaction
+  // CPU time of the worker threads in the same phases (CLOCK_THREAD_CPUTIME_ID): unlike elapsed
+  // time, not inflated when more threads than cores compete.
+  std::int64_t read_cpu_ns = 0;
+  std::int64_t parse_cpu_ns = 0;
+  std::int64_t sqlite_cpu_ns = 0;
+};
+
+class HttpServer {
+ public:
+  // Opens the database (creating it if needed) and loads the questionnaires stored in it.
+  static Result<std::unique_ptr<HttpServer>> create(const std::string& db_path,
+                                                    ServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens on host:port (port 0: a free port chosen by the system); returns the port.
+  // Only `host` is listened on.
+  Result<int> bind(const std::string& host, int port);
+  // Serves until stop(). Call after bind().
+  Status serve();
+  void stop();
+
+  IngestStats stats() const;
+  std::size_t survey_count() const;
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sipas

@@ -1,0 +1,117 @@
+#include "sipas/server/auth.hpp"
+
+#include <array>
+#include <cctype>
+
+#include "sipas/crypto.hpp"
+
+namespace sipas {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+bool starts_with_scheme(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(scheme[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+Status unauthorized(std::string message) {
+  return Status::error(ErrorCode::not_found, std::move(message));
+}
+
+}  // namespace
+
+std::optional<std::string> bearer_token(std::string_view authorization) {
+  if (!starts_with_scheme(authorization, "Bearer")) return std::nullopt;
+  auto token = trim(authorization.substr(7));
+  if (token.empty() || token.size() > 512) return std::nullopt;
+  return std::string(token);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::array<int, 256> value{};
+  value.fill(-1);
+  for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kAlphabet[i])] = i;
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = value[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : data) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
+  while (out.size() % 4 != 0) out.push_back('=');
+  return out;
+}
+
+std::optional<BasicCredentials> basic_credentials(std::string_view authorization) {
+  if (!starts_with_scheme(authorization, "Basic")) return std::nullopt;
+  auto encoded = trim(authorization.substr(6));
+  if (encoded.size() > 1024) return std::nullopt;
+  auto decoded = base64_decode(encoded);
+  if (!decoded) return std::nullopt;
+  auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return BasicCredentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
+std::string token_hash(std::string_view token) { return sha256_hex(token); }
+
+Result<KioskRecord> authenticate_kiosk(ServerStore& store, std::string_view authorization) {
+  auto token = bearer_token(authorization);
+  if (!token) return unauthorized("missing bearer token");
+  auto kiosk = store.kiosk_by_token_hash(token_hash(*token));
+  if (!kiosk.is_ok()) return kiosk.status();
+  if (!*kiosk) return unauthorized("unknown token");
+  if ((*kiosk)->revoked_at) return unauthorized("token revoked");
+  return std::move(**kiosk);
+}
+
+Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization) {
+  // Checked against when the user does not exist, so that both failures cost the same.
+  static const std::string dummy_hash = hash_secret("not a password");
+  auto credentials = basic_credentials(authorization);
+  if (!credentials) return unauthorized("missing credentials");
+  auto user = store.user(credentials->user);
+  if (!user.is_ok()) return user.status();
+  const std::string& stored = *user ? (*user)->password_hash : dummy_hash;
+  bool ok = verify_secret(credentials->password, stored);
+  if (!*user || !ok) return unauthorized("wrong user name or password");
+  return ApiPrincipal{(*user)->name, (*user)->unit};
+}
+
+}  // namespace sipas

@@ -1,0 +1,473 @@
+#include "sipas/server/cli.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+#include <variant>
+
+#include "sipas/crypto.hpp"
+#include "sipas/server/auth.hpp"
+#include "sipas/server/http_server.hpp"
+#include "sipas/server/server_store.hpp"
+#include "sipas/server/surveys.hpp"
+#include "sipas/server/units_file.hpp"
+
+namespace sipas {
+namespace {
+
+constexpr const char* kUsage = R"(sipas-server: the SIPAS province server
+
+Usage:
+  sipas-server serve --db PATH --listen HOST:PORT [--surveys DIR] [--access-log FILE]
+               [--threads N] [--rate-limit PER_SECOND] [--rate-burst N]
+               [--max-body-bytes N] [--max-decompressed-bytes N] [--max-batch N]
+  sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
+  sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
+  sipas-server unit list --db PATH
+  sipas-server kiosk add --db PATH --kiosk-id ID --unit CODE     (prints the kiosk's token)
+  sipas-server kiosk list --db PATH
+  sipas-server kiosk revoke --db PATH --kiosk-id ID
+  sipas-server kiosk token --db PATH --kiosk-id ID               (a new token; un-revokes)
+  sipas-server user add --db PATH --user NAME [--unit CODE]      (password on standard input)
+  sipas-server survey import --db PATH --file SURVEY.json
+  sipas-server survey list --db PATH
+  sipas-server --help | --version
+
+serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
+DIR/*.json questionnaire into the database before serving; the access log goes to standard
+error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
+)";
+
+struct UsageError {
+  std::string message;
+};
+
+class Args {
+ public:
+  // Parses "--key value" and "--key=value" pairs; `allowed` lists the keys the command takes.
+  static std::variant<Args, UsageError> parse(const std::vector<std::string>& args,
+                                              std::size_t from, const std::string& command,
+                                              const std::set<std::string>& allowed) {
+    Args a;
+    for (std::size_t i = from; i < args.size(); ++i) {
+      const std::string& arg = args[i];
+      if (arg.rfind("--", 0) != 0) {
+        return UsageError{command + ": unexpected argument \"" + arg + "\""};
+      }
+      std::string key = arg.substr(2);
+      std::string value;
+      if (auto eq = key.find('='); eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      } else {
+        if (i + 1 >= args.size()) return UsageError{command + ": --" + key + " needs a value"};
+        value = args[++i];
+      }
+      if (!allowed.count(key)) return UsageError{command + ": unknown option --" + key};
+      a.values_[key] = value;
+    }
+    return a;
+  }
+
+  std::optional<std::string> get(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+std::optional<long long> to_number(const std::string& s) {
+  long long v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> to_double(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used != s.size()) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool parse_listen(const std::string& text, std::string* host, int* port) {
+  std::string port_text;
+  if (text.starts_with("[")) {
+    auto close = text.find("]:");
+    if (close == std::string::npos) return false;
+    *host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    *host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  auto p = to_number(port_text);
+  if (!p || *p < 0 || *p > 65535) return false;
+  *port = static_cast<int>(*p);
+  return true;
+}
+
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int) {
+  int saved = errno;
+  char c = 's';
+  [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
+  errno = saved;
+}
+
+class Cli {
+ public:
+  Cli(std::istream& in, std::ostream& out, std::ostream& err) : in_(in), out_(out), err_(err) {}
+
+  int run(const std::vector<std::string>& args) {
+    if (args.empty()) {
+      err_ << "sipas-server: no command given (try --help)\n";
+      return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      out_ << kUsage;
+      return 0;
+    }
+    if (args[0] == "--version") {
+      out_ << "sipas-server " << SIPAS_VERSION << " (protocol v1)\n";
+      return 0;
+    }
+    for (const auto& a : args) {
+      if (a == "--help" || a == "-h") {
+        out_ << kUsage;
+        return 0;
+      }
+    }
+    std::string group = args[0];
+    if (group == "serve") return serve(args);
+    if (args.size() < 2) {
+      err_ << "sipas-server " << group << ": missing subcommand (try --help)\n";
+      return 2;
+    }
+    std::string command = group + " " + args[1];
+    if (command == "unit add") return unit_add(args);
+    if (command == "unit import") return unit_import(args);
+    if (command == "unit list") return unit_list(args);
+    if (command == "kiosk add") return kiosk_add(args);
+    if (command == "kiosk list") return kiosk_list(args);
+    if (command == "kiosk revoke") return kiosk_revoke(args);
+    if (command == "kiosk token") return kiosk_token(args);
+    if (command == "user add") return user_add(args);
+    if (command == "survey import") return survey_import(args);
+    if (command == "survey list") return survey_list(args);
+    err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
+    return 2;
+  }
+
+ private:
+  // Parses the options of `command`, checks the required ones, and opens --db.
+  bool prepare(const std::vector<std::string>& args, std::size_t from, const std::string& command,
+               std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
+    allowed.insert("db");
+    auto parsed = Args::parse(args, from, command, allowed);
+    if (auto* e = std::get_if<UsageError>(&parsed)) {
+      err_ << "sipas-server " << e->message << "\n";
+      *exit = 2;
+      return false;
+    }
+    args_ = std::get<Args>(std::move(parsed));
+    std::set<std::string> needed = required;
+    needed.insert("db");
+    for (const auto& key : needed) {
+      if (!args_.get(key)) {
+        err_ << "sipas-server " << command << ": --" << key << " is required\n";
+        *exit = 2;
+        return false;
+      }
+    }
+    auto store = ServerStore::open(*args_.get("db"));
+    if (!store.is_ok()) {
+      err_ << "sipas-server " << command << ": " << store.status().message() << "\n";
+      *exit = 1;
+      return false;
+    }
+    store_ = std::move(store).value();
+    return true;
+  }
+
+  int fail(const std::string& command, const Status& s) {
+    err_ << "sipas-server " << command << ": " << s.message() << "\n";
+    return 1;
+  }
+
+  int unit_add(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "unit add", {"code", "name", "parent", "time-zone"}, {"code", "name"},
+                 &exit)) {
+      return exit;
+    }
+    UnitRecord u{*args_.get("code"), *args_.get("name"), args_.get("parent"),
+                 args_.get("time-zone").value_or("Asia/Ho_Chi_Minh")};
+    Status s = store_->add_unit(u);
+    if (!s.is_ok()) return fail("unit add", s);
+    out_ << "unit " << u.code << " added\n";
+    return 0;
+  }
+
+  int unit_import(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "unit import", {"file"}, {"file"}, &exit)) return exit;
+    auto units = load_units_file(*args_.get("file"));
+    if (!units.is_ok()) return fail("unit import", units.status());
+    Status s = store_->import_units(*units);
+    if (!s.is_ok()) return fail("unit import", s);
+    out_ << units->size() << " units imported\n";
+    return 0;
+  }
+
+  int unit_list(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "unit list", {}, {}, &exit)) return exit;
+    auto units = store_->units();
+    if (!units.is_ok()) return fail("unit list", units.status());
+    for (const auto& u : *units) {
+      out_ << u.code << "\t" << u.parent.value_or("-") << "\t" << u.time_zone << "\t" << u.name
+           << "\n";
+    }
+    return 0;
+  }
+
+  int kiosk_add(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "kiosk add", {"kiosk-id", "unit"}, {"kiosk-id", "unit"}, &exit)) {
+      return exit;
+    }
+    std::string token = random_token(32);
+    Status s = store_->add_kiosk(*args_.get("kiosk-id"), *args_.get("unit"), token_hash(token),
+                                 SystemClock().now());
+    if (!s.is_ok()) return fail("kiosk add", s);
+    out_ << token << "\n";
+    return 0;
+  }
+
+  int kiosk_token(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "kiosk token", {"kiosk-id"}, {"kiosk-id"}, &exit)) return exit;
+    std::string token = random_token(32);
+    Status s = store_->set_kiosk_token(*args_.get("kiosk-id"), token_hash(token));
+    if (!s.is_ok()) return fail("kiosk token", s);
+    out_ << token << "\n";
+    return 0;
+  }
+
+  int kiosk_list(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "kiosk list", {}, {}, &exit)) return exit;
+    auto kiosks = store_->kiosks();
+    if (!kiosks.is_ok()) return fail("kiosk list", kiosks.status());
+    for (const auto& k : *kiosks) {
+      out_ << k.kiosk_id << "\t" << k.unit << "\t"
+           << (k.revoked_at ? "revoked " + *k.revoked_at : std::string("active")) << "\t"
+           << "last_contact=" << k.last_contact.value_or("never") << "\t"
+           << "last_seq=" << k.last_seq << "\n";
+    }
+    return 0;
+  }
+
+  int kiosk_revoke(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "kiosk revoke", {"kiosk-id"}, {"kiosk-id"}, &exit)) return exit;
+    Status s = store_->revoke_kiosk(*args_.get("kiosk-id"), SystemClock().now());
+    if (!s.is_ok()) return fail("kiosk revoke", s);
+    out_ << "kiosk " << *args_.get("kiosk-id") << " revoked\n";
+    return 0;
+  }
+
+  int user_add(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "user add", {"user", "unit"}, {"user"}, &exit)) return exit;
+    std::string password;
+    std::getline(in_, password);
+    while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
+      password.pop_back();
+    }
+    if (password.size() < 8) {
+      err_ << "sipas-server user add: the password (one line on standard input) must have at "
+              "least 8 characters\n";
+      return 1;
+    }
+    Status s = store_->add_user({*args_.get("user"), hash_secret(password), args_.get("unit")});
+    if (!s.is_ok()) return fail("user add", s);
+    out_ << "user " << *args_.get("user") << " added\n";
+    return 0;
+  }
+
+  int survey_import(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "survey import", {"file"}, {"file"}, &exit)) return exit;
+    auto survey = import_survey_file(*store_, *args_.get("file"));
+    if (!survey.is_ok()) return fail("survey import", survey.status());
+    out_ << "survey " << survey->id << " version " << survey->version << " imported\n";
+    return 0;
+  }
+
+  int survey_list(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "survey list", {}, {}, &exit)) return exit;
+    auto catalog = load_catalog(*store_);
+    if (!catalog.is_ok()) return fail("survey list", catalog.status());
+    for (const Survey* survey : catalog->all()) {
+      out_ << survey->id << "\t" << survey->version << "\t" << to_string(survey->scale) << "\t"
+           << survey->questions().size() << " questions\t" << survey->title.get("vi") << "\n";
+    }
+    return 0;
+  }
+
+  int serve(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 1, "serve",
+                 {"listen", "surveys", "access-log", "threads", "rate-limit", "rate-burst",
+                  "max-body-bytes", "max-decompressed-bytes", "max-batch"},
+                 {"listen"}, &exit)) {
+      return exit;
+    }
+    std::string host;
+    int port = 0;
+    if (!parse_listen(*args_.get("listen"), &host, &port)) {
+      err_ << "sipas-server serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080)\n";
+      return 2;
+    }
+    ServerOptions options;
+    auto number = [&](const char* key, long long min, long long max,
+                      long long* target) -> bool {
+      auto v = args_.get(key);
+      if (!v) return true;
+      auto n = to_number(*v);
+      if (!n || *n < min || *n > max) {
+        err_ << "sipas-server serve: --" << key << " must be a number from " << min << " to "
+             << max << "\n";
+        return false;
+      }
+      *target = *n;
+      return true;
+    };
+    long long threads = static_cast<long long>(options.threads);
+    long long max_body = static_cast<long long>(options.limits.max_body_bytes);
+    long long max_plain = static_cast<long long>(options.limits.max_decompressed_bytes);
+    long long max_batch = static_cast<long long>(options.limits.max_responses);
+    if (!number("threads", 1, 256, &threads) ||
+        !number("max-body-bytes", 1024, 1LL << 32, &max_body) ||
+        !number("max-decompressed-bytes", 1024, 1LL << 32, &max_plain) ||
+        !number("max-batch", 1, 100000, &max_batch)) {
+      return 2;
+    }
+    options.threads = static_cast<std::size_t>(threads);
+    options.limits.max_body_bytes = static_cast<std::size_t>(max_body);
+    options.limits.max_decompressed_bytes = static_cast<std::size_t>(max_plain);
+    options.limits.max_responses = static_cast<std::size_t>(max_batch);
+    for (auto [key, target] : {std::pair<const char*, double*>{"rate-limit", &options.rate_per_second},
+                               {"rate-burst", &options.rate_burst}}) {
+      if (auto v = args_.get(key)) {
+        auto d = to_double(*v);
+        if (!d || *d < 0) {
+          err_ << "sipas-server serve: --" << key << " must be a number >= 0\n";
+          return 2;
+        }
+        *target = *d;
+      }
+    }
+
+    if (auto dir = args_.get("surveys")) {
+      auto imported = import_survey_dir(*store_, *dir);
+      if (!imported.is_ok()) return fail("serve", imported.status());
+    }
+    store_.reset();
+
+    std::ofstream log_file;
+    if (auto path = args_.get("access-log")) {
+      log_file.open(*path, std::ios::app);
+      if (!log_file) {
+        err_ << "sipas-server serve: cannot open the access log " << *path << "\n";
+        return 1;
+      }
+      options.access_log = [&log_file](const std::string& line) {
+        log_file << line << '\n';
+        log_file.flush();
+      };
+    } else {
+      options.access_log = [this](const std::string& line) { err_ << line << std::endl; };
+    }
+
+    auto server = HttpServer::create(*args_.get("db"), options);
+    if (!server.is_ok()) return fail("serve", server.status());
+    if ((*server)->survey_count() == 0) {
+      err_ << "sipas-server serve: warning: no questionnaires in the database; every response "
+              "will be rejected (import them with --surveys DIR or `survey import`)\n";
+    }
+    auto bound = (*server)->bind(host, port);
+    if (!bound.is_ok()) return fail("serve", bound.status());
+
+    if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+      err_ << "sipas-server serve: cannot create a pipe: " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    HttpServer* srv = server->get();
+    std::thread watcher([srv] {
+      pollfd p{g_signal_pipe[0], POLLIN, 0};
+      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+      }
+      srv->stop();
+    });
+
+    out_ << "sipas-server: listening on " << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
+         << ":" << *bound << std::endl;
+    Status s = srv->serve();
+    on_stop_signal(0);
+    watcher.join();
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    ::close(g_signal_pipe[0]);
+    ::close(g_signal_pipe[1]);
+    g_signal_pipe[0] = g_signal_pipe[1] = -1;
+    if (!s.is_ok()) return fail("serve", s);
+    out_ << "sipas-server: stopped" << std::endl;
+    return 0;
+  }
+
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+  Args args_;
+  std::unique_ptr<ServerStore> store_;
+};
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+            std::ostream& err) {
+  return Cli(in, out, err).run(args);
+}
+
+}  // namespace sipas

@@ -1,0 +1,491 @@
+#include "sipas/server/http_server.hpp"
+
+#include <httplib.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sipas/protocol.hpp"
+#include "sipas/server/auth.hpp"
+#include "sipas/server/rate_limiter.hpp"
+#include "sipas/server/server_store.hpp"
+#include "sipas/server/surveys.hpp"
+
+namespace sipas {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+std::int64_t ns_since(Steady::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - t).count();
+}
+
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// What the access log needs to know about the request a worker thread is handling.
+struct RequestContext {
+  Steady::time_point started{};
+  std::string kiosk;
+};
+thread_local RequestContext t_request;
+
+std::string to_json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(to_json_text(body), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, nlohmann::json{{"error", message}});
+}
+
+bool header_is(const std::string& value, std::string_view expected) {
+  std::string v;
+  for (char c : value) {
+    if (c == ';') break;
+    if (c != ' ' && c != '\t') v.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return v == expected;
+}
+
+std::optional<std::uint64_t> content_length(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  std::string v = req.get_header_value("Content-Length");
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 411: return "Content-Length required";
+    case 413: return "payload too large";
+    case 414: return "URI too long";
+    case 415: return "unsupported media type";
+    case 429: return "too many requests";
+    case 500: return "internal error";
+    case 503: return "service unavailable";
+    default: return "error";
+  }
+}
+
+class StorePool {
+ public:
+  explicit StorePool(std::string path) : path_(std::move(path)) {}
+
+  class Lease {
+   public:
+    Lease(StorePool* pool, std::unique_ptr<ServerStore> store)
+        : pool_(pool), store_(std::move(store)) {}
+    ~Lease() {
+      if (store_) pool_->give_back(std::move(store_));
+    }
+    Lease(Lease&&) noexcept = default;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ServerStore& operator*() const { return *store_; }
+    ServerStore* operator->() const { return store_.get(); }
+
+   private:
+    StorePool* pool_;
+    std::unique_ptr<ServerStore> store_;
+  };
+
+  Result<Lease> acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        auto s = std::move(free_.back());
+        free_.pop_back();
+        return Lease(this, std::move(s));
+      }
+    }
+    auto s = ServerStore::open(path_);
+    if (!s.is_ok()) return s.status();
+    return Lease(this, std::move(s).value());
+  }
+
+ private:
+  void give_back(std::unique_ptr<ServerStore> s) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(std::move(s));
+  }
+  std::string path_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<ServerStore>> free_;
+};
+
+int status_for_storage_error(const Status& s) {
+  return s.code() == ErrorCode::invalid_argument ? 400 : 503;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const std::string& db_path, ServerOptions opts, SurveyCatalog catalog)
+      : options(std::move(opts)),
+        clock(options.clock ? options.clock : &system_clock),
+        surveys(std::move(catalog)),
+        pool(db_path),
+        limiter(options.rate_per_second, options.rate_burst, *clock) {}
+
+  ServerOptions options;
+  SystemClock system_clock;
+  const Clock* clock;
+  const SurveyCatalog surveys;
+  StorePool pool;
+  RateLimiter limiter;
+  httplib::Server http;
+  std::mutex ingest_mutex;
+  std::mutex log_mutex;
+  std::atomic<bool> serving{false};
+  std::atomic<bool> stop_requested{false};
+
+  std::atomic<std::int64_t> batches{0}, responses{0}, accepted{0}, read_ns{0}, parse_ns{0},
+      sqlite_ns{0}, lock_wait_ns{0}, read_cpu_ns{0}, parse_cpu_ns{0}, sqlite_cpu_ns{0};
+
+  void install_routes();
+  void handle_batch(const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader);
+  void handle_kiosks(const httplib::Request& req, httplib::Response& res);
+  void handle_health(httplib::Response& res);
+  void log_request(const httplib::Request& req, const httplib::Response& res);
+};
+
+void HttpServer::Impl::install_routes() {
+  http.new_task_queue = [n = options.threads] {
+    return new httplib::ThreadPool(n == 0 ? 1 : n);
+  };
+  http.set_payload_max_length(options.limits.max_body_bytes);
+  http.set_read_timeout(options.read_timeout_seconds, 0);
+  http.set_write_timeout(options.read_timeout_seconds, 0);
+  http.set_keep_alive_max_count(1000);
+  // Replies are small and kiosks keep the connection alive: without TCP_NODELAY each reply
+  // waits on the client's delayed ACK (~40 ms) before it leaves.
+  http.set_tcp_nodelay(true);
+
+  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    t_request.started = Steady::now();
+    t_request.kiosk.clear();
+    if (req.method == "POST") {
+      if (!req.has_header("Content-Length")) {
+        send_error(res, 411, "Content-Length is required (chunked bodies are not accepted)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      std::string encoding = req.get_header_value("Content-Encoding");
+      if (!encoding.empty() && !header_is(encoding, "gzip") && !header_is(encoding, "identity")) {
+        send_error(res, 415, "Content-Encoding " + encoding + " is not accepted (use gzip)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  http.Post("/api/v1/batches", [this](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) {
+    handle_batch(req, res, reader);
+  });
+  http.Get("/api/v1/kiosks", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_kiosks(req, res);
+  });
+  http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    handle_health(res);
+  });
+
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) send_error(res, res.status, reason_phrase(res.status));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, 500, "internal error");
+      });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    log_request(req, res);
+  });
+}
+
+void HttpServer::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
+  if (!options.access_log) return;
+  double ms = t_request.started == Steady::time_point{}
+                  ? 0.0
+                  : std::chrono::duration<double, std::milli>(Steady::now() - t_request.started)
+                        .count();
+  char ms_text[32];
+  std::snprintf(ms_text, sizeof ms_text, "%.1fms", ms);
+  auto in = content_length(req).value_or(0);
+  std::string line = format_rfc3339(clock->now()) + " " + req.remote_addr + " " + req.method +
+                     " " + req.path + " " + std::to_string(res.status) + " in=" +
+                     std::to_string(in) + " out=" + std::to_string(res.body.size()) + " " +
+                     ms_text + " kiosk=" + (t_request.kiosk.empty() ? "-" : t_request.kiosk);
+  t_request = RequestContext{};
+  std::lock_guard lock(log_mutex);
+  options.access_log(line);
+}
+
+void HttpServer::Impl::handle_batch(const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) {
+  const IngestLimits& limits = options.limits;
+  // The body is always read (within the limits) before answering, so that a refused request
+  // leaves the connection clean for the next one.
+  auto read_started = Steady::now();
+  auto read_cpu_started = thread_cpu_ns();
+  std::string body;
+  bool too_large = false;
+  bool read_ok = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > limits.max_decompressed_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  auto length = content_length(req);
+  if (length && *length > limits.max_body_bytes) {
+    send_error(res, 413, "body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
+    return;
+  }
+  if (too_large) {
+    send_error(res, 413, "decompressed body larger than " +
+                             std::to_string(limits.max_decompressed_bytes) + " bytes");
+    return;
+  }
+  if (!read_ok) {
+    send_error(res, 400, "the body could not be read or decompressed");
+    return;
+  }
+  read_ns += ns_since(read_started);
+  read_cpu_ns += thread_cpu_ns() - read_cpu_started;
+
+  auto store = pool.acquire();
+  if (!store.is_ok()) {
+    send_error(res, 503, "database unavailable: " + store.status().message());
+    return;
+  }
+  auto kiosk = authenticate_kiosk(**store, req.get_header_value("Authorization"));
+  if (!kiosk.is_ok()) {
+    if (kiosk.status().code() == ErrorCode::not_found) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, kiosk.status().message());
+    } else {
+      send_error(res, 503, kiosk.status().message());
+    }
+    return;
+  }
+  t_request.kiosk = kiosk->kiosk_id;
+  if (auto wait = limiter.take(kiosk->kiosk_id)) {
+    auto seconds = (wait->count() + 999) / 1000;
+    res.set_header("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
+    send_error(res, 429, "too many requests from this kiosk; retry later");
+    return;
+  }
+  if (!header_is(req.get_header_value("Content-Type"), "application/json")) {
+    send_error(res, 415, "Content-Type must be application/json");
+    return;
+  }
+  auto subtree = (*store)->unit_subtree(kiosk->unit);
+  if (!subtree.is_ok()) {
+    send_error(res, 503, subtree.status().message());
+    return;
+  }
+  BatchPoster poster{kiosk->kiosk_id, [&units = *subtree](const std::string& unit) {
+                       return std::find(units.begin(), units.end(), unit) != units.end();
+                     }};
+
+  auto parse_started = Steady::now();
+  auto parse_cpu_started = thread_cpu_ns();
+  auto parsed = parse_batch(body, surveys, poster, limits);
+  parse_ns += ns_since(parse_started);
+  parse_cpu_ns += thread_cpu_ns() - parse_cpu_started;
+  if (auto* refusal = std::get_if<BatchRefusal>(&parsed)) {
+    send_error(res, refusal->http_status, refusal->error);
+    return;
+  }
+  const auto& batch = std::get<ParsedBatch>(parsed);
+
+  IngestTiming timing;
+  Result<BatchReply> reply = Status::error(ErrorCode::internal, "not run");
+  {
+    auto wait_started = Steady::now();
+    std::lock_guard lock(ingest_mutex);
+    lock_wait_ns += ns_since(wait_started);
+    auto sqlite_cpu_started = thread_cpu_ns();
+    reply = (*store)->ingest(*kiosk, batch, clock->now(), &timing);
+    sqlite_cpu_ns += thread_cpu_ns() - sqlite_cpu_started;
+  }
+  sqlite_ns += timing.sqlite_ns;
+  if (!reply.is_ok()) {
+    if (reply.status().code() == ErrorCode::busy) res.set_header("Retry-After", "5");
+    send_error(res, status_for_storage_error(reply.status()), reply.status().message());
+    return;
+  }
+  ++batches;
+  responses += static_cast<std::int64_t>(batch.responses.size());
+  accepted += reply->accepted;
+  send_json(res, 200, batch_reply_to_json(*reply));
+}
+
+void HttpServer::Impl::handle_kiosks(const httplib::Request& req, httplib::Response& res) {
+  auto store = pool.acquire();
+  if (!store.is_ok()) {
+    send_error(res, 503, "database unavailable: " + store.status().message());
+    return;
+  }
+  auto who = authenticate_user(**store, req.get_header_value("Authorization"));
+  if (!who.is_ok()) {
+    if (who.status().code() == ErrorCode::not_found) {
+      res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
+      send_error(res, 401, who.status().message());
+    } else {
+      send_error(res, 503, who.status().message());
+    }
+    return;
+  }
+  std::vector<std::string> visible;
+  if (who->unit) {
+    auto sub = (*store)->unit_subtree(*who->unit);
+    if (!sub.is_ok()) {
+      send_error(res, 503, sub.status().message());
+      return;
+    }
+    visible = std::move(sub).value();
+  }
+  auto kiosks = (*store)->kiosks();
+  if (!kiosks.is_ok()) {
+    send_error(res, 503, kiosks.status().message());
+    return;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const KioskRecord& k : *kiosks) {
+    if (who->unit && std::find(visible.begin(), visible.end(), k.unit) == visible.end()) continue;
+    auto counts = (*store)->finding_counts(k.kiosk_id);
+    auto latest = (*store)->findings(k.kiosk_id, 50);
+    auto totals = (*store)->kiosk_counts(k.kiosk_id);
+    if (!counts.is_ok() || !latest.is_ok() || !totals.is_ok()) {
+      send_error(res, 503, "database error while listing kiosks");
+      return;
+    }
+    nlohmann::json findings = nlohmann::json::array();
+    for (const Finding& f : *latest) {
+      findings.push_back({{"kind", f.kind},
+                          {"seq", f.seq ? nlohmann::json(*f.seq) : nlohmann::json(nullptr)},
+                          {"response_id", f.response_id ? nlohmann::json(*f.response_id)
+                                                        : nlohmann::json(nullptr)},
+                          {"detail", f.detail},
+                          {"at", f.created_at}});
+    }
+    auto opt = [](const std::optional<std::string>& v) {
+      return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    list.push_back({{"kiosk_id", k.kiosk_id},
+                    {"unit", k.unit},
+                    {"created_at", k.created_at},
+                    {"revoked", k.revoked_at.has_value()},
+                    {"revoked_at", opt(k.revoked_at)},
+                    {"last_contact", opt(k.last_contact)},
+                    {"last_seq", k.last_seq},
+                    {"acked_seq", k.acked_seq},
+                    {"responses", totals->first},
+                    {"quarantined", totals->second},
+                    {"finding_counts", *counts},
+                    {"findings", std::move(findings)}});
+  }
+  send_json(res, 200, nlohmann::json{{"kiosks", std::move(list)}});
+}
+
+void HttpServer::Impl::handle_health(httplib::Response& res) {
+  auto store = pool.acquire();
+  Status s = store.is_ok() ? (*store)->ping() : store.status();
+  if (!s.is_ok()) {
+    send_json(res, 503, nlohmann::json{{"status", "unavailable"}, {"error", s.message()}});
+    return;
+  }
+  send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", surveys.size()}});
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_path,
+                                                       ServerOptions options) {
+  auto store = ServerStore::open(db_path);
+  if (!store.is_ok()) return store.status();
+  auto catalog = load_catalog(**store);
+  if (!catalog.is_ok()) return catalog.status();
+  auto impl = std::make_unique<Impl>(db_path, std::move(options), std::move(catalog).value());
+  impl->install_routes();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+Result<int> HttpServer::bind(const std::string& host, int port) {
+  int bound = -1;
+  if (port == 0) {
+    bound = impl_->http.bind_to_any_port(host);
+  } else if (impl_->http.bind_to_port(host, port)) {
+    bound = port;
+  }
+  if (bound <= 0) {
+    return Status::error(ErrorCode::unavailable,
+                         "cannot listen on " + host + ":" + std::to_string(port) +
+                             " (address in use, not local, or not permitted)");
+  }
+  return bound;
+}
+
+Status HttpServer::serve() {
+  impl_->serving = true;
+  bool ok = impl_->stop_requested ? true : impl_->http.listen_after_bind();
+  impl_->serving = false;
+  if (!ok && !impl_->stop_requested) {
+    return Status::error(ErrorCode::unavailable, "the server stopped listening");
+  }
+  return Status::ok();
+}
+
+void HttpServer::stop() {
+  impl_->stop_requested = true;
+  // serve() may be between its check and httplib's start of the accept loop; stop() before
+  // that point would be lost.
+  for (int i = 0; i < 2000 && impl_->serving && !impl_->http.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->http.stop();
+}
+
+IngestStats HttpServer::stats() const {
+  return IngestStats{impl_->batches,     impl_->responses,    impl_->accepted,
+                     impl_->read_ns,     impl_->parse_ns,     impl_->sqlite_ns,
+                     impl_->lock_wait_ns, impl_->read_cpu_ns, impl_->parse_cpu_ns,
+                     impl_->sqlite_cpu_ns};
+}
+
+std::size_t HttpServer::survey_count() const { return impl_->surveys.size(); }
+
+}  // namespace sipas

@@ -1,0 +1,233 @@
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "server_test_support.hpp"
+#include "sipas/server/cli.hpp"
+
+namespace sipas::test {
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  CliRun run(std::vector<std::string> args, const std::string& input = "") {
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    CliRun r;
+    r.status = run_cli(args, in, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+  }
+  std::string db() const { return (dir_.path() / "server.db").string(); }
+  void add_units() {
+    ASSERT_EQ(run({"unit", "add", "--db", db(), "--code", "22", "--name", "Tỉnh Quảng Ninh"}).status, 0);
+    ASSERT_EQ(run({"unit", "add", "--db", db(), "--code", "22.PVHCC", "--name", "Trung tâm PVHCC",
+                   "--parent", "22"})
+                  .status,
+              0);
+  }
+  TempDir dir_;
+};
+
+TEST_F(CliTest, KioskAddPrintsATokenThatAuthenticates) {
+  add_units();
+  auto r = run({"kiosk", "add", "--db", db(), "--kiosk-id", "22.PVHCC.K01", "--unit", "22.PVHCC"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_FALSE(r.out.empty());
+  std::string token = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(token.size(), 64u);
+  auto store = ServerStore::open(db());
+  ASSERT_TRUE(store.is_ok());
+  auto kiosk = authenticate_kiosk(**store, "Bearer " + token);
+  ASSERT_TRUE(kiosk.is_ok()) << kiosk.status().message();
+  EXPECT_EQ(kiosk->kiosk_id, "22.PVHCC.K01");
+  EXPECT_EQ(kiosk->unit, "22.PVHCC");
+}
+
+TEST_F(CliTest, TokenIsStoredOnlyAsAHash) {
+  add_units();
+  auto r = run({"kiosk", "add", "--db", db(), "--kiosk-id", "K1", "--unit", "22"});
+  ASSERT_EQ(r.status, 0);
+  std::string token = r.out.substr(0, r.out.find('\n'));
+  std::ifstream file(db(), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::ifstream wal(db() + "-wal", std::ios::binary);
+  bytes.append((std::istreambuf_iterator<char>(wal)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(token), std::string::npos);
+  EXPECT_NE(bytes.find(token_hash(token)), std::string::npos);
+}
+
+TEST_F(CliTest, KioskAddWithUnknownUnitFails) {
+  add_units();
+  auto r = run({"kiosk", "add", "--db", db(), "--kiosk-id", "K1", "--unit", "99.NOWHERE"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("unknown unit 99.NOWHERE"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST_F(CliTest, KioskListAndRevoke) {
+  add_units();
+  ASSERT_EQ(run({"kiosk", "add", "--db", db(), "--kiosk-id", "K1", "--unit", "22"}).status, 0);
+  ASSERT_EQ(run({"kiosk", "revoke", "--db", db(), "--kiosk-id", "K1"}).status, 0);
+  auto list = run({"kiosk", "list", "--db", db()});
+  ASSERT_EQ(list.status, 0);
+  EXPECT_NE(list.out.find("K1\t22\trevoked"), std::string::npos) << list.out;
+  EXPECT_EQ(run({"kiosk", "revoke", "--db", db(), "--kiosk-id", "K9"}).status, 1);
+}
+
+TEST_F(CliTest, UserAddReadsThePasswordFromStdin) {
+  add_units();
+  auto r = run({"user", "add", "--db", db(), "--user", "pvhcc", "--unit", "22.PVHCC"},
+               "mật khẩu dài\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto store = ServerStore::open(db());
+  ASSERT_TRUE(store.is_ok());
+  auto who = authenticate_user(**store, "Basic " + base64_encode("pvhcc:mật khẩu dài"));
+  ASSERT_TRUE(who.is_ok()) << who.status().message();
+  EXPECT_EQ(who->unit, "22.PVHCC");
+  EXPECT_FALSE(authenticate_user(**store, "Basic " + base64_encode("pvhcc:mật khẩu")).is_ok());
+  auto user = (*store)->user("pvhcc");
+  ASSERT_TRUE(user.is_ok() && *user);
+  EXPECT_EQ((*user)->password_hash.find("mật"), std::string::npos);
+}
+
+TEST_F(CliTest, UserAddRefusesAShortPassword) {
+  auto r = run({"user", "add", "--db", db(), "--user", "admin"}, "short\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("at least 8"), std::string::npos);
+}
+
+TEST_F(CliTest, UnitImportReadsCsvWithParentsInAnyOrder) {
+  std::ofstream(dir_.path() / "units.csv")
+      << "code,name,parent\n"
+      << "22.PVHCC.Q1,\"Quầy 1, Đất đai\",22.PVHCC\n"
+      << "22.PVHCC,Trung tâm PVHCC,22\n"
+      << "22,Tỉnh Quảng Ninh,\n";
+  auto r = run({"unit", "import", "--db", db(), "--file", (dir_.path() / "units.csv").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto list = run({"unit", "list", "--db", db()});
+  EXPECT_NE(list.out.find("22.PVHCC.Q1\t22.PVHCC\tAsia/Ho_Chi_Minh\tQuầy 1, Đất đai"),
+            std::string::npos)
+      << list.out;
+  auto store = ServerStore::open(db());
+  auto below = (*store)->unit_subtree("22");
+  ASSERT_TRUE(below.is_ok());
+  EXPECT_EQ(below->size(), 3u);
+}
+
+TEST_F(CliTest, UnitImportReadsJson) {
+  std::ofstream(dir_.path() / "units.json")
+      << R"({"units": [{"code": "22", "name": "Tỉnh"},
+                       {"code": "22.A", "name": "Sở A", "parent": "22", "time_zone": "UTC+07:00"}]})";
+  auto r = run({"unit", "import", "--db", db(), "--file", (dir_.path() / "units.json").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 units"), std::string::npos);
+}
+
+TEST_F(CliTest, UnitImportWithUnknownParentChangesNothing) {
+  std::ofstream(dir_.path() / "units.csv") << "code,name,parent\n22,Tỉnh,\n22.X,X,99\n";
+  auto r = run({"unit", "import", "--db", db(), "--file", (dir_.path() / "units.csv").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown parent 99"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"unit", "list", "--db", db()}).out, "");
+}
+
+TEST_F(CliTest, UnitImportRefusesACycle) {
+  add_units();
+  std::ofstream(dir_.path() / "units.csv") << "code,name,parent\n22,Tỉnh,22.PVHCC\n";
+  auto r = run({"unit", "import", "--db", db(), "--file", (dir_.path() / "units.csv").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cycle"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, SurveyImportStoresTheQuestionnaire) {
+  auto r = run({"survey", "import", "--db", db(), "--file",
+                std::string(SIPAS_SOURCE_DIR) + "/kiosk-config/surveys/mau01.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto store = ServerStore::open(db());
+  auto catalog = load_catalog(**store);
+  ASSERT_TRUE(catalog.is_ok()) << catalog.status().message();
+  ASSERT_NE(catalog->find("mau01", 1), nullptr);
+  EXPECT_EQ(catalog->find("mau01", 1)->questions().size(), 9u);
+  auto list = run({"survey", "list", "--db", db()});
+  ASSERT_EQ(list.status, 0);
+  EXPECT_EQ(list.out.rfind("mau01\t1\tpoints\t9 questions\t", 0), 0u) << list.out;
+}
+
+TEST_F(CliTest, UsageErrorsExitWith2AndOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1"},
+           {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1", "--unit", "U", "--bogus", "1"},
+           {"serve", "--db", "x.db", "--listen", "nonsense"}}) {
+    auto r = run(args);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST_F(CliTest, HelpAndVersion) {
+  auto help = run({"--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("sipas-server serve --db PATH --listen HOST:PORT"), std::string::npos);
+  auto version = run({"--version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.out, std::string("sipas-server ") + SIPAS_VERSION + " (protocol v1)\n");
+}
+
+// The real binary: serve on a free port with the shipped questionnaires imported, answer
+// /healthz, stop on SIGTERM with exit status 0.
+TEST_F(CliTest, ServeStopsCleanlyOnSigterm) {
+  add_units();
+  int out_pipe[2];
+  ASSERT_EQ(::pipe(out_pipe), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::close(out_pipe[0]);
+    ::execl(SIPAS_SERVER_BINARY, SIPAS_SERVER_BINARY, "serve", "--db", db().c_str(), "--listen",
+            "127.0.0.1:0", "--access-log", (dir_.path() / "access.log").c_str(), "--surveys",
+            SIPAS_SOURCE_DIR "/kiosk-config/surveys", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  std::string first_line;
+  char c;
+  while (::read(out_pipe[0], &c, 1) == 1 && c != '\n') first_line.push_back(c);
+  auto colon = first_line.rfind(':');
+  ASSERT_NE(colon, std::string::npos) << first_line;
+  int port = std::stoi(first_line.substr(colon + 1));
+  httplib::Client client("127.0.0.1", port);
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(health->body)["surveys"], 3) << health->body;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ::close(out_pipe[0]);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream log(dir_.path() / "access.log");
+  std::string line;
+  std::getline(log, line);
+  EXPECT_NE(line.find("GET /healthz 200"), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace sipas::test
