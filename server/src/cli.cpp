@@ -17,6 +17,7 @@
 
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
@@ -41,6 +42,9 @@ Usage:
   sipas-server user add --db PATH --user NAME [--unit CODE]      (password on standard input)
   sipas-server survey import --db PATH --file SURVEY.json
   sipas-server survey list --db PATH
+  sipas-server rollup rebuild --db PATH                         (recompute the score rollups)
+  sipas-server user login-link --db PATH --user NAME [--next PATH]
+                                                    (one-time login link, 5 min, this machine)
   sipas-server --help | --version
 
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
@@ -175,6 +179,7 @@ class Cli {
     if (command == "user add") return user_add(args);
     if (command == "survey import") return survey_import(args);
     if (command == "survey list") return survey_list(args);
+    if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
   }

@@ -16,6 +16,7 @@
 
 #include "sipas/protocol.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/dashboard.hpp"
 #include "sipas/server/rate_limiter.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
@@ -159,6 +160,7 @@ struct HttpServer::Impl {
   StorePool pool;
   RateLimiter limiter;
   httplib::Server http;
+  std::unique_ptr<Dashboard> dashboard;
   std::mutex ingest_mutex;
   std::mutex log_mutex;
   std::atomic<bool> serving{false};
@@ -441,6 +443,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
   if (!catalog.is_ok()) return catalog.status();
   auto impl = std::make_unique<Impl>(db_path, std::move(options), std::move(catalog).value());
   impl->install_routes();
+  auto dashboard = Dashboard::create(db_path, DashboardOptions{impl->clock});
+  if (!dashboard.is_ok()) return dashboard.status();
+  impl->dashboard = std::move(dashboard).value();
+  impl->dashboard->install(impl->http);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

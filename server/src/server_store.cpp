@@ -6,6 +6,8 @@
 #include <set>
 
 #include "sipas/crypto.hpp"
+#include "sipas/server/scores.hpp"
+#include "sipas/server/sessions.hpp"
 #include "sqlite.hpp"
 
 namespace sipas {
@@ -108,6 +110,9 @@ CREATE TABLE batches(
   duplicates INTEGER NOT NULL,
   rejected INTEGER NOT NULL);
 )sql",
+    // Issue 5: score rollups, dashboard sessions and login links.
+    kRollupSchemaSql,
+    kSessionSchemaSql,
 };
 
 // A burst: this many identical answer sets from one kiosk within kBurstWindow.
@@ -541,6 +546,7 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
   };
 
   BatchReply reply;
+  std::vector<const Response*> stored;  // added to the score rollups in this transaction
   std::int64_t max_seq = 0;
   for (const ParsedResponse& p : batch.responses) {
     max_seq = std::max(max_seq, p.seq);
@@ -662,6 +668,7 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
       if (!s.is_ok()) return s;
     }
     ++reply.accepted;
+    stored.push_back(&r);
 
     if (!r.answers.empty()) {
       auto burst = db_->cached(
@@ -740,6 +747,7 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
     Status s = step_done(*db_, *st, "log batch");
     if (!s.is_ok()) return s;
   }
+  if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
   Status s = tx.commit();
   if (!s.is_ok()) return s;
   if (timing) {

@@ -1,0 +1,70 @@
+// The province server's web dashboard and scores API, installed on the server's httplib::Server:
+//
+//   GET  /api/v1/scores         SPEC's scores (see scores.hpp for the query parameters)
+//   GET  /api/v1/reports        a unit's period report or its raw responses, CSV or XLSX
+//   GET  /                      overview of the user's unit (the province for province users)
+//   GET  /unit                  drill-down: ?unit=U[&counter=C[&officer=O]]
+//   GET  /comments, /kiosks     citizens' comments with their reasons; the kiosk fleet
+//   GET  /login, POST /login, POST /logout, GET /login/link (one-time link, loopback only)
+//   GET  /assets/app.css
+//
+// Every page and API call needs a user: the session cookie (HttpOnly, SameSite=Strict) or HTTP
+// Basic. A user bound to a unit sees only that unit and the units below it; anything else is 403.
+// Every POST form carries the session's CSRF token (the login form a pre-session one). Pages are
+// in Vietnamese, or English with lang=en; citizen text is always HTML-escaped.
+//
+// Threads: handlers run on httplib's worker threads; each borrows its own database connection.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sipas/status.hpp"
+#include "sipas/time.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace sipas {
+
+struct DashboardOptions {
+  // The time used for "today" and session expiry; nullptr: the system clock. Must outlive the
+  // dashboard.
+  const Clock* clock = nullptr;
+};
+
+class Dashboard {
+ public:
+  static Result<std::unique_ptr<Dashboard>> create(const std::string& db_path,
+                                                   DashboardOptions options = {});
+  ~Dashboard();
+  Dashboard(const Dashboard&) = delete;
+  Dashboard& operator=(const Dashboard&) = delete;
+
+  // Registers the routes above. The dashboard must outlive `http`'s serving.
+  void install(httplib::Server& http);
+
+ private:
+  struct Impl;
+  explicit Dashboard(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The dashboard's commands of `sipas-server`, for the CLI to dispatch to:
+//   rollup rebuild --db PATH                       recompute the rollups from the raw rows
+//   user login-link --db PATH --user NAME [--next PATH]
+//                                                  print a one-time login link (5 minutes)
+// `args` is the whole command line after the program name. nullopt when `args` is not one of
+// these commands; otherwise the exit code (0 done, 1 failure, 2 usage error).
+std::optional<int> run_dashboard_command(const std::vector<std::string>& args, std::ostream& out,
+                                         std::ostream& err);
+constexpr const char* kDashboardUsage =
+    "  sipas-server rollup rebuild --db PATH              (recompute the score rollups)\n"
+    "  sipas-server user login-link --db PATH --user NAME [--next PATH]\n"
+    "                                                 (a one-time login link, 5 minutes)\n";
+
+}  // namespace sipas

@@ -1,0 +1,70 @@
+// A unit's period report and the raw responses of a range, as CSV (UTF-8 with a BOM, so that
+// Excel shows Vietnamese correctly) and XLSX (libxlsxwriter).
+//
+// The report holds: summary (responses, complete/partial, index, previous period and change),
+// elements and criteria, counters, officers, child units ranked, follow-up reasons, comments,
+// and the Mẫu 01 points where that questionnaire is used. Citizen text that a spreadsheet would
+// read as a formula (starting with = + - @) is prefixed with an apostrophe.
+//
+// Threads: uses the given ScoreService (one thread at a time). Errors: those of ScoreService,
+// io_error when the XLSX cannot be written to its temporary file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sipas/server/scores.hpp"
+#include "sipas/status.hpp"
+
+namespace sipas {
+
+struct Report {
+  std::string language = "vi";
+  nlohmann::json scores;    // ScoreService::scores() with extras
+  nlohmann::json counters;  // scores grouped by counter
+  nlohmann::json officers;  // scores grouped by officer
+  std::vector<CommentRow> comments;
+};
+
+constexpr std::size_t kReportComments = 5000;
+constexpr std::size_t kRawExportRows = 500000;
+
+Result<Report> build_report(ScoreService& service, const std::string& unit, const DateRange& range,
+                            const std::string& language);
+
+// A cell: text, or a number (written as a number in XLSX; `text` holds its CSV form).
+struct Cell {
+  std::string text;
+  bool number = false;
+  double value = 0;
+  Cell() = default;
+  Cell(std::string t) : text(std::move(t)) {}  // NOLINT: cells are built from text
+  Cell(const char* t) : text(t) {}              // NOLINT
+  static Cell num(double v, int decimals = 2);
+  static Cell count(std::int64_t v);
+  // A number or an empty cell for a JSON null.
+  static Cell of(const nlohmann::json& v, int decimals = 2);
+};
+
+// Rows of cells, one table per section, for both formats.
+struct Table {
+  std::string name;  // the XLSX sheet name, and the CSV section title
+  std::vector<std::vector<Cell>> rows;  // first row: header
+};
+std::vector<Table> report_tables(const Report& report, const ScoreService& service);
+std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreService& service,
+                              const std::string& language);
+
+// CSV: a BOM, then each table under a title line, separated by an empty line; RFC 4180 quoting.
+std::string to_csv(const std::vector<Table>& tables);
+// XLSX bytes: one sheet per table.
+Result<std::string> to_xlsx(const std::vector<Table>& tables);
+
+// A cell as CSV writes it (quoted when needed); exposed for tests.
+std::string csv_cell(const std::string& text);
+
+}  // namespace sipas

@@ -1,0 +1,237 @@
+#include "html.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <utility>
+
+namespace sipas::html {
+
+std::string esc(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string url(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+const char* tr(std::string_view key, const std::string& lang) {
+  static const std::map<std::string_view, std::pair<const char*, const char*>> words = {
+      {"app", {"SIPAS — Chỉ số hài lòng", "SIPAS — Satisfaction index"}},
+      {"overview", {"Tổng quan", "Overview"}},
+      {"comments", {"Ý kiến", "Comments"}},
+      {"kiosks", {"Kiosk", "Kiosks"}},
+      {"logout", {"Đăng xuất", "Log out"}},
+      {"login", {"Đăng nhập", "Log in"}},
+      {"user", {"Tên đăng nhập", "User name"}},
+      {"password", {"Mật khẩu", "Password"}},
+      {"bad_login", {"Sai tên đăng nhập hoặc mật khẩu.", "Wrong user name or password."}},
+      {"index", {"Chỉ số hài lòng", "Satisfaction index"}},
+      {"responses", {"Số phiếu", "Responses"}},
+      {"complete", {"đầy đủ", "complete"}},
+      {"partial", {"chưa đầy đủ", "partial"}},
+      {"change", {"So với kỳ trước", "Change vs. previous period"}},
+      {"previous", {"Kỳ trước", "Previous period"}},
+      {"national", {"Toàn quốc", "National"}},
+      {"target", {"Mục tiêu 2030", "2030 target"}},
+      {"elements", {"Năm yếu tố", "The five elements"}},
+      {"trend", {"Xu hướng 12 tháng", "12-month trend"}},
+      {"fix_first", {"Cần cải thiện trước", "Fix first"}},
+      {"reasons", {"Lý do được chọn nhiều nhất", "Most chosen reasons"}},
+      {"units_below", {"Xếp hạng đơn vị trực thuộc", "Ranking of units below"}},
+      {"counters", {"Theo quầy", "By counter"}},
+      {"officers", {"Theo cán bộ", "By officer"}},
+      {"criteria", {"Các tiêu chí", "Criteria"}},
+      {"criterion", {"Tiêu chí", "Criterion"}},
+      {"element", {"Yếu tố", "Element"}},
+      {"mean", {"Điểm TB", "Mean"}},
+      {"answers", {"Số trả lời", "Answers"}},
+      {"rank", {"Hạng", "Rank"}},
+      {"unit", {"Đơn vị", "Unit"}},
+      {"counter", {"Quầy", "Counter"}},
+      {"officer", {"Cán bộ", "Officer"}},
+      {"count", {"Số lần", "Times"}},
+      {"reason_col", {"Lý do", "Reasons"}},
+      {"period", {"Kỳ báo cáo", "Period"}},
+      {"day", {"Ngày", "Day"}},
+      {"week", {"Tuần", "Week"}},
+      {"month", {"Tháng", "Month"}},
+      {"quarter", {"Quý", "Quarter"}},
+      {"6m", {"6 tháng", "6 months"}},
+      {"9m", {"9 tháng", "9 months"}},
+      {"year", {"Năm", "Year"}},
+      {"range", {"Khoảng ngày", "Date range"}},
+      {"date", {"Ngày trong kỳ", "Date in period"}},
+      {"from", {"Từ ngày", "From"}},
+      {"to", {"Đến ngày", "To"}},
+      {"show", {"Xem", "Show"}},
+      {"export", {"Xuất báo cáo", "Export"}},
+      {"report_csv", {"Báo cáo CSV", "Report CSV"}},
+      {"report_xlsx", {"Báo cáo Excel", "Report Excel"}},
+      {"raw_csv", {"Dữ liệu phiếu CSV", "Responses CSV"}},
+      {"raw_xlsx", {"Dữ liệu phiếu Excel", "Responses Excel"}},
+      {"no_data", {"Chưa có dữ liệu trong kỳ này.", "No data in this period."}},
+      {"not_recorded", {"(không ghi)", "(not recorded)"}},
+      {"points", {"Đánh giá theo Mẫu số 01", "Form 01 evaluations"}},
+      {"mean_total", {"Tổng điểm trung bình (0–18)", "Mean total (0–18)"}},
+      {"grade", {"Xếp loại", "Grade"}},
+      {"indicator", {"Chỉ tiêu", "Indicator"}},
+      {"mean_points", {"Điểm TB (0–2)", "Mean points (0–2)"}},
+      {"time", {"Thời gian", "Time"}},
+      {"comment", {"Ý kiến", "Comment"}},
+      {"kiosk", {"Kiosk", "Kiosk"}},
+      {"last_contact", {"Liên lạc gần nhất", "Last contact"}},
+      {"last_seq", {"Số thứ tự cuối", "Last seq"}},
+      {"quarantined", {"Bị giữ lại", "Quarantined"}},
+      {"findings", {"Phát hiện bất thường", "Integrity findings"}},
+      {"revoked", {"đã thu hồi", "revoked"}},
+      {"never", {"chưa bao giờ", "never"}},
+      {"none", {"không có", "none"}},
+      {"forbidden", {"Bạn không có quyền xem đơn vị này.", "You may not see this unit."}},
+      {"ref_elements", {"Vạch: toàn quốc 2023", "Tick: national 2023"}},
+      {"back", {"Quay lại", "Back"}},
+      {"all_units", {"Toàn tỉnh", "Whole province"}},
+  };
+  auto it = words.find(key);
+  if (it == words.end()) return "";
+  return lang == "en" ? it->second.second : it->second.first;
+}
+
+std::string number(std::optional<double> v, const std::string& lang, int decimals) {
+  if (!v) return "–";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, *v);
+  std::string s = buf;
+  if (lang != "en") std::replace(s.begin(), s.end(), '.', ',');
+  return s;
+}
+
+std::string signed_number(std::optional<double> v, const std::string& lang, int decimals) {
+  if (!v) return "–";
+  std::string s = number(v, lang, decimals);
+  return *v > 0 ? "+" + s : s;
+}
+
+std::string data_number(std::optional<double> v) {
+  if (!v) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", *v);
+  return buf;
+}
+
+std::string bars_svg(const std::vector<Bar>& bars, const std::string& lang,
+                     const std::string& reference_label) {
+  const int label_w = 260, bar_w = 420, row_h = 34, top = 8;
+  const int width = label_w + bar_w + 70;
+  const int height = top + static_cast<int>(bars.size()) * row_h + 26;
+  std::string s = "<svg class=\"bars\" viewBox=\"0 0 " + std::to_string(width) + " " +
+                  std::to_string(height) + "\" role=\"img\" width=\"100%\">";
+  for (int g = 0; g <= 100; g += 25) {
+    int x = label_w + bar_w * g / 100;
+    s += "<line class=\"grid\" x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(top) +
+         "\" x2=\"" + std::to_string(x) + "\" y2=\"" + std::to_string(height - 20) + "\"/>";
+    s += "<text class=\"axis\" x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(height - 6) +
+         "\" text-anchor=\"middle\">" + std::to_string(g) + "</text>";
+  }
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    int y = top + static_cast<int>(i) * row_h;
+    std::string label = "<text class=\"label\" x=\"" + std::to_string(label_w - 10) + "\" y=\"" +
+                        std::to_string(y + 20) + "\" text-anchor=\"end\">" + esc(b.label) +
+                        "</text>";
+    s += b.href.empty() ? label : "<a href=\"" + esc(b.href) + "\">" + label + "</a>";
+    double v = b.value.value_or(0);
+    int w = static_cast<int>(std::lround(bar_w * std::clamp(v, 0.0, 100.0) / 100.0));
+    std::string cls = !b.value ? "bar empty" : v >= 80 ? "bar good" : v >= 60 ? "bar fair" : "bar poor";
+    s += "<rect class=\"" + cls + "\" x=\"" + std::to_string(label_w) + "\" y=\"" +
+         std::to_string(y + 6) + "\" width=\"" + std::to_string(w) + "\" height=\"20\" rx=\"3\"/>";
+    s += "<text class=\"value\" x=\"" + std::to_string(label_w + w + 6) + "\" y=\"" +
+         std::to_string(y + 21) + "\" data-value=\"" + data_number(b.value) + "\">" +
+         number(b.value, lang) + "</text>";
+    if (b.reference) {
+      int rx = label_w + static_cast<int>(std::lround(bar_w * *b.reference / 100.0));
+      s += "<line class=\"ref\" x1=\"" + std::to_string(rx) + "\" y1=\"" + std::to_string(y + 2) +
+           "\" x2=\"" + std::to_string(rx) + "\" y2=\"" + std::to_string(y + 30) + "\"><title>" +
+           esc(reference_label) + " " + number(*b.reference, lang, 2) + "</title></line>";
+    }
+  }
+  return s + "</svg>";
+}
+
+std::string trend_svg(const std::vector<TrendPoint>& points, const std::vector<ReferenceLine>& lines,
+                      const std::string& lang) {
+  const int w = 720, h = 240, left = 40, right = 150, top = 12, bottom = 30;
+  const double lo = 50, hi = 100;
+  auto y_of = [&](double v) {
+    double t = (std::clamp(v, lo, hi) - lo) / (hi - lo);
+    return static_cast<int>(std::lround(top + (1 - t) * (h - top - bottom)));
+  };
+  int n = static_cast<int>(points.size());
+  auto x_of = [&](int i) {
+    return n <= 1 ? left : left + i * (w - left - right) / (n - 1);
+  };
+  std::string s = "<svg class=\"trend\" viewBox=\"0 0 " + std::to_string(w) + " " +
+                  std::to_string(h) + "\" role=\"img\" width=\"100%\">";
+  for (int g = 50; g <= 100; g += 10) {
+    int y = y_of(g);
+    s += "<line class=\"grid\" x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(y) +
+         "\" x2=\"" + std::to_string(w - right) + "\" y2=\"" + std::to_string(y) + "\"/>";
+    s += "<text class=\"axis\" x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(y + 4) +
+         "\" text-anchor=\"end\">" + std::to_string(g) + "</text>";
+  }
+  for (const auto& l : lines) {
+    int y = y_of(l.value);
+    s += "<line class=\"refline " + esc(l.css_class) + "\" x1=\"" + std::to_string(left) +
+         "\" y1=\"" + std::to_string(y) + "\" x2=\"" + std::to_string(w - right) + "\" y2=\"" +
+         std::to_string(y) + "\"/>";
+    s += "<text class=\"reflabel " + esc(l.css_class) + "\" x=\"" + std::to_string(w - right + 6) +
+         "\" y=\"" + std::to_string(y + 4) + "\">" + esc(l.label) + " " + number(l.value, lang, 2) +
+         "</text>";
+  }
+  std::string path;
+  for (int i = 0; i < n; ++i) {
+    if (!points[static_cast<std::size_t>(i)].value) continue;
+    path += (path.empty() ? "M" : " L") + std::to_string(x_of(i)) + " " +
+            std::to_string(y_of(*points[static_cast<std::size_t>(i)].value));
+  }
+  if (!path.empty()) s += "<path class=\"line\" d=\"" + path + "\"/>";
+  for (int i = 0; i < n; ++i) {
+    const auto& p = points[static_cast<std::size_t>(i)];
+    int x = x_of(i);
+    if (p.value) {
+      s += "<circle class=\"dot\" cx=\"" + std::to_string(x) + "\" cy=\"" +
+           std::to_string(y_of(*p.value)) + "\" r=\"4\" data-value=\"" + data_number(p.value) +
+           "\"><title>" + esc(p.label) + ": " + number(p.value, lang) + "</title></circle>";
+    }
+    s += "<text class=\"axis\" x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(h - 10) +
+         "\" text-anchor=\"middle\">" + esc(p.label) + "</text>";
+  }
+  return s + "</svg>";
+}
+
+}  // namespace sipas::html

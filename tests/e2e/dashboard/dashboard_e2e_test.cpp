@@ -1,0 +1,232 @@
+// The dashboard in Debian's headless Chromium: a province with a year of plausible responses, a
+// user logged in through a one-time login link (the browser gets its session cookie from the
+// server's redirect, as after the login form), every page opened, the numbers on the page compared
+// with the API's, and screenshots saved to docs/screenshots/dashboard-*.png.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <regex>
+
+#include "dashboard_test_support.hpp"
+#include "sipas/server/sessions.hpp"
+
+namespace sipas::test {
+namespace {
+
+constexpr const char* kChromium = "/usr/bin/chromium";
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[8192];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+class DashboardE2eTest : public DashboardTest {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "no " << kChromium;
+    DashboardTest::SetUp();
+    ASSERT_TRUE(store_->import_units({{"22.PVHCC.Q2", "Quầy 2 — Đất đai", std::string(kUnit)},
+                                      {"22.HL", "UBND TP Hạ Long", std::string("22")},
+                                      {"22.HL.P1", "UBND phường Bãi Cháy", std::string("22.HL")}})
+                    .is_ok());
+    std::string t3 = random_token();
+    ASSERT_TRUE(store_->add_kiosk("k3", "22.HL", token_hash(t3), test_now()).is_ok());
+    seed_year("k1", token1_, {kUnit, kSubUnit, "22.PVHCC.Q2"}, 0.86, 1);
+    seed_year("k2", token2_, {kOtherUnit}, 0.74, 2);
+    seed_year("k3", t3, {"22.HL", "22.HL.P1"}, 0.81, 3);
+    auto svc = service();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->rebuild().is_ok());
+    out_dir_ = std::filesystem::path(SIPAS_SOURCE_DIR) / "docs" / "screenshots";
+    std::filesystem::create_directories(out_dir_);
+  }
+
+  // About 1 500 responses per kiosk from January to mid-November 2026, satisfaction near `level`.
+  void seed_year(const std::string& kiosk, const std::string& token,
+                 const std::vector<std::string>& units, double level, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    static const char* criteria[] = {"access.waiting_time", "procedures.documents", "officer.polite",
+                                     "officer.guidance",    "result.on_time",       "feedback.channels",
+                                     "general.overall"};
+    static const char* comments[] = {"Cán bộ hướng dẫn tận tình, cảm ơn.",
+                                     "Phải chờ gần 1 tiếng mới đến lượt.",
+                                     "Nên có thêm ghế ngồi chờ.",
+                                     "<b>Thủ tục</b> còn rườm rà & mất thời gian",
+                                     "Trả kết quả trễ hẹn 2 ngày."};
+    std::vector<Response> all;
+    TimePoint t = utc("2026-01-05T01:30:00Z");
+    TimePoint end = utc("2026-11-18T09:00:00Z");
+    int i = 0;
+    while (t < end) {
+      double month_drift = (std::chrono::duration_cast<std::chrono::hours>(t - utc("2026-01-01T00:00:00Z")).count() / 720.0) * 0.012;
+      Response r;
+      r.id = random_uuid();
+      r.survey_id = "counter-short";
+      r.unit = units[static_cast<std::size_t>(i) % units.size()];
+      r.counter = "Q" + std::to_string(1 + (i / 2) % 3);
+      r.officer = "CB" + std::to_string(1 + (i / 3) % 4 + static_cast<int>(seed) * 10);
+      r.submitted_at = t;
+      r.started_at = t - std::chrono::seconds(35);
+      r.status = u(rng) < 0.08 ? ResponseStatus::partial : ResponseStatus::complete;
+      bool low = false;
+      for (const char* c : criteria) {
+        double p = level + month_drift - (std::string(c) == "access.waiting_time" ? 0.12 : 0) -
+                   (std::string(c) == "feedback.channels" ? 0.07 : 0);
+        double x = u(rng);
+        int v = x < p ? (u(rng) < 0.55 ? 5 : 4) : (u(rng) < 0.5 ? 3 : (u(rng) < 0.6 ? 2 : 1));
+        if (v <= 2) low = true;
+        r.answers.push_back({c, v});
+        if (r.status == ResponseStatus::partial && u(rng) < 0.4) break;
+      }
+      if (low && u(rng) < 0.6) {
+        r.reasons = {u(rng) < 0.6 ? "long_wait" : "unclear_guidance"};
+        if (u(rng) < 0.3) r.comment = comments[static_cast<std::size_t>(i) % 5];
+      }
+      all.push_back(std::move(r));
+      t += std::chrono::minutes(150 + static_cast<int>(u(rng) * 180));
+      ++i;
+    }
+    std::string prev = kGenesisHash;
+    std::int64_t seq = 1;
+    for (auto& r : all) {
+      r.seq = seq++;
+      r.prev_hash = prev;
+      r.hash = compute_hash(r);
+      prev = r.hash;
+    }
+    for (std::size_t b = 0; b < all.size(); b += 500) {
+      std::vector<Response> part(all.begin() + static_cast<long>(b),
+                                 all.begin() + static_cast<long>(std::min(all.size(), b + 500)));
+      auto res = post(make_body(kiosk, part), token);
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 200) << res->body;
+    }
+  }
+
+  std::string link(const std::string& user, const std::string& next) {
+    auto svc = service();
+    auto token = create_login_link(svc->db(), user, clock_.now());
+    EXPECT_TRUE(token.is_ok());
+    return "http://127.0.0.1:" + std::to_string(dash_port_) + "/login/link?token=" + *token +
+           "&next=" + next;
+  }
+
+  std::string chromium(const std::string& mode, const std::string& url, int height) {
+    std::string profile = (dir_.path() / ("chromium-" + std::to_string(++runs_))).string();
+    std::filesystem::create_directories(profile);
+    std::string cmd = std::string(kChromium) +
+                      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                      "--disable-background-networking --disable-component-update --disable-sync "
+                      "--hide-scrollbars --user-data-dir='" + profile + "' --window-size=1440," +
+                      std::to_string(height) + " " + mode + " '" + url + "' 2>/dev/null";
+    return run(cmd);
+  }
+
+  std::string dom(const std::string& user, const std::string& next) {
+    return chromium("--dump-dom", link(user, next), 900);
+  }
+
+  void screenshot(const std::string& user, const std::string& next, const std::string& name,
+                  int height) {
+    auto file = out_dir_ / ("dashboard-" + name + ".png");
+    std::filesystem::remove(file);
+    chromium("--screenshot='" + file.string() + "'", link(user, next), height);
+    EXPECT_TRUE(std::filesystem::exists(file)) << file;
+    EXPECT_GT(std::filesystem::exists(file) ? std::filesystem::file_size(file) : 0u, 20000u) << file;
+  }
+
+  static std::string data_value(const std::string& body, const std::string& id) {
+    std::smatch m;
+    return std::regex_search(body, m, std::regex("id=\"" + id + "\" data-value=\"([^\"]*)\""))
+               ? std::string(m[1])
+               : "<missing>";
+  }
+
+  nlohmann::json api(const std::string& query) {
+    auto r = get_as("province", "pw-province", "/api/v1/scores?" + query);
+    EXPECT_TRUE(r && r->status == 200);
+    return r ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
+  }
+
+  static std::string two(const nlohmann::json& v) {
+    if (!v.is_number()) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v.get<double>());
+    return buf;
+  }
+
+  std::filesystem::path out_dir_;
+  int runs_ = 0;
+};
+
+TEST_F(DashboardE2eTest, OverviewShowsTheApisNumbers) {
+  std::string page = dom("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18");
+  ASSERT_NE(page.find("id=\"overall-index\""), std::string::npos) << page.substr(0, 2000);
+  auto j = api("unit=22&period=year&date=2026-11-18");
+  EXPECT_EQ(data_value(page, "overall-index"), two(j["index"]));
+  EXPECT_EQ(data_value(page, "responses"), std::to_string(j["responses"].get<int>()));
+  EXPECT_EQ(data_value(page, "change"), two(j["change"]));
+  for (const auto& c : j["children"]) {
+    std::smatch m;
+    std::string unit = c["unit"];
+    ASSERT_TRUE(std::regex_search(page, m,
+                                  std::regex("data-unit=\"" + std::regex_replace(unit, std::regex("\\."), "\\.") +
+                                             "\">[\\s\\S]*?data-value=\"([^\"]*)\"")));
+    EXPECT_EQ(std::string(m[1]), two(c["index"])) << unit;
+  }
+}
+
+TEST_F(DashboardE2eTest, DrillDownPagesShowTheApisNumbers) {
+  std::string unit = dom("province", "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30");
+  auto ju = api("unit=22.PVHCC&period=quarter&date=2026-09-30");
+  EXPECT_EQ(data_value(unit, "overall-index"), two(ju["index"]));
+  std::string counter =
+      dom("province", "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26period%3Dquarter%26date%3D2026-09-30");
+  auto jc = api("unit=22.PVHCC&counter=Q1&period=quarter&date=2026-09-30");
+  EXPECT_EQ(data_value(counter, "overall-index"), two(jc["index"]));
+  EXPECT_EQ(data_value(counter, "responses"), std::to_string(jc["responses"].get<int>()));
+  std::string officer = dom(
+      "province", "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26officer%3DCB11%26period%3Dquarter%26date%3D2026-09-30");
+  auto jo = api("unit=22.PVHCC&counter=Q1&officer=CB11&period=quarter&date=2026-09-30");
+  EXPECT_EQ(data_value(officer, "overall-index"), two(jo["index"]));
+}
+
+TEST_F(DashboardE2eTest, CommentsPageEscapesCitizenText) {
+  std::string page = dom("province", "/comments%3Fperiod%3Dyear%26date%3D2026-11-18");
+  EXPECT_NE(page.find("&lt;b&gt;Thủ tục&lt;/b&gt;"), std::string::npos);
+  EXPECT_EQ(page.find("<b>Thủ tục</b>"), std::string::npos);
+}
+
+TEST_F(DashboardE2eTest, UnitUserIsRefusedAnotherUnitsPage) {
+  std::string page = dom("pvhcc", "/unit%3Funit%3D22.SO-TP");
+  EXPECT_NE(page.find("403"), std::string::npos);
+  EXPECT_EQ(page.find("id=\"overall-index\""), std::string::npos);
+}
+
+TEST_F(DashboardE2eTest, Screenshots) {
+  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18", "overview", 2300);
+  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18%26lang%3Den", "overview-en", 2300);
+  screenshot("province", "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30", "unit", 2300);
+  screenshot("province", "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26period%3Dquarter%26date%3D2026-09-30",
+             "counter", 2100);
+  screenshot("province", "/comments%3Fperiod%3Dmonth%26date%3D2026-11-18", "comments", 1200);
+  screenshot("province", "/kiosks", "kiosks", 900);
+  auto file = out_dir_ / "dashboard-login.png";
+  std::filesystem::remove(file);
+  chromium("--screenshot='" + file.string() + "'",
+           "http://127.0.0.1:" + std::to_string(dash_port_) + "/login", 900);
+  EXPECT_TRUE(std::filesystem::exists(file));
+}
+
+}  // namespace
+}  // namespace sipas::test

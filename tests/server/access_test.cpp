@@ -1,0 +1,230 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "dashboard_test_support.hpp"
+#include "sipas/server/sessions.hpp"
+
+namespace sipas::test {
+namespace {
+
+class AccessTest : public DashboardTest {
+ protected:
+  void SetUp() override {
+    DashboardTest::SetUp();
+    post_fixture();
+    auto svc = service();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->rebuild().is_ok());
+  }
+
+  static std::string set_cookie(const httplib::Result& r, const std::string& name) {
+    for (const auto& [k, v] : r->headers) {
+      if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v;
+    }
+    return "";
+  }
+  static std::string cookie_value(const std::string& set_cookie_header) {
+    auto eq = set_cookie_header.find('=');
+    auto semi = set_cookie_header.find(';');
+    return set_cookie_header.substr(eq + 1, semi - eq - 1);
+  }
+
+  // Logs in through the form and returns the session cookie value ("" on failure).
+  std::string login(const std::string& user, const std::string& password) {
+    auto c = dash_client();
+    auto page = c.Get("/login");
+    if (!page || page->status != 200) return "";
+    std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+    std::smatch m;
+    if (!std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) return "";
+    httplib::Params form{{"csrf", m[1]}, {"user", user}, {"password", password}, {"next", "/"}};
+    auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}}, form);
+    if (!res || res->status != 303) return "";
+    return cookie_value(set_cookie(res, "sipas_session"));
+  }
+
+  httplib::Result get_with_session(const std::string& session, const std::string& target) {
+    auto c = dash_client();
+    return c.Get(target, {{"Cookie", "sipas_session=" + session}});
+  }
+};
+
+TEST_F(AccessTest, UnitUserGets403ForAnotherUnitInApi) {
+  auto r = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?unit=22.SO-TP&period=year&date=2026-09-30");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  auto up = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?unit=22&period=year&date=2026-09-30");
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, 403);
+  auto x = get_as("pvhcc", "pw-pvhcc", "/api/v1/reports?unit=22.SO-TP&period=year&date=2026-09-30");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->status, 403);
+}
+
+TEST_F(AccessTest, UnitUserSeesItsOwnSubtree) {
+  auto own = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?unit=22.PVHCC.Q1&period=year&date=2026-09-30");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+  auto def = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?period=year&date=2026-09-30");
+  ASSERT_TRUE(def);
+  ASSERT_EQ(def->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(def->body)["unit"], "22.PVHCC");
+}
+
+TEST_F(AccessTest, UnitUserGets403ForAnotherUnitsPage) {
+  std::string session = login("pvhcc", "pw-pvhcc");
+  ASSERT_FALSE(session.empty());
+  auto r = get_with_session(session, "/unit?unit=22.SO-TP");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  auto own = get_with_session(session, "/unit?unit=22.PVHCC");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+}
+
+TEST_F(AccessTest, KioskPageListsOnlyTheUsersKiosks) {
+  std::string session = login("pvhcc", "pw-pvhcc");
+  auto r = get_with_session(session, "/kiosks");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("data-kiosk=\"k1\""), std::string::npos);
+  EXPECT_EQ(r->body.find("data-kiosk=\"k2\""), std::string::npos);
+}
+
+TEST_F(AccessTest, NoCredentialsGets401FromApiAndLoginRedirectFromPages) {
+  auto c = dash_client();
+  auto api = c.Get("/api/v1/scores?unit=22");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 401);
+  auto page = c.Get("/unit?unit=22");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 303);
+  EXPECT_EQ(page->get_header_value("Location").rfind("/login?next=", 0), 0u);
+  auto wrong = get_as("province", "not-the-password", "/api/v1/scores?unit=22");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+}
+
+TEST_F(AccessTest, LoginSetsHttpOnlySameSiteSessionCookie) {
+  auto c = dash_client();
+  auto page = c.Get("/login");
+  ASSERT_TRUE(page);
+  std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}},
+                    httplib::Params{{"csrf", m[1]}, {"user", "province"}, {"password", "pw-province"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 303);
+  std::string sc = set_cookie(res, "sipas_session");
+  EXPECT_NE(sc.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(sc.find("SameSite=Strict"), std::string::npos);
+  auto home = get_with_session(cookie_value(sc), "/");
+  ASSERT_TRUE(home);
+  EXPECT_EQ(home->status, 200);
+}
+
+TEST_F(AccessTest, WrongPasswordIsRefused) {
+  EXPECT_EQ(login("province", "wrong"), "");
+}
+
+TEST_F(AccessTest, LoginWithoutCsrfTokenIsRejected) {
+  auto c = dash_client();
+  auto page = c.Get("/login");
+  ASSERT_TRUE(page);
+  std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+  auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}},
+                    httplib::Params{{"csrf", "0123456789abcdef0123456789abcdef"},
+                                    {"user", "province"},
+                                    {"password", "pw-province"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(set_cookie(res, "sipas_session"), "");
+}
+
+TEST_F(AccessTest, LogoutWithoutCsrfTokenIsRejected) {
+  std::string session = login("province", "pw-province");
+  ASSERT_FALSE(session.empty());
+  auto c = dash_client();
+  auto res = c.Post("/logout", {{"Cookie", "sipas_session=" + session}}, httplib::Params{});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  auto still = get_with_session(session, "/");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(AccessTest, LogoutWithCsrfTokenEndsTheSession) {
+  std::string session = login("province", "pw-province");
+  auto home = get_with_session(session, "/");
+  ASSERT_TRUE(home);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(home->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  auto c = dash_client();
+  auto res = c.Post("/logout", {{"Cookie", "sipas_session=" + session}},
+                    httplib::Params{{"csrf", m[1]}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 303);
+  auto after = get_with_session(session, "/");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 303);
+}
+
+TEST_F(AccessTest, LoginLinkIsSingleUse) {
+  auto svc = service();
+  auto token = create_login_link(svc->db(), "province", clock_.now());
+  ASSERT_TRUE(token.is_ok());
+  auto c = dash_client();
+  auto first = c.Get("/login/link?token=" + *token + "&next=/kiosks");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 303);
+  EXPECT_EQ(first->get_header_value("Location"), "/kiosks");
+  EXPECT_NE(set_cookie(first, "sipas_session"), "");
+  auto second = c.Get("/login/link?token=" + *token);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 403);
+}
+
+TEST_F(AccessTest, LoginRedirectStaysOnThisSite) {
+  auto c = dash_client();
+  auto page = c.Get("/login");
+  std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}},
+                    httplib::Params{{"csrf", m[1]}, {"user", "province"}, {"password", "pw-province"},
+                                    {"next", "//evil.example/"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Location"), "/");
+}
+
+TEST_F(AccessTest, LoginLinkCommandPrintsAWorkingLink) {
+  std::ostringstream out, err;
+  auto code = run_dashboard_command({"user", "login-link", "--db", db_path_, "--user", "pvhcc",
+                                     "--next", "/kiosks"},
+                                    out, err);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << err.str();
+  std::string path = out.str();
+  ASSERT_EQ(path.rfind("/login/link?token=", 0), 0u) << path;
+  path.pop_back();
+  auto c = dash_client();
+  auto r = c.Get(path);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 303);
+  EXPECT_EQ(r->get_header_value("Location"), "/kiosks");
+}
+
+TEST_F(AccessTest, LoginLinkCommandRefusesUnknownUser) {
+  std::ostringstream out, err;
+  auto code = run_dashboard_command({"user", "login-link", "--db", db_path_, "--user", "nobody"},
+                                    out, err);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(err.str().find("unknown user nobody"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sipas::test

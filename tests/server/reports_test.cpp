@@ -1,0 +1,190 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "dashboard_test_support.hpp"
+#include "sipas/server/reports.hpp"
+
+namespace sipas::test {
+namespace {
+
+// RFC 4180 parsing, enough to read back what to_csv writes.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string cell;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(cell);
+      cell.clear();
+    } else if (c == '\r') {
+    } else if (c == '\n') {
+      rows.back().push_back(cell);
+      cell.clear();
+      rows.emplace_back();
+    } else {
+      cell += c;
+    }
+  }
+  if (!cell.empty()) rows.back().push_back(cell);
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+class ReportsTest : public DashboardTest {
+ protected:
+  void SetUp() override {
+    DashboardTest::SetUp();
+    post_fixture();
+    auto svc = service();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->rebuild().is_ok());
+  }
+  std::string download(const std::string& target) {
+    auto r = get_as("province", "pw-province", target);
+    EXPECT_TRUE(r);
+    if (!r) return "";
+    EXPECT_EQ(r->status, 200) << r->body;
+    return r->body;
+  }
+  // The rows of the CSV section whose title line is "# title".
+  static std::vector<std::vector<std::string>> section(
+      const std::vector<std::vector<std::string>>& rows, const std::string& title) {
+    std::vector<std::vector<std::string>> out;
+    bool in = false;
+    for (const auto& r : rows) {
+      if (r.size() == 1 && r[0].rfind("# ", 0) == 0) {
+        in = r[0] == "# " + title;
+        continue;
+      }
+      if (in && !(r.size() == 1 && r[0].empty())) out.push_back(r);
+    }
+    return out;
+  }
+};
+
+TEST_F(ReportsTest, ReportCsvHasBomAndParsesBack) {
+  std::string csv = download("/api/v1/reports?unit=22&period=quarter&date=2026-09-30&format=csv");
+  ASSERT_GE(csv.size(), 3u);
+  EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
+  auto rows = parse_csv(csv.substr(3));
+  auto summary = section(rows, "Tổng hợp");
+  ASSERT_GE(summary.size(), 8u);
+  EXPECT_EQ(summary[1][1], "Tỉnh Quảng Ninh (22)");
+  EXPECT_EQ(summary[4][0], "Số phiếu");
+  EXPECT_EQ(summary[4][1], "5");
+  EXPECT_EQ(summary[7][1], "61.11");
+  auto criteria = section(rows, "Tiêu chí");
+  bool found = false;
+  for (const auto& r : criteria) {
+    if (r.size() > 5 && r[1] == "officer.polite") {
+      found = true;
+      EXPECT_EQ(r[3], "33.33");
+      EXPECT_EQ(r[5], "3");
+    }
+  }
+  EXPECT_TRUE(found);
+  auto counters = section(rows, "Quầy");
+  EXPECT_GE(counters.size(), 4u);  // header + Q1, Q2, Q3, S1
+  auto units = section(rows, "Đơn vị trực thuộc");
+  ASSERT_GE(units.size(), 3u);
+  EXPECT_EQ(units[1][1], "22.PVHCC");
+  auto comments = section(rows, "Ý kiến");
+  ASSERT_EQ(comments.size(), 2u);
+  EXPECT_EQ(comments[1][5], "<script>alert('x')</script> & chờ lâu");
+  EXPECT_EQ(comments[1][4], "Hướng dẫn không rõ ràng, khó hiểu");
+  EXPECT_FALSE(section(rows, "Mẫu 01").empty());
+}
+
+TEST_F(ReportsTest, RawCsvListsEveryResponseOfTheRange) {
+  std::string csv = download("/api/v1/reports?unit=22&from=2026-09-30&to=2026-10-01&format=csv&kind=raw");
+  auto rows = parse_csv(csv.substr(3));
+  ASSERT_EQ(rows.size(), 1u + 1u + 3u);  // title, header, R4 R1 R2
+  const auto& header = rows[1];
+  auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  ASSERT_LT(col("officer.polite"), header.size());
+  EXPECT_EQ(rows[2][col("unit")], "22.SO-TP");
+  EXPECT_EQ(rows[3][col("local_day")], "2026-09-30");
+  EXPECT_EQ(rows[4][col("local_day")], "2026-10-01");
+  EXPECT_EQ(rows[4][col("status")], "partial");
+  EXPECT_EQ(rows[4][col("officer.polite")], "5");
+}
+
+TEST_F(ReportsTest, FormulaLikeCitizenTextStaysText) {
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  std::vector<Table> t{{"x", {{Cell("=1+1")}}}};
+  Report r;
+  r.scores = nlohmann::json::parse(R"({"unit":"u","unit_name":"U","from":"a","to":"b","responses":0,
+    "complete":0,"partial":0,"index":null,"elements":[]})");
+  CommentRow c;
+  c.text = "=HYPERLINK(\"http://x\")";
+  r.comments.push_back(c);
+  auto svc = service();
+  auto tables = report_tables(r, *svc);
+  std::string csv = to_csv(tables);
+  EXPECT_NE(csv.find("'=HYPERLINK"), std::string::npos);
+}
+
+TEST_F(ReportsTest, ReportXlsxUnzipsIntoReadableSheets) {
+  std::string xlsx = download("/api/v1/reports?unit=22&period=quarter&date=2026-09-30&format=xlsx");
+  ASSERT_GT(xlsx.size(), 100u);
+  EXPECT_EQ(xlsx.substr(0, 2), "PK");
+  std::string path = (dir_.path() / "report.xlsx").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << xlsx;
+  }
+  std::string workbook = run("unzip -p '" + path + "' xl/workbook.xml");
+  EXPECT_NE(workbook.find("name=\"Tổng hợp\""), std::string::npos) << workbook;
+  EXPECT_NE(workbook.find("name=\"Ý kiến\""), std::string::npos);
+  std::string strings = run("unzip -p '" + path + "' xl/sharedStrings.xml");
+  EXPECT_NE(strings.find("Tỉnh Quảng Ninh (22)"), std::string::npos);
+  EXPECT_NE(strings.find("&lt;script&gt;alert('x')&lt;/script&gt; &amp; chờ lâu"), std::string::npos);
+  std::string sheet1 = run("unzip -p '" + path + "' xl/worksheets/sheet1.xml");
+  // The responses count (5) and the index (61.11...) are numeric cells.
+  EXPECT_NE(sheet1.find("<v>5</v>"), std::string::npos) << sheet1;
+  EXPECT_NE(sheet1.find("<v>61.11"), std::string::npos) << sheet1;
+}
+
+TEST_F(ReportsTest, RawXlsxHasOneRowPerResponse) {
+  std::string xlsx = download("/api/v1/reports?unit=22&from=2026-09-30&to=2026-10-01&format=xlsx&kind=raw");
+  std::string path = (dir_.path() / "raw.xlsx").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << xlsx;
+  }
+  std::string sheet = run("unzip -p '" + path + "' xl/worksheets/sheet1.xml");
+  std::size_t rows = 0;
+  for (std::size_t p = sheet.find("<row "); p != std::string::npos; p = sheet.find("<row ", p + 1)) ++rows;
+  EXPECT_EQ(rows, 4u);  // header + 3
+}
+
+}  // namespace
+}  // namespace sipas::test
