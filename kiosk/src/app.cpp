@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "flow.hpp"
 #include "fonts.hpp"
 #include "sipas/time.hpp"
+#include "staff.hpp"
 #include "store_sink.hpp"
 #include "ui_dump.hpp"
 #include "utf8.hpp"
@@ -114,18 +116,12 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   StoreSink sink(db_path);
   const Status opened = sink.open();
   std::optional<TimePoint> last_submitted;
-  std::optional<std::string> officer;
   if (opened.is_ok()) {
     if (auto last = sink.store()->last_submitted_at(); last.is_ok()) last_submitted = *last;
-    if (auto o = sink.store()->setting("officer." + config.counter); o.is_ok() && *o) officer = **o;
   } else {
     log_line(db_path + ": " + opened.to_string());
   }
-  if (!officer) {
-    if (const Counter* c = config.find_counter(config.counter); c && !c->officers.empty()) {
-      officer = c->officers.front().id;
-    }
-  }
+  const std::optional<std::string> officer = initial_officer(config, sink.store());
 
   Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz, last_submitted);
   flow.set_officer(officer);
@@ -235,6 +231,42 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   std::optional<UiDumpWriter> dump;
   if (args.ui_dump) dump.emplace(*args.ui_dump);
 
+  StaffModel staff(config, *tz, clock);
+  std::function<void()> sync_now;
+  bool sync_configured = false;
+#ifdef SIPAS_KIOSK_WITH_SYNC
+  if (worker) {
+    sync_now = [w = worker.get()] { w->request_sync_now(); };
+    sync_configured = true;
+  }
+#endif
+  auto refresh_staff = [&] {
+    if (!sink.store()) return;
+    if (Status st = staff.refresh(*sink.store(), sync_configured); !st.is_ok()) log_line(st.to_string());
+  };
+  Screen last_screen = flow.screen();
+  auto dispatch = [&](const Action& a) {
+    const bool accepted = flow.dispatch(a);
+    if (accepted && flow.screen() == Screen::staff) {
+      switch (a.kind) {
+        case ActionKind::staff_tab:
+        case ActionKind::staff_sync_now:
+        case ActionKind::staff_officer:
+        case ActionKind::staff_export:
+          if (Status st = staff.apply(a, sink.store(), sync_now); !st.is_ok()) log_line(st.to_string());
+          refresh_staff();
+          break;
+        default:
+          break;
+      }
+    }
+    if (flow.screen() == Screen::staff && last_screen != Screen::staff) {
+      staff.set_tab(StaffTab::today);
+      refresh_staff();
+    }
+    last_screen = flow.screen();
+  };
+
   std::uint64_t frames = 0;
   std::optional<double> first_frame_ms;
   auto last_stats = SteadyClock::now();
@@ -301,17 +333,21 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
           input = true;
           break;
         default:
-          if (ev.type == wake_event) extra_frames = std::max(extra_frames, 1);
+          if (ev.type == wake_event) {
+            extra_frames = std::max(extra_frames, 1);
+            if (flow.screen() == Screen::staff) refresh_staff();
+          }
           break;
       }
       got = SDL_PollEvent(&ev) == 1;
     }
     if (input) extra_frames = 3;
 
-    for (const Action& a : actions) flow.dispatch(a);
+    for (const Action& a : actions) dispatch(a);
     actions.clear();
     const Screen before = flow.screen();
     flow.tick();
+    last_screen = flow.screen();
     if (flow.quit_requested()) break;
     if (flow.screen() != before) extra_frames = std::max(extra_frames, 2);
 
@@ -320,6 +356,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();
     const Screen drawn = flow.screen();
+    view->set_staff(&staff);
     view->draw(flow, &actions, &snapshot);
     ImGui::Render();
     glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
@@ -338,7 +375,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     if (extra_frames > 0) --extra_frames;
 
     // Taps take effect at once so the next frame already shows their result.
-    for (const Action& a : actions) flow.dispatch(a);
+    for (const Action& a : actions) dispatch(a);
     if (!actions.empty() || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
     actions.clear();
 

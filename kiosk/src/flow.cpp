@@ -29,6 +29,7 @@ FlowSettings FlowSettings::from_config(const KioskConfig& c) {
   s.thanks_time = milliseconds(c.thanks_seconds * 1000LL);
   s.min_interval = milliseconds(c.min_interval_seconds * 1000LL);
   s.double_tap = milliseconds(c.double_tap_ms);
+  s.pin_lockout = milliseconds(c.pin_lockout_seconds * 1000LL);
   s.dossier_max_length = 40;
   return s;
 }
@@ -424,6 +425,21 @@ bool Flow::handle(const Action& a, TimePoint now) {
             go_out_of_service(now);
           }
           return true;
+        case ActionKind::staff_officer: {
+          const Counter* c = config_.find_counter(config_.counter);
+          if (!c) return false;
+          for (const Officer& o : c->officers) {
+            if (o.id == a.text) {
+              officer_ = o.id;
+              return true;
+            }
+          }
+          return false;
+        }
+        case ActionKind::staff_tab:
+        case ActionKind::staff_sync_now:
+        case ActionKind::staff_export:
+          return true;  // the StaffModel carries them out; here they only keep the screen awake
         default:
           return false;
       }

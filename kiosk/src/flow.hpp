@@ -58,6 +58,10 @@ enum class ActionKind {
   pin_cancel,
   staff_exit,
   staff_back,
+  staff_tab,          // value: StaffTab
+  staff_sync_now,
+  staff_officer,      // text: officer id
+  staff_export,       // value: ExportRange
 };
 
 struct Action {
@@ -81,7 +85,7 @@ struct FlowSettings {
   std::size_t dossier_max_length = 40;
   std::size_t pin_max_length = 8;
   int pin_attempts = 5;                          // wrong PINs before the pad locks …
-  std::chrono::milliseconds pin_lockout{60000};  // … for this long
+  std::chrono::milliseconds pin_lockout{300000};  // … for this long
 
   static FlowSettings from_config(const KioskConfig& config);
 };
@@ -105,6 +109,8 @@ class Flow {
   // The store failed outside a survey (at start, or in a staff action): show out_of_service.
   void store_failed();
   void set_officer(std::optional<std::string> officer) { officer_ = std::move(officer); }
+  // Locked PIN pad: when it opens again; nullopt when it is not locked.
+  std::optional<TimePoint> pin_locked_until() const { return pin_locked_until_; }
 
   Screen screen() const { return screen_; }
   const std::string& language() const { return language_; }

@@ -42,8 +42,8 @@ const char* text(const std::string& language, Text id) {
     case Text::pin_title: return en ? "Staff PIN" : "Mã PIN cán bộ";
     case Text::pin_wrong: return en ? "Wrong PIN." : "Sai mã PIN.";
     case Text::pin_locked:
-      return en ? "Too many attempts. Try again in a minute."
-                : "Nhập sai quá nhiều lần. Thử lại sau một phút.";
+      return en ? "Too many attempts. The PIN pad is locked; try again in a few minutes."
+                : "Nhập sai quá nhiều lần. Bàn phím tạm khoá, thử lại sau ít phút.";
     case Text::pin_not_set:
       return en ? "No staff PIN is set (sipas-kiosk set-pin)."
                 : "Chưa đặt mã PIN (sipas-kiosk set-pin).";

@@ -742,8 +742,12 @@ void draw_pin(Painter& p) {
     case PinNotice::none: break;
   }
   if (notice != Text::ok) {
+    const float top = y;
     y += p.text_block(p.fonts().bold, p.tr(notice), ImVec2(m, y), ImVec2(m + left_w, y), kDanger,
                       0.0f, 0.0f);
+    if (flow.pin_notice() == PinNotice::locked) {
+      p.record("pin-locked", p.tr(notice), ImVec2(m, top), ImVec2(m + left_w, std::max(y, top + 44)));
+    }
   }
   const float footer_h = std::round(std::max(56.0f, 84 * u));
   const float footer_y = p.h() - m - footer_h;
@@ -779,32 +783,439 @@ void draw_pin(Painter& p) {
   }
 }
 
-void draw_staff(Painter& p) {
+std::string fixed1(std::optional<double> v) {
+  if (!v) return "—";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", *v);
+  return buf;
+}
+
+std::string clock_text(std::optional<TimePoint> t, const StaffModel& s) {
+  if (!t) return "—";
+  return local_time_text(*t, s.time_zone());
+}
+
+const char* staff_text(const std::string& lang, const char* vi, const char* en) {
+  return lang == "en" ? en : vi;
+}
+
+// The text cut to one line of `width`, with "…" when it did not fit.
+std::string one_line(const Painter& p, ImFont* font, const std::string& t, float width) {
+  const auto lines = p.wrap(font, t, width - font->FontSize);
+  std::string first(lines[0]);
+  if (lines.size() > 1) first += "…";
+  return first;
+}
+
+// A labelled horizontal bar 0..100 (or 0..scale_max) with its value at the end.
+void bar(Painter& p, ImVec2 min, ImVec2 max, const std::string& label, std::optional<double> v,
+         double scale_max, ImFont* font) {
+  const float label_w = (max.x - min.x) * 0.6f;
+  const float value_w = font->FontSize * 2.8f;
+  p.text_block(font, one_line(p, font, label, label_w - 8), min, ImVec2(min.x + label_w - 8, max.y), kInk,
+               0.0f, 0.5f);
+  const float bx0 = min.x + label_w, bx1 = max.x - value_w;
+  const float pad = (max.y - min.y) * 0.2f;
+  p.dl()->AddRectFilled(ImVec2(bx0, min.y + pad), ImVec2(bx1, max.y - pad), rgb(226, 232, 238), 4);
+  if (v) {
+    const float f = static_cast<float>(std::clamp(*v / scale_max, 0.0, 1.0));
+    p.dl()->AddRectFilled(ImVec2(bx0, min.y + pad), ImVec2(bx0 + (bx1 - bx0) * f, max.y - pad),
+                          to_u32(rating_colour(f)), 4);
+  }
+  p.text_block(font, fixed1(v), ImVec2(bx1, min.y), max, kInk, 1.0f, 0.5f);
+}
+
+// A big figure with its caption, recorded in the dump under `id` with the figure as its label.
+void kpi(Painter& p, const std::string& id, const std::string& value, const std::string& caption,
+         ImVec2 min, ImVec2 max) {
+  p.dl()->AddRectFilled(min, max, kCard, 10 * p.u());
+  p.dl()->AddRect(min, max, kLine, 10 * p.u());
+  const float h = max.y - min.y;
+  p.text_block(p.fonts().title, value, min, ImVec2(max.x, min.y + h * 0.62f), kHeader, 0.5f, 0.7f);
+  p.text_block(p.fonts().body, one_line(p, p.fonts().body, caption, max.x - min.x - 12),
+               ImVec2(min.x + 6, min.y + h * 0.6f), ImVec2(max.x - 6, max.y), kMuted, 0.5f, 0.3f);
+  p.record(id, value, min, max);
+}
+
+float section_title(Painter& p, const std::string& t, float x0, float x1, float y) {
+  return p.text_block(p.fonts().bold, t, ImVec2(x0, y), ImVec2(x1, y), kHeader, 0.0f, 0.0f);
+}
+
+void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const TodayFigures& t = s.today();
+  const float g = p.gap();
+  const double scale = t.points ? 18.0 : 100.0;
+  const float kh = std::max(70.0f, std::round(120 * p.u()));
+  const int per_row = p.portrait() ? 2 : 4;
+  const float kw = (max.x - min.x - static_cast<float>(per_row - 1) * g) / static_cast<float>(per_row);
+  const struct {
+    const char* id;
+    std::string value;
+    const char* caption;
+  } cards[] = {
+      {"staff-today-responses", std::to_string(t.complete + t.partial), staff_text(L, "Lượt đánh giá", "Responses")},
+      {"staff-today-complete", std::to_string(t.complete), staff_text(L, "Đầy đủ", "Complete")},
+      {"staff-today-partial", std::to_string(t.partial), staff_text(L, "Dở dang", "Partial")},
+      {"staff-today-index", fixed1(t.index),
+       t.points ? staff_text(L, "Điểm TB (0–18)", "Mean points (0–18)") : staff_text(L, "Hài lòng %", "Satisfied %")},
+  };
+  for (int i = 0; i < 4; ++i) {
+    const float x = min.x + static_cast<float>(i % per_row) * (kw + g);
+    const float yy = min.y + static_cast<float>(i / per_row) * (kh + g);
+    kpi(p, cards[i].id, cards[i].value, cards[i].caption, ImVec2(x, yy), ImVec2(x + kw, yy + kh));
+  }
+  const float kpi_h = static_cast<float>(4 / per_row) * (kh + g) - g;
+
+  float y = min.y + kpi_h + g;
+  const float colw = p.portrait() ? max.x - min.x : (max.x - min.x - 2 * g) / 2;
+  const float lx0 = min.x, lx1 = min.x + colw;
+  float rx0 = p.portrait() ? min.x : lx1 + 2 * g;
+  const float rx1 = max.x;
+  ImFont* small = p.fonts().body;
+  const float row = std::round(small->FontSize * 1.45f);
+  float ly = y;
+  ly += section_title(p, staff_text(L, "Theo yếu tố", "By element"), lx0, lx1, ly);
+  if (t.points) {
+    for (const CriterionScore& c : t.points_score.indicators) {
+      if (ly + row > max.y) break;
+      bar(p, ImVec2(lx0, ly), ImVec2(lx1, ly + row), c.text.get(L), c.mean, 2.0, small);
+      ly += row;
+    }
+  } else {
+    for (const ElementScore& e : t.score.elements) {
+      if (ly + row > max.y) break;
+      bar(p, ImVec2(lx0, ly), ImVec2(lx1, ly + row), e.name.get(L), e.index, scale, small);
+      ly += row;
+    }
+  }
+
+  float ry = p.portrait() ? ly + g : y;
+  auto groups = [&](const char* title, const std::vector<GroupFigure>& list) {
+    if (ry + row * 2 > max.y) return;
+    ry += section_title(p, title, rx0, rx1, ry);
+    for (const GroupFigure& gf : list) {
+      if (ry + row > max.y) break;
+      bar(p, ImVec2(rx0, ry), ImVec2(rx1, ry + row), gf.name + " (" + std::to_string(gf.responses) + ")",
+          gf.index, scale, small);
+      ry += row;
+    }
+    ry += g / 2;
+  };
+  groups(staff_text(L, "Theo quầy", "By counter"), t.counters);
+  groups(staff_text(L, "Theo cán bộ", "By officer"), t.officers);
+}
+
+void draw_staff_criteria(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const TodayFigures& t = s.today();
+  const float g = p.gap();
+  ImFont* small = p.fonts().body;
+  const float row = std::round(small->FontSize * 1.4f);
+  const float colw = (max.x - min.x - 2 * g) / 2;
+  float x0 = min.x, y = min.y;
+  auto next_row = [&](float need) {
+    if (y + need <= max.y) return true;
+    if (x0 > min.x) return false;
+    x0 = min.x + colw + 2 * g;
+    y = min.y;
+    return true;
+  };
+  if (t.points) {
+    for (const CriterionScore& c : t.points_score.indicators) {
+      if (!next_row(row)) break;
+      bar(p, ImVec2(x0, y), ImVec2(x0 + colw, y + row), c.text.get(L), c.mean, 2.0, small);
+      y += row;
+    }
+    return;
+  }
+  for (const ElementScore& e : t.score.elements) {
+    if (!next_row(row * 2)) break;
+    bar(p, ImVec2(x0, y), ImVec2(x0 + colw, y + row), e.name.get(L), e.index, 100.0, p.fonts().bold);
+    y += row;
+    for (const CriterionScore& c : e.criteria) {
+      if (!next_row(row)) break;
+      bar(p, ImVec2(x0 + g, y), ImVec2(x0 + colw, y + row), c.text.get(L), c.index, 100.0, small);
+      y += row;
+    }
+    y += g / 3;
+  }
+}
+
+// Daily bars with the date under each (every few days when they are many).
+void day_chart(Painter& p, const std::vector<DayFigure>& days, double scale_max, ImVec2 min, ImVec2 max) {
+  if (days.empty()) return;
+  ImFont* f = p.fonts().body;
+  const float label_h = f->FontSize * 1.3f;
+  p.dl()->AddRectFilled(min, max, kCard, 8);
+  p.dl()->AddRect(min, max, kLine, 8);
+  const ImVec2 cmin(min.x + 6, min.y + label_h), cmax(max.x - 6, max.y - label_h);
+  const float w = (cmax.x - cmin.x) / static_cast<float>(days.size());
+  const std::size_t every = days.size() <= 7 ? 1 : 7;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    const float x = cmin.x + w * static_cast<float>(i);
+    const bool labelled = (days.size() - 1 - i) % every == 0;
+    if (days[i].index) {
+      const float v = static_cast<float>(std::clamp(*days[i].index / scale_max, 0.0, 1.0));
+      const float top = cmax.y - (cmax.y - cmin.y) * std::max(0.03f, v);
+      p.dl()->AddRectFilled(ImVec2(x + w * 0.15f, top), ImVec2(x + w * 0.85f, cmax.y), to_u32(rating_colour(v)), 3);
+      if (days.size() <= 7) {
+        p.text_block(f, fixed1(days[i].index), ImVec2(x, top - label_h), ImVec2(x + w, top), kInk, 0.5f, 1.0f);
+      }
+    } else {
+      p.dl()->AddRectFilled(ImVec2(x + w * 0.15f, cmax.y - 3), ImVec2(x + w * 0.85f, cmax.y), kLine);
+    }
+    if (labelled) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%02u/%02u", static_cast<unsigned>(days[i].date.day()),
+                    static_cast<unsigned>(days[i].date.month()));
+      const float lw = std::max(w, f->FontSize * 3.2f);
+      p.text_block(f, buf, ImVec2(x + w / 2 - lw / 2, cmax.y), ImVec2(x + w / 2 + lw / 2, max.y), kMuted, 0.5f, 0.5f);
+    }
+  }
+}
+
+void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const TodayFigures& t = s.today();
+  const float g = p.gap();
+  const double scale = t.points ? 18.0 : 100.0;
+  const float colw = (max.x - min.x - 2 * g) / 2;
+  const float chart_h = std::round((max.y - min.y) * 0.42f);
+  float y = min.y;
+  y += section_title(p, staff_text(L, "7 ngày qua", "Last 7 days"), min.x, min.x + colw, y);
+  section_title(p, staff_text(L, "30 ngày qua", "Last 30 days"), min.x + colw + 2 * g, max.x, min.y);
+  day_chart(p, t.last7, scale, ImVec2(min.x, y), ImVec2(min.x + colw, y + chart_h));
+  day_chart(p, t.last30, scale, ImVec2(min.x + colw + 2 * g, y), ImVec2(max.x, y + chart_h));
+  y += chart_h + g;
+  ImFont* small = p.fonts().body;
+  const float row = std::round(small->FontSize * 1.4f);
+  float ly = y, ry = y;
+  ly += section_title(p, staff_text(L, "Lý do được chọn nhiều nhất", "Most chosen reasons"), min.x, min.x + colw, ly);
+  if (t.reasons.empty()) {
+    p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(min.x, ly), ImVec2(min.x + colw, ly + row),
+                 kMuted, 0.0f, 0.5f);
+  }
+  for (const ReasonFigure& r : t.reasons) {
+    if (ly + row > max.y) break;
+    p.text_block(small, one_line(p, small, std::to_string(r.count) + " × " + r.text, colw), ImVec2(min.x, ly),
+                 ImVec2(min.x + colw, ly + row), kInk, 0.0f, 0.5f);
+    ly += row;
+  }
+  const float rx0 = min.x + colw + 2 * g;
+  ry += section_title(p, staff_text(L, "Góp ý mới nhất", "Latest comments"), rx0, max.x, ry);
+  if (t.comments.empty()) {
+    p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(rx0, ry), ImVec2(max.x, ry + row), kMuted,
+                 0.0f, 0.5f);
+  }
+  for (const CommentLine& c : t.comments) {
+    if (ry + row > max.y) break;
+    p.text_block(small, one_line(p, small, "“" + c.text + "”", max.x - rx0), ImVec2(rx0, ry),
+                 ImVec2(max.x, ry + row), kInk, 0.0f, 0.5f);
+    ry += row;
+  }
+}
+
+void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const SyncFigures& f = s.sync();
+  const float g = p.gap();
+  const float kh = std::max(70.0f, std::round(120 * p.u()));
+  const float kw = (max.x - min.x - 2 * g) / 3;
+  kpi(p, "staff-sync-pending", std::to_string(f.pending), staff_text(L, "Chờ gửi", "Waiting to send"),
+      ImVec2(min.x, min.y), ImVec2(min.x + kw, min.y + kh));
+  kpi(p, "staff-sync-reachable",
+      !f.configured ? staff_text(L, "Chưa cấu hình", "Not set up")
+      : f.server_reachable ? staff_text(L, "Kết nối tốt", "Reachable") : staff_text(L, "Mất kết nối", "No answer"),
+      staff_text(L, "Máy chủ tỉnh", "Province server"), ImVec2(min.x + kw + g, min.y),
+      ImVec2(min.x + 2 * kw + g, min.y + kh));
+  const ImVec2 bmin(min.x + 2 * (kw + g), min.y), bmax(max.x, min.y + kh);
+  if (p.button("staff-sync-now", staff_text(L, "Gửi ngay", "Sync now"), bmin, bmax, Look::primary,
+               p.fonts().large, f.configured)) {
+    p.emit(ActionKind::staff_sync_now);
+  }
+  float y = min.y + kh + g;
+  ImFont* body = p.fonts().body;
+  auto line = [&](const std::string& t, ImU32 col) {
+    y += p.text_block(body, t, ImVec2(min.x, y), ImVec2(max.x, y), col, 0.0f, 0.0f);
+  };
+  line(std::string(staff_text(L, "Gửi thành công lần cuối: ", "Last successful upload: ")) +
+           clock_text(f.last_success, s), kInk);
+  if (s.sync_requested()) line(staff_text(L, "Đã yêu cầu gửi.", "Upload requested."), kMuted);
+  if (f.last_error.empty()) {
+    line(std::string(staff_text(L, "Lỗi gần nhất: ", "Last error: ")) + staff_text(L, "không có", "none"), kGreen);
+  } else {
+    line(f.server_reachable
+             ? staff_text(L, "Máy chủ tỉnh trả lời nhưng chưa nhận dữ liệu:", "The province server answered but did not take the data:")
+             : staff_text(L, "Không kết nối được máy chủ tỉnh. Dữ liệu vẫn được lưu trên kiosk và sẽ tự gửi lại.",
+                          "Cannot reach the province server. Responses stay on the kiosk and will be sent later."),
+         kDanger);
+    line(f.last_error, kMuted);
+  }
+  y += g / 2;
+  y += section_title(p, std::string(staff_text(L, "Bị máy chủ từ chối: ", "Rejected by the server: ")) +
+                            std::to_string(f.rejected.size()), min.x, max.x, y);
+  for (const RejectedResponse& r : f.rejected) {
+    if (y + body->FontSize * 1.2f > max.y) break;
+    line("#" + std::to_string(r.seq) + " · " + clock_text(r.submitted_at, s) + " · " + r.reason, kMuted);
+  }
+}
+
+void draw_staff_shift(Painter& p, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const KioskConfig& cfg = p.flow().config();
+  const Counter* counter = cfg.find_counter(cfg.counter);
+  float y = min.y;
+  y += p.text_block(p.fonts().bold,
+                    std::string(staff_text(L, "Cán bộ đang làm việc tại ", "Officer working at ")) +
+                        (counter ? counter->name : cfg.counter),
+                    ImVec2(min.x, y), ImVec2(max.x, y), kInk, 0.0f, 0.0f);
+  y += p.gap();
+  if (!counter || counter->officers.empty()) {
+    p.text_block(p.fonts().body, staff_text(L, "Chưa có cán bộ nào trong cấu hình.", "No officers configured."),
+                 ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+    return;
+  }
+  for (const Officer& o : counter->officers) {
+    if (p.flow().officer() && *p.flow().officer() == o.id) {
+      y += p.text_block(p.fonts().body,
+                        std::string(staff_text(L, "Đang chọn: ", "Selected: ")) + o.name +
+                            staff_text(L, " — chạm tên khác để đổi, áp dụng từ lượt đánh giá tiếp theo.",
+                                       " — tap another name to change; applies from the next response."),
+                        ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+      y += p.gap();
+    }
+  }
+  const float bh = std::round(std::max(56.0f, 84 * p.u()));
+  const int cols = (max.x - min.x) > 900 * p.u() ? 2 : 1;
+  const float bw = (max.x - min.x - static_cast<float>(cols - 1) * p.gap()) / static_cast<float>(cols);
+  int i = 0;
+  for (const Officer& o : counter->officers) {
+    const float x = min.x + static_cast<float>(i % cols) * (bw + p.gap());
+    const float yy = y + static_cast<float>(i / cols) * (bh + p.gap());
+    if (yy + bh > max.y) break;
+    const bool current = p.flow().officer() && *p.flow().officer() == o.id;
+    if (p.button("staff-officer-" + o.id, o.name, ImVec2(x, yy),
+                 ImVec2(x + bw, yy + bh), current ? Look::selected : Look::card)) {
+      p.emit(ActionKind::staff_officer, 0, o.id);
+    }
+    ++i;
+  }
+}
+
+void draw_staff_export(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
+  const std::string& L = p.lang();
+  const KioskConfig& cfg = p.flow().config();
+  float y = min.y;
+  y += p.text_block(p.fonts().body,
+                    std::string(staff_text(L, "Thư mục xuất: ", "Export folder: ")) +
+                        (cfg.export_dir.empty() ? staff_text(L, "(chưa cấu hình)", "(not set)") : cfg.export_dir),
+                    ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+  y += p.gap();
+  const float bh = std::round(std::max(64.0f, 100 * p.u()));
+  const float bw = (max.x - min.x - p.gap()) / 2;
+  if (p.button("staff-export-today", staff_text(L, "Xuất hôm nay (CSV)", "Export today (CSV)"),
+               ImVec2(min.x, y), ImVec2(min.x + bw, y + bh), Look::primary)) {
+    p.emit(ActionKind::staff_export, static_cast<int>(ExportRange::today));
+  }
+  if (p.button("staff-export-month", staff_text(L, "Xuất tháng này (CSV)", "Export this month (CSV)"),
+               ImVec2(min.x + bw + p.gap(), y), ImVec2(max.x, y + bh), Look::primary)) {
+    p.emit(ActionKind::staff_export, static_cast<int>(ExportRange::month));
+  }
+  y += bh + p.gap();
+  if (!s || !s->last_export()) return;
+  const ExportOutcome& e = *s->last_export();
+  std::string msg;
+  ImU32 col = kDanger;
+  switch (e.status.code()) {
+    case ErrorCode::ok:
+      msg = std::string(staff_text(L, "Đã lưu ", "Saved ")) + std::to_string(e.rows) +
+            staff_text(L, " lượt vào ", " responses to ") + e.file.string();
+      col = kGreen;
+      break;
+    case ErrorCode::not_found:
+      msg = staff_text(L, "Không thấy thư mục xuất. Hãy cắm USB rồi thử lại.",
+                       "The export folder is missing. Plug in the USB stick and try again.");
+      break;
+    case ErrorCode::read_only:
+      msg = staff_text(L, "Không ghi được vào thư mục xuất (chỉ đọc hoặc bị khoá ghi).",
+                       "The export folder cannot be written (read-only or write-protected).");
+      break;
+    case ErrorCode::disk_full:
+      msg = staff_text(L, "Thư mục xuất đã đầy. Hãy dùng USB khác hoặc xoá bớt tệp.",
+                       "The export folder is full. Use another USB stick or free some space.");
+      break;
+    default:
+      msg = std::string(staff_text(L, "Xuất thất bại: ", "Export failed: ")) + e.status.message();
+      break;
+  }
+  const float h = p.text_height(p.fonts().bold, msg, max.x - min.x);
+  p.text_block(p.fonts().bold, msg, ImVec2(min.x, y), ImVec2(max.x, y + h), col, 0.0f, 0.0f);
+  p.record("staff-export-message", msg, ImVec2(min.x, y), ImVec2(max.x, y + std::max(h, 44.0f)));
+}
+
+void draw_staff(Painter& p, const StaffModel* s) {
   const Flow& flow = p.flow();
   const KioskConfig& cfg = flow.config();
+  const std::string& L = p.lang();
   p.background(kBackground);
-  const float top = p.header();
-  const float m = p.margin(), g = p.gap(), u = p.u();
-  float y = top + m;
-  y += p.text_block(p.fonts().title, p.tr(Text::staff_title), ImVec2(m, y), ImVec2(p.w() - m, y), kInk,
-                    0.0f, 0.0f);
   char info[512];
   std::snprintf(info, sizeof info, p.tr(Text::staff_info), cfg.kiosk_id.c_str(), cfg.counter.c_str(),
-                flow.survey().title.get(p.lang()).c_str());
-  y += g;
-  y += p.text_block(p.fonts().body, info, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f);
-  y += p.text_block(p.fonts().body, std::string("sipas-kiosk ") + SIPAS_VERSION, ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f);
-  y += m;
-  const float bw = std::min(p.w() - 2 * m, 520 * u);
-  const float bh = std::round(std::max(64.0f, 100 * u));
-  if (p.button("back", std::string("‹  ") + p.tr(Text::back), ImVec2(m, y), ImVec2(m + bw, y + bh),
-               Look::primary)) {
+                flow.survey().title.get(L).c_str());
+  const float top = p.header(p.tr(Text::staff_title));
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float nav_w = std::round(std::clamp(p.w() * 0.2f, 150.0f, 340 * u));
+  const float ng = std::round(g / 2);
+  const float bh = std::round(std::clamp((p.h() - top - m - 9 * ng) / 8, 44.0f, 80 * u));
+  const StaffTab tab = s ? s->tab() : StaffTab::today;
+  float y = top + ng;
+  const struct {
+    StaffTab tab;
+    const char* id;
+    const char* vi;
+    const char* en;
+  } tabs[] = {{StaffTab::today, "staff-tab-today", "Hôm nay", "Today"},
+              {StaffTab::criteria, "staff-tab-criteria", "Tiêu chí", "Criteria"},
+              {StaffTab::trend, "staff-tab-trend", "Xu hướng", "Trend"},
+              {StaffTab::sync, "staff-tab-sync", "Đồng bộ", "Sync"},
+              {StaffTab::shift, "staff-tab-shift", "Ca làm việc", "Shift"},
+              {StaffTab::export_csv, "staff-tab-export", "Xuất CSV", "Export"}};
+  for (const auto& t : tabs) {
+    if (p.button(t.id, staff_text(L, t.vi, t.en), ImVec2(m, y), ImVec2(m + nav_w, y + bh),
+                 tab == t.tab ? Look::selected : Look::card)) {
+      p.emit(ActionKind::staff_tab, static_cast<int>(t.tab));
+    }
+    y += bh + ng;
+  }
+  const float ey = p.h() - m - bh;
+  if (p.button("staff-exit", p.tr(Text::staff_exit), ImVec2(m, ey), ImVec2(m + nav_w, ey + bh), Look::quiet,
+               p.fonts().body)) {
+    p.emit(ActionKind::staff_exit);
+  }
+  const float by = ey - ng - bh;
+  if (p.button("staff-back", std::string("‹ ") + p.tr(Text::back), ImVec2(m, std::max(y, by)),
+               ImVec2(m + nav_w, std::max(y, by) + bh), Look::primary)) {
     p.emit(ActionKind::staff_back);
   }
-  y += bh + g;
-  if (p.button("exit", p.tr(Text::staff_exit), ImVec2(m, y), ImVec2(m + bw, y + bh), Look::card)) {
-    p.emit(ActionKind::staff_exit);
+  const float cx0 = m + nav_w + 2 * g, cx1 = p.w() - m;
+  float cy = top + g;
+  cy += p.text_block(p.fonts().body, info, ImVec2(cx0, cy), ImVec2(cx1, cy), kMuted, 0.0f, 0.0f) + g / 2;
+  const ImVec2 cmin(cx0, cy), cmax(cx1, p.h() - m);
+  switch (tab) {
+    case StaffTab::today:
+      if (s) draw_staff_today(p, *s, cmin, cmax);
+      break;
+    case StaffTab::criteria:
+      if (s) draw_staff_criteria(p, *s, cmin, cmax);
+      break;
+    case StaffTab::trend:
+      if (s) draw_staff_trend(p, *s, cmin, cmax);
+      break;
+    case StaffTab::sync:
+      if (s) draw_staff_sync(p, *s, cmin, cmax);
+      break;
+    case StaffTab::shift: draw_staff_shift(p, cmin, cmax); break;
+    case StaffTab::export_csv: draw_staff_export(p, s, cmin, cmax); break;
   }
 }
 
@@ -857,7 +1268,7 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
     case Screen::comment: draw_comment(p); break;
     case Screen::thanks: draw_thanks(p); break;
     case Screen::pin: draw_pin(p); break;
-    case Screen::staff: draw_staff(p); break;
+    case Screen::staff: draw_staff(p, staff_); break;
     case Screen::out_of_service: draw_out_of_service(p); break;
   }
   ImGui::PopFont();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flow.hpp"
+#include "staff.hpp"
 #include "fonts.hpp"
 #include "ui_dump.hpp"
 
@@ -18,6 +19,8 @@ class KioskView {
  public:
   explicit KioskView(Fonts fonts) : fonts_(fonts) {}
   void set_fonts(Fonts fonts) { fonts_ = fonts; }
+  // The staff screen's figures; nullptr draws it with navigation only. Must outlive its use.
+  void set_staff(const StaffModel* staff) { staff_ = staff; }
 
   // Draws the flow's current screen over the whole display. Appends the citizen's taps to
   // `actions` and fills `snapshot` with the screen's name, step and tappable elements.
@@ -25,6 +28,7 @@ class KioskView {
 
  private:
   Fonts fonts_;
+  const StaffModel* staff_ = nullptr;
 };
 
 }  // namespace sipas

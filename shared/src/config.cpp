@@ -788,6 +788,8 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir) {
   if (auto f = root.optional("min_interval_seconds"))
     c.min_interval_seconds = f->small_int(0, 3600);
   if (auto f = root.optional("double_tap_ms")) c.double_tap_ms = f->small_int(0, 2000);
+  if (auto f = root.optional("pin_lockout_seconds"))
+    c.pin_lockout_seconds = f->small_int(10, 86400);
 
   if (auto f = root.optional("languages")) {
     c.languages.clear();

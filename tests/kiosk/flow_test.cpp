@@ -471,14 +471,74 @@ TEST_F(FlowTest, FiveWrongPinsLockThePad) {
   for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
   EXPECT_EQ(flow_->pin_length(), 0u);
   EXPECT_FALSE(tap(ActionKind::pin_submit));
-  clock_.advance(60s);
+  ASSERT_TRUE(flow_->pin_locked_until().has_value());
+  clock_.set(*flow_->pin_locked_until() - 1ms);
   flow_->tick();
+  flow_->dispatch(Action{ActionKind::pin_key, '2', {}});
+  EXPECT_EQ(flow_->pin_length(), 0u);
+  EXPECT_EQ(flow_->pin_notice(), PinNotice::locked);
+  clock_.advance(1ms);
+  flow_->tick();
+  EXPECT_FALSE(flow_->pin_locked_until().has_value());
   press_corner(3s);
   ASSERT_EQ(flow_->screen(), Screen::pin);
   EXPECT_EQ(flow_->pin_notice(), PinNotice::none);
   for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
   EXPECT_TRUE(tap(ActionKind::pin_submit));
   EXPECT_EQ(flow_->screen(), Screen::staff);
+}
+
+TEST_F(FlowTest, ThePadLocksForFiveMinutesByDefaultAndForTheConfiguredTime) {
+  make(testing::short_survey());
+  press_corner(3s);
+  TimePoint last{};
+  for (int i = 0; i < 5; ++i) {
+    flow_->dispatch(Action{ActionKind::pin_key, '9', {}});
+    tap(ActionKind::pin_submit);
+    last = clock_.now();
+  }
+  ASSERT_TRUE(flow_->pin_locked_until().has_value());
+  EXPECT_EQ(*flow_->pin_locked_until(), last + 5min);
+
+  config_.pin_lockout_seconds = 90;
+  flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_, tz_);
+  press_corner(3s);
+  for (int i = 0; i < 5; ++i) {
+    flow_->dispatch(Action{ActionKind::pin_key, '9', {}});
+    tap(ActionKind::pin_submit);
+    last = clock_.now();
+  }
+  ASSERT_TRUE(flow_->pin_locked_until().has_value());
+  EXPECT_EQ(*flow_->pin_locked_until(), last + 90s);
+}
+
+TEST_F(FlowTest, FourWrongPinsDoNotLockThePad) {
+  make(testing::short_survey());
+  press_corner(3s);
+  for (int i = 0; i < 4; ++i) {
+    flow_->dispatch(Action{ActionKind::pin_key, '9', {}});
+    tap(ActionKind::pin_submit);
+  }
+  EXPECT_FALSE(flow_->pin_locked_until().has_value());
+  EXPECT_EQ(flow_->pin_notice(), PinNotice::wrong);
+}
+
+TEST_F(FlowTest, TheStaffScreenReturnsToWelcomeAfterTwoMinutesWithoutATouch) {
+  make(testing::short_survey());
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  ASSERT_EQ(flow_->screen(), Screen::staff);
+  clock_.advance(100s);
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 1));  // a touch restarts the two minutes
+  clock_.advance(119s);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::staff);
+  ASSERT_TRUE(flow_->next_deadline().has_value());
+  EXPECT_EQ(*flow_->next_deadline(), clock_.now() + 1s);
+  clock_.advance(1s);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
 }
 
 TEST_F(FlowTest, StaffExitRequestsQuit) {

@@ -12,6 +12,8 @@
 
 #include "fonts.hpp"
 #include "kiosk_test_support.hpp"
+#include "staff.hpp"
+#include "temp_dir.hpp"
 #include "views.hpp"
 
 namespace sipas {
@@ -41,6 +43,7 @@ class HeadlessUi {
     view_ = std::make_unique<KioskView>(*fonts);
   }
   ~HeadlessUi() { ImGui::DestroyContext(ctx_); }
+  void set_staff(const StaffModel* staff) { view_->set_staff(staff); }
   HeadlessUi(const HeadlessUi&) = delete;
   HeadlessUi& operator=(const HeadlessUi&) = delete;
 
@@ -146,6 +149,61 @@ TEST_P(UiSmoke, EveryScreenDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch)
       EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f);
       EXPECT_GE(e.w, 44.0f);
       EXPECT_GE(e.h, 44.0f);
+    }
+  }
+}
+
+TEST_P(UiSmoke, EveryStaffTabDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  ScreenRig rig(Screen::staff);
+  testing::TempDir dir;
+  auto store = ResponseStore::open((dir / "k.db").string());
+  ASSERT_TRUE(store.is_ok());
+  const TimePoint now = TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h;
+  for (int i = 0; i < 6; ++i) {
+    ResponseDraft d;
+    d.survey_id = "short";
+    d.unit = "22.PVHCC";
+    d.counter = "q1";
+    d.officer = "o1";
+    d.submitted_at = now - std::chrono::hours(i * 20);
+    d.started_at = d.submitted_at - 30s;
+    d.answers = {{"access.waiting_time", 1 + i % 5}, {"officer.polite", 5 - i % 5}};
+    d.reasons = {"long_wait"};
+    d.comment = "Góp ý số " + std::to_string(i) + ", rất dài để thử xuống dòng trên màn hình nhỏ";
+    ASSERT_TRUE((*store)->append(d).is_ok());
+  }
+  ManualClock clock(now);
+  const TimeZone tz = TimeZone::utc();
+  StaffModel staff(rig.flow().config(), tz, clock);
+  ASSERT_TRUE(staff.refresh(**store, true).is_ok());
+  (void)staff.export_csv(**store, ExportRange::today);
+  ui.set_staff(&staff);
+  const char* expected[] = {"staff-today-index", "staff-tab-criteria", "staff-tab-trend",
+                            "staff-sync-now",    "staff-officer-o1",   "staff-export-today"};
+  for (int tab = 0; tab < 6; ++tab) {
+    staff.set_tab(static_cast<StaffTab>(tab));
+    std::vector<Action> actions;
+    UiSnapshot snap = ui.frame(rig.flow(), &actions);
+    snap = ui.frame(rig.flow(), &actions);
+    EXPECT_TRUE(actions.empty());
+    std::set<std::string> ids;
+    for (const UiElement& e : snap.elements) {
+      SCOPED_TRACE(e.id + " on tab " + std::to_string(tab) + " at " + std::to_string(size.w) + "x" +
+                   std::to_string(size.h));
+      EXPECT_TRUE(ids.insert(e.id).second) << "ids are unique on a screen";
+      EXPECT_GE(e.x, 0.0f);
+      EXPECT_GE(e.y, 0.0f);
+      EXPECT_LE(e.x + e.w, static_cast<float>(size.w) + 0.5f);
+      EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f);
+      EXPECT_GE(e.w, 44.0f);
+      EXPECT_GE(e.h, 44.0f);
+    }
+    for (const char* id : {"staff-tab-today", "staff-tab-criteria", "staff-tab-trend", "staff-tab-sync",
+                           "staff-tab-shift", "staff-tab-export",
+                           "staff-back", "staff-exit", expected[tab]}) {
+      EXPECT_TRUE(ids.count(id)) << id << " on tab " << tab;
     }
   }
 }

@@ -62,6 +62,7 @@ struct KioskConfig {
   std::vector<std::string> languages = {"vi", "en"};
   std::string default_language = "vi";
   std::string staff_pin_hash;           // hash_secret() of the PIN; empty until set-pin
+  int pin_lockout_seconds = 300;        // the PIN pad stays locked this long after 5 wrong PINs
   std::string db_path;                  // resolved relative to the config dir
   int retention_days = 365;             // acknowledged responses older than this are pruned
   std::string export_dir;               // staff CSV exports (a USB stick's mount point)

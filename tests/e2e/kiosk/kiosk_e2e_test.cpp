@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -392,8 +394,101 @@ TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
   for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
   d = wait_for("staff");
   ASSERT_FALSE(d.empty());
-  tap(d, "exit");
+  tap(d, "staff-exit");
   EXPECT_EQ(kiosk_->wait_exit(10s), 0);
+}
+
+// Sets the staff PIN with the kiosk's own `set-pin`.
+void set_pin(const fs::path& cfg, const std::string& pin) {
+  const std::string cmd = "echo " + pin + " | " + SIPAS_KIOSK_BIN + " set-pin --config " + cfg.string() +
+                          " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+}
+
+// Three citizens tap through the survey; the staff screen then counts them and shows the index.
+TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  {
+    auto j = nlohmann::json::parse(read_file(cfg / "kiosk.json"));
+    j["min_interval_seconds"] = 1;
+    j["thanks_seconds"] = 1;
+    std::ofstream(cfg / "kiosk.json") << j.dump(2);
+  }
+  set_pin(cfg, "2468");
+  const SurveyFile survey = read_survey(cfg, "counter-short");
+  start(cfg, (dir_ / "kiosk.db").string());
+  for (int value : {5, 4, 3}) {
+    nlohmann::json d;
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < end) {
+      d = current();
+      if (!d.is_discarded() && d.value("screen", "") == "welcome" &&
+          std::any_of(d["elements"].begin(), d["elements"].end(),
+                      [](const nlohmann::json& e) { return e["id"] == "start"; })) {
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    tap(d, "start");
+    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+      d = wait_for("question", static_cast<int>(i + 1));
+      ASSERT_FALSE(d.empty());
+      tap(d, "answer-" + std::to_string(value));
+    }
+    ASSERT_FALSE(wait_for("thanks").empty());
+  }
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  const Element corner = find(d, "corner");
+  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
+          " mousedown 1 sleep 3.3 mouseup 1");
+  d = wait_for("pin");
+  ASSERT_FALSE(d.empty());
+  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
+  d = wait_for("staff");
+  ASSERT_FALSE(d.empty());
+  std::map<std::string, std::string> labels;
+  for (const auto& e : d["elements"]) labels[e["id"]] = e["label"];
+  EXPECT_EQ(labels["staff-today-responses"], "3");
+  EXPECT_EQ(labels["staff-today-complete"], "3");
+  // Every criterion got one 5, one 4 and one 3: two of three answers are 4 or 5.
+  EXPECT_EQ(labels["staff-today-index"], "66.7");
+  tap(d, "staff-exit");
+  EXPECT_EQ(kiosk_->wait_exit(10s), 0);
+}
+
+TEST_F(KioskE2e, FiveWrongPinsLockThePad) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  set_pin(cfg, "2468");
+  start(cfg, (dir_ / "kiosk.db").string());
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  const Element corner = find(d, "corner");
+  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
+          " mousedown 1 sleep 3.3 mouseup 1");
+  d = wait_for("pin");
+  ASSERT_FALSE(d.empty());
+  auto has = [](const nlohmann::json& dump, const std::string& id) {
+    return std::any_of(dump["elements"].begin(), dump["elements"].end(),
+                       [&id](const nlohmann::json& e) { return e["id"] == id; });
+  };
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    EXPECT_FALSE(has(current(), "pin-locked")) << "attempt " << attempt;
+    for (const char* key : {"pin-1", "pin-1", "pin-1", "pin-1", "pin-ok"}) {
+      tap(d, key);
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  std::this_thread::sleep_for(300ms);
+  d = current();
+  EXPECT_EQ(d["screen"], "pin");
+  EXPECT_TRUE(has(d, "pin-locked")) << d.dump();
+  // The right PIN is refused while locked.
+  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
+  std::this_thread::sleep_for(300ms);
+  d = current();
+  EXPECT_EQ(d["screen"], "pin");
+  EXPECT_TRUE(has(d, "pin-locked"));
 }
 
 // A read-only bind mount over the database's directory (needs root and mount rights).

@@ -1,0 +1,326 @@
+#include "staff.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace sipas {
+namespace {
+
+using std::chrono::days;
+using std::chrono::sys_days;
+
+Date add_days(Date d, int n) { return Date(sys_days(d) + days(n)); }
+
+bool is_points(const Survey& s) { return s.scale != ScaleKind::likert5; }
+
+std::optional<double> headline(const Survey& survey, const Tally& t) {
+  if (is_points(survey)) return score_points(survey, t).mean_total;
+  return score_likert(survey, t).index;
+}
+
+ErrorCode code_for_errno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR: return ErrorCode::not_found;
+    case EROFS:
+    case EACCES:
+    case EPERM: return ErrorCode::read_only;
+    case ENOSPC:
+    case EDQUOT: return ErrorCode::disk_full;
+    default: return ErrorCode::io_error;
+  }
+}
+
+Status errno_status(int err, const std::string& what) {
+  return Status::error(code_for_errno(err), what + ": " + std::strerror(err));
+}
+
+void csv_field(std::string& out, std::string_view v) {
+  const bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     (!v.empty() && (v.front() == ' ' || v.back() == ' '));
+  if (!quote) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+std::string officer_name(const KioskConfig& c, const std::string& id) {
+  for (const Counter& counter : c.counters) {
+    for (const Officer& o : counter.officers) {
+      if (o.id == id) return o.name;
+    }
+  }
+  return id;
+}
+
+}  // namespace
+
+std::string local_time_text(TimePoint t, const TimeZone& tz) {
+  const auto local = t + std::chrono::duration_cast<std::chrono::milliseconds>(tz.offset_at(t));
+  const auto day = std::chrono::floor<days>(local);
+  const std::chrono::hh_mm_ss hms(std::chrono::floor<std::chrono::seconds>(local - day));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s %02d:%02d:%02d", format_date(Date(day)).c_str(),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
+                          const TimeZone& tz) {
+  const auto questions = survey.questions();
+  std::string out = "\xEF\xBB\xBF";
+  auto row = [&out](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out.push_back(',');
+      csv_field(out, fields[i]);
+    }
+    out += "\r\n";
+  };
+  std::vector<std::string> head = {"id",      "seq",     "submitted_at", "survey", "counter",
+                                   "officer", "dossier", "language",     "status"};
+  for (const Criterion* q : questions) head.push_back(q->id);
+  head.push_back("reasons");
+  head.push_back("comment");
+  row(head);
+  for (const Response& r : responses) {
+    std::vector<std::string> f = {r.id,
+                                  std::to_string(r.seq),
+                                  local_time_text(r.submitted_at, tz),
+                                  r.survey_id,
+                                  r.counter,
+                                  r.officer.value_or(""),
+                                  r.dossier.value_or(""),
+                                  r.language,
+                                  to_string(r.status)};
+    for (const Criterion* q : questions) {
+      std::string v;
+      for (const Answer& a : r.answers) {
+        if (a.criterion == q->id) v = a.value ? std::to_string(*a.value) : "NA";
+      }
+      f.push_back(v);
+    }
+    std::string reasons;
+    for (const std::string& id : r.reasons) reasons += (reasons.empty() ? "" : ";") + id;
+    f.push_back(reasons);
+    f.push_back(r.comment.value_or(""));
+    row(f);
+  }
+  return out;
+}
+
+Status write_export_file(const std::filesystem::path& dir, const std::string& name,
+                         const std::string& content) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) return errno_status(errno, dir.string());
+  if (!S_ISDIR(st.st_mode)) return Status::error(ErrorCode::not_found, dir.string() + ": not a folder");
+  const std::filesystem::path final_path = dir / name;
+  const std::filesystem::path tmp = dir / ("." + name + ".tmp");
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status(errno, tmp.string());
+  auto fail = [&](int err) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return errno_status(err, tmp.string());
+  };
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail(errno);
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return errno_status(err, tmp.string());
+  }
+  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return errno_status(err, final_path.string());
+  }
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::ok();
+}
+
+std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store) {
+  const Counter* c = config.find_counter(config.counter);
+  if (!c || c->officers.empty()) return std::nullopt;
+  if (store) {
+    if (auto o = store->setting("officer." + config.counter); o.is_ok() && *o) {
+      for (const Officer& off : c->officers) {
+        if (off.id == **o) return off.id;
+      }
+    }
+  }
+  return c->officers.front().id;
+}
+
+StaffModel::StaffModel(const KioskConfig& config, const TimeZone& tz, const Clock& clock)
+    : config_(config), tz_(tz), clock_(clock) {}
+
+Status StaffModel::refresh(ResponseStore& store, bool sync_configured) {
+  const Survey& survey = config_.survey();
+  const Date today = tz_.local_date(clock_.now());
+  TallyFilter filter;
+  filter.survey_id = survey.id;
+
+  TodayFigures t;
+  t.date = today;
+  t.points = is_points(survey);
+  auto tally = store.tally(tz_, today, today, filter);
+  if (!tally.is_ok()) return tally.status();
+  t.complete = tally->complete;
+  t.partial = tally->partial;
+  if (t.points) {
+    t.points_score = score_points(survey, *tally);
+    t.index = t.points_score.mean_total;
+  } else {
+    t.score = score_likert(survey, *tally);
+    t.index = t.score.index;
+  }
+
+  for (const char* column : {"counter", "officer"}) {
+    auto by = store.tally_by(column, tz_, today, today, filter);
+    if (!by.is_ok()) return by.status();
+    auto& out = std::string(column) == "counter" ? t.counters : t.officers;
+    for (const auto& [id, tl] : *by) {
+      GroupFigure g;
+      g.id = id;
+      if (std::string(column) == "counter") {
+        const Counter* c = config_.find_counter(id);
+        g.name = c ? c->name : id;
+      } else {
+        g.name = id.empty() ? "—" : officer_name(config_, id);
+      }
+      g.responses = tl.responses();
+      g.index = headline(survey, tl);
+      out.push_back(std::move(g));
+    }
+  }
+
+  auto daily = store.daily_tallies(tz_, add_days(today, -29), today, filter);
+  if (!daily.is_ok()) return daily.status();
+  for (std::size_t i = 0; i < daily->size(); ++i) {
+    const DayTally& d = (*daily)[i];
+    DayFigure f{d.date, d.tally.responses(), headline(survey, d.tally)};
+    t.last30.push_back(f);
+    if (i + 7 >= daily->size()) t.last7.push_back(f);
+  }
+
+  for (const auto& [id, n] : tally->reasons) {
+    const Reason* r = survey.find_reason(id);
+    t.reasons.push_back({id, r ? r->text.get("vi") : id, n});
+  }
+  std::stable_sort(t.reasons.begin(), t.reasons.end(),
+                   [](const ReasonFigure& a, const ReasonFigure& b) { return a.count > b.count; });
+  if (t.reasons.size() > 5) t.reasons.resize(5);
+
+  auto rows = store.responses_between(tz_.start_of_day(today), tz_.start_of_day(add_days(today, 1)));
+  if (!rows.is_ok()) return rows.status();
+  for (auto it = rows->rbegin(); it != rows->rend() && t.comments.size() < 5; ++it) {
+    if (it->comment && !it->comment->empty()) t.comments.push_back({it->submitted_at, *it->comment});
+  }
+  today_ = std::move(t);
+
+  SyncFigures s;
+  s.configured = sync_configured;
+  auto pending = store.pending_count();
+  if (!pending.is_ok()) return pending.status();
+  s.pending = *pending;
+  auto get = [&store](const std::string& key) -> std::string {
+    auto v = store.setting(key);
+    return v.is_ok() && *v ? **v : std::string();
+  };
+  s.last_success = parse_rfc3339(get("sync.last_success_at"));
+  s.last_attempt = parse_rfc3339(get("sync.last_attempt_at"));
+  s.last_error = get("sync.last_error");
+  s.server_reachable = get("sync.server_reachable") == "1";
+  auto rejected = store.rejected(20);
+  if (!rejected.is_ok()) return rejected.status();
+  s.rejected = std::move(*rejected);
+  std::sort(s.rejected.begin(), s.rejected.end(),
+            [](const RejectedResponse& a, const RejectedResponse& b) { return a.seq > b.seq; });
+  sync_ = std::move(s);
+  return Status::ok();
+}
+
+Status StaffModel::set_officer(ResponseStore& store, const std::string& officer_id) {
+  return store.set_setting("officer." + config_.counter, officer_id);
+}
+
+ExportOutcome StaffModel::export_csv(ResponseStore& store, ExportRange range) {
+  ExportOutcome out;
+  const Date today = tz_.local_date(clock_.now());
+  Date from = today;
+  std::string name;
+  if (range == ExportRange::month) {
+    from = Date(today.year(), today.month(), std::chrono::day(1));
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(today.year()),
+                  static_cast<unsigned>(today.month()));
+    name = buf;
+  } else {
+    name = format_date(today);
+  }
+  name = "sipas-" + config_.kiosk_id + "-" + name + ".csv";
+  if (config_.export_dir.empty()) {
+    out.status = Status::error(ErrorCode::not_found, "export_dir is not set");
+    return out;
+  }
+  std::filesystem::path dir(config_.export_dir);
+  if (dir.is_relative()) dir = config_.dir / dir;
+  out.file = dir / name;
+  auto rows = store.responses_between(tz_.start_of_day(from), tz_.start_of_day(add_days(today, 1)));
+  if (!rows.is_ok()) {
+    out.status = rows.status();
+    return out;
+  }
+  out.rows = static_cast<std::int64_t>(rows->size());
+  out.status = write_export_file(dir, name, responses_csv(config_.survey(), *rows, tz_));
+  return out;
+}
+
+Status StaffModel::apply(const Action& a, ResponseStore* store, const std::function<void()>& sync_now) {
+  switch (a.kind) {
+    case ActionKind::staff_tab:
+      if (a.value >= 0 && a.value <= 5) tab_ = static_cast<StaffTab>(a.value);
+      return Status::ok();
+    case ActionKind::staff_sync_now:
+      if (sync_now) {
+        sync_now();
+        sync_requested_ = true;
+      }
+      return Status::ok();
+    case ActionKind::staff_officer:
+      if (!store) return Status::error(ErrorCode::unavailable, "the store is not open");
+      return set_officer(*store, a.text);
+    case ActionKind::staff_export:
+      if (!store) return Status::error(ErrorCode::unavailable, "the store is not open");
+      last_export_ = export_csv(*store, a.value == 1 ? ExportRange::month : ExportRange::today);
+      return Status::ok();
+    default:
+      return Status::ok();
+  }
+}
+
+}  // namespace sipas

@@ -1,0 +1,136 @@
+// The staff screen's model: today's figures, the sync state, the officer at this counter and CSV
+// exports, loaded through the ResponseStore and exposed as plain structs for the draw code (which
+// never touches the store). Figures come from the shared scoring library over the store's tallies,
+// by local date in the unit's time zone, so the kiosk and the province server agree.
+//
+// Threads: UI thread only, with the UI thread's store. Errors come back as Status; nothing throws.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flow.hpp"
+#include "sipas/config.hpp"
+#include "sipas/scoring.hpp"
+#include "sipas/store.hpp"
+#include "sipas/time.hpp"
+
+namespace sipas {
+
+enum class StaffTab { today = 0, criteria = 1, trend = 2, sync = 3, shift = 4, export_csv = 5 };
+enum class ExportRange { today = 0, month = 1 };
+
+struct GroupFigure {
+  std::string id;
+  std::string name;
+  std::int64_t responses = 0;
+  std::optional<double> index;
+};
+
+struct DayFigure {
+  Date date;
+  std::int64_t responses = 0;
+  std::optional<double> index;
+};
+
+struct ReasonFigure {
+  std::string id;
+  std::string text;
+  std::int64_t count = 0;
+};
+
+struct CommentLine {
+  TimePoint at{};
+  std::string text;
+};
+
+struct TodayFigures {
+  Date date;
+  bool points = false;              // a Mẫu 01 survey: `index` is the mean total (0–18)
+  std::int64_t complete = 0;
+  std::int64_t partial = 0;
+  std::optional<double> index;      // overall index (likert) or mean total (points)
+  SurveyScore score;                // likert: elements and criteria
+  PointsScore points_score;         // points: indicators and grades
+  std::vector<GroupFigure> counters;
+  std::vector<GroupFigure> officers;
+  std::vector<DayFigure> last7;     // oldest first, today last
+  std::vector<DayFigure> last30;
+  std::vector<ReasonFigure> reasons;  // most chosen first, at most 5
+  std::vector<CommentLine> comments;  // newest first, at most 5
+};
+
+struct SyncFigures {
+  bool configured = false;          // a server and token are set
+  std::int64_t pending = 0;
+  std::optional<TimePoint> last_success;
+  std::optional<TimePoint> last_attempt;
+  std::string last_error;           // plain words; empty after a good pass
+  bool server_reachable = false;
+  std::vector<RejectedResponse> rejected;  // newest first, at most 20
+};
+
+struct ExportOutcome {
+  Status status;                    // not_found: folder missing; read_only; disk_full; io_error
+  std::filesystem::path file;       // the file written (or attempted)
+  std::int64_t rows = 0;
+};
+
+// The CSV text of responses: UTF-8 with BOM, CRLF line ends, RFC 4180 quoting; times local in `tz`.
+std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
+                          const TimeZone& tz);
+
+// "2026-11-24 09:15:02" in the given zone.
+std::string local_time_text(TimePoint t, const TimeZone& tz);
+
+// Writes `content` to dir/name through a temporary file, fsync and rename. Errors: not_found when
+// `dir` does not exist, read_only (EROFS, EACCES, EPERM), disk_full (ENOSPC, EDQUOT), io_error.
+// Nothing is left behind on failure.
+Status write_export_file(const std::filesystem::path& dir, const std::string& name,
+                         const std::string& content);
+
+// The officer the kiosk starts with: the stored setting "officer.<counter>" when it names one of the
+// counter's officers, else the counter's first officer, else none. `store` may be nullptr.
+std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store);
+
+class StaffModel {
+ public:
+  // `config`, `tz` and `clock` must outlive the model.
+  StaffModel(const KioskConfig& config, const TimeZone& tz, const Clock& clock);
+
+  // Reloads every figure from the store (call when the staff screen opens and after actions).
+  Status refresh(ResponseStore& store, bool sync_configured);
+
+  // Carries out a staff_* action already accepted by the Flow: tab change, officer choice (stored
+  // as setting "officer.<counter>", which the kiosk reads at start), export, sync now (through
+  // `sync_now`, which may be empty when no server is configured).
+  Status apply(const Action& action, ResponseStore* store, const std::function<void()>& sync_now);
+
+  Status set_officer(ResponseStore& store, const std::string& officer_id);
+  ExportOutcome export_csv(ResponseStore& store, ExportRange range);
+
+  StaffTab tab() const { return tab_; }
+  void set_tab(StaffTab t) { tab_ = t; }
+  const TodayFigures& today() const { return today_; }
+  const SyncFigures& sync() const { return sync_; }
+  const std::optional<ExportOutcome>& last_export() const { return last_export_; }
+  const KioskConfig& config() const { return config_; }
+  const TimeZone& time_zone() const { return tz_; }
+  bool sync_requested() const { return sync_requested_; }
+
+ private:
+  const KioskConfig& config_;
+  const TimeZone& tz_;
+  const Clock& clock_;
+  StaffTab tab_ = StaffTab::today;
+  TodayFigures today_;
+  SyncFigures sync_;
+  std::optional<ExportOutcome> last_export_;
+  bool sync_requested_ = false;
+};
+
+}  // namespace sipas
