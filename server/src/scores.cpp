@@ -189,7 +189,11 @@ Status flush(sql::Db& db, const Slice& detail) {
       "INSERT INTO rollup_detail(survey, unit, day, counter, officer, kind, key, value, n) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
   if (!d.is_ok()) return d.status();
-  for (const auto& [k, t] : detail) {
+  // Plain references rather than a structured binding: the lambda below captures k, which
+  // clang 14 (the fuzz build) does not allow for bindings.
+  for (const auto& entry : detail) {
+    const auto& k = entry.first;
+    const auto& t = entry.second;
     Status s;
     for_each_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
       if (!s.is_ok()) return;
@@ -212,7 +216,9 @@ Status flush(sql::Db& db, const Slice& detail) {
     auto ins = db.cached(sql_text);
     if (!ins.is_ok()) return ins.status();
     Status s;
-    for (const auto& [k, t] : level) {
+    for (const auto& entry : level) {
+      const auto& k = entry.first;
+      const auto& t = entry.second;
       for_each_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
         if (!s.is_ok()) return;
         sql::Stmt* st = *ins;
@@ -610,7 +616,9 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
     std::map<std::string, std::vector<std::string>> by_zone;
     for (const auto& u : units) by_zone[impl_->zone_of(u)].push_back(u);
     Lookups lk{*db_, {}, {}};
-    for (const auto& [zone_name, zone_units] : by_zone) {
+    for (const auto& zone_entry : by_zone) {
+      const std::string& zone_name = zone_entry.first;
+      const std::vector<std::string>& zone_units = zone_entry.second;
       auto tz = zone(zone_name);
       if (!tz.is_ok()) return tz.status();
       auto from_ms = tz->start_of_day(range.from).time_since_epoch().count();
