@@ -440,6 +440,13 @@ struct ScoreService::Impl {
     auto it = by_code.find(code);
     return it == by_code.end() ? "Asia/Ho_Chi_Minh" : it->second->time_zone;
   }
+  // Local days start at different instants in different zones, so raw-row queries run per zone.
+  std::map<std::string, std::vector<std::string>> by_zone(
+      const std::vector<std::string>& units) const {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& u : units) out[zone_of(u)].push_back(u);
+    return out;
+  }
 };
 
 ScoreService::~ScoreService() = default;
@@ -578,6 +585,19 @@ Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
   return Status::ok();
 }
 
+// group_concat(..., ' ') back into its words.
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t p = 0;
+  while (p < s.size()) {
+    auto e = s.find(' ', p);
+    if (e == std::string::npos) e = s.size();
+    if (e > p) out.push_back(s.substr(p, e - p));
+    p = e + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
@@ -613,8 +633,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
       return read_rollups(*db_, survey_ids, units, range, q, n, slice);
     }
     // From the raw rows: per time zone, the instants of the range's local days.
-    std::map<std::string, std::vector<std::string>> by_zone;
-    for (const auto& u : units) by_zone[impl_->zone_of(u)].push_back(u);
+    auto by_zone = impl_->by_zone(units);
     Lookups lk{*db_, {}, {}};
     for (const auto& zone_entry : by_zone) {
       const std::string& zone_name = zone_entry.first;
@@ -901,9 +920,7 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
                                                        const DateRange& range, std::size_t limit) {
   Status ls = impl_->load(*store_);
   if (!ls.is_ok()) return ls;
-  auto units = impl_->subtree(unit);
-  std::map<std::string, std::vector<std::string>> by_zone;
-  for (const auto& u : units) by_zone[impl_->zone_of(u)].push_back(u);
+  auto by_zone = impl_->by_zone(impl_->subtree(unit));
   std::vector<std::pair<std::int64_t, CommentRow>> rows;
   for (const auto& [zone_name, zone_units] : by_zone) {
     auto tz = zone(zone_name);
@@ -933,14 +950,7 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
       c.counter = st->text(3);
       c.officer = st->opt_text(4);
       c.text = st->text(5);
-      std::string reasons = st->text(6);
-      std::size_t p = 0;
-      while (p < reasons.size()) {
-        auto e = reasons.find(' ', p);
-        if (e == std::string::npos) e = reasons.size();
-        if (e > p) c.reasons.push_back(reasons.substr(p, e - p));
-        p = e + 1;
-      }
+      c.reasons = split_words(st->text(6));
       rows.emplace_back(st->int64(0), std::move(c));
     }
     if (rc != SQLITE_DONE) return db_->error(rc, "read comments");
@@ -960,9 +970,7 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
                                                         std::size_t limit) {
   Status ls = impl_->load(*store_);
   if (!ls.is_ok()) return ls;
-  auto units = impl_->subtree(unit);
-  std::map<std::string, std::vector<std::string>> by_zone;
-  for (const auto& u : units) by_zone[impl_->zone_of(u)].push_back(u);
+  auto by_zone = impl_->by_zone(impl_->subtree(unit));
   std::vector<std::pair<std::int64_t, RawRow>> rows;
   for (const auto& [zone_name, zone_units] : by_zone) {
     auto tz = zone(zone_name);
@@ -984,17 +992,6 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
              static_cast<std::int64_t>(tz->start_of_day(next_day(range.to)).time_since_epoch().count()));
     st->bind(i++, static_cast<std::int64_t>(limit));
     int rc;
-    auto split = [](const std::string& s) {
-      std::vector<std::string> out;
-      std::size_t p = 0;
-      while (p < s.size()) {
-        auto e = s.find(' ', p);
-        if (e == std::string::npos) e = s.size();
-        if (e > p) out.push_back(s.substr(p, e - p));
-        p = e + 1;
-      }
-      return out;
-    };
     while ((rc = st->step()) == SQLITE_ROW) {
       RawRow r;
       std::int64_t ms = st->int64(0);
@@ -1011,8 +1008,8 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
       r.submitted_at = st->text(11);
       r.status = st->text(12);
       r.comment = st->opt_text(13);
-      r.reasons = split(st->text(14));
-      for (const auto& pair : split(st->text(15))) {
+      r.reasons = split_words(st->text(14));
+      for (const auto& pair : split_words(st->text(15))) {
         auto eq = pair.find('=');
         if (eq == std::string::npos) continue;
         std::string v = pair.substr(eq + 1);
