@@ -78,6 +78,12 @@ class FieldReader {
     return v->get<std::string>();
   }
 
+  // For fields added after v1 was fixed: absent reads as null.
+  std::optional<std::string> optional_nullable_string(const char* field) {
+    if (failed() || !j_.contains(field)) return std::nullopt;
+    return nullable_string(field);
+  }
+
   std::int64_t integer(const char* field, std::int64_t min, const char* problem) {
     const json* v = get(field);
     if (v == nullptr) return 0;
@@ -148,6 +154,8 @@ nlohmann::json response_to_json(const Response& r, bool include_hash) {
       {"reasons", std::move(reasons)},
       {"comment", optional_string(r.comment)},
   };
+  // Added after protocol v1 was fixed: present only when set (see response.hpp).
+  if (r.procedure) j["procedure"] = *r.procedure;
   if (include_hash) j["hash"] = r.hash;
   return j;
 }
@@ -177,6 +185,7 @@ Result<Response> response_from_json(const nlohmann::json& j, const std::string& 
   r.counter = f.string("counter");
   r.officer = f.nullable_string("officer");
   r.dossier = f.nullable_string("dossier");
+  r.procedure = f.optional_nullable_string("procedure");
   r.language = f.string("language");
   r.started_at = f.time("started_at");
   r.submitted_at = f.time("submitted_at");

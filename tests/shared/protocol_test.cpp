@@ -57,6 +57,32 @@ TEST(Protocol, KnownAnswerHashOfFixedResponse) {
   EXPECT_EQ(compute_hash(fixed_response()), kFixedHash);
 }
 
+// The same response with a procedure; hash computed the same way outside this code base.
+TEST(Protocol, KnownAnswerHashOfResponseWithProcedure) {
+  Response r = fixed_response();
+  r.procedure = "1.001193";
+  EXPECT_EQ(compute_hash(r), "6069836bd32c5e99d5a2e91bbd83573c5fd0a1c93fc495a7dd73771a4188e8ab");
+}
+
+TEST(Protocol, ResponseWithoutProcedureCarriesNoProcedureKey) {
+  EXPECT_FALSE(response_to_json(fixed_response()).contains("procedure"));
+}
+
+TEST(Protocol, ProcedureRoundTripsAndNullOrAbsentMeanNone) {
+  Response r = fixed_response();
+  r.procedure = "1.001193";
+  r.hash = compute_hash(r);
+  json j = response_to_json(r);
+  EXPECT_EQ(j["procedure"], "1.001193");
+  Result<Response> back = response_from_json(j);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, r);
+  j["procedure"] = nullptr;
+  EXPECT_FALSE(response_from_json(j)->procedure.has_value());
+  j.erase("procedure");
+  EXPECT_FALSE(response_from_json(j)->procedure.has_value());
+}
+
 TEST(Protocol, ChainOfThreeLinksEachHashToThePrevious) {
   // Expected hashes from the same Python recipe as kFixedHash, each response's prev_hash being
   // the previous one's hash.
@@ -251,6 +277,8 @@ INSTANTIATE_TEST_SUITE_P(
                    "responses[3].officer: must be a string or null"},
         WrongValue{"DossierObject", "dossier", json::object(),
                    "responses[3].dossier: must be a string or null"},
+        WrongValue{"ProcedureNumber", "procedure", 1001193,
+                   "responses[3].procedure: must be a string or null"},
         WrongValue{"LanguageNull", "language", nullptr,
                    "responses[3].language: must be a string"},
         WrongValue{"StartedAtMonth13", "started_at", "2026-13-01T00:00:00Z",

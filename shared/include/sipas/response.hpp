@@ -28,6 +28,10 @@ struct ResponseDraft {
   std::string counter;
   std::optional<std::string> officer;
   std::optional<std::string> dossier;
+  // The administrative procedure the citizen came for (a code of the procedure catalogue);
+  // nullopt when the counter has none configured or the citizen skipped it. Sent only when set,
+  // so responses without it hash exactly as before the field existed.
+  std::optional<std::string> procedure;
   std::string language = "vi";
   TimePoint started_at{};
   TimePoint submitted_at{};
