@@ -36,6 +36,18 @@ std::optional<std::int64_t> as_seq(const nlohmann::json& j) {
 
 BatchRefusal refuse(int status, std::string message) { return BatchRefusal{status, std::move(message)}; }
 
+// Procedure codes follow the catalogue's rule (docs/protocol.md); whether the code is in the
+// catalogue is not checked, since the catalogue may be loaded after the responses arrive.
+bool is_procedure_code(const std::string& code) {
+  if (code.empty() || code.size() > 64) return false;
+  for (char c : code) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::string answers_key(const Response& r) {
   std::string key = r.survey_id;
   key += '|';
@@ -123,6 +135,11 @@ std::string validate_response(const Response& r, const SurveyCatalog& surveys,
   }
   if (r.dossier) {
     if (auto e = check_field("dossier", *r.dossier, true); !e.empty()) return e;
+  }
+  if (r.procedure && !is_procedure_code(*r.procedure)) {
+    if (r.procedure->empty()) return "procedure: must not be empty (send null for none)";
+    if (r.procedure->size() > 64) return "procedure: longer than 64 characters";
+    return "procedure: \"" + *r.procedure + "\" has characters other than A-Z a-z 0-9 . _ -";
   }
   if (r.answers.size() > limits.max_answers) return "answers: too many answers";
   std::set<std::string_view> seen;

@@ -19,6 +19,7 @@
 #include "sipas/server/auth.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
+#include "sipas/server/procedures_file.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
 #include "sipas/server/units_file.hpp"
@@ -42,6 +43,8 @@ Usage:
   sipas-server user add --db PATH --user NAME [--unit CODE]      (password on standard input)
   sipas-server survey import --db PATH --file SURVEY.json
   sipas-server survey list --db PATH
+  sipas-server procedure load --db PATH --file PROCEDURES.json   (add or update procedures)
+  sipas-server procedure list --db PATH
   sipas-server rollup rebuild --db PATH                         (recompute the score rollups)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
                                                     (one-time login link, 5 min, this machine)
@@ -50,6 +53,8 @@ Usage:
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
+procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
+and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
 
 struct UsageError {
@@ -179,6 +184,8 @@ class Cli {
     if (command == "user add") return user_add(args);
     if (command == "survey import") return survey_import(args);
     if (command == "survey list") return survey_list(args);
+    if (command == "procedure load") return procedure_load(args);
+    if (command == "procedure list") return procedure_list(args);
     if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
@@ -339,6 +346,30 @@ class Cli {
     for (const Survey* survey : catalog->all()) {
       out_ << survey->id << "\t" << survey->version << "\t" << to_string(survey->scale) << "\t"
            << survey->questions().size() << " questions\t" << survey->title.get("vi") << "\n";
+    }
+    return 0;
+  }
+
+  int procedure_load(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "procedure load", {"file"}, {"file"}, &exit)) return exit;
+    auto procedures = load_procedures_file(*args_.get("file"));
+    if (!procedures.is_ok()) return fail("procedure load", procedures.status());
+    Status s = store_->import_procedures(*procedures);
+    if (!s.is_ok()) return fail("procedure load", s);
+    out_ << procedures->size() << " procedures loaded\n";
+    return 0;
+  }
+
+  int procedure_list(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "procedure list", {}, {}, &exit)) return exit;
+    auto procedures = store_->procedures();
+    if (!procedures.is_ok()) return fail("procedure list", procedures.status());
+    for (const auto& p : *procedures) {
+      auto en = p.name.find("en");
+      out_ << p.code << "\t" << p.name_in("vi") << "\t"
+           << (en == p.name.end() ? std::string("-") : en->second) << "\n";
     }
     return 0;
   }

@@ -236,6 +236,11 @@ struct Dashboard::Impl {
   }
 
   void install(httplib::Server& http);
+  // The common start of the API calls: a connection, the caller (401 with WWW-Authenticate
+  // otherwise) and the unit asked for (the caller's top unit when none is), known (404) and
+  // visible to the caller (403). false when `res` already holds the error.
+  bool authorize_api(const httplib::Request& req, httplib::Response& res,
+                     std::optional<Lease>& svc, std::string& unit);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
   void login_page(const httplib::Request& req, httplib::Response& res);
@@ -390,31 +395,60 @@ void Dashboard::Impl::install(httplib::Server& http) {
   });
 }
 
-void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response& res) {
+bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
+                                    std::optional<Lease>& svc, std::string& unit) {
   res.set_header("Cache-Control", "no-store");
-  auto svc = acquire();
-  if (!svc.is_ok()) return send_error(res, 503, svc.status().message());
+  auto lease = acquire();
+  if (!lease.is_ok()) {
+    send_error(res, 503, lease.status().message());
+    return false;
+  }
+  svc.emplace(std::move(lease).value());
   auto who = principal(**svc, req);
-  if (!who.is_ok()) return send_error(res, 503, who.status().message());
+  if (!who.is_ok()) {
+    send_error(res, 503, who.status().message());
+    return false;
+  }
   if (!*who) {
     res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
+    send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
+    return false;
   }
   auto home = home_unit(**svc, **who);
-  if (!home.is_ok()) return send_error(res, 404, home.status().message());
-  ScoreQuery q;
-  q.unit = param(req, "unit");
-  if (q.unit.empty()) q.unit = *home;
+  if (!home.is_ok()) {
+    send_error(res, 404, home.status().message());
+    return false;
+  }
+  unit = param(req, "unit");
+  if (unit.empty()) unit = *home;
   auto units = (*svc)->units();
-  if (!units.is_ok()) return send_error(res, 503, units.status().message());
-  if (std::none_of(units->begin(), units->end(), [&](const UnitRecord& u) { return u.code == q.unit; })) {
-    return send_error(res, 404, "unknown unit " + q.unit);
+  if (!units.is_ok()) {
+    send_error(res, 503, units.status().message());
+    return false;
+  }
+  if (std::none_of(units->begin(), units->end(),
+                   [&](const UnitRecord& u) { return u.code == unit; })) {
+    send_error(res, 404, "unknown unit " + unit);
+    return false;
   }
   if ((*who)->unit) {
-    auto inside = (*svc)->is_within(q.unit, *(*who)->unit);
-    if (!inside.is_ok()) return send_error(res, 503, inside.status().message());
-    if (!*inside) return send_error(res, 403, "user " + (*who)->user + " may not see unit " + q.unit);
+    auto inside = (*svc)->is_within(unit, *(*who)->unit);
+    if (!inside.is_ok()) {
+      send_error(res, 503, inside.status().message());
+      return false;
+    }
+    if (!*inside) {
+      send_error(res, 403, "user " + (*who)->user + " may not see unit " + unit);
+      return false;
+    }
   }
+  return true;
+}
+
+void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  ScoreQuery q;
+  if (!authorize_api(req, res, svc, q.unit)) return;
   auto range = range_of(**svc, req, q.unit);
   if (!range.is_ok()) return send_error(res, 400, range.status().message());
   q.range = *range;
@@ -422,12 +456,14 @@ void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response&
     auto g = parse_grouping(param(req, "group"));
     if (!g) {
       return send_error(res, 400,
-                        "group must be unit, counter, officer, day, survey, criterion or element");
+                        "group must be unit, counter, officer, procedure, day, survey, criterion "
+                        "or element");
     }
     q.group = *g;
   }
   q.counter = opt_param(req, "counter");
   q.officer = opt_param(req, "officer");
+  q.procedure = opt_param(req, "procedure");
   q.survey = opt_param(req, "survey");
   q.language = lang_of(req);
   if (param(req, "source") == "raw") q.source = ScoreSource::raw;
@@ -441,29 +477,9 @@ void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response&
 }
 
 void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response& res) {
-  res.set_header("Cache-Control", "no-store");
-  auto svc = acquire();
-  if (!svc.is_ok()) return send_error(res, 503, svc.status().message());
-  auto who = principal(**svc, req);
-  if (!who.is_ok()) return send_error(res, 503, who.status().message());
-  if (!*who) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
-  }
-  auto home = home_unit(**svc, **who);
-  if (!home.is_ok()) return send_error(res, 404, home.status().message());
-  std::string unit = param(req, "unit");
-  if (unit.empty()) unit = *home;
-  auto units = (*svc)->units();
-  if (!units.is_ok()) return send_error(res, 503, units.status().message());
-  if (std::none_of(units->begin(), units->end(), [&](const UnitRecord& u) { return u.code == unit; })) {
-    return send_error(res, 404, "unknown unit " + unit);
-  }
-  if ((*who)->unit) {
-    auto inside = (*svc)->is_within(unit, *(*who)->unit);
-    if (!inside.is_ok()) return send_error(res, 503, inside.status().message());
-    if (!*inside) return send_error(res, 403, "user " + (*who)->user + " may not see unit " + unit);
-  }
+  std::optional<Lease> svc;
+  std::string unit;
+  if (!authorize_api(req, res, svc, unit)) return;
   auto range = range_of(**svc, req, unit);
   if (!range.is_ok()) return send_error(res, 400, range.status().message());
   std::string format = param(req, "format");
@@ -667,21 +683,38 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   q.language = lang;
   q.counter = opt_param(req, "counter");
   q.officer = opt_param(req, "officer");
+  q.procedure = opt_param(req, "procedure");
   auto scores = svc.scores(q);
   if (!scores.is_ok()) {
     int st = scores.status().code() == ErrorCode::invalid_argument ? 400 : 503;
     return page_error(res, &ctx, req, st, scores.status().message());
   }
   const json& s = *scores;
+  std::string procedure_shown;
+  if (q.procedure) {
+    procedure_shown = s["procedure_name"].is_string()
+                          ? s["procedure_name"].get<std::string>() + " (" + *q.procedure + ")"
+                          : *q.procedure;
+  }
 
   std::vector<std::pair<std::string, std::string>> period_params;
   for (const char* k : {"period", "date", "from", "to"}) {
     if (req.has_param(k)) period_params.emplace_back(k, param(req, k));
   }
-  auto link = [&](const std::string& path, std::vector<std::pair<std::string, std::string>> p) {
+  // Links keep the period; drill-down links also keep the procedure filter (the unit crumbs,
+  // going back up, drop it).
+  auto link_with = [&](const std::string& path, std::vector<std::pair<std::string, std::string>> p,
+                       bool keep_procedure) {
+    if (keep_procedure && q.procedure &&
+        std::none_of(p.begin(), p.end(), [](const auto& x) { return x.first == "procedure"; })) {
+      p.emplace_back("procedure", *q.procedure);
+    }
     for (const auto& x : period_params) p.push_back(x);
     p.emplace_back("lang", l);
     return with_params(path, p);
+  };
+  auto link = [&](const std::string& path, std::vector<std::pair<std::string, std::string>> p) {
+    return link_with(path, std::move(p), true);
   };
 
   std::string b;
@@ -704,19 +737,40 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     b += "<div class=\"crumbs\">";
     for (std::size_t i = 0; i < chain.size(); ++i) {
       if (i) b += " › ";
-      b += "<a href=\"" + esc(link("/unit", {{"unit", chain[i].first}})) + "\">" +
+      b += "<a href=\"" + esc(link_with("/unit", {{"unit", chain[i].first}}, false)) + "\">" +
            esc(chain[i].second) + "</a>";
     }
     if (q.counter) {
       b += " › <a href=\"" + esc(link("/unit", {{"unit", unit}, {"counter", *q.counter}})) + "\">" +
            tr("counter", lang) + " " + esc(*q.counter) + "</a>";
     }
-    if (q.officer) b += " › " + std::string(tr("officer", lang)) + " " + esc(*q.officer);
+    if (q.officer) {
+      if (q.procedure) {
+        b += " › <a href=\"" +
+             esc(link("/unit", {{"unit", unit},
+                                {"counter", q.counter.value_or("")},
+                                {"officer", *q.officer}})) +
+             "\">" + tr("officer", lang) + " " + esc(*q.officer) + "</a>";
+      } else {
+        b += " › " + std::string(tr("officer", lang)) + " " + esc(*q.officer);
+      }
+    }
+    if (q.procedure) {
+      b += " › <span id=\"crumb-procedure\">" + std::string(tr("procedure", lang)) + ": " +
+           esc(procedure_shown) + "</span> <a class=\"clear\" href=\"" +
+           esc(link_with("/unit",
+                         {{"unit", unit},
+                          {"counter", q.counter.value_or("")},
+                          {"officer", q.officer.value_or("")}},
+                         false)) +
+           "\">" + tr("all_procedures", lang) + "</a>";
+    }
     b += "</div>";
   }
   std::string title = s["unit_name"].get<std::string>();
   if (q.counter) title += " · " + std::string(tr("counter", lang)) + " " + *q.counter;
   if (q.officer) title += " · " + std::string(tr("officer", lang)) + " " + *q.officer;
+  if (q.procedure) title += " · " + procedure_shown;
   b += "<h1 id=\"title\">" + esc(title) + "</h1><div class=\"sub\">" + esc(format_date(range->from)) +
        " – " + esc(format_date(range->to)) + "</div>";
 
@@ -738,7 +792,8 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   }
   b += period_picker(req, req.path, lang, *range,
                      {{"unit", unit}, {"counter", q.counter.value_or("")},
-                      {"officer", q.officer.value_or("")}},
+                      {"officer", q.officer.value_or("")},
+                      {"procedure", q.procedure.value_or("")}},
                      exports);
 
   // Key figures.
@@ -913,6 +968,63 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     b += "</div>";
   }
 
+  // Procedures: where a unit's citizens are least satisfied, by what they came for. Shown once
+  // any response of the period names a procedure.
+  if (!q.procedure) {
+    ScoreQuery g = q;
+    g.extras = false;
+    g.group = Grouping::procedure;
+    auto groups = svc.scores(g);
+    if (!groups.is_ok()) return page_error(res, &ctx, req, 503, groups.status().message());
+    // The weakest first, so that the row to act on leads; responses without a procedure last.
+    std::vector<json> rows((*groups)["groups"].begin(), (*groups)["groups"].end());
+    std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
+      auto rank = [](const json& g) { return g["key"].is_null() ? 2 : g["index"].is_number() ? 0 : 1; };
+      if (rank(a) != rank(b)) return rank(a) < rank(b);
+      return rank(a) == 0 && a["index"].get<double>() < b["index"].get<double>();
+    });
+    bool any = std::any_of(rows.begin(), rows.end(), [](const json& r) { return r["key"].is_string(); });
+    if (any) {
+      b += "<div class=\"card\" id=\"procedures\" style=\"margin-bottom:14px\"><h2>" +
+           std::string(tr("procedures", lang)) + "</h2><table><tr><th>" + tr("procedure", lang) +
+           "</th><th class=\"num\">" + tr("responses", lang) + "</th><th class=\"num\">" +
+           tr("index", lang) + "</th><th>" + tr("weakest_element", lang) + "</th></tr>";
+      for (const auto& gr : rows) {
+        const json* weakest = nullptr;
+        for (const auto& e : gr["elements"]) {
+          if (!e["in_index"].get<bool>() || !e["index"].is_number()) continue;
+          if (!weakest || e["index"].get<double>() < (*weakest)["index"].get<double>()) weakest = &e;
+        }
+        std::string cell;
+        std::string code = gr["key"].is_string() ? gr["key"].get<std::string>() : "";
+        if (code.empty()) {
+          cell = esc(tr("no_procedure", lang));
+        } else {
+          std::string name = gr["name"].is_string() ? gr["name"].get<std::string>() : code;
+          std::vector<std::pair<std::string, std::string>> p{{"unit", unit},
+                                                              {"counter", q.counter.value_or("")},
+                                                              {"officer", q.officer.value_or("")},
+                                                              {"procedure", code}};
+          cell = "<a href=\"" + esc(link("/unit", p)) + "\">" + esc(name) + "</a>" +
+                 (gr["name"].is_string() ? " <span class=\"code\">" + esc(code) + "</span>" : "");
+        }
+        b += "<tr data-procedure=\"" + esc(code) + "\"><td>" + cell +
+             "</td><td class=\"num\" data-value=\"" +
+             std::to_string(gr["responses"].get<std::int64_t>()) + "\">" +
+             std::to_string(gr["responses"].get<std::int64_t>()) + "</td><td class=\"num " +
+             index_class(gr["index"]) + "\" data-value=\"" + html::data_number(num(gr["index"])) +
+             "\">" + html::number(num(gr["index"]), lang) + "</td><td" +
+             (weakest ? " data-element=\"" + esc((*weakest)["id"].get<std::string>()) + "\">" +
+                            esc((*weakest)["name"].get<std::string>()) + " <span class=\"" +
+                            index_class((*weakest)["index"]) + "\">" +
+                            html::number(num((*weakest)["index"]), lang) + "</span>"
+                      : std::string(">–")) +
+             "</td></tr>";
+      }
+      b += "</table></div>";
+    }
+  }
+
   // Criteria.
   b += "<div class=\"card\" id=\"criteria\" style=\"margin-bottom:14px\"><h2>" +
        std::string(tr("criteria", lang)) + "</h2><table><tr><th>" + tr("element", lang) +
@@ -971,7 +1083,8 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   auto comments = svc.comments(unit, *range, 5);
   if (!comments.is_ok()) return page_error(res, &ctx, req, 503, comments.status().message());
   b += "<div class=\"card\" id=\"latest-comments\"><h2><a href=\"" +
-       esc(link("/comments", {{"unit", unit}})) + "\">" + tr("comments", lang) + "</a></h2>";
+       esc(link_with("/comments", {{"unit", unit}}, false)) + "\">" + tr("comments", lang) +
+       "</a></h2>";
   if (comments->empty()) {
     b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";
   } else {

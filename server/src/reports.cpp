@@ -86,6 +86,10 @@ Result<Report> build_report(ScoreService& service, const std::string& unit, cons
   auto officers = service.scores(q);
   if (!officers.is_ok()) return officers.status();
   r.officers = (*officers)["groups"];
+  q.group = Grouping::procedure;
+  auto procedures = service.scores(q);
+  if (!procedures.is_ok()) return procedures.status();
+  r.procedures = (*procedures)["groups"];
   auto comments = service.comments(unit, range, kReportComments);
   if (!comments.is_ok()) return comments.status();
   r.comments = std::move(comments).value();
@@ -135,15 +139,23 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
   }
   out.push_back(std::move(criteria));
 
-  auto group_table = [&](const std::string& name, const std::string& key_title, const json& groups) {
+  // Procedure groups carry a catalogue name as a second column.
+  auto group_table = [&](const std::string& name, const std::string& key_title, const json& groups,
+                         const char* name_title = nullptr) {
     Table t{name, {}};
-    std::vector<Cell> header{key_title, v ? "Số phiếu" : "Responses", v ? "Chỉ số (%)" : "Index (%)"};
+    std::vector<Cell> header{key_title};
+    if (name_title) header.push_back(name_title);
+    header.push_back(v ? "Số phiếu" : "Responses");
+    header.push_back(v ? "Chỉ số (%)" : "Index (%)");
     for (const auto& e : s["elements"]) header.push_back(text_of(e["name"]));
     t.rows.push_back(std::move(header));
     for (const auto& g : groups) {
       std::string key = text_of(g["key"]);
       if (key.empty()) key = v ? "(không ghi)" : "(not recorded)";
-      std::vector<Cell> row{safe_text(key), Cell::of(g["responses"]), Cell::of(g["index"])};
+      std::vector<Cell> row{safe_text(key)};
+      if (name_title) row.push_back(text_of(g["name"]));
+      row.push_back(Cell::of(g["responses"]));
+      row.push_back(Cell::of(g["index"]));
       for (const auto& e : s["elements"]) {
         json idx;
         for (const auto& ge : g["elements"]) {
@@ -157,6 +169,9 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
   };
   out.push_back(group_table(v ? "Quầy" : "Counters", v ? "Quầy" : "Counter", report.counters));
   out.push_back(group_table(v ? "Cán bộ" : "Officers", v ? "Cán bộ" : "Officer", report.officers));
+  out.push_back(group_table(v ? "Thủ tục hành chính" : "Procedures",
+                            v ? "Mã thủ tục" : "Procedure code", report.procedures,
+                            v ? "Tên thủ tục" : "Procedure name"));
 
   Table units{v ? "Đơn vị trực thuộc" : "Units below", {}};
   units.rows.push_back({v ? "Hạng" : "Rank", v ? "Mã đơn vị" : "Unit code", v ? "Tên" : "Name",
@@ -244,7 +259,7 @@ std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreServic
   }
   Table t{v ? "Phiếu" : "Responses", {}};
   std::vector<Cell> header{"id", "kiosk_id", "seq", "unit", "counter", "officer", "dossier",
-                           "survey_id", "survey_version", "language", "submitted_at", "local_day",
+                           "procedure", "survey_id", "survey_version", "language", "submitted_at", "local_day",
                            "status"};
   for (const auto& c : criteria) header.push_back(c);
   header.push_back("reasons");
@@ -258,6 +273,7 @@ std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreServic
                           safe_text(r.counter),
                           safe_text(r.officer.value_or("")),
                           safe_text(r.dossier.value_or("")),
+                          r.procedure.value_or(""),
                           r.survey_id,
                           Cell::count(r.survey_version),
                           r.language,

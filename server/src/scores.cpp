@@ -27,6 +27,15 @@ CREATE TABLE IF NOT EXISTS rollup_month(
   PRIMARY KEY(survey, unit, month, kind, key, value)) WITHOUT ROWID;
 )sql";
 
+const char* const kRollupProcedureSchemaSql = R"sql(
+DROP TABLE rollup_detail;
+CREATE TABLE rollup_detail(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, counter TEXT NOT NULL,
+  officer TEXT NOT NULL, procedure TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL,
+  value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, day, counter, officer, procedure, kind, key, value)) WITHOUT ROWID;
+)sql";
+
 namespace {
 
 using nlohmann::json;
@@ -38,7 +47,7 @@ enum Kind : int { kAnswer = 0, kReason = 1, kStatus = 2, kTotal = 3 };
 
 // The finest key any query needs; fields a query does not group by are left empty.
 struct SliceKey {
-  std::string survey, unit, day, counter, officer;
+  std::string survey, unit, day, counter, officer, procedure;
   auto operator<=>(const SliceKey&) const = default;
 };
 using Slice = std::map<SliceKey, Tally>;
@@ -47,6 +56,7 @@ struct Needs {
   bool day = false;
   bool counter = false;
   bool officer = false;
+  bool procedure = false;
 };
 
 void add_row(Tally& t, int kind, const std::string& key, int value, std::int64_t n) {
@@ -132,7 +142,7 @@ struct Lookups {
 };
 
 struct ResponseFacts {
-  std::string survey, unit, counter, officer;
+  std::string survey, unit, counter, officer, procedure;
   TimePoint submitted_at{};
   bool complete = true;
   std::vector<std::pair<std::string, std::optional<int>>> answers;
@@ -147,7 +157,8 @@ Status accumulate(Lookups& lk, Slice& slice, const ResponseFacts& r, const Needs
   auto points = lk.is_points(r.survey);
   if (!points.is_ok()) return points.status();
   SliceKey key{r.survey, r.unit, needs.day ? format_date(tz->local_date(r.submitted_at)) : "",
-               needs.counter ? r.counter : "", needs.officer ? r.officer : ""};
+               needs.counter ? r.counter : "", needs.officer ? r.officer : "",
+               needs.procedure ? r.procedure : ""};
   Tally& t = slice[key];
   if (r.complete) {
     ++t.complete;
@@ -178,7 +189,8 @@ void for_each_row(const Tally& t, F&& f) {
   for (const auto& [total, n] : t.totals) f(kTotal, std::string(), total, n);
 }
 
-// Adds a detail-level slice (day, counter and officer filled) to the three rollup tables.
+// Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
+// tables.
 Status flush(sql::Db& db, const Slice& detail) {
   std::map<std::tuple<std::string, std::string, std::string>, Tally> by_day, by_month;
   for (const auto& [k, t] : detail) {
@@ -186,8 +198,8 @@ Status flush(sql::Db& db, const Slice& detail) {
     by_month[{k.survey, k.unit, month_of(k.day)}].merge(t);
   }
   auto d = db.cached(
-      "INSERT INTO rollup_detail(survey, unit, day, counter, officer, kind, key, value, n) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
+      "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
+      "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
   if (!d.is_ok()) return d.status();
   // Plain references rather than a structured binding: the lambda below captures k, which
   // clang 14 (the fuzz build) does not allow for bindings.
@@ -204,10 +216,11 @@ Status flush(sql::Db& db, const Slice& detail) {
       st->bind(3, std::string_view(k.day));
       st->bind(4, std::string_view(k.counter));
       st->bind(5, std::string_view(k.officer));
-      st->bind(6, kind);
-      st->bind(7, std::string_view(key));
-      st->bind(8, value);
-      st->bind(9, n);
+      st->bind(6, std::string_view(k.procedure));
+      st->bind(7, kind);
+      st->bind(8, std::string_view(key));
+      st->bind(9, value);
+      st->bind(10, n);
       s = step_done(db, st, "add to rollup_detail");
     });
     if (!s.is_ok()) return s;
@@ -253,7 +266,8 @@ template <class Bind, class Sink>
 Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink&& sink) {
   std::string q =
       "SELECT r.id, r.survey_id, r.unit, r.counter, coalesce(r.officer, ''), r.submitted_ms, "
-      "r.status, a.criterion, a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id "
+      "r.status, a.criterion, a.value, coalesce(r.procedure, '') FROM responses r "
+      "LEFT JOIN answers a ON a.response_id = r.id "
       "WHERE " + where + " ORDER BY r.id";
   auto st = db.prepare(q.c_str());
   if (!st.is_ok()) return st.status();
@@ -294,6 +308,7 @@ Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink
       cur.officer = st->text(4);
       cur.submitted_at = TimePoint(std::chrono::milliseconds(st->int64(5)));
       cur.complete = st->text(6) == "complete";
+      cur.procedure = st->text(9);
     }
     if (!st->is_null(7)) {
       std::optional<int> v;
@@ -323,10 +338,17 @@ Status add_to_rollups(sql::Db& db, const std::vector<const Response*>& accepted)
   if (accepted.empty()) return Status::ok();
   Lookups lk{db, {}, {}};
   Slice slice;
-  Needs all{true, true, true};
+  Needs all{true, true, true, true};
   for (const Response* r : accepted) {
-    ResponseFacts f{r->survey_id, r->unit, r->counter, r->officer.value_or(""), r->submitted_at,
-                    r->status == ResponseStatus::complete, {}, r->reasons};
+    ResponseFacts f{r->survey_id,
+                    r->unit,
+                    r->counter,
+                    r->officer.value_or(""),
+                    r->procedure.value_or(""),
+                    r->submitted_at,
+                    r->status == ResponseStatus::complete,
+                    {},
+                    r->reasons};
     for (const Answer& a : r->answers) f.answers.emplace_back(a.criterion, a.value);
     Status s = accumulate(lk, slice, f, all);
     if (!s.is_ok()) return s;
@@ -339,12 +361,18 @@ Status rebuild_rollups(sql::Db& db) {
   if (!s.is_ok()) return s;
   sql::Transaction tx(db);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-  s = db.exec("DELETE FROM rollup_detail; DELETE FROM rollup_day; DELETE FROM rollup_month;");
+  s = recompute_rollups(db);
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Status recompute_rollups(sql::Db& db) {
+  Status s = db.exec("DELETE FROM rollup_detail; DELETE FROM rollup_day; DELETE FROM rollup_month;");
   if (!s.is_ok()) return s;
   Lookups lk{db, {}, {}};
   Slice slice;
   std::size_t pending = 0;
-  Needs all{true, true, true};
+  Needs all{true, true, true, true};
   s = stream_responses(
       db, "1", [](sql::Stmt&) {},
       [&](const ResponseFacts& f) -> Status {
@@ -358,14 +386,13 @@ Status rebuild_rollups(sql::Db& db) {
         return a;
       });
   if (!s.is_ok()) return s;
-  s = flush(db, slice);
-  if (!s.is_ok()) return s;
-  return tx.commit();
+  return flush(db, slice);
 }
 
 std::optional<Grouping> parse_grouping(const std::string& text) {
   for (Grouping g : {Grouping::none, Grouping::unit, Grouping::counter, Grouping::officer,
-                     Grouping::day, Grouping::survey, Grouping::criterion, Grouping::element}) {
+                     Grouping::day, Grouping::survey, Grouping::criterion, Grouping::element,
+                     Grouping::procedure}) {
     if (text == to_string(g)) return g;
   }
   return std::nullopt;
@@ -381,6 +408,7 @@ const char* to_string(Grouping g) {
     case Grouping::survey: return "survey";
     case Grouping::criterion: return "criterion";
     case Grouping::element: return "element";
+    case Grouping::procedure: return "procedure";
   }
   return "none";
 }
@@ -497,6 +525,8 @@ Result<std::vector<UnitRecord>> ScoreService::units() {
   return impl_->units;
 }
 
+Result<std::vector<ProcedureRecord>> ScoreService::procedures() { return store_->procedures(); }
+
 Result<bool> ScoreService::is_within(const std::string& unit, const std::string& root) {
   Status s = impl_->load(*store_);
   if (!s.is_ok()) return s;
@@ -516,7 +546,8 @@ namespace {
 Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
                     const std::vector<std::string>& units, const DateRange& range,
                     const ScoreQuery& q, const Needs& needs, Slice& slice) {
-  bool detail = needs.counter || needs.officer || q.counter || q.officer;
+  bool detail = needs.counter || needs.officer || needs.procedure || q.counter || q.officer ||
+                q.procedure;
   struct Part {
     const char* table;
     const char* col;
@@ -552,11 +583,13 @@ Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
     if (needs.day) cols += ", day";
     if (detail && needs.counter) cols += ", counter";
     if (detail && needs.officer) cols += ", officer";
+    if (detail && needs.procedure) cols += ", procedure";
     std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + p.table +
                            " WHERE survey IN (" + placeholders(surveys.size()) + ") AND unit IN (" +
                            placeholders(units.size()) + ") AND " + p.col + " BETWEEN ? AND ?";
     if (q.counter) sql_text += " AND counter = ?";
     if (q.officer) sql_text += " AND officer = ?";
+    if (q.procedure) sql_text += " AND procedure = ?";
     sql_text += " GROUP BY " + cols + ", kind, key, value";
     auto st = db.prepare(sql_text.c_str());
     if (!st.is_ok()) return st.status();
@@ -567,6 +600,7 @@ Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
     st->bind(i++, std::string_view(p.to));
     if (q.counter) st->bind(i++, std::string_view(*q.counter));
     if (q.officer) st->bind(i++, std::string_view(*q.officer));
+    if (q.procedure) st->bind(i++, std::string_view(*q.procedure));
     int rc;
     while ((rc = st->step()) == SQLITE_ROW) {
       SliceKey k;
@@ -576,6 +610,7 @@ Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
       if (needs.day) k.day = st->text(c++);
       if (detail && needs.counter) k.counter = st->text(c++);
       if (detail && needs.officer) k.officer = st->text(c++);
+      if (detail && needs.procedure) k.procedure = st->text(c++);
       int kind = static_cast<int>(st->int64(c));
       add_row(slice[k], kind, st->text(c + 1), static_cast<int>(st->int64(c + 2)),
               st->int64(c + 3));
@@ -626,6 +661,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
   needs.day = q.group == Grouping::day;
   needs.counter = q.group == Grouping::counter;
   needs.officer = q.group == Grouping::officer;
+  needs.procedure = q.group == Grouping::procedure;
 
   auto load = [&](const DateRange& range, const Needs& n, Slice& slice) -> Status {
     if (survey_ids.empty()) return Status::ok();
@@ -647,6 +683,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
                           placeholders(survey_ids.size()) + ")";
       if (q.counter) where += " AND r.counter = ?";
       if (q.officer) where += " AND coalesce(r.officer, '') = ?";
+      if (q.procedure) where += " AND coalesce(r.procedure, '') = ?";
       auto bind = [&](sql::Stmt& st) {
         int i = 1;
         for (const auto& u : zone_units) st.bind(i++, std::string_view(u));
@@ -655,6 +692,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
         for (const auto& s : survey_ids) st.bind(i++, std::string_view(s));
         if (q.counter) st.bind(i++, std::string_view(*q.counter));
         if (q.officer) st.bind(i++, std::string_view(*q.officer));
+        if (q.procedure) st.bind(i++, std::string_view(*q.procedure));
       };
       Status s = stream_responses(*db_, where, bind, [&](const ResponseFacts& f) {
         return accumulate(lk, slice, f, n);
@@ -753,6 +791,21 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
   if (q.survey) result["survey"] = *q.survey;
   if (q.counter) result["counter"] = *q.counter;
   if (q.officer) result["officer"] = *q.officer;
+  std::map<std::string, ProcedureRecord> catalogue;
+  if (q.procedure || q.group == Grouping::procedure) {
+    auto list = store_->procedures();
+    if (!list.is_ok()) return list.status();
+    for (auto& p : *list) catalogue.emplace(p.code, std::move(p));
+  }
+  auto procedure_name = [&](const std::string& code) -> json {
+    auto it = catalogue.find(code);
+    if (it == catalogue.end()) return nullptr;
+    return it->second.name_in(lang);
+  };
+  if (q.procedure) {
+    result["procedure"] = *q.procedure;
+    result["procedure_name"] = procedure_name(*q.procedure);
+  }
 
   if (q.group != Grouping::none) {
     json groups = json::array();
@@ -786,6 +839,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
           case Grouping::officer: key = k.officer; break;
           case Grouping::day: key = k.day; break;
           case Grouping::survey: key = k.survey; break;
+          case Grouping::procedure: key = k.procedure; break;
           default: break;
         }
         by_group[key][k.survey].merge(t);
@@ -802,6 +856,10 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
         if (q.group == Grouping::survey) {
           const Survey* sv = survey(key);
           g["name"] = sv ? sv->title.get(lang) : key;
+        }
+        if (q.group == Grouping::procedure) {
+          g["key"] = key.empty() ? json(nullptr) : json(key);
+          g["name"] = key.empty() ? json(nullptr) : procedure_name(key);
         }
         groups.push_back(std::move(g));
       }
@@ -980,7 +1038,7 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
         "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
         "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id), "
         "(SELECT group_concat(criterion || '=' || coalesce(value, ''), ' ') FROM answers a "
-        "WHERE a.response_id = r.id) "
+        "WHERE a.response_id = r.id), r.procedure "
         "FROM responses r WHERE r.unit IN (" + placeholders(zone_units.size()) +
         ") AND r.submitted_ms >= ? AND r.submitted_ms < ? ORDER BY r.submitted_ms, r.id LIMIT ?";
     auto st = db_->prepare(q.c_str());
@@ -1009,6 +1067,7 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
       r.status = st->text(12);
       r.comment = st->opt_text(13);
       r.reasons = split_words(st->text(14));
+      r.procedure = st->opt_text(16);
       for (const auto& pair : split_words(st->text(15))) {
         auto eq = pair.find('=');
         if (eq == std::string::npos) continue;

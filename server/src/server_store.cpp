@@ -15,9 +15,30 @@ namespace {
 
 using sql::Stmt;
 
-// Each entry moves the schema from user_version i to i + 1. Append, never edit.
-const char* const kMigrations[] = {
-    R"sql(
+// Each entry moves the schema from user_version i to i + 1, in one transaction with the others:
+// its SQL, then its C++ step when it has one. Append, never edit.
+struct Migration {
+  const char* sql;
+  Status (*then)(sql::Db& db) = nullptr;
+};
+
+// The procedure a citizen came for. Responses accepted before the column existed keep the code
+// in their raw JSON, so it is copied from there when it is a valid one; the catalogue maps codes
+// to names and may be loaded before or after responses name them.
+const char* const kProcedureSchemaSql = R"sql(
+ALTER TABLE responses ADD COLUMN procedure TEXT;
+UPDATE responses SET procedure = json_extract(raw, '$.procedure')
+  WHERE json_valid(raw) AND json_type(raw, '$.procedure') = 'text'
+    AND length(json_extract(raw, '$.procedure')) BETWEEN 1 AND 64
+    AND json_extract(raw, '$.procedure') NOT GLOB '*[^A-Za-z0-9._-]*';
+CREATE TABLE procedures(
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+)sql";
+
+const Migration kMigrations[] = {
+    {R"sql(
 CREATE TABLE units(
   code TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -109,10 +130,14 @@ CREATE TABLE batches(
   accepted INTEGER NOT NULL,
   duplicates INTEGER NOT NULL,
   rejected INTEGER NOT NULL);
-)sql",
+)sql"},
     // Issue 5: score rollups, dashboard sessions and login links.
-    kRollupSchemaSql,
-    kSessionSchemaSql,
+    {kRollupSchemaSql},
+    {kSessionSchemaSql},
+    // Issue 5: scores per administrative procedure. The detail rollup gains the procedure in its
+    // key, so it is recomputed from the raw rows.
+    {kProcedureSchemaSql},
+    {kRollupProcedureSchemaSql, recompute_rollups},
 };
 
 // A burst: this many identical answer sets from one kiosk within kBurstWindow.
@@ -176,10 +201,14 @@ Result<std::unique_ptr<ServerStore>> ServerStore::open(const std::string& path) 
 Status ServerStore::migrate() {
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-  auto st = db_->prepare("PRAGMA user_version");
-  if (!st.is_ok()) return st.status();
-  if (st->step() != SQLITE_ROW) return db_->error(SQLITE_ERROR, "read user_version");
-  auto version = static_cast<std::size_t>(st->int64(0));
+  std::size_t version = 0;
+  {
+    // Finalised before the migrations run: DROP TABLE fails while a statement is active.
+    auto st = db_->prepare("PRAGMA user_version");
+    if (!st.is_ok()) return st.status();
+    if (st->step() != SQLITE_ROW) return db_->error(SQLITE_ERROR, "read user_version");
+    version = static_cast<std::size_t>(st->int64(0));
+  }
   constexpr std::size_t kLatest = std::size(kMigrations);
   if (version > kLatest) {
     return Status::error(ErrorCode::corrupt,
@@ -188,8 +217,12 @@ Status ServerStore::migrate() {
                              std::to_string(kLatest) + ")");
   }
   for (; version < kLatest; ++version) {
-    Status s = db_->exec(kMigrations[version]);
+    Status s = db_->exec(kMigrations[version].sql);
     if (!s.is_ok()) return s;
+    if (kMigrations[version].then) {
+      s = kMigrations[version].then(*db_);
+      if (!s.is_ok()) return s;
+    }
     std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
     s = db_->exec(set.c_str());
     if (!s.is_ok()) return s;
@@ -428,6 +461,64 @@ Result<std::optional<UserRecord>> ServerStore::user(const std::string& name) {
       UserRecord{(*st)->text(0), (*st)->text(1), (*st)->opt_text(2)});
 }
 
+const std::string& ProcedureRecord::name_in(const std::string& lang) const {
+  if (auto it = name.find(lang); it != name.end() && !it->second.empty()) return it->second;
+  if (auto it = name.find("vi"); it != name.end()) return it->second;
+  static const std::string kNone;
+  return kNone;
+}
+
+Status ServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
+  for (const auto& p : procedures) {
+    if (!is_valid_code(p.code)) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "procedure code \"" + p.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
+    }
+    auto vi = p.name.find("vi");
+    if (vi == p.name.end() || vi->second.empty()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "procedure " + p.code + ": the Vietnamese name is empty");
+    }
+  }
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  const std::string now = format_rfc3339(SystemClock().now());
+  for (const auto& p : procedures) {
+    nlohmann::json names = nlohmann::json::object();
+    for (const auto& [lang, text] : p.name) names[lang] = text;
+    auto st = db_->cached(
+        "INSERT INTO procedures(code, name, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at");
+    if (!st.is_ok()) return st.status();
+    (*st)->bind(1, std::string_view(p.code));
+    (*st)->bind(2, names.dump());
+    (*st)->bind(3, std::string_view(now));
+    Status s = step_done(*db_, *st, "store procedure");
+    if (!s.is_ok()) return s;
+  }
+  return tx.commit();
+}
+
+Result<std::vector<ProcedureRecord>> ServerStore::procedures() {
+  auto st = db_->cached("SELECT code, name FROM procedures ORDER BY code");
+  if (!st.is_ok()) return st.status();
+  std::vector<ProcedureRecord> out;
+  int rc;
+  while ((rc = (*st)->step()) == SQLITE_ROW) {
+    ProcedureRecord p;
+    p.code = (*st)->text(0);
+    auto names = nlohmann::json::parse((*st)->text(1), nullptr, false);
+    if (names.is_object()) {
+      for (const auto& [lang, text] : names.items()) {
+        if (text.is_string()) p.name[lang] = text.get<std::string>();
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return db_->error(rc, "list procedures");
+  return out;
+}
+
 Status ServerStore::put_survey(const std::string& id, int version, const std::string& json_text) {
   auto st = db_->cached(
       "INSERT INTO surveys(id, version, body, imported_at) VALUES (?, ?, ?, ?) "
@@ -618,8 +709,8 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
     auto ins = db_->cached(
         "INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
         "survey_id, survey_version, unit, counter, officer, dossier, language, started_at, "
-        "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, procedure) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.is_ok()) return ins.status();
     Stmt* st = *ins;
     st->bind(1, std::string_view(p.id));
@@ -644,6 +735,7 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
     st->bind(20, std::string_view(batch.batch_id));
     st->bind(21, std::string_view(received_at));
     st->bind(22, std::string_view(p.canonical));
+    st->bind(23, r.procedure);
     Status s = step_done(*db_, st, "insert response");
     if (!s.is_ok()) return s;
     for (const Answer& a : r.answers) {

@@ -167,13 +167,57 @@ TEST_F(CliTest, SurveyImportStoresTheQuestionnaire) {
   EXPECT_EQ(list.out.rfind("mau01\t1\tpoints\t9 questions\t", 0), 0u) << list.out;
 }
 
+TEST_F(CliTest, ProcedureLoadUpsertsAndListShowsTheCatalogue) {
+  std::string file = (dir_.path() / "procedures.json").string();
+  {
+    std::ofstream out(file);
+    out << R"({"procedures": [
+      {"code": "1.001193", "name": {"vi": "Đăng ký khai sinh", "en": "Birth registration"}},
+      {"code": "1.000894", "name": {"vi": "Đăng ký kết hôn"}}]})";
+  }
+  auto load = run({"procedure", "load", "--db", db(), "--file", file});
+  ASSERT_EQ(load.status, 0) << load.err;
+  EXPECT_EQ(load.out, "2 procedures loaded\n");
+  {
+    std::ofstream out(file);
+    out << R"({"procedures": [{"code": "1.000894", "name": {"vi": "Đăng ký kết hôn", "en": "Marriage registration"}}]})";
+  }
+  ASSERT_EQ(run({"procedure", "load", "--db", db(), "--file", file}).status, 0);
+  auto list = run({"procedure", "list", "--db", db()});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_EQ(list.out,
+            "1.000894\tĐăng ký kết hôn\tMarriage registration\n"
+            "1.001193\tĐăng ký khai sinh\tBirth registration\n");
+}
+
+TEST_F(CliTest, ProcedureLoadErrorNamesFileAndPathAndChangesNothing) {
+  std::string file = (dir_.path() / "procedures.json").string();
+  {
+    std::ofstream out(file);
+    out << R"({"procedures": [{"code": "1.001193", "name": {"vi": "Đăng ký khai sinh"}},
+                             {"code": "1.000894", "name": {"en": "Marriage registration"}}]})";
+  }
+  auto r = run({"procedure", "load", "--db", db(), "--file", file});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "sipas-server procedure load: " + file + ": procedures[1].name.vi: missing\n");
+  auto list = run({"procedure", "list", "--db", db()});
+  ASSERT_EQ(list.status, 0);
+  EXPECT_EQ(list.out, "");
+  auto missing = run({"procedure", "load", "--db", db(), "--file", file + ".nope"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
+  EXPECT_NE(missing.err.find(file + ".nope"), std::string::npos);
+}
+
 TEST_F(CliTest, UsageErrorsExitWith2AndOneLine) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},
            {"frobnicate"},
            {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1"},
            {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1", "--unit", "U", "--bogus", "1"},
-           {"serve", "--db", "x.db", "--listen", "nonsense"}}) {
+           {"serve", "--db", "x.db", "--listen", "nonsense"},
+           {"procedure", "load", "--db", "x.db"},
+           {"procedure", "list", "--db", "x.db", "--file", "p.json"}}) {
     auto r = run(args);
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -184,6 +228,9 @@ TEST_F(CliTest, HelpAndVersion) {
   auto help = run({"--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("sipas-server serve --db PATH --listen HOST:PORT"), std::string::npos);
+  EXPECT_NE(help.out.find("sipas-server procedure load --db PATH --file PROCEDURES.json"),
+            std::string::npos);
+  EXPECT_NE(help.out.find("sipas-server procedure list --db PATH"), std::string::npos);
   auto version = run({"--version"});
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.out, std::string("sipas-server ") + SIPAS_VERSION + " (protocol v1)\n");

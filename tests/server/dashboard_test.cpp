@@ -79,6 +79,68 @@ TEST_F(DashboardPageTest, DrillDownFromUnitToCounterToOfficer) {
   EXPECT_EQ(data_value(officer, "overall-index"), "75.00");
 }
 
+// The procedures table: responses and index per procedure, as data-value attributes.
+std::pair<std::string, std::string> procedure_row(const std::string& body, const std::string& code) {
+  std::smatch m;
+  std::regex re("<tr data-procedure=\"" + std::regex_replace(code, std::regex("\\."), "\\.") +
+                "\"><td>.*?</td><td class=\"num\" data-value=\"([^\"]*)\">.*?</td><td class=\"num[^\"]*\" "
+                "data-value=\"([^\"]*)\"");
+  if (!std::regex_search(body, m, re)) return {"<missing>", "<missing>"};
+  return {m[1], m[2]};
+}
+
+TEST_F(DashboardPageTest, ProceduresTableEqualsTheApi) {
+  load_procedures();
+  std::string body = page("/unit?unit=22&period=quarter&date=2026-09-30");
+  ASSERT_NE(body.find("id=\"procedures\""), std::string::npos);
+  EXPECT_NE(body.find("Thủ tục hành chính"), std::string::npos);
+  auto api = get_as("province", "pw-province",
+                    "/api/v1/scores?unit=22&period=quarter&date=2026-09-30&group=procedure");
+  ASSERT_TRUE(api);
+  auto j = nlohmann::json::parse(api->body);
+  ASSERT_EQ(j["groups"].size(), 3u);
+  for (const auto& g : j["groups"]) {
+    std::string code = g["key"].is_string() ? g["key"].get<std::string>() : "";
+    auto [responses, index] = procedure_row(body, code);
+    EXPECT_EQ(responses, std::to_string(g["responses"].get<int>())) << code;
+    char expected[32] = "";
+    if (g["index"].is_number()) std::snprintf(expected, sizeof expected, "%.2f", g["index"].get<double>());
+    EXPECT_EQ(index, expected) << code;
+  }
+  EXPECT_NE(body.find("Đăng ký khai sinh"), std::string::npos);
+  EXPECT_NE(body.find("procedure=1.001193"), std::string::npos);
+  std::string en = page("/unit?unit=22&period=quarter&date=2026-09-30&lang=en");
+  EXPECT_NE(en.find("Birth registration"), std::string::npos);
+  EXPECT_NE(en.find("Weakest element"), std::string::npos);
+}
+
+TEST_F(DashboardPageTest, ProceduresTableIsLeftOutWhenNoResponseNamesOne) {
+  std::string body = page("/unit?unit=22.SO-TP&period=quarter&date=2026-09-30");
+  EXPECT_EQ(body.find("id=\"procedures\""), std::string::npos);
+}
+
+TEST_F(DashboardPageTest, ProcedureFilterCarriesThroughDrillDownAndPicker) {
+  load_procedures();
+  std::string body = page("/unit?unit=22&procedure=1.001193&period=quarter&date=2026-09-30");
+  EXPECT_NE(body.find("id=\"crumb-procedure\""), std::string::npos);
+  EXPECT_NE(body.find("Đăng ký khai sinh (1.001193)"), std::string::npos);
+  EXPECT_NE(body.find("<input type=\"hidden\" name=\"procedure\" value=\"1.001193\">"),
+            std::string::npos);
+  EXPECT_NE(body.find("/unit?unit=22.PVHCC&amp;procedure=1.001193&amp;period=quarter"),
+            std::string::npos);
+  EXPECT_EQ(body.find("id=\"procedures\""), std::string::npos);
+  auto api = get_as("province", "pw-province",
+                    "/api/v1/scores?unit=22&period=quarter&date=2026-09-30&procedure=1.001193");
+  ASSERT_TRUE(api);
+  auto j = nlohmann::json::parse(api->body);
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "%.2f", j["index"].get<double>());
+  EXPECT_EQ(data_value(body, "overall-index"), expected);
+  EXPECT_EQ(data_value(body, "responses"), "1");
+  std::string counter = page("/unit?unit=22.PVHCC&counter=Q1&procedure=1.001193&period=quarter&date=2026-09-30");
+  EXPECT_NE(counter.find("officer=A&amp;procedure=1.001193"), std::string::npos);
+}
+
 TEST_F(DashboardPageTest, EveryPeriodOfThePickerRenders) {
   for (const char* p : {"day", "week", "month", "quarter", "6m", "9m", "year"}) {
     page(std::string("/unit?unit=22&date=2026-09-30&period=") + p);

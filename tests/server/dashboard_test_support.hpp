@@ -11,6 +11,8 @@
 //   R4 22.SO-TP    S1 officer C  2026-09-30 17:00  complete  waiting 2, polite 2; reason long_wait
 //   R5 22.PVHCC    Q1 officer A  2026-09-20 09:00  Mẫu 01, total 16 (Xuất sắc)
 //   R6 22.PVHCC    Q2 officer B  2026-09-21 09:00  Mẫu 01, total 9 (Khá)
+// Procedures: R1 and R2 1.001193 (in the catalogue loaded by load_procedures()), R3 2.002154 (not
+// in it), the others none.
 #pragma once
 
 #include <httplib.h>
@@ -99,24 +101,50 @@ class DashboardTest : public ServerTest {
     ASSERT_EQ(j["accepted"], static_cast<int>(rs.size())) << res->body;
   }
 
+  static Response with_procedure(Response r, const char* code) {
+    r.procedure = code;
+    return r;
+  }
+
   void post_fixture() {
     post_chain("k1", token1_,
-               {likert(kUnit, "Q1", "A", "2026-09-30T16:59:00Z", ResponseStatus::complete,
-                       {{"access.waiting_time", 5}, {"officer.polite", 4}, {"officer.guidance", 2}},
-                       {"unclear_guidance"}, std::string("<script>alert('x')</script> & chờ lâu")),
-                likert(kUnit, "Q2", "B", "2026-09-30T17:01:00Z", ResponseStatus::partial,
-                       {{"access.waiting_time", 1}, {"officer.polite", 5}, {"result.on_time", 3}}),
-                likert(kSubUnit, "Q3", "A", "2026-09-15T03:00:00Z", ResponseStatus::complete,
-                       {{"access.waiting_time", 4},
-                        {"procedures.documents", 5},
-                        {"officer.polite", 3},
-                        {"feedback.channels", std::nullopt},
-                        {"general.overall", std::nullopt}}),
+               {with_procedure(likert(kUnit, "Q1", "A", "2026-09-30T16:59:00Z",
+                                      ResponseStatus::complete,
+                                      {{"access.waiting_time", 5},
+                                       {"officer.polite", 4},
+                                       {"officer.guidance", 2}},
+                                      {"unclear_guidance"},
+                                      std::string("<script>alert('x')</script> & chờ lâu")),
+                               "1.001193"),
+                with_procedure(likert(kUnit, "Q2", "B", "2026-09-30T17:01:00Z",
+                                      ResponseStatus::partial,
+                                      {{"access.waiting_time", 1},
+                                       {"officer.polite", 5},
+                                       {"result.on_time", 3}}),
+                               "1.001193"),
+                with_procedure(likert(kSubUnit, "Q3", "A", "2026-09-15T03:00:00Z",
+                                      ResponseStatus::complete,
+                                      {{"access.waiting_time", 4},
+                                       {"procedures.documents", 5},
+                                       {"officer.polite", 3},
+                                       {"feedback.channels", std::nullopt},
+                                       {"general.overall", std::nullopt}}),
+                               "2.002154"),
                 mau01(kUnit, "Q1", "A", "2026-09-20T02:00:00Z", {2, 2, 2, 2, 2, 2, 2, 1, 1}),
                 mau01(kUnit, "Q2", "B", "2026-09-21T02:00:00Z", {1, 1, 1, 1, 1, 1, 1, 1, 1})});
     post_chain("k2", token2_,
                {likert(kOtherUnit, "S1", "C", "2026-09-30T10:00:00Z", ResponseStatus::complete,
                        {{"access.waiting_time", 2}, {"officer.polite", 2}}, {"long_wait"})});
+  }
+
+  // The procedure catalogue: 1.001193 with Vietnamese and English names, 1.000894 with only a
+  // Vietnamese one (2.002154, named by R3, is left out on purpose).
+  void load_procedures() {
+    ASSERT_TRUE(store_
+                    ->import_procedures({{"1.001193",
+                                          {{"vi", "Đăng ký khai sinh"}, {"en", "Birth registration"}}},
+                                         {"1.000894", {{"vi", "Đăng ký kết hôn"}}}})
+                    .is_ok());
   }
 
   std::unique_ptr<ScoreService> service() {

@@ -60,6 +60,7 @@ class ReportsTest : public DashboardTest {
   void SetUp() override {
     DashboardTest::SetUp();
     post_fixture();
+    load_procedures();
     auto svc = service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->rebuild().is_ok());
@@ -134,6 +135,54 @@ TEST_F(ReportsTest, RawCsvListsEveryResponseOfTheRange) {
   EXPECT_EQ(rows[4][col("local_day")], "2026-10-01");
   EXPECT_EQ(rows[4][col("status")], "partial");
   EXPECT_EQ(rows[4][col("officer.polite")], "5");
+}
+
+TEST_F(ReportsTest, ReportCsvHasAProceduresSection) {
+  std::string csv = download("/api/v1/reports?unit=22&period=quarter&date=2026-09-30&format=csv");
+  auto rows = parse_csv(csv.substr(3));
+  auto procedures = section(rows, "Thủ tục hành chính");
+  ASSERT_EQ(procedures.size(), 4u);  // header, none (R4 and the Mẫu 01), 1.001193 (R1), 2.002154
+  EXPECT_EQ(procedures[0][0], "Mã thủ tục");
+  EXPECT_EQ(procedures[0][1], "Tên thủ tục");
+  EXPECT_EQ(procedures[0][2], "Số phiếu");
+  EXPECT_EQ(procedures[1][0], "(không ghi)");
+  EXPECT_EQ(procedures[1][2], "3");
+  EXPECT_EQ(procedures[1][3], "0.00");
+  EXPECT_EQ(procedures[2][0], "1.001193");
+  EXPECT_EQ(procedures[2][1], "Đăng ký khai sinh");
+  EXPECT_EQ(procedures[2][2], "1");
+  EXPECT_EQ(procedures[2][3], "75.00");  // R1 alone in the quarter: access 100, officer 50
+  EXPECT_EQ(procedures[3][0], "2.002154");
+  EXPECT_EQ(procedures[3][1], "");
+  EXPECT_EQ(procedures[3][3], "66.67");
+}
+
+TEST_F(ReportsTest, ReportXlsxHasAProceduresSheet) {
+  std::string xlsx =
+      download("/api/v1/reports?unit=22&period=quarter&date=2026-09-30&format=xlsx&lang=en");
+  std::string path = (dir_.path() / "report-en.xlsx").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << xlsx;
+  }
+  std::string workbook = run("unzip -p '" + path + "' xl/workbook.xml");
+  EXPECT_NE(workbook.find("name=\"Procedures\""), std::string::npos) << workbook;
+  std::string strings = run("unzip -p '" + path + "' xl/sharedStrings.xml");
+  EXPECT_NE(strings.find("Birth registration"), std::string::npos);
+  EXPECT_NE(strings.find("Procedure code"), std::string::npos);
+}
+
+TEST_F(ReportsTest, RawExportHasAProcedureColumn) {
+  std::string csv = download("/api/v1/reports?unit=22&from=2026-09-30&to=2026-10-01&format=csv&kind=raw");
+  auto rows = parse_csv(csv.substr(3));
+  ASSERT_EQ(rows.size(), 1u + 1u + 3u);  // title, header, R4 R1 R2
+  const auto& header = rows[1];
+  auto col = static_cast<std::size_t>(std::find(header.begin(), header.end(), "procedure") -
+                                      header.begin());
+  ASSERT_LT(col, header.size());
+  EXPECT_EQ(rows[2][col], "");
+  EXPECT_EQ(rows[3][col], "1.001193");
+  EXPECT_EQ(rows[4][col], "1.001193");
 }
 
 TEST_F(ReportsTest, FormulaLikeCitizenTextStaysText) {

@@ -17,18 +17,22 @@ class ScoresTest : public DashboardTest {
   void SetUp() override {
     DashboardTest::SetUp();
     post_fixture();
+    load_procedures();
     svc_ = service();
     ASSERT_TRUE(svc_);
     ASSERT_TRUE(svc_->rebuild().is_ok());
   }
 
   json scores(const std::string& unit, const char* from, const char* to,
-              Grouping group = Grouping::none, ScoreSource source = ScoreSource::rollups) {
+              Grouping group = Grouping::none, ScoreSource source = ScoreSource::rollups,
+              std::optional<std::string> procedure = std::nullopt, const char* lang = "vi") {
     ScoreQuery q;
     q.unit = unit;
     q.range = DateRange{*parse_date(from), *parse_date(to)};
     q.group = group;
     q.source = source;
+    q.procedure = std::move(procedure);
+    q.language = lang;
     auto r = svc_->scores(q);
     EXPECT_TRUE(r.is_ok()) << r.status().message();
     return r.is_ok() ? *r : json();
@@ -42,7 +46,7 @@ class ScoresTest : public DashboardTest {
     return none;
   }
 
-  static const json& group(const json& s, const std::string& key) {
+  static const json& group(const json& s, const json& key) {
     for (const auto& g : s["groups"]) {
       if (g["key"] == key) return g;
     }
@@ -204,16 +208,93 @@ TEST_F(ScoresTest, Mau01PointsPerUnitAndOfficer) {
 
 TEST_F(ScoresTest, RollupsEqualRawForEveryGrouping) {
   for (Grouping g : {Grouping::none, Grouping::unit, Grouping::counter, Grouping::officer,
-                     Grouping::day, Grouping::survey, Grouping::criterion, Grouping::element}) {
+                     Grouping::day, Grouping::survey, Grouping::criterion, Grouping::element,
+                     Grouping::procedure}) {
     for (auto [from, to] : {std::pair{"2026-09-30", "2026-10-01"}, std::pair{"2026-07-01", "2026-12-31"},
                             std::pair{"2026-09-15", "2026-11-02"}}) {
-      json a = scores("22", from, to, g, ScoreSource::rollups);
-      json b = scores("22", from, to, g, ScoreSource::raw);
-      a.erase("source");
-      b.erase("source");
-      EXPECT_EQ(a, b) << to_string(g) << " " << from << ".." << to;
+      for (std::optional<std::string> procedure :
+           {std::optional<std::string>(), std::optional<std::string>("1.001193")}) {
+        json a = scores("22", from, to, g, ScoreSource::rollups, procedure);
+        json b = scores("22", from, to, g, ScoreSource::raw, procedure);
+        a.erase("source");
+        b.erase("source");
+        EXPECT_EQ(a, b) << to_string(g) << " " << from << ".." << to << " "
+                        << procedure.value_or("-");
+      }
     }
   }
+}
+
+// 1.001193: R1 and R2. Access: waiting 5 and 1, 50. Officer: polite 4 and 5 (100), guidance 2
+// (0), 50. Result: on time 3, 0. Index (50 + 50 + 0) / 3.
+// 2.002154: R3. Access 100, procedures 100, officer 0: 200 / 3.
+// None: R4 (access 0, officer 0) and the two Mẫu 01 responses, which have no likert answers.
+TEST_F(ScoresTest, GroupByProcedureMatchesHandComputedFigures) {
+  json s = scores("22", "2026-07-01", "2026-12-31", Grouping::procedure);
+  EXPECT_EQ(s["group"], "procedure");
+  ASSERT_EQ(s["groups"].size(), 3u);
+  const json& birth = group(s, "1.001193");
+  EXPECT_EQ(birth["name"], "Đăng ký khai sinh");
+  EXPECT_EQ(birth["responses"], 2);
+  EXPECT_EQ(birth["complete"], 1);
+  EXPECT_EQ(birth["partial"], 1);
+  EXPECT_NEAR(index_of(birth), 100.0 / 3, 1e-9);
+  EXPECT_NEAR(element(birth, "access")["index"].get<double>(), 50.0, 1e-9);
+  EXPECT_NEAR(element(birth, "officer")["index"].get<double>(), 50.0, 1e-9);
+  EXPECT_NEAR(element(birth, "result")["index"].get<double>(), 0.0, 1e-9);
+  const json& unnamed = group(s, "2.002154");
+  EXPECT_TRUE(unnamed["name"].is_null());
+  EXPECT_EQ(unnamed["responses"], 1);
+  EXPECT_NEAR(index_of(unnamed), 200.0 / 3, 1e-9);
+  const json& none = group(s, nullptr);
+  EXPECT_TRUE(none.is_object());
+  EXPECT_TRUE(none["name"].is_null());
+  EXPECT_EQ(none["responses"], 3);
+  EXPECT_NEAR(index_of(none), 0.0, 1e-9);
+}
+
+TEST_F(ScoresTest, ProcedureNamesFollowTheLanguageWithVietnameseFallback) {
+  ASSERT_TRUE(store_->import_procedures({{"2.002154", {{"vi", "Cấp giấy phép xây dựng"}}}}).is_ok());
+  json en = scores("22", "2026-07-01", "2026-12-31", Grouping::procedure, ScoreSource::rollups,
+                   std::nullopt, "en");
+  EXPECT_EQ(group(en, "1.001193")["name"], "Birth registration");
+  EXPECT_EQ(group(en, "2.002154")["name"], "Cấp giấy phép xây dựng");
+}
+
+TEST_F(ScoresTest, ProcedureFilterCountsOnlyThatProcedure) {
+  json s = scores("22", "2026-07-01", "2026-12-31", Grouping::none, ScoreSource::rollups,
+                  "1.001193");
+  EXPECT_EQ(s["procedure"], "1.001193");
+  EXPECT_EQ(s["procedure_name"], "Đăng ký khai sinh");
+  EXPECT_EQ(s["responses"], 2);
+  EXPECT_NEAR(index_of(s), 100.0 / 3, 1e-9);
+  json by_counter = scores(kUnit, "2026-07-01", "2026-12-31", Grouping::counter,
+                           ScoreSource::rollups, "1.001193");
+  ASSERT_EQ(by_counter["groups"].size(), 2u);
+  EXPECT_EQ(group(by_counter, "Q1")["responses"], 1);
+  EXPECT_NEAR(index_of(group(by_counter, "Q1")), (100.0 + 50.0) / 2, 1e-9);
+  EXPECT_EQ(group(by_counter, "Q2")["responses"], 1);
+  json other = scores(kOtherUnit, "2026-07-01", "2026-12-31", Grouping::none,
+                      ScoreSource::rollups, "1.001193");
+  EXPECT_EQ(other["responses"], 0);
+  EXPECT_TRUE(other["index"].is_null());
+}
+
+TEST_F(ScoresTest, ApiGroupsAndFiltersByProcedure) {
+  auto g = get_as("province", "pw-province",
+                  "/api/v1/scores?unit=22&from=2026-07-01&to=2026-12-31&group=procedure&lang=en");
+  ASSERT_TRUE(g);
+  ASSERT_EQ(g->status, 200) << g->body;
+  json gj = json::parse(g->body);
+  EXPECT_EQ(group(gj, "1.001193")["name"], "Birth registration");
+  EXPECT_EQ(group(gj, nullptr)["responses"], 3);
+  auto f = get_as("pvhcc", "pw-pvhcc",
+                  "/api/v1/scores?unit=22.PVHCC&from=2026-07-01&to=2026-12-31&procedure=2.002154");
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->status, 200) << f->body;
+  json fj = json::parse(f->body);
+  EXPECT_EQ(fj["responses"], 1);
+  EXPECT_NEAR(index_of(fj), 200.0 / 3, 1e-9);
 }
 
 TEST_F(ScoresTest, RebuildGivesTheSameRollupsTwice) {
@@ -300,7 +381,7 @@ class RollupIngestTest : public DashboardTest {
 TEST_F(RollupIngestTest, IngestKeepsRollupsEqualToRawRows) {
   post_fixture();
   for (Grouping g : {Grouping::none, Grouping::unit, Grouping::counter, Grouping::officer,
-                     Grouping::day}) {
+                     Grouping::day, Grouping::procedure}) {
     json a = both(g, ScoreSource::rollups);
     EXPECT_EQ(a["responses"], 6) << to_string(g);
     EXPECT_EQ(a, both(g, ScoreSource::raw)) << to_string(g);

@@ -40,6 +40,15 @@ class DashboardE2eTest : public DashboardTest {
                     .is_ok());
     std::string t3 = random_token();
     ASSERT_TRUE(store_->add_kiosk("k3", "22.HL", token_hash(t3), test_now()).is_ok());
+    ASSERT_TRUE(store_
+                    ->import_procedures(
+                        {{"1.001193", {{"vi", "Đăng ký khai sinh"}, {"en", "Birth registration"}}},
+                         {"1.000894", {{"vi", "Đăng ký kết hôn"}, {"en", "Marriage registration"}}},
+                         {"2.000815", {{"vi", "Chứng thực bản sao từ bản chính"},
+                                       {"en", "Certified copy from the original"}}},
+                         {"1.012302", {{"vi", "Đăng ký biến động đất đai"},
+                                       {"en", "Registration of land changes"}}}})
+                    .is_ok());
     seed_year("k1", token1_, {kUnit, kSubUnit, "22.PVHCC.Q2"}, 0.86, 1);
     seed_year("k2", token2_, {kOtherUnit}, 0.74, 2);
     seed_year("k3", t3, {"22.HL", "22.HL.P1"}, 0.81, 3);
@@ -75,13 +84,22 @@ class DashboardE2eTest : public DashboardTest {
       r.unit = units[static_cast<std::size_t>(i) % units.size()];
       r.counter = "Q" + std::to_string(1 + (i / 2) % 3);
       r.officer = "CB" + std::to_string(1 + (i / 3) % 4 + static_cast<int>(seed) * 10);
+      // Kiosk k1's counters list procedures; one in five citizens skips the question, and land
+      // changes (the slowest procedure) are rated lower.
+      static const char* procedures[] = {"1.001193", "1.000894", "2.000815", "1.012302"};
+      bool land = false;
+      if (seed == 1 && i % 5 != 4) {
+        r.procedure = procedures[static_cast<std::size_t>(i) % 5];
+        land = i % 5 == 3;
+      }
       r.submitted_at = t;
       r.started_at = t - std::chrono::seconds(35);
       r.status = u(rng) < 0.08 ? ResponseStatus::partial : ResponseStatus::complete;
       bool low = false;
       for (const char* c : criteria) {
         double p = level + month_drift - (std::string(c) == "access.waiting_time" ? 0.12 : 0) -
-                   (std::string(c) == "feedback.channels" ? 0.07 : 0);
+                   (std::string(c) == "feedback.channels" ? 0.07 : 0) -
+                   (land && std::string(c) == "result.on_time" ? 0.25 : 0);
         double x = u(rng);
         int v = x < p ? (u(rng) < 0.55 ? 5 : 4) : (u(rng) < 0.5 ? 3 : (u(rng) < 0.6 ? 2 : 1));
         if (v <= 2) low = true;
@@ -201,6 +219,32 @@ TEST_F(DashboardE2eTest, DrillDownPagesShowTheApisNumbers) {
   EXPECT_EQ(data_value(officer, "overall-index"), two(jo["index"]));
 }
 
+TEST_F(DashboardE2eTest, ProceduresTableShowsTheApisNumbers) {
+  std::string page = dom("province", "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30");
+  ASSERT_NE(page.find("id=\"procedures\""), std::string::npos) << page.substr(0, 2000);
+  auto j = api("unit=22.PVHCC&period=quarter&date=2026-09-30&group=procedure");
+  ASSERT_EQ(j["groups"].size(), 5u);  // four procedures and none
+  for (const auto& g : j["groups"]) {
+    std::string code = g["key"].is_string() ? g["key"].get<std::string>() : "";
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        page, m,
+        std::regex("<tr data-procedure=\"" + std::regex_replace(code, std::regex("\\."), "\\.") +
+                   "\"><td>[\\s\\S]*?</td><td class=\"num\" data-value=\"([^\"]*)\">[\\s\\S]*?"
+                   "</td><td class=\"num[^\"]*\" data-value=\"([^\"]*)\"")))
+        << code;
+    EXPECT_EQ(std::string(m[1]), std::to_string(g["responses"].get<int>())) << code;
+    EXPECT_EQ(std::string(m[2]), two(g["index"])) << code;
+  }
+  EXPECT_NE(page.find("Đăng ký biến động đất đai"), std::string::npos);
+  std::string filtered = dom(
+      "province", "/unit%3Funit%3D22.PVHCC%26procedure%3D1.012302%26period%3Dquarter%26date%3D2026-09-30");
+  auto jf = api("unit=22.PVHCC&procedure=1.012302&period=quarter&date=2026-09-30");
+  EXPECT_EQ(data_value(filtered, "overall-index"), two(jf["index"]));
+  EXPECT_EQ(data_value(filtered, "responses"), std::to_string(jf["responses"].get<int>()));
+  EXPECT_NE(filtered.find("id=\"crumb-procedure\""), std::string::npos);
+}
+
 TEST_F(DashboardE2eTest, CommentsPageEscapesCitizenText) {
   std::string page = dom("province", "/comments%3Fperiod%3Dyear%26date%3D2026-11-18");
   EXPECT_NE(page.find("&lt;b&gt;Thủ tục&lt;/b&gt;"), std::string::npos);
@@ -214,11 +258,14 @@ TEST_F(DashboardE2eTest, UnitUserIsRefusedAnotherUnitsPage) {
 }
 
 TEST_F(DashboardE2eTest, Screenshots) {
-  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18", "overview", 2300);
-  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18%26lang%3Den", "overview-en", 2300);
-  screenshot("province", "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30", "unit", 2300);
+  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18", "overview", 2600);
+  screenshot("province", "/%3Fperiod%3Dyear%26date%3D2026-11-18%26lang%3Den", "overview-en", 2600);
+  screenshot("province", "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30", "unit", 2550);
+  screenshot("province",
+             "/unit%3Funit%3D22.PVHCC%26procedure%3D1.012302%26period%3Dquarter%26date%3D2026-09-30",
+             "procedure", 2300);
   screenshot("province", "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26period%3Dquarter%26date%3D2026-09-30",
-             "counter", 2100);
+             "counter", 2350);
   screenshot("province", "/comments%3Fperiod%3Dmonth%26date%3D2026-11-18", "comments", 1200);
   screenshot("province", "/kiosks", "kiosks", 900);
   auto file = out_dir_ / "dashboard-login.png";

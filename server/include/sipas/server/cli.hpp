@@ -1,7 +1,8 @@
 // The `sipas-server` command line: serve, unit add|import|list, kiosk add|list|revoke|token,
-// user add, survey import|list. run_cli() is main() without the process: arguments after the
-// program name, standard input (the password for `user add`) and the two output streams.
-// Returns the exit status: 0 success, 1 failure, 2 usage error. Errors are one line on `err`.
+// user add, survey import|list, procedure load|list. run_cli() is main() without the process:
+// arguments after the program name, standard input (the password for `user add`) and the two
+// output streams. Returns the exit status: 0 success, 1 failure, 2 usage error. Errors are one
+// line on `err`.
 //
 // `serve` blocks until SIGTERM or SIGINT (it installs handlers for both), finishing the requests
 // in flight before it returns.

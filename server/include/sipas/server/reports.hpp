@@ -2,7 +2,7 @@
 // Excel shows Vietnamese correctly) and XLSX (libxlsxwriter).
 //
 // The report holds: summary (responses, complete/partial, index, previous period and change),
-// elements and criteria, counters, officers, child units ranked, follow-up reasons, comments,
+// elements and criteria, counters, officers, procedures, child units ranked, follow-up reasons, comments,
 // and the Mẫu 01 points where that questionnaire is used. Citizen text that a spreadsheet would
 // read as a formula (starting with = + - @) is prefixed with an apostrophe.
 //
@@ -27,6 +27,7 @@ struct Report {
   nlohmann::json scores;    // ScoreService::scores() with extras
   nlohmann::json counters;  // scores grouped by counter
   nlohmann::json officers;  // scores grouped by officer
+  nlohmann::json procedures;  // scores grouped by procedure
   std::vector<CommentRow> comments;
 };
 

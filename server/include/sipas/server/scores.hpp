@@ -3,7 +3,8 @@
 //
 // Rollups: every accepted response adds its counts (answers per criterion and value, reasons,
 // complete/partial, Mẫu 01 totals) to three tables keyed by the unit and the local date of
-// submission in the unit's time zone: rollup_detail (unit, day, counter, officer, survey),
+// submission in the unit's time zone: rollup_detail (unit, day, counter, officer, procedure,
+// survey; "" for no officer or no procedure),
 // rollup_day (unit, day, survey) and rollup_month (unit, month, survey). add_to_rollups() runs
 // inside the ingest transaction, so the rollups always equal the raw rows; rebuild_rollups()
 // recomputes them from the raw rows (after an import, or to check).
@@ -39,15 +40,20 @@ class Db;
 
 // The rollup tables (CREATE TABLE IF NOT EXISTS), a step of ServerStore's migrations.
 extern const char* const kRollupSchemaSql;
+// The migration step that puts the procedure into rollup_detail's key (drops and recreates the
+// table; recompute_rollups() fills it again).
+extern const char* const kRollupProcedureSchemaSql;
 // Creates the rollup tables when missing. Idempotent.
 Status ensure_rollup_schema(sql::Db& db);
 // Adds accepted responses to the rollups. Call inside the transaction that stores them.
 Status add_to_rollups(sql::Db& db, const std::vector<const Response*>& accepted);
 // Empties the rollups and recomputes them from responses/answers/reasons, in one transaction.
 Status rebuild_rollups(sql::Db& db);
+// The same inside the caller's transaction (a schema migration).
+Status recompute_rollups(sql::Db& db);
 
 enum class ScoreSource { rollups, raw };
-enum class Grouping { none, unit, counter, officer, day, survey, criterion, element };
+enum class Grouping { none, unit, counter, officer, day, survey, criterion, element, procedure };
 std::optional<Grouping> parse_grouping(const std::string& text);
 const char* to_string(Grouping g);
 
@@ -56,6 +62,7 @@ struct ScoreQuery {
   DateRange range{};
   std::optional<std::string> counter;
   std::optional<std::string> officer;
+  std::optional<std::string> procedure;  // a procedure code
   std::optional<std::string> survey;
   Grouping group = Grouping::none;
   std::string language = "vi";
@@ -85,7 +92,7 @@ struct RawRow {
   std::string kiosk_id;
   std::int64_t seq = 0;
   std::string unit, counter;
-  std::optional<std::string> officer, dossier;
+  std::optional<std::string> officer, dossier, procedure;
   std::string survey_id;
   int survey_version = 1;
   std::string language, submitted_at, local_day, status;
@@ -104,6 +111,9 @@ class ScoreService {
 
   // The JSON of SPEC's /api/v1/scores plus: "unit_name", "groups" (when grouped), "points",
   // "previous" and "change", "children" (ranked), "fix_first", "top_reasons", "national".
+  // Grouped by procedure, each group's "key" is the code and "name" its catalogue name in the
+  // query's language (Vietnamese when there is none in it), null for a code not in the
+  // catalogue; responses without a procedure form one group whose key and name are null.
   Result<nlohmann::json> scores(const ScoreQuery& q);
 
   Status rebuild();
@@ -111,6 +121,8 @@ class ScoreService {
   sql::Db& db() { return *db_; }
 
   Result<std::vector<UnitRecord>> units();
+  // The procedure catalogue, by code.
+  Result<std::vector<ProcedureRecord>> procedures();
   // Whether `unit` is `root` or below it.
   Result<bool> is_within(const std::string& unit, const std::string& root);
   // The latest survey of each id, Vietnamese-first texts; likert and points.

@@ -1,5 +1,5 @@
 // ServerStore: the province server's SQLite database — units and their hierarchy, kiosks and
-// their token hashes, dashboard users, questionnaires, and the ingested responses (normalised into
+// their token hashes, dashboard users, questionnaires, the procedure catalogue, and the ingested responses (normalised into
 // responses / answers / reasons, with the canonical JSON kept), quarantine and integrity findings.
 //
 // Durability: WAL, synchronous=FULL, foreign keys on; the schema is versioned through
@@ -57,6 +57,15 @@ struct UserRecord {
   std::optional<std::string> unit;  // nullopt: the whole province
 };
 
+// An entry of the administrative procedure catalogue (kiosk-config/procedures.json).
+struct ProcedureRecord {
+  std::string code;                          // 1–64 of [A-Za-z0-9._-]
+  std::map<std::string, std::string> name;   // by language; "vi" always present
+  bool operator==(const ProcedureRecord&) const = default;
+  // The name in `lang`, else the Vietnamese one.
+  const std::string& name_in(const std::string& lang) const;
+};
+
 struct Finding {
   std::string kiosk_id;
   std::string kind;  // gap, broken_chain, bad_hash, seq_reused, clock_skew, burst
@@ -112,6 +121,13 @@ class ServerStore {
   Status add_user(const UserRecord& user);
   Result<std::optional<UserRecord>> user(const std::string& name);
 
+  // The procedure catalogue. import_procedures inserts or updates every entry in one
+  // transaction (invalid_argument for a bad code or a missing Vietnamese name; nothing written).
+  // Responses may name codes that are not (yet) in the catalogue.
+  Status import_procedures(const std::vector<ProcedureRecord>& procedures);
+  // By code.
+  Result<std::vector<ProcedureRecord>> procedures();
+
   // Questionnaires, kept as their JSON file text; the caller validates them (load_survey).
   Status put_survey(const std::string& id, int version, const std::string& json_text);
   Result<std::vector<std::string>> survey_texts();
@@ -141,7 +157,7 @@ class ServerStore {
   std::unique_ptr<sql::Db> db_;
 };
 
-// Whether `code` is a valid unit code or kiosk id.
+// Whether `code` is a valid unit code, kiosk id or procedure code.
 bool is_valid_code(const std::string& code);
 
 }  // namespace sipas
