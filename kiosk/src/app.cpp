@@ -253,6 +253,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
         case ActionKind::staff_sync_now:
         case ActionKind::staff_officer:
         case ActionKind::staff_export:
+        case ActionKind::staff_page:
           if (Status st = staff.apply(a, sink.store(), sync_now); !st.is_ok()) log_line(st.to_string());
           refresh_staff();
           break;

@@ -12,6 +12,7 @@ const char* to_string(Screen s) {
   switch (s) {
     case Screen::welcome: return "welcome";
     case Screen::dossier: return "dossier";
+    case Screen::procedure: return "procedure";
     case Screen::question: return "question";
     case Screen::followup: return "followup";
     case Screen::comment: return "comment";
@@ -48,11 +49,16 @@ Flow::Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink,
   if (last_submitted) next_allowed_ = *last_submitted + settings_.min_interval;
   last_input_ = clock_.now();
   answers_.assign(questions_.size(), std::nullopt);
+  if (const Counter* counter = config_.find_counter(config_.counter)) {
+    for (const std::string& code : counter->procedures) {
+      if (const Procedure* p = config_.find_procedure(code)) procedures_.push_back(p);
+    }
+  }
 }
 
 bool Flow::is_survey_screen() const {
-  return screen_ == Screen::dossier || screen_ == Screen::question ||
-         screen_ == Screen::followup || screen_ == Screen::comment;
+  return screen_ == Screen::dossier || screen_ == Screen::procedure ||
+         screen_ == Screen::question || screen_ == Screen::followup || screen_ == Screen::comment;
 }
 
 int Flow::seconds_until_next() const {
@@ -64,7 +70,8 @@ int Flow::seconds_until_next() const {
 
 bool Flow::can_go_back() const {
   switch (screen_) {
-    case Screen::question: return question_index_ > 0 || survey_.ask_dossier;
+    case Screen::question: return question_index_ > 0 || asks_procedure() || survey_.ask_dossier;
+    case Screen::procedure:
     case Screen::followup:
     case Screen::comment:
     case Screen::dossier: return true;
@@ -112,13 +119,24 @@ void Flow::begin_survey(TimePoint now) {
   started_at_ = now;
   dossier_entry_.clear();
   dossier_.reset();
+  procedure_.reset();
+  if (procedures_.size() == 1) procedure_ = procedures_.front()->code;
   dossier_notice_ = DossierNotice::none;
   question_index_ = 0;
   answers_.assign(questions_.size(), std::nullopt);
   reasons_.clear();
   comment_.clear();
   shift_ = false;
-  screen_ = survey_.ask_dossier ? Screen::dossier : Screen::question;
+  if (survey_.ask_dossier) {
+    screen_ = Screen::dossier;
+  } else {
+    enter_questions();
+  }
+}
+
+void Flow::enter_questions() {
+  question_index_ = 0;
+  screen_ = asks_procedure() ? Screen::procedure : Screen::question;
 }
 
 void Flow::after_last_question(TimePoint now) {
@@ -137,6 +155,7 @@ ResponseDraft Flow::make_draft(ResponseStatus status, TimePoint now) const {
   d.counter = config_.counter;
   d.officer = officer_;
   d.dossier = dossier_;
+  d.procedure = procedure_;
   d.language = language_;
   d.started_at = started_at_;
   d.submitted_at = now;
@@ -179,6 +198,7 @@ void Flow::go_welcome() {
   comment_.clear();
   dossier_entry_.clear();
   dossier_.reset();
+  procedure_.reset();
   corner_since_.reset();
 }
 
@@ -258,8 +278,7 @@ bool Flow::handle(const Action& a, TimePoint now) {
           }
           dossier_ = dossier_entry_;
           dossier_notice_ = DossierNotice::none;
-          question_index_ = 0;
-          screen_ = Screen::question;
+          enter_questions();
           return true;
         }
         case ActionKind::dossier_skip:
@@ -267,11 +286,37 @@ bool Flow::handle(const Action& a, TimePoint now) {
           dossier_.reset();
           dossier_entry_.clear();
           dossier_notice_ = DossierNotice::none;
+          enter_questions();
+          return true;
+        case ActionKind::back:
+          go_welcome();
+          return true;
+        default:
+          return false;
+      }
+
+    case Screen::procedure:
+      switch (a.kind) {
+        case ActionKind::procedure_choose:
+          if (std::none_of(procedures_.begin(), procedures_.end(),
+                           [&a](const Procedure* p) { return p->code == a.text; })) {
+            return false;
+          }
+          procedure_ = a.text;
+          question_index_ = 0;
+          screen_ = Screen::question;
+          return true;
+        case ActionKind::procedure_skip:
+          procedure_.reset();
           question_index_ = 0;
           screen_ = Screen::question;
           return true;
         case ActionKind::back:
-          go_welcome();
+          if (survey_.ask_dossier) {
+            screen_ = Screen::dossier;
+          } else {
+            go_welcome();
+          }
           return true;
         default:
           return false;
@@ -300,6 +345,10 @@ bool Flow::handle(const Action& a, TimePoint now) {
         case ActionKind::back:
           if (question_index_ > 0) {
             --question_index_;
+            return true;
+          }
+          if (asks_procedure()) {
+            screen_ = Screen::procedure;
             return true;
           }
           if (survey_.ask_dossier) {
@@ -439,6 +488,7 @@ bool Flow::handle(const Action& a, TimePoint now) {
         case ActionKind::staff_tab:
         case ActionKind::staff_sync_now:
         case ActionKind::staff_export:
+        case ActionKind::staff_page:
           return true;  // the StaffModel carries them out; here they only keep the screen awake
         default:
           return false;
@@ -468,6 +518,7 @@ void Flow::tick() {
   }
   switch (screen_) {
     case Screen::dossier:
+    case Screen::procedure:
     case Screen::question:
     case Screen::followup:
     case Screen::comment:
@@ -533,6 +584,7 @@ std::optional<TimePoint> Flow::next_deadline() const {
       }
       break;
     case Screen::dossier:
+    case Screen::procedure:
     case Screen::question:
     case Screen::followup:
     case Screen::comment:

@@ -19,7 +19,18 @@
 
 namespace sipas {
 
-enum class Screen { welcome, dossier, question, followup, comment, thanks, pin, staff, out_of_service };
+enum class Screen {
+  welcome,
+  dossier,
+  procedure,
+  question,
+  followup,
+  comment,
+  thanks,
+  pin,
+  staff,
+  out_of_service
+};
 const char* to_string(Screen s);
 
 // Where responses go (the ResponseStore in the app). Called from the UI thread only.
@@ -41,6 +52,8 @@ enum class ActionKind {
   dossier_backspace,
   dossier_submit,
   dossier_skip,
+  procedure_choose,   // text: procedure code, one of procedures()
+  procedure_skip,     // "Khác / không nhớ": no procedure
   answer,             // value: the option's value
   not_applicable,
   back,
@@ -62,6 +75,7 @@ enum class ActionKind {
   staff_sync_now,
   staff_officer,      // text: officer id
   staff_export,       // value: ExportRange
+  staff_page,         // text: StaffList name; value: the first row to show
 };
 
 struct Action {
@@ -122,6 +136,12 @@ class Flow {
   // Welcome: 0 when a survey may start now, else whole seconds until it may.
   int seconds_until_next() const;
 
+  // The procedures of this kiosk's counter, in the configured order. The procedure screen is shown
+  // when there are two or more; a single one is recorded without asking.
+  const std::vector<const Procedure*>& procedures() const { return procedures_; }
+  // The procedure recorded for the current citizen; nullopt when skipped or none is configured.
+  const std::optional<std::string>& procedure() const { return procedure_; }
+
   const std::string& dossier_entry() const { return dossier_entry_; }
   DossierNotice dossier_notice() const { return dossier_notice_; }
 
@@ -144,6 +164,9 @@ class Flow {
 
  private:
   bool is_survey_screen() const;
+  bool asks_procedure() const { return procedures_.size() >= 2; }
+  // After the dossier (or the welcome screen): the procedure screen or the first question.
+  void enter_questions();
   bool is_repeat(const Action& a, TimePoint now);
   bool followup_triggered() const;
   void begin_survey(TimePoint now);
@@ -161,6 +184,7 @@ class Flow {
   const Clock& clock_;
   const TimeZone& tz_;
   std::vector<const Criterion*> questions_;
+  std::vector<const Procedure*> procedures_;
 
   Screen screen_ = Screen::welcome;
   std::string language_;
@@ -172,6 +196,7 @@ class Flow {
   TimePoint started_at_{};
   std::string dossier_entry_;
   std::optional<std::string> dossier_;
+  std::optional<std::string> procedure_;
   DossierNotice dossier_notice_ = DossierNotice::none;
   std::size_t question_index_ = 0;
   std::vector<std::optional<std::optional<int>>> answers_;

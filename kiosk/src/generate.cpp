@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,6 +30,21 @@ const char* const kComments[] = {
 
 // Office hours in local time: 07:30–11:30 and 13:30–17:00, Monday to Friday, and Saturday
 // mornings at a few centers.
+// As the kiosk records it: a counter's only procedure always; of several, the first ones are the
+// busiest and about one citizen in ten taps "other / not sure".
+std::optional<std::string> pick_procedure(std::mt19937_64& rng, const Counter* counter) {
+  if (counter == nullptr || counter->procedures.empty()) return std::nullopt;
+  const auto& codes = counter->procedures;
+  if (codes.size() == 1) return codes.front();
+  if (std::uniform_real_distribution<double>(0.0, 1.0)(rng) < 0.1) return std::nullopt;
+  std::vector<double> weights;
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    weights.push_back(1.0 / static_cast<double>(i + 1));
+  }
+  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
+  return codes[pick(rng)];
+}
+
 TimePoint random_office_time(std::mt19937_64& rng, const TimeZone& tz, Date day) {
   std::uniform_int_distribution<int> half(0, 99);
   int minute;
@@ -51,6 +67,8 @@ Result<int> generate_responses(const KioskConfig& config, ResponseStore& store,
   const auto questions = survey.questions();
   if (questions.empty()) return 0;
   std::mt19937_64 rng(options.seed);
+  // Its own stream, so that a seed gives the same answers as before procedures were recorded.
+  std::mt19937_64 procedure_rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
 
   const Date today = tz.local_date(now);
   std::vector<Date> days;
@@ -111,6 +129,7 @@ Result<int> generate_responses(const KioskConfig& config, ResponseStore& store,
     } else {
       d.counter = config.counter;
     }
+    d.procedure = pick_procedure(procedure_rng, config.find_counter(d.counter));
     d.language = unit(rng) < 0.92 ? "vi" : "en";
     d.submitted_at = submitted;
     d.started_at = submitted - milliseconds(std::uniform_int_distribution<int>(15000, 70000)(rng));

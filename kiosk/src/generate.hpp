@@ -18,9 +18,11 @@ struct GenerateOptions {
 };
 
 // Mostly satisfied citizens with a per-officer tendency, about 7% partial responses, reasons and
-// Vietnamese comments for low ratings, dossier numbers where the survey asks for them, submission
-// times in office hours on working days, in ascending order and never after `now`. Stops at the
-// first store error. Returns how many were written.
+// Vietnamese comments for low ratings, dossier numbers where the survey asks for them, the
+// procedure as the kiosk would record it from each counter's list (drawn from a random stream of
+// its own, so a seed's answers do not depend on the procedure catalogue), submission times in
+// office hours on working days, in ascending order and never after `now`. Stops at the first
+// store error. Returns how many were written.
 Result<int> generate_responses(const KioskConfig& config, ResponseStore& store,
                                const GenerateOptions& options, TimePoint now, const TimeZone& tz);
 

@@ -65,7 +65,37 @@ std::string officer_name(const KioskConfig& c, const std::string& id) {
   return id;
 }
 
+constexpr const char* kListNames[kStaffListCount] = {"elements", "counters", "officers", "criteria",
+                                                     "reasons",  "comments", "rejected", "shift-officers"};
+
 }  // namespace
+
+const char* to_string(StaffList list) { return kListNames[static_cast<std::size_t>(list)]; }
+
+std::optional<StaffList> staff_list_from_string(std::string_view name) {
+  for (std::size_t i = 0; i < kStaffListCount; ++i) {
+    if (name == kListNames[i]) return static_cast<StaffList>(i);
+  }
+  return std::nullopt;
+}
+
+PageWindow page_window(std::size_t total, std::size_t per_page, std::size_t first) {
+  PageWindow w;
+  w.total = total;
+  w.per_page = std::max<std::size_t>(1, per_page);
+  if (total == 0) return w;
+  first = std::min(first, total - 1);
+  w.first = first - first % w.per_page;
+  w.count = std::min(w.per_page, total - w.first);
+  return w;
+}
+
+std::string page_label(const PageWindow& page, const std::string& language) {
+  const std::string of = language == "en" ? " of " : " / ";
+  if (page.total == 0) return "0" + of + "0";
+  return std::to_string(page.first + 1) + "–" + std::to_string(page.first + page.count) + of +
+         std::to_string(page.total);
+}
 
 std::string local_time_text(TimePoint t, const TimeZone& tz) {
   const auto local = t + std::chrono::duration_cast<std::chrono::milliseconds>(tz.offset_at(t));
@@ -89,8 +119,8 @@ std::string responses_csv(const Survey& survey, const std::vector<Response>& res
     }
     out += "\r\n";
   };
-  std::vector<std::string> head = {"id",      "seq",     "submitted_at", "survey", "counter",
-                                   "officer", "dossier", "language",     "status"};
+  std::vector<std::string> head = {"id",      "seq",     "submitted_at", "survey",   "counter",
+                                   "officer", "dossier", "procedure",    "language", "status"};
   for (const Criterion* q : questions) head.push_back(q->id);
   head.push_back("reasons");
   head.push_back("comment");
@@ -103,6 +133,7 @@ std::string responses_csv(const Survey& survey, const std::vector<Response>& res
                                   r.counter,
                                   r.officer.value_or(""),
                                   r.dossier.value_or(""),
+                                  r.procedure.value_or(""),
                                   r.language,
                                   to_string(r.status)};
     for (const Criterion* q : questions) {
@@ -264,6 +295,11 @@ Status StaffModel::refresh(ResponseStore& store, bool sync_configured) {
   return Status::ok();
 }
 
+void StaffModel::set_tab(StaffTab t) {
+  tab_ = t;
+  first_row_.fill(0);
+}
+
 Status StaffModel::set_officer(ResponseStore& store, const std::string& officer_id) {
   return store.set_setting("officer." + config_.counter, officer_id);
 }
@@ -303,8 +339,15 @@ ExportOutcome StaffModel::export_csv(ResponseStore& store, ExportRange range) {
 Status StaffModel::apply(const Action& a, ResponseStore* store, const std::function<void()>& sync_now) {
   switch (a.kind) {
     case ActionKind::staff_tab:
-      if (a.value >= 0 && a.value <= 5) tab_ = static_cast<StaffTab>(a.value);
+      if (a.value >= 0 && a.value <= 5) set_tab(static_cast<StaffTab>(a.value));
       return Status::ok();
+    case ActionKind::staff_page: {
+      const auto list = staff_list_from_string(a.text);
+      if (!list) return Status::error(ErrorCode::invalid_argument, "no staff list named " + a.text);
+      if (a.value < 0) return Status::error(ErrorCode::invalid_argument, "a row cannot be negative");
+      set_first_row(*list, static_cast<std::size_t>(a.value));
+      return Status::ok();
+    }
     case ActionKind::staff_sync_now:
       if (sync_now) {
         sync_now();

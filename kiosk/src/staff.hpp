@@ -6,11 +6,14 @@
 // Threads: UI thread only, with the UI thread's store. Errors come back as Status; nothing throws.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flow.hpp"
@@ -23,6 +26,34 @@ namespace sipas {
 
 enum class StaffTab { today = 0, criteria = 1, trend = 2, sync = 3, shift = 4, export_csv = 5 };
 enum class ExportRange { today = 0, month = 1 };
+
+// The staff screen's lists that may need more than one page on a small screen.
+enum class StaffList { elements, counters, officers, criteria, reasons, comments, rejected, shift_officers };
+inline constexpr std::size_t kStaffListCount = 8;
+// "elements", "counters", "officers", "criteria", "reasons", "comments", "rejected",
+// "shift-officers": the action's text and the middle of the ui-dump ids ("staff-officers-next").
+const char* to_string(StaffList list);
+std::optional<StaffList> staff_list_from_string(std::string_view name);
+
+// One page of a list: rows [first, first + count) of `total`, `per_page` rows to a page.
+struct PageWindow {
+  std::size_t first = 0;
+  std::size_t count = 0;
+  std::size_t total = 0;
+  std::size_t per_page = 1;
+  bool paged() const { return total > per_page; }
+  bool has_prev() const { return first > 0; }
+  bool has_next() const { return first + count < total; }
+  std::size_t prev_first() const { return first > per_page ? first - per_page : 0; }
+  std::size_t next_first() const { return has_next() ? first + per_page : first; }
+};
+
+// The page holding row `first` when `per_page` rows fit (at least one): `first` is moved back to the
+// start of its page, and to the last page when the list has become shorter.
+PageWindow page_window(std::size_t total, std::size_t per_page, std::size_t first);
+
+// "1–5 / 8" in Vietnamese, "1–5 of 8" in English; "0 / 0" for an empty list.
+std::string page_label(const PageWindow& page, const std::string& language);
 
 struct GroupFigure {
   std::string id;
@@ -105,16 +136,23 @@ class StaffModel {
   // Reloads every figure from the store (call when the staff screen opens and after actions).
   Status refresh(ResponseStore& store, bool sync_configured);
 
-  // Carries out a staff_* action already accepted by the Flow: tab change, officer choice (stored
-  // as setting "officer.<counter>", which the kiosk reads at start), export, sync now (through
-  // `sync_now`, which may be empty when no server is configured).
+  // Carries out a staff_* action already accepted by the Flow: tab change (back to each list's
+  // first page), page change (text: a StaffList name, value: the first row to show; an unknown
+  // list or a negative row is invalid_argument), officer choice (stored as setting
+  // "officer.<counter>", which the kiosk reads at start), export, sync now (through `sync_now`,
+  // which may be empty when no server is configured).
   Status apply(const Action& action, ResponseStore* store, const std::function<void()>& sync_now);
 
   Status set_officer(ResponseStore& store, const std::string& officer_id);
   ExportOutcome export_csv(ResponseStore& store, ExportRange range);
 
   StaffTab tab() const { return tab_; }
-  void set_tab(StaffTab t) { tab_ = t; }
+  // Also shows every list from its first page.
+  void set_tab(StaffTab t);
+  // The first row the draw code should show of `list`; it passes it through page_window(), which
+  // fits it to the rows there are and to the rows that fit on the screen.
+  std::size_t first_row(StaffList list) const { return first_row_[static_cast<std::size_t>(list)]; }
+  void set_first_row(StaffList list, std::size_t row) { first_row_[static_cast<std::size_t>(list)] = row; }
   const TodayFigures& today() const { return today_; }
   const SyncFigures& sync() const { return sync_; }
   const std::optional<ExportOutcome>& last_export() const { return last_export_; }
@@ -127,6 +165,7 @@ class StaffModel {
   const TimeZone& tz_;
   const Clock& clock_;
   StaffTab tab_ = StaffTab::today;
+  std::array<std::size_t, kStaffListCount> first_row_{};
   TodayFigures today_;
   SyncFigures sync_;
   std::optional<ExportOutcome> last_export_;

@@ -22,6 +22,12 @@ const char* text(const std::string& language, Text id) {
     case Text::dossier_used:
       return en ? "This dossier has already been rated today."
                 : "Hồ sơ này đã được đánh giá trong hôm nay.";
+    case Text::procedure_title:
+      return en ? "What did you come for today?" : "Hôm nay Ông/Bà đến làm thủ tục gì?";
+    case Text::procedure_hint:
+      return en ? "Touch the procedure, so that we know which service to improve."
+                : "Chạm vào thủ tục để chúng tôi biết cần cải thiện dịch vụ nào.";
+    case Text::procedure_skip: return en ? "Other / not sure" : "Khác / không nhớ";
     case Text::skip: return en ? "Skip" : "Bỏ qua";
     case Text::next: return en ? "Continue" : "Tiếp tục";
     case Text::back: return en ? "Back" : "Quay lại";

@@ -697,6 +697,72 @@ void draw_dossier(Painter& p) {
   }
 }
 
+void draw_procedure(Painter& p) {
+  const Flow& flow = p.flow();
+  const auto& procedures = flow.procedures();
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap(), u = p.u();
+  float y = top + m * 0.75f;
+  y += p.text_block(p.fonts().title, p.tr(Text::procedure_title), ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  y += p.text_block(p.fonts().body, p.tr(Text::procedure_hint), ImVec2(m, y),
+                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  y += g;
+
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+  const float avail = footer_y - g - y;
+  const std::size_t n = procedures.size();
+  // One column reads best; a second (third on wide screens) only when rows would get too low.
+  const float min_row = std::max(56.0f, 76 * u);
+  const std::size_t max_cols = p.portrait() ? 2 : (p.w() > 1500 ? 3 : 2);
+  std::size_t cols = (!p.portrait() && n >= 4) ? 2 : 1;
+  auto rows_of = [n](std::size_t c) { return (n + c - 1) / c; };
+  auto row_h = [&](std::size_t c) {
+    const auto rows = static_cast<float>(rows_of(c));
+    return (avail - g * (rows - 1)) / rows;
+  };
+  while (cols < max_cols && row_h(cols) < min_row) ++cols;
+  const std::size_t rows = rows_of(cols);
+  const float cw = (p.w() - 2 * m - g * static_cast<float>(cols - 1)) / static_cast<float>(cols);
+  const float ch = std::max(44.0f, std::min(150 * u, row_h(cols)));
+  const float stack = ch * static_cast<float>(rows) + g * static_cast<float>(rows - 1);
+  y += std::max(0.0f, (avail - stack) * 0.3f);
+
+  // One size for every name, the largest in which the longest still fits its button.
+  ImFont* font = p.fonts().body;
+  for (ImFont* f : {p.fonts().large, p.fonts().bold}) {
+    if (std::all_of(procedures.begin(), procedures.end(), [&](const Procedure* proc) {
+          return p.text_height(f, proc->name.get(p.lang()), cw - 20 * u) <= ch - 24 * u;
+        })) {
+      font = f;
+      break;
+    }
+  }
+  const std::optional<std::string>& chosen = flow.procedure();
+  for (std::size_t k = 0; k < n; ++k) {
+    const Procedure& proc = *procedures[k];
+    const std::size_t row = k / cols, col = k % cols;
+    const ImVec2 bmin(m + static_cast<float>(col) * (cw + g),
+                      y + static_cast<float>(row) * (ch + g));
+    const ImVec2 bmax(bmin.x + cw, bmin.y + ch);
+    const std::string label = proc.name.get(p.lang());
+    const bool on = chosen && *chosen == proc.code;
+    if (p.button("procedure." + proc.code, label, bmin, bmax, on ? Look::selected : Look::card,
+                 font)) {
+      p.emit(ActionKind::procedure_choose, 0, proc.code);
+    }
+  }
+
+  draw_back(p, footer_y, footer_h);
+  const float sw = std::round(std::max(220.0f, 340 * u));
+  if (p.button("procedure.skip", p.tr(Text::procedure_skip), ImVec2(p.w() - m - sw, footer_y),
+               ImVec2(p.w() - m, footer_y + footer_h), Look::quiet)) {
+    p.emit(ActionKind::procedure_skip);
+  }
+}
+
 void draw_thanks(Painter& p) {
   p.background(kBackground);
   const float top = p.header();
@@ -807,10 +873,16 @@ std::string one_line(const Painter& p, ImFont* font, const std::string& t, float
   return first;
 }
 
+// The width a bar's label gets in a row `w` wide: most of a narrow row, 60% of a wide one.
+float bar_label_width(ImFont* font, float w) {
+  const float value_w = font->FontSize * 2.8f;
+  return w < font->FontSize * 26 ? w - value_w - std::max(28.0f, w * 0.16f) : w * 0.6f;
+}
+
 // A labelled horizontal bar 0..100 (or 0..scale_max) with its value at the end.
 void bar(Painter& p, ImVec2 min, ImVec2 max, const std::string& label, std::optional<double> v,
          double scale_max, ImFont* font) {
-  const float label_w = (max.x - min.x) * 0.6f;
+  const float label_w = bar_label_width(font, max.x - min.x);
   const float value_w = font->FontSize * 2.8f;
   p.text_block(font, one_line(p, font, label, label_w - 8), min, ImVec2(min.x + label_w - 8, max.y), kInk,
                0.0f, 0.5f);
@@ -841,6 +913,83 @@ float section_title(Painter& p, const std::string& t, float x0, float x1, float 
   return p.text_block(p.fonts().bold, t, ImVec2(x0, y), ImVec2(x1, y), kHeader, 0.0f, 0.0f);
 }
 
+// At most `lines` lines of `t` wrapped to `width`, with "…" when it was cut.
+std::string first_lines(const Painter& p, ImFont* font, const std::string& t, float width, std::size_t lines) {
+  if (lines <= 1) return one_line(p, font, t, width);
+  const auto all = p.wrap(font, t, width);
+  if (all.size() <= lines) return t;
+  const std::size_t head = static_cast<std::size_t>(all[lines - 1].data() - t.data());
+  return t.substr(0, head) + one_line(p, font, t.substr(head), width);
+}
+
+float title_height(const Painter& p) { return p.fonts().bold->FontSize * 1.18f; }
+
+std::size_t rows_in(float height, float row) {
+  return height < row ? 0 : static_cast<std::size_t>((height + 0.5f) / row);
+}
+
+// A page button: a card with a triangle pointing up (previous) or down (next).
+void page_button(Painter& p, StaffList list, bool up, bool enabled, std::size_t target, ImVec2 min,
+                 ImVec2 max) {
+  const std::string id = std::string("staff-") + to_string(list) + (up ? "-prev" : "-next");
+  if (p.button(id, "", min, max, Look::card, nullptr, enabled)) {
+    p.emit(ActionKind::staff_page, static_cast<int>(target), to_string(list));
+  }
+  const ImVec2 c((min.x + max.x) / 2, (min.y + max.y) / 2);
+  const float r = std::min(max.x - min.x, max.y - min.y) * 0.24f;
+  const float d = up ? 1.0f : -1.0f;
+  p.dl()->AddTriangleFilled(ImVec2(c.x, c.y - d * r), ImVec2(c.x + r * 1.2f, c.y + d * r * 0.75f),
+                            ImVec2(c.x - r * 1.2f, c.y + d * r * 0.75f),
+                            enabled ? kPrimary : rgb(170, 180, 190));
+}
+
+float pager_button_height(const Painter& p) { return std::max(44.0f, std::round(56 * p.u())); }
+
+// A list's title over its rows, all within `height` from `y`. When the rows do not all fit, the
+// title line also carries which rows show ("1–5 / 8", recorded as staff-<list>-page) and the ▲/▼
+// buttons (staff-<list>-prev, staff-<list>-next). Returns the page holding row `first`, in
+// `columns` side by side; `y` moves to the first row's top.
+PageWindow list_section(Painter& p, StaffList list, std::size_t first, const std::string& title,
+                        std::size_t total, float row, float x0, float x1, float& y, float height,
+                        std::size_t columns = 1) {
+  const float th = title_height(p);
+  if (total <= rows_in(height - th, row) * columns) {
+    if (!title.empty()) y += section_title(p, title, x0, x1, y);
+    return page_window(total, std::max<std::size_t>(1, total), 0);
+  }
+  const float bh = pager_button_height(p);
+  const float bw = std::round(bh * 1.1f);
+  const float pg = std::round(p.gap() / 2);
+  const float lh = std::max(th, bh) + pg;
+  const PageWindow page = page_window(total, std::max(rows_in(height - lh, row) * columns, columns), first);
+  const std::string label = page_label(page, p.lang());
+  ImFont* f = p.fonts().body;
+  const float lw = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str()).x + 4;
+  const float bx = x1 - 2 * bw - pg;
+  page_button(p, list, true, page.has_prev(), page.prev_first(), ImVec2(bx, y), ImVec2(bx + bw, y + bh));
+  page_button(p, list, false, page.has_next(), page.next_first(), ImVec2(x1 - bw, y), ImVec2(x1, y + bh));
+  const float lx = bx - pg - lw;
+  p.text_block(f, label, ImVec2(lx, y), ImVec2(bx - pg, y + bh), kMuted, 1.0f, 0.5f);
+  p.record(std::string("staff-") + to_string(list) + "-page", label, ImVec2(lx, y), ImVec2(bx - pg, y + bh));
+  ImFont* bold = p.fonts().bold;
+  p.text_block(bold, one_line(p, bold, title, lx - x0), ImVec2(x0, y), ImVec2(lx, y + bh), kHeader, 0.0f, 0.5f);
+  y += lh;
+  return page;
+}
+
+// A counter's or officer's row: the name, its count of responses, and the index as a bar.
+void group_row(Painter& p, StaffList list, const GroupFigure& gf, double scale, ImVec2 min, ImVec2 max,
+               ImFont* font) {
+  const std::string n = "(" + std::to_string(gf.responses) + ")";
+  const float nw = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, n.c_str()).x + 4;
+  const float label_x1 = min.x + bar_label_width(font, max.x - min.x) - 8;
+  bar(p, min, max, "", gf.index, scale, font);
+  const float name_x1 = label_x1 - nw - p.gap() / 2;
+  p.text_block(font, one_line(p, font, gf.name, name_x1 - min.x), min, ImVec2(name_x1, max.y), kInk, 0.0f, 0.5f);
+  p.text_block(font, n, ImVec2(label_x1 - nw, min.y), ImVec2(label_x1, max.y), kMuted, 1.0f, 0.5f);
+  p.record(std::string("staff-") + to_string(list) + "-row-" + gf.id, gf.name, min, max);
+}
+
 void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   const std::string& L = p.lang();
   const TodayFigures& t = s.today();
@@ -867,43 +1016,76 @@ void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   }
   const float kpi_h = static_cast<float>(4 / per_row) * (kh + g) - g;
 
-  float y = min.y + kpi_h + g;
+  const float y = min.y + kpi_h + g;
   const float colw = p.portrait() ? max.x - min.x : (max.x - min.x - 2 * g) / 2;
-  const float lx0 = min.x, lx1 = min.x + colw;
-  float rx0 = p.portrait() ? min.x : lx1 + 2 * g;
-  const float rx1 = max.x;
+  const float lx0 = min.x;
+  const float rx0 = p.portrait() ? min.x : lx0 + colw + 2 * g;
   ImFont* small = p.fonts().body;
-  const float row = std::round(small->FontSize * 1.45f);
-  float ly = y;
-  ly += section_title(p, staff_text(L, "Theo yếu tố", "By element"), lx0, lx1, ly);
-  if (t.points) {
-    for (const CriterionScore& c : t.points_score.indicators) {
-      if (ly + row > max.y) break;
+  const float th = title_height(p);
+  const std::size_t n_el = t.points ? t.points_score.indicators.size() : t.score.elements.size();
+  const std::size_t nc = t.counters.size(), no = t.officers.size();
+  // Rows close up a little when that shows every row without paging.
+  auto fits = [&](float r) {
+    const float el = th + static_cast<float>(n_el) * r, gc = th + static_cast<float>(nc) * r;
+    const float go = th + static_cast<float>(no) * r, h = max.y - y;
+    if (p.portrait()) return el + g + gc + g / 2 + go <= h;
+    return (el + g / 2 + gc <= h && go <= h) || (el <= h && gc + g / 2 + go <= h);
+  };
+  float row = std::round(small->FontSize * 1.45f);
+  if (!fits(row) && fits(std::round(small->FontSize * 1.25f))) row = std::round(small->FontSize * 1.25f);
+  const float left_h = p.portrait() ? std::min(th + static_cast<float>(n_el) * row + 1, (max.y - y) * 0.4f)
+                                    : max.y - y;
+  float ly = y, lx1 = lx0 + colw;
+  const PageWindow ep = list_section(p, StaffList::elements, s.first_row(StaffList::elements),
+                                     staff_text(L, "Theo yếu tố", "By element"), n_el, row, lx0, lx1, ly, left_h);
+  for (std::size_t i = ep.first; i < ep.first + ep.count; ++i) {
+    if (t.points) {
+      const CriterionScore& c = t.points_score.indicators[i];
       bar(p, ImVec2(lx0, ly), ImVec2(lx1, ly + row), c.text.get(L), c.mean, 2.0, small);
-      ly += row;
-    }
-  } else {
-    for (const ElementScore& e : t.score.elements) {
-      if (ly + row > max.y) break;
+    } else {
+      const ElementScore& e = t.score.elements[i];
       bar(p, ImVec2(lx0, ly), ImVec2(lx1, ly + row), e.name.get(L), e.index, scale, small);
-      ly += row;
     }
+    ly += row;
   }
 
-  float ry = p.portrait() ? ly + g : y;
-  auto groups = [&](const char* title, const std::vector<GroupFigure>& list) {
-    if (ry + row * 2 > max.y) return;
-    ry += section_title(p, title, rx0, rx1, ry);
-    for (const GroupFigure& gf : list) {
-      if (ry + row > max.y) break;
-      bar(p, ImVec2(rx0, ry), ImVec2(rx1, ry + row), gf.name + " (" + std::to_string(gf.responses) + ")",
-          gf.index, scale, small);
-      ry += row;
+  // Landscape: the counters go under the elements when they all fit there, leaving the right
+  // column to the officers. Otherwise counters and officers share the rest; when both do not fit,
+  // each gets at least two rows and pages through the others.
+  const float counters_h = th + static_cast<float>(nc) * row + 1;
+  const bool counters_left = !p.portrait() && ly + g / 2 + counters_h <= max.y;
+  const float top = p.portrait() ? y + left_h + g : y;
+  const float avail = max.y - top;
+  float hc = counters_h;
+  if (!counters_left && hc + g / 2 + th + static_cast<float>(no) * row > avail) {
+    const float lh = std::max(th, pager_button_height(p)) + std::round(g / 2);
+    const std::size_t rows = rows_in(avail - 2 * lh - g / 2, row);
+    std::size_t rc = std::min(nc, std::max<std::size_t>(2, rows / 2));
+    if (rows > rc && no < rows - rc) rc = std::min(nc, rows - no);
+    hc = (rc < nc ? lh : th) + static_cast<float>(rc) * row + 1;
+  }
+  auto groups = [&](StaffList list, const char* title, const std::vector<GroupFigure>& v, float gy, float h) {
+    float x1 = max.x;
+    const PageWindow pg = list_section(p, list, s.first_row(list), title, v.size(), row, rx0, x1, gy, h);
+    for (std::size_t i = pg.first; i < pg.first + pg.count; ++i) {
+      group_row(p, list, v[i], scale, ImVec2(rx0, gy), ImVec2(x1, gy + row), small);
+      gy += row;
     }
-    ry += g / 2;
   };
-  groups(staff_text(L, "Theo quầy", "By counter"), t.counters);
-  groups(staff_text(L, "Theo cán bộ", "By officer"), t.officers);
+  if (counters_left) {
+    float cy = ly + g / 2;
+    section_title(p, staff_text(L, "Theo quầy", "By counter"), lx0, lx1, cy);
+    cy += th;
+    for (const GroupFigure& gf : t.counters) {
+      group_row(p, StaffList::counters, gf, scale, ImVec2(lx0, cy), ImVec2(lx1, cy + row), small);
+      cy += row;
+    }
+    groups(StaffList::officers, staff_text(L, "Theo cán bộ", "By officer"), t.officers, top, avail);
+    return;
+  }
+  groups(StaffList::counters, staff_text(L, "Theo quầy", "By counter"), t.counters, top, hc);
+  groups(StaffList::officers, staff_text(L, "Theo cán bộ", "By officer"), t.officers, top + hc + g / 2,
+         avail - hc - g / 2);
 }
 
 void draw_staff_criteria(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
@@ -912,33 +1094,38 @@ void draw_staff_criteria(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max
   const float g = p.gap();
   ImFont* small = p.fonts().body;
   const float row = std::round(small->FontSize * 1.4f);
-  const float colw = (max.x - min.x - 2 * g) / 2;
-  float x0 = min.x, y = min.y;
-  auto next_row = [&](float need) {
-    if (y + need <= max.y) return true;
-    if (x0 > min.x) return false;
-    x0 = min.x + colw + 2 * g;
-    y = min.y;
-    return true;
+  struct Line {
+    std::string label;
+    std::optional<double> value;
+    double scale;
+    bool element;
   };
+  std::vector<Line> lines;
   if (t.points) {
-    for (const CriterionScore& c : t.points_score.indicators) {
-      if (!next_row(row)) break;
-      bar(p, ImVec2(x0, y), ImVec2(x0 + colw, y + row), c.text.get(L), c.mean, 2.0, small);
-      y += row;
+    for (const CriterionScore& c : t.points_score.indicators) lines.push_back({c.text.get(L), c.mean, 2.0, false});
+  } else {
+    for (const ElementScore& e : t.score.elements) {
+      lines.push_back({e.name.get(L), e.index, 100.0, true});
+      for (const CriterionScore& c : e.criteria) lines.push_back({c.text.get(L), c.index, 100.0, false});
     }
-    return;
   }
-  for (const ElementScore& e : t.score.elements) {
-    if (!next_row(row * 2)) break;
-    bar(p, ImVec2(x0, y), ImVec2(x0 + colw, y + row), e.name.get(L), e.index, 100.0, p.fonts().bold);
-    y += row;
-    for (const CriterionScore& c : e.criteria) {
-      if (!next_row(row)) break;
-      bar(p, ImVec2(x0 + g, y), ImVec2(x0 + colw, y + row), c.text.get(L), c.index, 100.0, small);
-      y += row;
-    }
-    y += g / 3;
+  // Two columns only when one would not hold every row: one column leaves the criteria whole.
+  const std::size_t columns =
+      p.portrait() || lines.size() <= rows_in(max.y - min.y - title_height(p), row) ? 1 : 2;
+  float x1 = max.x, y = min.y;
+  const char* title = t.points ? staff_text(L, "Điểm TB từng chỉ tiêu (0–2)", "Mean points per indicator (0–2)")
+                                : staff_text(L, "Tỷ lệ hài lòng theo tiêu chí (%)", "Satisfied % by criterion");
+  const PageWindow page = list_section(p, StaffList::criteria, s.first_row(StaffList::criteria), title, lines.size(),
+                                       row, min.x, x1, y, max.y - min.y, columns);
+  const std::size_t per_column = std::max<std::size_t>(1, (page.per_page + columns - 1) / columns);
+  const float colw = (x1 - min.x - static_cast<float>(columns - 1) * 2 * g) / static_cast<float>(columns);
+  for (std::size_t k = 0; k < page.count; ++k) {
+    const Line& line = lines[page.first + k];
+    const float x0 = min.x + static_cast<float>(k / per_column) * (colw + 2 * g);
+    const float yy = y + static_cast<float>(k % per_column) * row;
+    const float indent = line.element ? 0.0f : g;
+    bar(p, ImVec2(x0 + indent, yy), ImVec2(x0 + colw, yy + row), line.label, line.value, line.scale,
+        line.element ? p.fonts().bold : small);
   }
 }
 
@@ -951,7 +1138,9 @@ void day_chart(Painter& p, const std::vector<DayFigure>& days, double scale_max,
   p.dl()->AddRect(min, max, kLine, 8);
   const ImVec2 cmin(min.x + 6, min.y + label_h), cmax(max.x - 6, max.y - label_h);
   const float w = (cmax.x - cmin.x) / static_cast<float>(days.size());
-  const std::size_t every = days.size() <= 7 ? 1 : 7;
+  // Dates every day, or every few days when they would run into each other.
+  const float date_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, "00/00").x + 8;
+  const std::size_t every = days.size() <= 7 ? static_cast<std::size_t>(std::ceil(date_w / w)) : 7;
   for (std::size_t i = 0; i < days.size(); ++i) {
     const float x = cmin.x + w * static_cast<float>(i);
     const bool labelled = (days.size() - 1 - i) % every == 0;
@@ -989,31 +1178,29 @@ void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   day_chart(p, t.last30, scale, ImVec2(min.x + colw + 2 * g, y), ImVec2(max.x, y + chart_h));
   y += chart_h + g;
   ImFont* small = p.fonts().body;
-  const float row = std::round(small->FontSize * 1.4f);
-  float ly = y, ry = y;
-  ly += section_title(p, staff_text(L, "Lý do được chọn nhiều nhất", "Most chosen reasons"), min.x, min.x + colw, ly);
-  if (t.reasons.empty()) {
-    p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(min.x, ly), ImVec2(min.x + colw, ly + row),
-                 kMuted, 0.0f, 0.5f);
-  }
-  for (const ReasonFigure& r : t.reasons) {
-    if (ly + row > max.y) break;
-    p.text_block(small, one_line(p, small, std::to_string(r.count) + " × " + r.text, colw), ImVec2(min.x, ly),
-                 ImVec2(min.x + colw, ly + row), kInk, 0.0f, 0.5f);
-    ly += row;
-  }
-  const float rx0 = min.x + colw + 2 * g;
-  ry += section_title(p, staff_text(L, "Góp ý mới nhất", "Latest comments"), rx0, max.x, ry);
-  if (t.comments.empty()) {
-    p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(rx0, ry), ImVec2(max.x, ry + row), kMuted,
-                 0.0f, 0.5f);
-  }
-  for (const CommentLine& c : t.comments) {
-    if (ry + row > max.y) break;
-    p.text_block(small, one_line(p, small, "“" + c.text + "”", max.x - rx0), ImVec2(rx0, ry),
-                 ImVec2(max.x, ry + row), kInk, 0.0f, 0.5f);
-    ry += row;
-  }
+  auto list = [&](StaffList which, const char* title, const std::vector<std::string>& items, float x0, float x1,
+                  std::size_t lines_per_item) {
+    const float row = lines_per_item == 1 ? std::round(small->FontSize * 1.4f)
+                                          : small->FontSize * 1.18f * static_cast<float>(lines_per_item) + g / 2;
+    float yy = y;
+    const PageWindow page =
+        list_section(p, which, s.first_row(which), title, items.size(), row, x0, x1, yy, max.y - y);
+    if (items.empty()) {
+      p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(x0, yy), ImVec2(x1, yy), kMuted, 0.0f, 0.0f);
+    }
+    for (std::size_t i = page.first; i < page.first + page.count; ++i) {
+      p.text_block(small, first_lines(p, small, items[i], x1 - x0, lines_per_item), ImVec2(x0, yy),
+                   ImVec2(x1, yy + row), kInk, 0.0f, 0.5f);
+      yy += row;
+    }
+  };
+  std::vector<std::string> reasons, comments;
+  for (const ReasonFigure& r : t.reasons) reasons.push_back(std::to_string(r.count) + " × " + r.text);
+  for (const CommentLine& c : t.comments) comments.push_back("“" + c.text + "”");
+  list(StaffList::reasons, staff_text(L, "Lý do được chọn nhiều nhất", "Most chosen reasons"), reasons, min.x,
+       min.x + colw, 1);
+  list(StaffList::comments, staff_text(L, "Góp ý mới nhất", "Latest comments"), comments, min.x + colw + 2 * g,
+       max.x, 2);
 }
 
 void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
@@ -1039,8 +1226,10 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   auto line = [&](const std::string& t, ImU32 col) {
     y += p.text_block(body, t, ImVec2(min.x, y), ImVec2(max.x, y), col, 0.0f, 0.0f);
   };
+  const float success_y = y;
   line(std::string(staff_text(L, "Gửi thành công lần cuối: ", "Last successful upload: ")) +
            clock_text(f.last_success, s), kInk);
+  p.record("staff-sync-last-success", clock_text(f.last_success, s), ImVec2(min.x, success_y), ImVec2(max.x, y));
   if (s.sync_requested()) line(staff_text(L, "Đã yêu cầu gửi.", "Upload requested."), kMuted);
   if (f.last_error.empty()) {
     line(std::string(staff_text(L, "Lỗi gần nhất: ", "Last error: ")) + staff_text(L, "không có", "none"), kGreen);
@@ -1053,15 +1242,22 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     line(f.last_error, kMuted);
   }
   y += g / 2;
-  y += section_title(p, std::string(staff_text(L, "Bị máy chủ từ chối: ", "Rejected by the server: ")) +
-                            std::to_string(f.rejected.size()), min.x, max.x, y);
-  for (const RejectedResponse& r : f.rejected) {
-    if (y + body->FontSize * 1.2f > max.y) break;
-    line("#" + std::to_string(r.seq) + " · " + clock_text(r.submitted_at, s) + " · " + r.reason, kMuted);
+  float x1 = max.x;
+  const float row = std::round(body->FontSize * 1.4f);
+  const PageWindow page = list_section(
+      p, StaffList::rejected, s.first_row(StaffList::rejected),
+      std::string(staff_text(L, "Bị máy chủ từ chối: ", "Rejected by the server: ")) + std::to_string(f.rejected.size()),
+      f.rejected.size(), row, min.x, x1, y, max.y - y);
+  for (std::size_t i = page.first; i < page.first + page.count; ++i) {
+    const RejectedResponse& r = f.rejected[i];
+    const std::string text = "#" + std::to_string(r.seq) + " · " + clock_text(r.submitted_at, s) + " · " + r.reason;
+    p.text_block(body, one_line(p, body, text, x1 - min.x), ImVec2(min.x, y), ImVec2(x1, y + row), kMuted, 0.0f,
+                 0.5f);
+    y += row;
   }
 }
 
-void draw_staff_shift(Painter& p, ImVec2 min, ImVec2 max) {
+void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
   const std::string& L = p.lang();
   const KioskConfig& cfg = p.flow().config();
   const Counter* counter = cfg.find_counter(cfg.counter);
@@ -1087,19 +1283,22 @@ void draw_staff_shift(Painter& p, ImVec2 min, ImVec2 max) {
     }
   }
   const float bh = std::round(std::max(56.0f, 84 * p.u()));
-  const int cols = (max.x - min.x) > 900 * p.u() ? 2 : 1;
-  const float bw = (max.x - min.x - static_cast<float>(cols - 1) * p.gap()) / static_cast<float>(cols);
-  int i = 0;
-  for (const Officer& o : counter->officers) {
-    const float x = min.x + static_cast<float>(i % cols) * (bw + p.gap());
-    const float yy = y + static_cast<float>(i / cols) * (bh + p.gap());
-    if (yy + bh > max.y) break;
+  const std::size_t cols = (max.x - min.x) > 900 * p.u() ? 2 : 1;
+  float x1 = max.x;
+  const std::size_t first = s ? s->first_row(StaffList::shift_officers) : 0;
+  const PageWindow page = list_section(p, StaffList::shift_officers, first, "", counter->officers.size(),
+                                       bh + p.gap(), min.x, x1, y, max.y - y + p.gap(), cols);
+  const std::size_t per_column = std::max<std::size_t>(1, (page.per_page + cols - 1) / cols);
+  const float bw = (x1 - min.x - static_cast<float>(cols - 1) * p.gap()) / static_cast<float>(cols);
+  for (std::size_t k = 0; k < page.count; ++k) {
+    const Officer& o = counter->officers[page.first + k];
+    const float x = min.x + static_cast<float>(k / per_column) * (bw + p.gap());
+    const float yy = y + static_cast<float>(k % per_column) * (bh + p.gap());
     const bool current = p.flow().officer() && *p.flow().officer() == o.id;
-    if (p.button("staff-officer-" + o.id, o.name, ImVec2(x, yy),
-                 ImVec2(x + bw, yy + bh), current ? Look::selected : Look::card)) {
+    if (p.button("staff-officer-" + o.id, o.name, ImVec2(x, yy), ImVec2(x + bw, yy + bh),
+                 current ? Look::selected : Look::card)) {
       p.emit(ActionKind::staff_officer, 0, o.id);
     }
-    ++i;
   }
 }
 
@@ -1214,7 +1413,7 @@ void draw_staff(Painter& p, const StaffModel* s) {
     case StaffTab::sync:
       if (s) draw_staff_sync(p, *s, cmin, cmax);
       break;
-    case StaffTab::shift: draw_staff_shift(p, cmin, cmax); break;
+    case StaffTab::shift: draw_staff_shift(p, s, cmin, cmax); break;
     case StaffTab::export_csv: draw_staff_export(p, s, cmin, cmax); break;
   }
 }
@@ -1263,6 +1462,7 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
   switch (flow.screen()) {
     case Screen::welcome: draw_welcome(p); break;
     case Screen::dossier: draw_dossier(p); break;
+    case Screen::procedure: draw_procedure(p); break;
     case Screen::question: draw_question(p); break;
     case Screen::followup: draw_followup(p); break;
     case Screen::comment: draw_comment(p); break;

@@ -713,7 +713,27 @@ ServerSettings read_server(const Field& f, const fs::path& dir) {
   return s;
 }
 
-KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir) {
+std::vector<Procedure> read_procedures(const Context& ctx, const Json& doc) {
+  Object root(ctx, doc, "");
+  std::vector<Procedure> out;
+  std::vector<Field> fields = root.required("procedures").items(true);
+  for (const Field& f : fields) {
+    Object o = f.object();
+    Procedure p;
+    p.code = o.required("code").id();
+    p.name = o.required("name").text();
+    o.finish();
+    out.push_back(std::move(p));
+  }
+  check_unique(
+      out, fields, [](const Procedure& p) { return p.code; }, "code");
+  root.finish();
+  return out;
+}
+
+// `catalogue` is procedures.json's content (empty when there is none), named `catalogue_name`.
+KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir,
+                       std::vector<Procedure> catalogue, const std::string& catalogue_name) {
   Object root(ctx, doc, "");
   KioskConfig c;
   c.dir = dir;
@@ -768,6 +788,22 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir) {
             }
           }
         }
+      }
+    }
+    if (auto pf = co.optional("procedures")) {
+      std::vector<Field> code_fields = pf->items(true);
+      for (std::size_t i = 0; i < code_fields.size(); ++i) {
+        const Field& f = code_fields[i];
+        std::string code = f.id();
+        if (std::find(counter.procedures.begin(), counter.procedures.end(), code) !=
+            counter.procedures.end()) {
+          fail(f.path(), quote(code) + " appears twice");
+        }
+        if (std::none_of(catalogue.begin(), catalogue.end(),
+                         [&code](const Procedure& p) { return p.code == code; })) {
+          fail(f.path(), "no procedure with code " + quote(code) + " in " + catalogue_name);
+        }
+        counter.procedures.push_back(std::move(code));
       }
     }
     co.finish();
@@ -831,6 +867,7 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir) {
   c.active_survey = active.id();
   root.finish();
   ctx.languages = c.languages;
+  c.procedures = std::move(catalogue);
   return c;
 }
 
@@ -854,6 +891,26 @@ Result<Survey> load_survey_with(const fs::path& file, std::vector<std::string> l
     if (warnings != nullptr)
       warnings->insert(warnings->end(), local_warnings.begin(), local_warnings.end());
     return s;
+  } catch (const Problem& p) {
+    return to_status(name, p);
+  }
+}
+
+// Names are the center's own catalogue, so only Vietnamese is required of them.
+Result<std::vector<Procedure>> load_procedures_file(const fs::path& file,
+                                                    std::vector<std::string>* warnings) {
+  std::string name = display(file);
+  Result<std::string> text = read_file(file, name);
+  if (!text.is_ok()) return text.status();
+  Result<Json> doc = parse_json(*text, name);
+  if (!doc.is_ok()) return doc.status();
+  std::vector<std::string> local_warnings;
+  Context ctx{name, {"vi"}, &local_warnings};
+  try {
+    std::vector<Procedure> out = read_procedures(ctx, *doc);
+    if (warnings != nullptr)
+      warnings->insert(warnings->end(), local_warnings.begin(), local_warnings.end());
+    return out;
   } catch (const Problem& p) {
     return to_status(name, p);
   }
@@ -936,6 +993,13 @@ const Counter* KioskConfig::find_counter(const std::string& id) const {
   return nullptr;
 }
 
+const Procedure* KioskConfig::find_procedure(const std::string& code) const {
+  for (const Procedure& p : procedures) {
+    if (p.code == code) return &p;
+  }
+  return nullptr;
+}
+
 namespace {
 
 Result<Loaded> load_config_dir(const fs::path& dir) {
@@ -946,9 +1010,18 @@ Result<Loaded> load_config_dir(const fs::path& dir) {
   if (!text.is_ok()) return text.status();
   Result<Json> doc = parse_json(*text, name);
   if (!doc.is_ok()) return doc.status();
+  fs::path procedures_file = dir / "procedures.json";
+  std::string procedures_name = display(procedures_file);
+  std::vector<Procedure> catalogue;
+  Result<std::vector<Procedure>> read = load_procedures_file(procedures_file, &loaded.warnings);
+  if (read.is_ok()) {
+    catalogue = std::move(read).value();
+  } else if (read.status().code() != ErrorCode::not_found) {
+    return read.status();
+  }
   Context ctx{name, {}, &loaded.warnings};
   try {
-    loaded.config = read_kiosk(ctx, *doc, dir);
+    loaded.config = read_kiosk(ctx, *doc, dir, std::move(catalogue), procedures_name);
   } catch (const Problem& p) {
     return to_status(name, p);
   }
@@ -1036,6 +1109,19 @@ Status unexpected(const fs::path& file, const char* what) {
 Result<Survey> load_survey(const fs::path& file, std::vector<std::string>* warnings) {
   try {
     Result<Survey> r = load_survey_with(file, {"vi"}, warnings);
+    if (!r.is_ok()) return one_line_status(r.status());
+    return r;
+  } catch (const std::exception& e) {
+    return unexpected(file, e.what());
+  } catch (...) {
+    return unexpected(file, "unexpected failure");
+  }
+}
+
+Result<std::vector<Procedure>> load_procedures(const fs::path& file,
+                                               std::vector<std::string>* warnings) {
+  try {
+    Result<std::vector<Procedure>> r = load_procedures_file(file, warnings);
     if (!r.is_ok()) return one_line_status(r.status());
     return r;
   } catch (const std::exception& e) {

@@ -68,13 +68,17 @@ INSERT INTO chain_head (id, last_seq, last_hash, last_submitted_at)
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);
 )sql",
+    R"sql(
+ALTER TABLE responses ADD COLUMN procedure TEXT;
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kResponseColumns =
     "r.seq, r.id, r.prev_hash, r.hash, r.survey_id, r.survey_version, r.unit, r.counter, "
-    "r.officer, r.dossier, r.language, r.started_at, r.submitted_at, r.status, r.comment";
+    "r.officer, r.dossier, r.language, r.started_at, r.submitted_at, r.status, r.comment, "
+    "r.procedure";
 
 std::int64_t to_ms(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
@@ -334,6 +338,7 @@ Result<std::vector<Response>> ResponseStore::Impl::load_responses(
     r.submitted_at = from_ms(q.int64(12));
     r.status = parse_response_status(q.text(13)).value_or(ResponseStatus::complete);
     r.comment = q.opt_text(14);
+    r.procedure = q.opt_text(15);
     out.push_back(std::move(r));
   });
   if (!s.is_ok()) return s;
@@ -530,8 +535,8 @@ Result<Response> ResponseStore::append(const ResponseDraft& draft) {
 
   s = d.run(
       "INSERT INTO responses (seq, id, prev_hash, hash, survey_id, survey_version, unit, counter, "
-      "officer, dossier, language, started_at, submitted_at, status, comment) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "officer, dossier, language, started_at, submitted_at, status, comment, procedure) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       "append", [&](Query& q) {
         q.bind(1, r.seq);
         q.bind(2, r.id);
@@ -548,6 +553,7 @@ Result<Response> ResponseStore::append(const ResponseDraft& draft) {
         q.bind(13, to_ms(r.submitted_at));
         q.bind(14, std::string(to_string(r.status)));
         q.bind(15, r.comment);
+        q.bind(16, r.procedure);
       });
   if (!s.is_ok()) return s;
   for (std::size_t i = 0; i < r.answers.size(); ++i) {

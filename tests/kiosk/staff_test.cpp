@@ -208,14 +208,26 @@ TEST_F(StaffTest, CsvHasABomAndQuotesVietnameseCommentsWithCommasAndQuotes) {
   const std::string csv = responses_csv(config_.survey(), *rows, tz_);
   ASSERT_GE(csv.size(), 3u);
   EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
-  const std::string head = "id,seq,submitted_at,survey,counter,officer,dossier,language,status,"
-                           "access.waiting_time,officer.polite,officer.guidance,reasons,comment\r\n";
+  const std::string head = "id,seq,submitted_at,survey,counter,officer,dossier,procedure,language,"
+                           "status,access.waiting_time,officer.polite,officer.guidance,reasons,"
+                           "comment\r\n";
   EXPECT_EQ(csv.substr(3, head.size()), head);
   const std::string row = csv.substr(3 + head.size());
-  EXPECT_NE(row.find(",1,2026-11-24 08:00:00,short,q1,o1,,vi,complete,5,NA,,long_wait;officer_attitude,"
+  EXPECT_NE(row.find(",1,2026-11-24 08:00:00,short,q1,o1,,,vi,complete,5,NA,,long_wait;officer_attitude,"
                      "\"Cán bộ nhiệt tình, nhưng \"\"hẹn\"\" trả kết quả trễ\"\r\n"),
             std::string::npos)
       << row;
+}
+
+TEST_F(StaffTest, CsvCarriesTheProcedure) {
+  auto a = draft(morning() - 1h, {{"access.waiting_time", 4}});
+  a.dossier = "H40-7";
+  a.procedure = "1.001193";
+  add(a);
+  auto rows = store_->responses_between(morning() - 24h, morning());
+  ASSERT_TRUE(rows.is_ok());
+  const std::string csv = responses_csv(config_.survey(), *rows, tz_);
+  EXPECT_NE(csv.find(",short,q1,o1,H40-7,1.001193,vi,complete,4,"), std::string::npos) << csv;
 }
 
 TEST_F(StaffTest, ExportWritesTodaysAndThisMonthsResponsesAtomically) {
@@ -320,6 +332,103 @@ TEST_F(StaffTest, SyncNowAndTabActionsReachTheirTargets) {
   EXPECT_EQ(staff.tab(), StaffTab::shift);
   ASSERT_TRUE(staff.apply(Action{ActionKind::staff_tab, 9, {}}, store_.get(), sync_now).is_ok());
   EXPECT_EQ(staff.tab(), StaffTab::shift);
+}
+
+TEST(StaffPaging, APageShowsTheRowsThatFitAndSaysWhichOfHowMany) {
+  const PageWindow first = page_window(8, 5, 0);
+  EXPECT_EQ(first.first, 0u);
+  EXPECT_EQ(first.count, 5u);
+  EXPECT_TRUE(first.paged());
+  EXPECT_FALSE(first.has_prev());
+  EXPECT_TRUE(first.has_next());
+  EXPECT_EQ(first.next_first(), 5u);
+  EXPECT_EQ(page_label(first, "vi"), "1–5 / 8");
+
+  const PageWindow last = page_window(8, 5, first.next_first());
+  EXPECT_EQ(last.first, 5u);
+  EXPECT_EQ(last.count, 3u);
+  EXPECT_TRUE(last.has_prev());
+  EXPECT_FALSE(last.has_next());
+  EXPECT_EQ(last.prev_first(), 0u);
+  EXPECT_EQ(page_label(last, "en"), "6–8 of 8");
+}
+
+TEST(StaffPaging, NextFromTheFirstPageReachesEveryRowOnce) {
+  for (std::size_t per_page = 1; per_page <= 9; ++per_page) {
+    std::vector<int> seen(8, 0);
+    PageWindow w = page_window(8, per_page, 0);
+    for (int pages = 0; pages < 20; ++pages) {
+      for (std::size_t i = w.first; i < w.first + w.count; ++i) ++seen[i];
+      if (!w.has_next()) break;
+      w = page_window(8, per_page, w.next_first());
+    }
+    EXPECT_EQ(seen, std::vector<int>(8, 1)) << per_page << " rows a page";
+  }
+}
+
+TEST(StaffPaging, ARowIsShownOnThePageThatHoldsItWhenTheScreenOrListChanges) {
+  EXPECT_EQ(page_window(8, 5, 7).first, 5u) << "back to the start of its page";
+  EXPECT_EQ(page_window(8, 3, 5).first, 3u) << "fewer rows fit: the page that holds row 5";
+  const PageWindow shrunk = page_window(3, 5, 5);
+  EXPECT_EQ(shrunk.first, 0u) << "the list became shorter than the row asked for";
+  EXPECT_EQ(shrunk.count, 3u);
+  EXPECT_FALSE(shrunk.paged());
+  const PageWindow empty = page_window(0, 5, 3);
+  EXPECT_EQ(empty.count, 0u);
+  EXPECT_FALSE(empty.has_next());
+  EXPECT_EQ(page_label(empty, "vi"), "0 / 0");
+  EXPECT_EQ(page_window(4, 0, 2).count, 1u) << "at least one row a page";
+}
+
+TEST(StaffPaging, EveryListHasAStableNameForItsActionAndDumpIds) {
+  for (std::size_t i = 0; i < kStaffListCount; ++i) {
+    const auto list = static_cast<StaffList>(i);
+    ASSERT_EQ(staff_list_from_string(to_string(list)), list);
+  }
+  EXPECT_STREQ(to_string(StaffList::officers), "officers");
+  EXPECT_STREQ(to_string(StaffList::counters), "counters");
+  EXPECT_STREQ(to_string(StaffList::rejected), "rejected");
+  EXPECT_FALSE(staff_list_from_string("nothing").has_value());
+}
+
+TEST_F(StaffTest, APageActionMovesItsListAndATabChangeShowsFirstPagesAgain) {
+  StaffModel staff(config_, tz_, clock_);
+  ASSERT_TRUE(staff.apply(Action{ActionKind::staff_page, 5, "officers"}, store_.get(), {}).is_ok());
+  EXPECT_EQ(staff.first_row(StaffList::officers), 5u);
+  EXPECT_EQ(staff.first_row(StaffList::counters), 0u);
+  ASSERT_TRUE(staff.apply(Action{ActionKind::staff_page, 2, "rejected"}, store_.get(), {}).is_ok());
+  EXPECT_EQ(staff.first_row(StaffList::rejected), 2u);
+  EXPECT_EQ(staff.apply(Action{ActionKind::staff_page, 1, "nothing"}, store_.get(), {}).code(),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(staff.apply(Action{ActionKind::staff_page, -1, "officers"}, store_.get(), {}).code(),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(staff.first_row(StaffList::officers), 5u);
+  ASSERT_TRUE(staff.apply(Action{ActionKind::staff_tab, 3, {}}, store_.get(), {}).is_ok());
+  EXPECT_EQ(staff.first_row(StaffList::officers), 0u);
+  EXPECT_EQ(staff.first_row(StaffList::rejected), 0u);
+}
+
+TEST_F(StaffTest, APageTapOnTheStaffScreenCountsAsATouch) {
+  testing::MemorySink sink;
+  Flow flow(config_, FlowSettings::from_config(config_), sink, clock_, tz_);
+  flow.dispatch(Action{ActionKind::corner_down, 0, {}});
+  clock_.advance(3s);
+  flow.tick();
+  for (char c : std::string("2468")) {
+    clock_.advance(500ms);
+    flow.dispatch(Action{ActionKind::pin_key, c, {}});
+  }
+  clock_.advance(500ms);
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::pin_submit, 0, {}}));
+  ASSERT_EQ(flow.screen(), Screen::staff);
+  clock_.advance(100s);
+  EXPECT_TRUE(flow.dispatch(Action{ActionKind::staff_page, 5, "officers"}));
+  clock_.advance(119s);
+  flow.tick();
+  EXPECT_EQ(flow.screen(), Screen::staff);
+  clock_.advance(1s);
+  flow.tick();
+  EXPECT_EQ(flow.screen(), Screen::welcome);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The kiosk's StoreSink and `generate` against real SQLite files.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -106,6 +107,41 @@ TEST(Generate, WritesPlausibleResponsesThroughTheStore) {
   EXPECT_EQ(with_reasons, low);
   EXPECT_GT(comments, 0);
   EXPECT_EQ(counters.size(), 2u);
+}
+
+TEST(Generate, PicksProceduresFromEachCountersList) {
+  testing::TempDir dir;
+  auto store = ResponseStore::open((dir / "k.db").string());
+  ASSERT_TRUE(store.is_ok());
+  KioskConfig config = testing::test_config(testing::short_survey());
+  config.procedures = {Procedure{"1.004227", testing::lt("Đăng ký biến động đất đai")},
+                       Procedure{"1.004232", testing::lt("Cấp Giấy chứng nhận lần đầu")},
+                       Procedure{"1.009974", testing::lt("Cấp giấy phép xây dựng")}};
+  config.counters[0].procedures = {"1.004227", "1.004232"};
+  config.counters.push_back(Counter{"q2", "Quầy 2", {Officer{"o2", "Trần Văn Minh"}}});
+  config.counters.push_back(Counter{"q4", "Quầy 4", {Officer{"o4", "Đỗ Mạnh Cường"}}});
+  config.counters[2].procedures = {"1.009974"};
+  ASSERT_TRUE(generate_responses(config, **store, {300, 7, 5}, noon(), TimeZone::utc()).is_ok());
+  auto all = (*store)->responses_between(noon() - std::chrono::days(8), noon() + 1ms);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 300u);
+  std::map<std::string, int> q1;
+  for (const Response& r : *all) {
+    if (r.counter == "q1") {
+      ++q1[r.procedure.value_or("")];
+      if (r.procedure) {
+        EXPECT_TRUE(*r.procedure == "1.004227" || *r.procedure == "1.004232") << *r.procedure;
+      }
+    } else if (r.counter == "q2") {
+      EXPECT_FALSE(r.procedure.has_value()) << "q2 lists no procedures";
+    } else {
+      EXPECT_EQ(r.procedure, std::optional<std::string>("1.009974")) << "q4's only procedure";
+    }
+  }
+  EXPECT_GT(q1["1.004227"], q1["1.004232"]) << "the first listed is the busiest";
+  EXPECT_GT(q1["1.004232"], 0);
+  EXPECT_GT(q1[""], 0) << "some citizens tap \"other / not sure\"";
+  EXPECT_LT(q1[""], q1["1.004232"]);
 }
 
 TEST(Generate, TheSameSeedGivesTheSameAnswers) {

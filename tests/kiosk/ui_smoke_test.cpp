@@ -2,9 +2,12 @@
 // elements lie inside the window and are large enough to touch, and a tap at a dumped element's
 // coordinates reaches the flow.
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <imgui.h>
@@ -64,12 +67,36 @@ class HeadlessUi {
   std::unique_ptr<KioskView> view_;
 };
 
-// A flow brought to one screen by the same actions a citizen or staff member would take.
+// Real procedure names of differing lengths; the English name is left out of the fourth.
+const std::pair<const char*, LocalizedText> kProcedures[] = {
+    {"1.004227", testing::lt("Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền "
+                             "với đất",
+                             "Registration of changes to land use rights and attached property")},
+    {"1.004232", testing::lt("Cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+                             "First issue of a land use rights certificate")},
+    {"1.004199", testing::lt("Đính chính Giấy chứng nhận đã cấp",
+                             "Correction of an issued land use rights certificate")},
+    {"1.001193", testing::lt("Đăng ký khai sinh")},
+    {"1.000894", testing::lt("Đăng ký kết hôn", "Marriage registration")},
+    {"2.000815", testing::lt("Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+                             "Certified copies of original documents")},
+    {"2.000488", testing::lt("Cấp Phiếu lý lịch tư pháp", "Criminal record certificate")},
+    {"1.009974", testing::lt("Cấp giấy phép xây dựng", "Construction permit")},
+};
+
+// A flow brought to one screen by the same actions a citizen or staff member would take. The
+// procedure screen lists the first `procedures` of kProcedures.
 class ScreenRig {
  public:
-  explicit ScreenRig(Screen target) {
+  explicit ScreenRig(Screen target, std::size_t procedures = 3) {
     const bool dossier = target == Screen::dossier;
     config_ = testing::test_config(dossier ? testing::mau01_survey() : testing::short_survey());
+    if (target == Screen::procedure) {
+      for (std::size_t i = 0; i < procedures && i < std::size(kProcedures); ++i) {
+        config_.procedures.push_back(Procedure{kProcedures[i].first, kProcedures[i].second});
+        config_.counters[0].procedures.push_back(kProcedures[i].first);
+      }
+    }
     flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_,
                                    tz_);
     flow_->set_officer("o1");
@@ -80,6 +107,7 @@ class ScreenRig {
     switch (target) {
       case Screen::welcome: break;
       case Screen::dossier:
+      case Screen::procedure:
       case Screen::question: act(ActionKind::start); break;
       case Screen::followup:
       case Screen::comment:
@@ -118,11 +146,24 @@ class ScreenRig {
   std::unique_ptr<Flow> flow_;
 };
 
-const Screen kScreens[] = {Screen::welcome, Screen::dossier,  Screen::question,
-                           Screen::followup, Screen::comment, Screen::thanks,
-                           Screen::pin,      Screen::staff,   Screen::out_of_service};
+const Screen kScreens[] = {Screen::welcome, Screen::dossier, Screen::procedure, Screen::question,
+                           Screen::followup, Screen::comment, Screen::thanks,   Screen::pin,
+                           Screen::staff,   Screen::out_of_service};
 
 class UiSmoke : public ::testing::TestWithParam<Size> {};
+
+// Rows and page labels the staff screen reports for reading, not for tapping.
+bool is_figure(const std::string& id) {
+  return id == "staff-sync-last-success" || id.find("-row-") != std::string::npos ||
+         (id.size() > 5 && id.compare(id.size() - 5, 5, "-page") == 0);
+}
+
+const UiElement* element(const UiSnapshot& snap, const std::string& id) {
+  for (const UiElement& e : snap.elements) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
 
 TEST_P(UiSmoke, EveryScreenDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch) {
   const Size size = GetParam();
@@ -197,8 +238,10 @@ TEST_P(UiSmoke, EveryStaffTabDrawsItsElementsInsideTheWindowAndLargeEnoughToTouc
       EXPECT_GE(e.y, 0.0f);
       EXPECT_LE(e.x + e.w, static_cast<float>(size.w) + 0.5f);
       EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f);
-      EXPECT_GE(e.w, 44.0f);
-      EXPECT_GE(e.h, 44.0f);
+      if (!is_figure(e.id)) {
+        EXPECT_GE(e.w, 44.0f);
+        EXPECT_GE(e.h, 44.0f);
+      }
     }
     for (const char* id : {"staff-tab-today", "staff-tab-criteria", "staff-tab-trend", "staff-tab-sync",
                            "staff-tab-shift", "staff-tab-export",
@@ -220,6 +263,137 @@ TEST_P(UiSmoke, QuestionScreenOffersEveryAnswerAndItsStep) {
   for (const char* id : {"answer-1", "answer-2", "answer-3", "answer-4", "answer-5", "answer-na"}) {
     EXPECT_TRUE(ids.count(id)) << id;
   }
+}
+
+bool overlap(const UiElement& a, const UiElement& b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+// From two procedures (the fewest that show the screen) to eight, at every size: each one and the
+// skip are offered once, inside the window, large enough to touch and apart from each other.
+TEST_P(UiSmoke, ProcedureScreenFitsTwoToEightProcedures) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (std::size_t n = 2; n <= std::size(kProcedures); ++n) {
+    ScreenRig rig(Screen::procedure, n);
+    ASSERT_EQ(rig.flow().screen(), Screen::procedure);
+    std::vector<Action> actions;
+    ui.frame(rig.flow(), &actions);
+    const UiSnapshot snap = ui.frame(rig.flow(), &actions);
+    EXPECT_EQ(snap.screen, "procedure");
+    std::vector<std::string> expected = {"back", "procedure.skip"};
+    for (std::size_t i = 0; i < n; ++i) {
+      expected.push_back(std::string("procedure.") + kProcedures[i].first);
+    }
+    std::vector<std::string> ids;
+    for (const UiElement& e : snap.elements) ids.push_back(e.id);
+    std::sort(ids.begin(), ids.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(ids, expected) << n << " procedures";
+    for (std::size_t i = 0; i < snap.elements.size(); ++i) {
+      const UiElement& e = snap.elements[i];
+      SCOPED_TRACE(e.id + " of " + std::to_string(n) + " at " + std::to_string(size.w) + "x" +
+                   std::to_string(size.h));
+      EXPECT_GE(e.x, 0.0f);
+      EXPECT_GE(e.y, 0.0f);
+      EXPECT_LE(e.x + e.w, static_cast<float>(size.w) + 0.5f);
+      EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f);
+      EXPECT_GE(e.w, 44.0f);
+      EXPECT_GE(e.h, 44.0f);
+      for (std::size_t j = i + 1; j < snap.elements.size(); ++j) {
+        EXPECT_FALSE(overlap(e, snap.elements[j])) << snap.elements[j].id;
+      }
+    }
+  }
+}
+
+// Eight officers and six counters on the Today tab, and eight officers to choose from on the Shift
+// tab: at every size, tapping ▼ until it is gone shows each of them exactly once.
+TEST_P(UiSmoke, EveryCounterAndOfficerIsReachedByTappingNextPage) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  KioskConfig config = testing::test_config(testing::short_survey());
+  std::vector<Officer> officers;
+  for (int i = 1; i <= 8; ++i) officers.push_back(Officer{"o" + std::to_string(i), "Cán bộ số " + std::to_string(i)});
+  config.counters.clear();
+  for (int i = 1; i <= 6; ++i) {
+    config.counters.push_back(Counter{"q" + std::to_string(i), "Quầy " + std::to_string(i) + " – Một cửa",
+                                      i == 1 ? officers : std::vector<Officer>{officers[static_cast<std::size_t>(i)]}});
+  }
+  const TimePoint now = TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h;
+  ManualClock clock(now);
+  const TimeZone tz = TimeZone::utc();
+  testing::MemorySink sink;
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  flow.set_officer("o1");
+  flow.dispatch(Action{ActionKind::corner_down, 0, {}});
+  clock.advance(3s);
+  flow.tick();
+  for (char c : std::string("2468")) {
+    clock.advance(500ms);
+    flow.dispatch(Action{ActionKind::pin_key, c, {}});
+  }
+  clock.advance(500ms);
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::pin_submit, 0, {}}));
+  ASSERT_EQ(flow.screen(), Screen::staff);
+
+  testing::TempDir dir;
+  auto store = ResponseStore::open((dir / "k.db").string());
+  ASSERT_TRUE(store.is_ok());
+  for (int i = 0; i < 48; ++i) {
+    ResponseDraft d;
+    d.survey_id = "short";
+    d.unit = "22.PVHCC";
+    d.counter = "q" + std::to_string(1 + i % 6);
+    d.officer = "o" + std::to_string(1 + i % 8);
+    d.submitted_at = now - std::chrono::minutes(5 * (i + 1));
+    d.started_at = d.submitted_at - 30s;
+    d.answers = {{"access.waiting_time", 1 + i % 5}, {"officer.polite", 5 - i % 5}};
+    ASSERT_TRUE((*store)->append(d).is_ok());
+  }
+  StaffModel staff(config, tz, clock);
+  ASSERT_TRUE(staff.refresh(**store, true).is_ok());
+  ASSERT_EQ(staff.today().officers.size(), 8u);
+  ASSERT_EQ(staff.today().counters.size(), 6u);
+  ui.set_staff(&staff);
+
+  // Shows each page of `list` on `tab`, taps its ▼ at the dumped place, and counts the ids that
+  // start with `prefix` on every page.
+  auto reach_all = [&](StaffTab tab, const std::string& list, const std::string& prefix) {
+    staff.set_tab(tab);
+    std::map<std::string, int> seen;
+    for (int pages = 0; pages < 20; ++pages) {
+      std::vector<Action> actions;
+      ui.frame(flow, &actions);
+      const UiSnapshot snap = ui.frame(flow, &actions);
+      for (const UiElement& e : snap.elements) {
+        if (e.id.rfind(prefix, 0) == 0) ++seen[e.id.substr(prefix.size())];
+      }
+      const UiElement* next = element(snap, "staff-" + list + "-next");
+      if (!next) break;
+      EXPECT_NE(element(snap, "staff-" + list + "-page"), nullptr) << "a paged list says which rows show";
+      const ImVec2 c(next->x + next->w / 2, next->y + next->h / 2);
+      actions.clear();
+      ui.frame(flow, &actions, c, false);
+      ui.frame(flow, &actions, c, true);
+      ui.frame(flow, &actions, c, false);
+      ui.frame(flow, &actions, ImVec2(-1, -1), false);
+      EXPECT_EQ(actions.size(), 1u);
+      for (const Action& a : actions) {
+        EXPECT_EQ(a.kind, ActionKind::staff_page);
+        EXPECT_TRUE(flow.dispatch(a));
+        EXPECT_TRUE(staff.apply(a, store->get(), {}).is_ok());
+      }
+    }
+    return seen;
+  };
+  const std::string at = std::to_string(size.w) + "x" + std::to_string(size.h);
+  std::map<std::string, int> expected_officers, expected_counters;
+  for (int i = 1; i <= 8; ++i) expected_officers["o" + std::to_string(i)] = 1;
+  for (int i = 1; i <= 6; ++i) expected_counters["q" + std::to_string(i)] = 1;
+  EXPECT_EQ(reach_all(StaffTab::today, "officers", "staff-officers-row-"), expected_officers) << at;
+  EXPECT_EQ(reach_all(StaffTab::today, "counters", "staff-counters-row-"), expected_counters) << at;
+  EXPECT_EQ(reach_all(StaffTab::shift, "shift-officers", "staff-officer-"), expected_officers) << at;
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, UiSmoke,
@@ -247,6 +421,59 @@ TEST(UiSmokeTap, ATapAtTheDumpedCoordinatesReachesTheFlow) {
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::answer);
   EXPECT_EQ(actions[0].value, 4);
+}
+
+TEST(UiSmokeTap, TappingAProcedureChoosesItAndTheSkipSkips) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::procedure, 4);
+  std::vector<Action> actions;
+  const UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  for (const char* id : {"procedure.1.004199", "procedure.skip"}) {
+    const UiElement* target = element(snap, id);
+    ASSERT_NE(target, nullptr) << id;
+    const ImVec2 c(target->x + target->w / 2, target->y + target->h / 2);
+    ui.frame(rig.flow(), &actions, c, false);
+    ui.frame(rig.flow(), &actions, c, true);
+    ui.frame(rig.flow(), &actions, c, false);
+    ui.frame(rig.flow(), &actions, ImVec2(-1, -1), false);
+  }
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].kind, ActionKind::procedure_choose);
+  EXPECT_EQ(actions[0].text, "1.004199");
+  EXPECT_EQ(actions[1].kind, ActionKind::procedure_skip);
+}
+
+TEST(UiSmokeProcedure, NamesAreInTheCitizensLanguageWithVietnameseAsFallback) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::procedure, 4);
+  std::vector<Action> actions;
+  UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  ASSERT_NE(element(snap, "procedure.1.004232"), nullptr);
+  EXPECT_EQ(element(snap, "procedure.1.004232")->label,
+            "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu");
+  EXPECT_EQ(element(snap, "procedure.skip")->label, "Khác / không nhớ");
+
+  KioskConfig config = testing::test_config(testing::short_survey());
+  config.languages = {"vi", "en"};
+  for (const auto& [code, name] : kProcedures) {
+    config.procedures.push_back(Procedure{code, name});
+    if (config.counters[0].procedures.size() < 4) config.counters[0].procedures.push_back(code);
+  }
+  ManualClock clock(TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h);
+  testing::MemorySink sink;
+  const TimeZone tz = TimeZone::utc();
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::set_language, 0, "en"}));
+  clock.advance(500ms);
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::start, 0, {}}));
+  ASSERT_EQ(flow.screen(), Screen::procedure);
+  snap = ui.frame(flow, &actions);
+  ASSERT_NE(element(snap, "procedure.1.004232"), nullptr);
+  EXPECT_EQ(element(snap, "procedure.1.004232")->label,
+            "First issue of a land use rights certificate");
+  ASSERT_NE(element(snap, "procedure.1.001193"), nullptr);
+  EXPECT_EQ(element(snap, "procedure.1.001193")->label, "Đăng ký khai sinh");
+  EXPECT_EQ(element(snap, "procedure.skip")->label, "Other / not sure");
 }
 
 TEST(UiSmokeWelcome, DuringTheMinimumIntervalStartIsNotOffered) {

@@ -67,6 +67,7 @@ class ConfigTest : public ::testing::Test {
     dir_ = tmp_.path() / "kiosk-config";
     fs::create_directories(dir_ / "surveys");
     fs::copy_file(shipped_config() / "kiosk.json", dir_ / "kiosk.json");
+    fs::copy_file(shipped_config() / "procedures.json", dir_ / "procedures.json");
     for (const char* name : {"counter-short.json", "sipas-full.json", "mau01.json"})
       fs::copy_file(shipped_config() / "surveys" / name, dir_ / "surveys" / name);
   }
@@ -75,6 +76,10 @@ class ConfigTest : public ::testing::Test {
   fs::path survey_file(const std::string& name) const { return dir_ / "surveys" / name; }
   Json kiosk() const { return Json::parse(read_text(kiosk_file())); }
   void set_kiosk(const Json& j) const { write_text(kiosk_file(), j.dump(2)); }
+  fs::path procedures_file() const { return dir_ / "procedures.json"; }
+  Json procedures() const { return Json::parse(read_text(procedures_file())); }
+  void set_procedures(const Json& j) const { write_text(procedures_file(), j.dump(2)); }
+  std::string procedures_prefix() const { return procedures_file().generic_string() + ": "; }
   Json survey(const std::string& name) const { return Json::parse(read_text(survey_file(name))); }
   void set_survey(const std::string& name, const Json& j) const {
     write_text(survey_file(name), j.dump(2));
@@ -708,6 +713,158 @@ TEST(LoadSurvey, MissingFileIsNotFound) {
   EXPECT_EQ(r.status().code(), ErrorCode::not_found);
 }
 
+TEST(ShippedConfig, EveryCounterListsKnownProceduresAndTheKiosksCounterShowsThem) {
+  Result<Loaded> r = load_kiosk_config(shipped_config());
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const KioskConfig& c = r->config;
+  EXPECT_EQ(c.procedures.size(), 11u);
+  for (const Counter& counter : c.counters) {
+    EXPECT_FALSE(counter.procedures.empty()) << counter.id;
+    for (const std::string& code : counter.procedures) {
+      const Procedure* p = c.find_procedure(code);
+      ASSERT_NE(p, nullptr) << code;
+      EXPECT_TRUE(p->name.by_language.contains("vi")) << code;
+      EXPECT_TRUE(p->name.by_language.contains("en")) << code;
+    }
+  }
+  const Counter* here = c.find_counter(c.counter);
+  ASSERT_NE(here, nullptr);
+  EXPECT_GE(here->procedures.size(), 3u);
+  EXPECT_LE(here->procedures.size(), 4u);
+  ASSERT_NE(c.find_procedure("1.001193"), nullptr);
+  EXPECT_EQ(c.find_procedure("1.001193")->name.get("vi"), "Đăng ký khai sinh");
+  EXPECT_EQ(c.find_procedure("9.999999"), nullptr);
+}
+
+TEST_F(ConfigTest, ProceduresFileIsOptional) {
+  fs::remove(procedures_file());
+  Json j = kiosk();
+  for (Json& counter : j["counters"]) counter.erase("procedures");
+  set_kiosk(j);
+  Result<Loaded> r = load_kiosk_config(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_TRUE(r->config.procedures.empty());
+  EXPECT_TRUE(r->config.find_counter("q1")->procedures.empty());
+}
+
+TEST_F(ConfigTest, ProceduresPathThatIsNotAFileIsAnError) {
+  fs::remove(procedures_file());
+  fs::create_directory(procedures_file());
+  EXPECT_EQ(load_error(), procedures_file().generic_string() + ": is a directory, not a file");
+}
+
+TEST_F(ConfigTest, CounterProceduresKeepTheirOrder) {
+  Json j = kiosk();
+  j["counters"][0]["procedures"] = {"1.004199", "1.001193"};
+  set_kiosk(j);
+  Result<Loaded> r = load_kiosk_config(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r->config.find_counter("q1")->procedures,
+            (std::vector<std::string>{"1.004199", "1.001193"}));
+}
+
+TEST_F(ConfigTest, ProcedureNameNeedsOnlyVietnamese) {
+  Json p = procedures();
+  p["procedures"][0]["name"].erase("en");
+  set_procedures(p);
+  Result<Loaded> r = load_kiosk_config(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const Procedure* proc = r->config.find_procedure("1.004227");
+  ASSERT_NE(proc, nullptr);
+  EXPECT_FALSE(proc->name.by_language.contains("en"));
+  EXPECT_EQ(proc->name.get("en"), proc->name.get("vi"));
+}
+
+TEST_F(ConfigTest, ProcedureNameWithoutVietnameseIsRejected) {
+  Json p = procedures();
+  p["procedures"][3]["name"].erase("vi");
+  set_procedures(p);
+  EXPECT_EQ(load_error(), procedures_prefix() + "procedures[3].name.vi: missing");
+}
+
+TEST_F(ConfigTest, ProcedureCodeMustBeAPlainToken) {
+  Json p = procedures();
+  p["procedures"][1]["code"] = "1.004 232";
+  set_procedures(p);
+  EXPECT_EQ(load_error(), procedures_prefix() +
+                              "procedures[1].code: \"1.004 232\" is not an id (1 to 64 of A-Z "
+                              "a-z 0-9 . _ -)");
+}
+
+TEST_F(ConfigTest, DuplicateProcedureCodeIsRejected) {
+  Json p = procedures();
+  p["procedures"][2]["code"] = "1.004227";
+  set_procedures(p);
+  EXPECT_EQ(load_error(), procedures_prefix() +
+                              "procedures[2].code: duplicate id \"1.004227\" (also at "
+                              "procedures[0])");
+}
+
+TEST_F(ConfigTest, ProceduresFileNeedsTheProceduresArray) {
+  write_text(procedures_file(), "{\"procedure\": []}");
+  EXPECT_EQ(load_error(), procedures_prefix() + "procedures: missing");
+}
+
+TEST_F(ConfigTest, MalformedProceduresFileIsNamed) {
+  write_text(procedures_file(), "{\"procedures\": [");
+  EXPECT_PRED2(starts_with, load_error(), procedures_prefix() + "1:");
+}
+
+TEST_F(ConfigTest, CounterProcedureMustBeInTheCatalogue) {
+  Json j = kiosk();
+  j["counters"][1]["procedures"][2] = "9.999999";
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "counters[1].procedures[2]: no procedure with code "
+                                           "\"9.999999\" in " +
+                              procedures_file().generic_string());
+}
+
+TEST_F(ConfigTest, CounterProceduresWithoutACatalogueAreRejected) {
+  fs::remove(procedures_file());
+  EXPECT_EQ(load_error(), kiosk_prefix() + "counters[0].procedures[0]: no procedure with code "
+                                           "\"1.004227\" in " +
+                              procedures_file().generic_string());
+}
+
+TEST_F(ConfigTest, DuplicateCounterProcedureIsRejected) {
+  Json j = kiosk();
+  j["counters"][0]["procedures"][1] = "1.004227";
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "counters[0].procedures[1]: \"1.004227\" appears twice");
+}
+
+TEST_F(ConfigTest, UnknownKeyInProceduresFileWarns) {
+  Json p = procedures();
+  p["procedures"][0]["nam"] = "x";
+  set_procedures(p);
+  Result<Loaded> r = load_kiosk_config(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r->warnings, (std::vector<std::string>{
+                             procedures_prefix() +
+                             "procedures[0].nam: unknown key, ignored (did you mean \"name\"?)"}));
+}
+
+TEST(LoadProcedures, ReadsAFileAlone) {
+  TempDir tmp;
+  fs::path file = tmp.path() / "p.json";
+  write_text(file,
+             R"({"procedures": [{"code": "1.001193", "name": {"vi": "Đăng ký khai sinh", )"
+             R"("en": "Birth registration"}}, {"code": "x_1", "name": {"vi": "Khác"}}]})");
+  Result<std::vector<Procedure>> r = load_procedures(file);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].code, "1.001193");
+  EXPECT_EQ((*r)[0].name.get("en"), "Birth registration");
+  EXPECT_EQ((*r)[1].name.get("vi"), "Khác");
+}
+
+TEST(LoadProcedures, MissingFileIsNotFound) {
+  TempDir tmp;
+  Result<std::vector<Procedure>> r = load_procedures(tmp.path() / "none.json");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::not_found);
+}
+
 TEST_F(ConfigTest, WriteStaffPinHashRoundTrips) {
   std::string hash = hash_secret("4321", 1000);
   ASSERT_TRUE(write_staff_pin_hash(dir_, hash).is_ok());
@@ -753,7 +910,7 @@ TEST_F(ConfigTest, WriteStaffPinHashLeavesAMalformedFileAlone) {
   std::vector<std::string> leftovers;
   for (const auto& e : fs::directory_iterator(dir_)) leftovers.push_back(e.path().filename());
   std::sort(leftovers.begin(), leftovers.end());
-  EXPECT_EQ(leftovers, (std::vector<std::string>{"kiosk.json", "surveys"}));
+  EXPECT_EQ(leftovers, (std::vector<std::string>{"kiosk.json", "procedures.json", "surveys"}));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "sipas/crypto.hpp"
 #include "sipas/protocol.hpp"
@@ -212,6 +213,172 @@ TEST_F(ResponseStoreTest, AppendThenFindReturnsTheResponseAsStored) {
   ASSERT_TRUE(pending.is_ok());
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ(pending->front(), *stored);
+}
+
+TEST_F(ResponseStoreTest, ProcedureIsStoredAndHashedWithTheResponse) {
+  auto store = open_or_die(db_path());
+  ASSERT_TRUE(store);
+  ResponseDraft d = draft_at(utc(2026, 11, 24, 3, 15));
+  d.procedure = "1.001193";
+  auto stored = store->append(d);
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+  EXPECT_EQ(stored->procedure, std::optional<std::string>("1.001193"));
+  EXPECT_EQ(stored->hash, compute_hash(*stored));
+  Response without = *stored;
+  without.procedure.reset();
+  EXPECT_NE(compute_hash(without), stored->hash);
+
+  auto pending = store->pending(10);
+  ASSERT_TRUE(pending.is_ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ(pending->front().procedure, std::optional<std::string>("1.001193"));
+  EXPECT_EQ(compute_hash(pending->front()), stored->hash);
+}
+
+TEST_F(ResponseStoreTest, ResponseWithoutProcedureReadsBackWithout) {
+  auto store = open_or_die(db_path());
+  ASSERT_TRUE(store);
+  auto stored = store->append(draft_at(utc(2026, 11, 24, 3, 15)));
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+  auto found = store->find(stored->id);
+  ASSERT_TRUE(found.is_ok() && found->has_value());
+  EXPECT_FALSE((*found)->procedure.has_value());
+  EXPECT_EQ(compute_hash(**found), stored->hash);
+}
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+
+// The schema as the first released kiosk created it (user_version 1), before procedures.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE responses (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  survey_version INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  counter TEXT NOT NULL,
+  officer TEXT,
+  dossier TEXT,
+  language TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('complete', 'partial')),
+  comment TEXT,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
+  reject_reason TEXT
+);
+CREATE INDEX responses_pending ON responses (seq) WHERE state = 'pending';
+CREATE INDEX responses_rejected ON responses (seq) WHERE state = 'rejected';
+CREATE INDEX responses_submitted ON responses (submitted_at);
+CREATE INDEX responses_dossier ON responses (dossier, submitted_at) WHERE dossier IS NOT NULL;
+CREATE TABLE answers (
+  response_seq INTEGER NOT NULL REFERENCES responses (seq) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  criterion TEXT NOT NULL,
+  value INTEGER,
+  PRIMARY KEY (response_seq, position)
+) WITHOUT ROWID;
+CREATE TABLE reasons (
+  response_seq INTEGER NOT NULL REFERENCES responses (seq) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (response_seq, position)
+) WITHOUT ROWID;
+CREATE TABLE chain_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL,
+  last_hash TEXT NOT NULL,
+  last_submitted_at INTEGER
+);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);
+PRAGMA user_version = 1;
+)sql";
+
+std::string sql_text(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out.push_back(c);
+    if (c == '\'') out.push_back('\'');
+  }
+  return out + "'";
+}
+
+// Writes `responses` (seq, prev_hash and hash already chained) into a version-1 database.
+void write_v1_database(const std::string& path, const std::vector<Response>& responses) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  std::unique_ptr<sqlite3, SqliteCloser> db(raw);
+  std::string sql = std::string("BEGIN;") + kSchemaV1;
+  for (const Response& r : responses) {
+    sql += "INSERT INTO responses (seq, id, prev_hash, hash, survey_id, survey_version, unit, "
+           "counter, officer, dossier, language, started_at, submitted_at, status, comment) "
+           "VALUES (" +
+           std::to_string(r.seq) + "," + sql_text(r.id) + "," + sql_text(r.prev_hash) + "," +
+           sql_text(r.hash) + "," + sql_text(r.survey_id) + "," +
+           std::to_string(r.survey_version) + "," + sql_text(r.unit) + "," + sql_text(r.counter) +
+           "," + (r.officer ? sql_text(*r.officer) : "NULL") + ",NULL," + sql_text(r.language) +
+           "," + std::to_string(r.started_at.time_since_epoch().count()) + "," +
+           std::to_string(r.submitted_at.time_since_epoch().count()) + ",'complete',NULL);";
+    for (std::size_t i = 0; i < r.answers.size(); ++i) {
+      sql += "INSERT INTO answers VALUES (" + std::to_string(r.seq) + "," + std::to_string(i) +
+             "," + sql_text(r.answers[i].criterion) + "," +
+             std::to_string(r.answers[i].value.value_or(0)) + ");";
+    }
+  }
+  const Response* last = responses.empty() ? nullptr : &responses.back();
+  sql += "INSERT INTO chain_head VALUES (1, " + std::to_string(last ? last->seq : 0) + "," +
+         sql_text(last ? last->hash : kGenesisHash) + "," +
+         (last ? std::to_string(last->submitted_at.time_since_epoch().count()) : "NULL") + ");";
+  sql += "COMMIT;";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
+  sqlite3_free(error);
+}
+
+TEST_F(ResponseStoreTest, VersionOneDatabaseMigratesKeepingRowsAndChain) {
+  TimePoint t = utc(2026, 11, 20, 2);
+  std::vector<Response> old;
+  std::string prev = kGenesisHash;
+  for (int i = 0; i < 3; ++i) {
+    Response r;
+    static_cast<ResponseDraft&>(r) = draft_at(t + minutes(i));
+    r.id = random_uuid();
+    r.seq = i + 1;
+    r.prev_hash = prev;
+    r.hash = compute_hash(r);
+    prev = r.hash;
+    old.push_back(r);
+  }
+  ASSERT_NO_FATAL_FAILURE(write_v1_database(db_path(), old));
+
+  auto store = open_or_die(db_path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ(all_responses(*store), old);
+  ResponseDraft d = draft_at(t + minutes(10));
+  d.procedure = "1.004227";
+  auto added = store->append(d);
+  ASSERT_TRUE(added.is_ok()) << added.status().to_string();
+  EXPECT_EQ(added->seq, 4);
+  EXPECT_EQ(added->prev_hash, old.back().hash);
+
+  store.reset();
+  store = open_or_die(db_path());
+  ASSERT_TRUE(store);
+  auto all = all_responses(*store);
+  ASSERT_EQ(all.size(), 4u);
+  expect_intact_chain(all);
+  EXPECT_FALSE(all[0].procedure.has_value());
+  EXPECT_EQ(all[3].procedure, std::optional<std::string>("1.004227"));
+  auto pending = store->pending(10);
+  ASSERT_TRUE(pending.is_ok());
+  ASSERT_EQ(pending->size(), 4u);
+  EXPECT_EQ(pending->back().procedure, std::optional<std::string>("1.004227"));
 }
 
 TEST_F(ResponseStoreTest, FindUnknownIdReturnsNothing) {

@@ -23,10 +23,17 @@ struct Officer {
   std::string name;
 };
 
+// One administrative procedure (thủ tục hành chính) of the center's catalogue, procedures.json.
+struct Procedure {
+  std::string code;    // the national catalogue's code, e.g. "1.001193"; an id
+  LocalizedText name;  // Vietnamese always; other languages when the file gives them
+};
+
 struct Counter {
   std::string id;
   std::string name;
-  std::vector<Officer> officers;  // who may work at this counter
+  std::vector<Officer> officers;        // who may work at this counter
+  std::vector<std::string> procedures;  // codes of KioskConfig::procedures handled here, in order
 };
 
 struct UnitInfo {
@@ -70,10 +77,12 @@ struct KioskConfig {
 
   std::vector<Survey> surveys;          // every questionnaire in surveys/
   std::string active_survey;            // the id of the one the kiosk runs
+  std::vector<Procedure> procedures;    // procedures.json; empty when the file is absent
 
   const Survey* find_survey(const std::string& id) const;
   const Survey& survey() const;         // the active survey (validated to exist)
   const Counter* find_counter(const std::string& id) const;
+  const Procedure* find_procedure(const std::string& code) const;  // nullptr when unknown
 };
 
 struct Loaded {
@@ -81,15 +90,21 @@ struct Loaded {
   std::vector<std::string> warnings;  // unknown keys etc., one line each
 };
 
-// Reads DIR/kiosk.json and every DIR/surveys/*.json; every text must have every language of
-// kiosk.json's "languages". Errors: not_found (kiosk.json missing), invalid_argument (anything
-// wrong in the content), io_error, internal. The schema is in docs/configuration.md.
+// Reads DIR/kiosk.json, DIR/procedures.json when it exists, and every DIR/surveys/*.json. Every
+// counter's "procedures" must name codes of procedures.json; every survey text must have every
+// language of kiosk.json's "languages". Errors: not_found (kiosk.json missing), invalid_argument
+// (anything wrong in the content), io_error, internal. The schema is in docs/configuration.md.
 Result<Loaded> load_kiosk_config(const std::filesystem::path& dir);
 
 // One questionnaire file (e.g. for the server), with Vietnamese required in every text. Warnings
 // are appended to `warnings` when given, and only when the load succeeds.
 Result<Survey> load_survey(const std::filesystem::path& file,
                            std::vector<std::string>* warnings = nullptr);
+
+// A procedure catalogue file, {"procedures": [{"code", "name": {"vi", ...}}]}: codes are ids and
+// unique, name.vi is required, other languages optional. Errors and warnings as load_survey's.
+Result<std::vector<Procedure>> load_procedures(const std::filesystem::path& file,
+                                               std::vector<std::string>* warnings = nullptr);
 
 // Writes kiosk.json's "staff_pin_hash" in place (other keys and their order kept), atomically.
 // invalid_argument when `hash` is not hash_secret()'s shape or kiosk.json is not a JSON object;

@@ -155,6 +155,7 @@ fs::path make_config(const TempDir& dir, const std::string& survey) {
   for (const auto& e : fs::directory_iterator(src / "surveys")) {
     fs::copy_file(e.path(), cfg / "surveys" / e.path().filename());
   }
+  fs::copy_file(src / "procedures.json", cfg / "procedures.json");
   auto j = nlohmann::json::parse(read_file(src / "kiosk.json"));
   j["db_path"] = (dir / "kiosk.db").string();
   j["active_survey"] = survey;
@@ -232,6 +233,14 @@ class KioskE2e : public ::testing::Test {
     std::this_thread::sleep_for(350ms);
   }
 
+  // Holds the staff corner of the welcome screen `welcome` until the PIN pad opens; its dump.
+  nlohmann::json open_pin_pad(const nlohmann::json& welcome) {
+    const Element corner = find(welcome, "corner");
+    xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
+            " mousedown 1 sleep 3.3 mouseup 1");
+    return wait_for("pin");
+  }
+
   nlohmann::json current() { return nlohmann::json::parse(read_file(dump_), nullptr, false); }
 
   std::vector<Response> stored(const fs::path& db) {
@@ -267,6 +276,13 @@ SurveyFile read_survey(const fs::path& config, const std::string& id) {
   return out;
 }
 
+// Sets the staff PIN with the kiosk's own `set-pin`.
+void set_pin(const fs::path& cfg, const std::string& pin) {
+  const std::string cmd = "echo " + pin + " | " + SIPAS_KIOSK_BIN + " set-pin --config " +
+                          cfg.string() + " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+}
+
 TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
   const fs::path cfg = make_config(dir_, "counter-short");
   const SurveyFile survey = read_survey(cfg, "counter-short");
@@ -276,6 +292,11 @@ TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
   tap(d, "start");
+  // The sample kiosk stands at counter q1, which lists three land procedures.
+  d = wait_for("procedure");
+  ASSERT_FALSE(d.empty());
+  find(d, "procedure.skip");
+  tap(d, "procedure.1.004232");
   // 0 stands for "not applicable"; the 2 makes the follow-up appear.
   const int pattern[] = {5, 2, 0, 3, 5, 4, 1, 4};
   std::vector<Answer> expected;
@@ -313,6 +334,7 @@ TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
   EXPECT_EQ(r.reasons, reasons);
   EXPECT_EQ(r.comment, "chờ lâu");
   EXPECT_FALSE(r.dossier.has_value());
+  EXPECT_EQ(r.procedure, std::optional<std::string>("1.004232"));
 }
 
 TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
@@ -326,6 +348,9 @@ TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
   ASSERT_FALSE(d.empty());
   for (const char* key : {"key-4", "key-2", "key-dash", "key-7", "key-7"}) tap(d, key);
   tap(d, "submit");
+  d = wait_for("procedure");
+  ASSERT_FALSE(d.empty());
+  tap(d, "procedure.skip");
   const int pattern[] = {2, 1, 2};
   std::vector<Answer> expected;
   for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
@@ -339,6 +364,7 @@ TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
   const auto all = stored(dir_ / "kiosk.db");
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].dossier, "42-77");
+  EXPECT_FALSE(all[0].procedure.has_value()) << "the citizen tapped \"other / not sure\"";
   EXPECT_EQ(all[0].answers, expected);
 }
 
@@ -351,6 +377,9 @@ TEST_F(KioskE2e, ABarcodeScannerTypesTheDossierNumber) {
   ASSERT_FALSE(wait_for("dossier").empty());
   xdotool("type --delay 20 H40-2611");
   xdotool("key Return");
+  d = wait_for("procedure");
+  ASSERT_FALSE(d.empty());
+  tap(d, "procedure.1.004227");
   d = wait_for("question", 1);
   ASSERT_FALSE(d.empty());
   tap(d, "answer-2");
@@ -380,29 +409,17 @@ TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
     j.erase("staff_pin_hash");
     std::ofstream(cfg / "kiosk.json") << j.dump(2);
   }
-  const std::string set_pin = std::string("echo 2468 | ") + SIPAS_KIOSK_BIN + " set-pin --config " +
-                              cfg.string() + " >/dev/null";
-  ASSERT_EQ(std::system(set_pin.c_str()), 0);
+  set_pin(cfg, "2468");
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  const Element corner = find(d, "corner");
-  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
-          " mousedown 1 sleep 3.3 mouseup 1");
-  d = wait_for("pin");
+  d = open_pin_pad(d);
   ASSERT_FALSE(d.empty());
   for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
   d = wait_for("staff");
   ASSERT_FALSE(d.empty());
   tap(d, "staff-exit");
   EXPECT_EQ(kiosk_->wait_exit(10s), 0);
-}
-
-// Sets the staff PIN with the kiosk's own `set-pin`.
-void set_pin(const fs::path& cfg, const std::string& pin) {
-  const std::string cmd = "echo " + pin + " | " + SIPAS_KIOSK_BIN + " set-pin --config " + cfg.string() +
-                          " >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
 }
 
 // Three citizens tap through the survey; the staff screen then counts them and shows the index.
@@ -430,6 +447,9 @@ TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
       std::this_thread::sleep_for(50ms);
     }
     tap(d, "start");
+    d = wait_for("procedure");
+    ASSERT_FALSE(d.empty());
+    tap(d, "procedure.1.004227");
     for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
       d = wait_for("question", static_cast<int>(i + 1));
       ASSERT_FALSE(d.empty());
@@ -439,10 +459,7 @@ TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
   }
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  const Element corner = find(d, "corner");
-  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
-          " mousedown 1 sleep 3.3 mouseup 1");
-  d = wait_for("pin");
+  d = open_pin_pad(d);
   ASSERT_FALSE(d.empty());
   for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
   d = wait_for("staff");
@@ -463,10 +480,7 @@ TEST_F(KioskE2e, FiveWrongPinsLockThePad) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  const Element corner = find(d, "corner");
-  xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
-          " mousedown 1 sleep 3.3 mouseup 1");
-  d = wait_for("pin");
+  d = open_pin_pad(d);
   ASSERT_FALSE(d.empty());
   auto has = [](const nlohmann::json& dump, const std::string& id) {
     return std::any_of(dump["elements"].begin(), dump["elements"].end(),

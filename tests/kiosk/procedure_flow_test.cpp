@@ -1,0 +1,235 @@
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "flow.hpp"
+#include "kiosk_test_support.hpp"
+
+namespace sipas {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::lt;
+using testing::MemorySink;
+
+// The kiosk's counter handles the first `count` of these procedures.
+const char* const kCodes[] = {"1.004227", "1.004232", "1.004199", "1.001193"};
+
+class ProcedureFlowTest : public ::testing::Test {
+ protected:
+  void make(const Survey& s, std::size_t count) {
+    config_ = testing::test_config(s);
+    config_.procedures = {Procedure{"1.004227", lt("Đăng ký biến động đất đai", "Land changes")},
+                          Procedure{"1.004232", lt("Cấp Giấy chứng nhận lần đầu")},
+                          Procedure{"1.004199", lt("Đính chính Giấy chứng nhận")},
+                          Procedure{"1.001193", lt("Đăng ký khai sinh", "Birth registration")}};
+    for (std::size_t i = 0; i < count; ++i) config_.counters[0].procedures.push_back(kCodes[i]);
+    flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_,
+                                   tz_);
+  }
+  bool tap(ActionKind kind, int value = 0, std::string text = {}) {
+    clock_.advance(400ms);
+    return flow_->dispatch(Action{kind, value, std::move(text)});
+  }
+  void answer_all(std::initializer_list<int> values) {
+    for (int v : values) ASSERT_TRUE(tap(ActionKind::answer, v));
+  }
+  void enter_dossier(const std::string& number) {
+    for (char c : number) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
+    ASSERT_TRUE(tap(ActionKind::dossier_submit));
+  }
+
+  ManualClock clock_{TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h};
+  TimeZone tz_ = TimeZone::utc();
+  MemorySink sink_;
+  KioskConfig config_;
+  std::unique_ptr<Flow> flow_;
+};
+
+TEST(ProcedureScreen, IsNamedProcedure) { EXPECT_STREQ(to_string(Screen::procedure), "procedure"); }
+
+TEST_F(ProcedureFlowTest, ListsTheCountersProceduresInTheirOrder) {
+  make(testing::short_survey(), 3);
+  ASSERT_EQ(flow_->procedures().size(), 3u);
+  EXPECT_EQ(flow_->procedures()[0]->code, "1.004227");
+  EXPECT_EQ(flow_->procedures()[2]->code, "1.004199");
+}
+
+TEST_F(ProcedureFlowTest, TwoOrMoreProceduresShowTheScreenAfterWelcome) {
+  make(testing::short_survey(), 2);
+  ASSERT_TRUE(tap(ActionKind::start));
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_TRUE(flow_->can_go_back());
+}
+
+TEST_F(ProcedureFlowTest, ChosenProcedureIsStoredWithTheResponse) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004232"));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 0u);
+  EXPECT_EQ(flow_->procedure(), std::optional<std::string>("1.004232"));
+  answer_all({5, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::thanks);
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004232"));
+}
+
+TEST_F(ProcedureFlowTest, SkipStoresNoProcedure) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  ASSERT_TRUE(tap(ActionKind::procedure_skip));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  answer_all({5, 4, 4});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_FALSE(sink_.stored[0].procedure.has_value());
+}
+
+TEST_F(ProcedureFlowTest, ACodeNotAtThisCounterIsRefused) {
+  make(testing::short_survey(), 2);
+  tap(ActionKind::start);
+  EXPECT_FALSE(tap(ActionKind::procedure_choose, 0, "1.001193")) << "known, but not at q1";
+  EXPECT_FALSE(tap(ActionKind::procedure_choose, 0, "nope"));
+  EXPECT_FALSE(tap(ActionKind::answer, 4)) << "no question is on screen yet";
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_FALSE(flow_->procedure().has_value());
+}
+
+TEST_F(ProcedureFlowTest, OneProcedureIsRecordedWithoutAsking) {
+  make(testing::short_survey(), 1);
+  ASSERT_TRUE(tap(ActionKind::start));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_FALSE(flow_->can_go_back());
+  answer_all({5, 4, 4});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
+}
+
+TEST_F(ProcedureFlowTest, NoProceduresMeansNoScreenAndNoProcedure) {
+  make(testing::short_survey(), 0);
+  ASSERT_TRUE(tap(ActionKind::start));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_FALSE(flow_->can_go_back());
+  answer_all({5, 4, 4});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_FALSE(sink_.stored[0].procedure.has_value());
+}
+
+TEST_F(ProcedureFlowTest, TheScreenFollowsTheDossier) {
+  make(testing::mau01_survey(), 2);
+  tap(ActionKind::start);
+  ASSERT_EQ(flow_->screen(), Screen::dossier);
+  enter_dossier("H40-0012");
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004227"));
+  answer_all({2, 1, 2});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].dossier, "H40-0012");
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
+}
+
+TEST_F(ProcedureFlowTest, BackFromTheScreenReturnsToTheDossier) {
+  make(testing::mau01_survey(), 2);
+  tap(ActionKind::start);
+  enter_dossier("77");
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::dossier);
+  EXPECT_EQ(flow_->dossier_entry(), "77");
+}
+
+TEST_F(ProcedureFlowTest, BackFromTheScreenWithoutADossierReturnsToWelcome) {
+  make(testing::short_survey(), 2);
+  tap(ActionKind::start);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_TRUE(sink_.stored.empty());
+}
+
+TEST_F(ProcedureFlowTest, BackFromTheFirstQuestionReturnsToTheScreen) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  tap(ActionKind::procedure_choose, 0, "1.004199");
+  ASSERT_TRUE(flow_->can_go_back());
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_EQ(flow_->procedure(), std::optional<std::string>("1.004199"));
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004227"));
+  answer_all({5, 4, 4});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
+}
+
+TEST_F(ProcedureFlowTest, BackFromTheFirstQuestionWithADossierStillGoesThroughTheScreen) {
+  make(testing::mau01_survey(), 2);
+  tap(ActionKind::start);
+  enter_dossier("5");
+  tap(ActionKind::procedure_skip);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::dossier);
+}
+
+TEST_F(ProcedureFlowTest, IdleOnTheScreenReturnsToWelcomeStoringNothing) {
+  make(testing::short_survey(), 2);
+  tap(ActionKind::start);
+  const TimePoint t = clock_.now();
+  ASSERT_TRUE(flow_->next_deadline().has_value());
+  EXPECT_EQ(*flow_->next_deadline(), t + 30s);
+  clock_.advance(29999ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  clock_.advance(1ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(sink_.append_calls, 0);
+}
+
+TEST_F(ProcedureFlowTest, PartialResponseKeepsTheChosenProcedure) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  tap(ActionKind::procedure_choose, 0, "1.004232");
+  answer_all({4});
+  clock_.advance(30s);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004232"));
+}
+
+TEST_F(ProcedureFlowTest, PartialFromTheScreenAfterBackKeepsTheAnswersAndProcedure) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  tap(ActionKind::procedure_choose, 0, "1.004199");
+  answer_all({2});
+  tap(ActionKind::back);
+  tap(ActionKind::back);
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
+  EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004199"));
+  EXPECT_EQ(sink_.stored[0].answers.size(), 1u);
+}
+
+TEST_F(ProcedureFlowTest, TheNextCitizenStartsWithoutTheLastProcedure) {
+  make(testing::short_survey(), 3);
+  tap(ActionKind::start);
+  tap(ActionKind::procedure_choose, 0, "1.004232");
+  answer_all({5, 5, 5});
+  clock_.advance(10s);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_FALSE(flow_->procedure().has_value());
+  ASSERT_TRUE(tap(ActionKind::start));
+  EXPECT_EQ(flow_->screen(), Screen::procedure);
+  tap(ActionKind::procedure_skip);
+  answer_all({5, 5, 5});
+  ASSERT_EQ(sink_.stored.size(), 2u);
+  EXPECT_FALSE(sink_.stored[1].procedure.has_value());
+}
+
+}  // namespace
+}  // namespace sipas
