@@ -15,11 +15,11 @@
 #include <thread>
 #include <variant>
 
+#include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
-#include "sipas/server/procedures_file.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
 #include "sipas/server/units_file.hpp"
@@ -353,11 +353,16 @@ class Cli {
   int procedure_load(const std::vector<std::string>& args) {
     int exit = 0;
     if (!prepare(args, 2, "procedure load", {"file"}, {"file"}, &exit)) return exit;
-    auto procedures = load_procedures_file(*args_.get("file"));
-    if (!procedures.is_ok()) return fail("procedure load", procedures.status());
-    Status s = store_->import_procedures(*procedures);
+    // The kiosk's own loader, so that the server takes exactly the files the kiosks take.
+    std::vector<std::string> warnings;
+    auto loaded = load_procedures(*args_.get("file"), &warnings);
+    if (!loaded.is_ok()) return fail("procedure load", loaded.status());
+    for (const std::string& w : warnings) err_ << "sipas-server procedure load: warning: " << w << "\n";
+    std::vector<ProcedureRecord> procedures;
+    for (const Procedure& p : *loaded) procedures.push_back({p.code, p.name.by_language});
+    Status s = store_->import_procedures(procedures);
     if (!s.is_ok()) return fail("procedure load", s);
-    out_ << procedures->size() << " procedures loaded\n";
+    out_ << procedures.size() << " procedures loaded\n";
     return 0;
   }
 

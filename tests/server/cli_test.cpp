@@ -209,6 +209,34 @@ TEST_F(CliTest, ProcedureLoadErrorNamesFileAndPathAndChangesNothing) {
   EXPECT_NE(missing.err.find(file + ".nope"), std::string::npos);
 }
 
+// The server reads the catalogue with the kiosk's loader: the shipped file loads as it is, and
+// a key the loader does not know is a warning, not an error.
+TEST_F(CliTest, ProcedureLoadTakesTheShippedKioskCatalogue) {
+  std::string file = std::string(SIPAS_SOURCE_DIR) + "/kiosk-config/procedures.json";
+  auto load = run({"procedure", "load", "--db", db(), "--file", file});
+  ASSERT_EQ(load.status, 0) << load.err;
+  EXPECT_EQ(load.err, "");
+  auto list = run({"procedure", "list", "--db", db()});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_EQ(load.out, std::to_string(std::count(list.out.begin(), list.out.end(), '\n')) +
+                          " procedures loaded\n");
+  EXPECT_NE(list.out.find("\tĐăng ký khai sinh\tBirth registration\n"), std::string::npos)
+      << list.out;
+}
+
+TEST_F(CliTest, ProcedureLoadWarnsAboutUnknownKeys) {
+  std::string file = (dir_.path() / "procedures.json").string();
+  {
+    std::ofstream out(file);
+    out << R"({"procedures": [{"code": "1.001193", "name": {"vi": "Đăng ký khai sinh"}, "fee": 0}]})";
+  }
+  auto load = run({"procedure", "load", "--db", db(), "--file", file});
+  ASSERT_EQ(load.status, 0) << load.err;
+  EXPECT_EQ(load.out, "1 procedures loaded\n");
+  EXPECT_EQ(load.err.rfind("sipas-server procedure load: warning: " + file, 0), 0u) << load.err;
+  EXPECT_NE(load.err.find("fee"), std::string::npos) << load.err;
+}
+
 TEST_F(CliTest, UsageErrorsExitWith2AndOneLine) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},

@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "dashboard_test_support.hpp"
-#include "sipas/server/procedures_file.hpp"
 #include "sipas/server/scores.hpp"
 
 namespace sipas::test {
@@ -212,47 +211,6 @@ TEST_F(ProcedureIngestTest, CatalogueWithABadCodeChangesNothing) {
   auto list = store_->procedures();
   ASSERT_TRUE(list.is_ok());
   EXPECT_TRUE(list->empty());
-}
-
-TEST(ProceduresFileTest, ReadsTheKioskCatalogueShape) {
-  auto list = parse_procedures_json(R"({"procedures": [
-      {"code": "1.001193", "name": {"vi": "Đăng ký khai sinh", "en": "Birth registration"}},
-      {"code": "1.000894", "name": {"vi": "Đăng ký kết hôn"}, "note": "ignored"}]})",
-                                    "procedures.json");
-  ASSERT_TRUE(list.is_ok()) << list.status().message();
-  ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].code, "1.001193");
-  EXPECT_EQ((*list)[0].name_in("en"), "Birth registration");
-  EXPECT_EQ((*list)[1].name_in("en"), "Đăng ký kết hôn");
-}
-
-TEST(ProceduresFileTest, ErrorsNameTheFileAndTheJsonPath) {
-  struct Case {
-    const char* text;
-    const char* message;
-  };
-  for (const Case& c : std::vector<Case>{
-           {"{", "p.json: malformed JSON"},
-           {"[]", "p.json: must be a JSON object"},
-           {"{}", "p.json: procedures: missing"},
-           {R"({"procedures": {}})", "p.json: procedures: must be an array"},
-           {R"({"procedures": [{"name": {"vi": "A"}}]})", "p.json: procedures[0].code: missing"},
-           {R"({"procedures": [{"code": "a b", "name": {"vi": "A"}}]})",
-            "p.json: procedures[0].code: \"a b\": use 1–64"},
-           {R"({"procedures": [{"code": "a", "name": {"vi": "A"}}, {"code": "a", "name": {"vi": "B"}}]})",
-            "p.json: procedures[1].code: \"a\" repeated"},
-           {R"({"procedures": [{"code": "a"}]})", "p.json: procedures[0].name: missing"},
-           {R"({"procedures": [{"code": "a", "name": "A"}]})", "p.json: procedures[0].name: must be an object"},
-           {R"({"procedures": [{"code": "a", "name": {"en": "A"}}]})", "p.json: procedures[0].name.vi: missing"},
-           {R"({"procedures": [{"code": "a", "name": {"vi": ""}}]})", "p.json: procedures[0].name.vi: must not be empty"},
-           {R"({"procedures": [{"code": "a", "name": {"vi": "A", "en": 3}}]})",
-            "p.json: procedures[0].name.en: must be a string"}}) {
-    auto list = parse_procedures_json(c.text, "p.json");
-    ASSERT_FALSE(list.is_ok()) << c.text;
-    EXPECT_EQ(list.status().message().rfind(c.message, 0), 0u)
-        << c.text << " -> " << list.status().message();
-    EXPECT_EQ(list.status().message().find('\n'), std::string::npos);
-  }
 }
 
 }  // namespace
