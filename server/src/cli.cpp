@@ -193,8 +193,9 @@ class Cli {
 
  private:
   // Parses the options of `command`, checks the required ones, and opens --db.
-  bool prepare(const std::vector<std::string>& args, std::size_t from, const std::string& command,
-               std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
+  // Parses and checks the options; opens nothing, so a usage error never creates a database.
+  bool parse(const std::vector<std::string>& args, std::size_t from, const std::string& command,
+             std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
     allowed.insert("db");
     auto parsed = Args::parse(args, from, command, allowed);
     if (auto* e = std::get_if<UsageError>(&parsed)) {
@@ -212,6 +213,10 @@ class Cli {
         return false;
       }
     }
+    return true;
+  }
+
+  bool open_store(const std::string& command, int* exit) {
     auto store = ServerStore::open(*args_.get("db"));
     if (!store.is_ok()) {
       err_ << "sipas-server " << command << ": " << store.status().message() << "\n";
@@ -220,6 +225,12 @@ class Cli {
     }
     store_ = std::move(store).value();
     return true;
+  }
+
+  bool prepare(const std::vector<std::string>& args, std::size_t from, const std::string& command,
+               std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
+    return parse(args, from, command, std::move(allowed), required, exit) &&
+           open_store(command, exit);
   }
 
   int fail(const std::string& command, const Status& s) {
@@ -381,7 +392,7 @@ class Cli {
 
   int serve(const std::vector<std::string>& args) {
     int exit = 0;
-    if (!prepare(args, 1, "serve",
+    if (!parse(args, 1, "serve",
                  {"listen", "surveys", "access-log", "threads", "rate-limit", "rate-burst",
                   "max-body-bytes", "max-decompressed-bytes", "max-batch"},
                  {"listen"}, &exit)) {
@@ -433,6 +444,7 @@ class Cli {
       }
     }
 
+    if (!open_store("serve", &exit)) return exit;
     if (auto dir = args_.get("surveys")) {
       auto imported = import_survey_dir(*store_, *dir);
       if (!imported.is_ok()) return fail("serve", imported.status());

@@ -237,18 +237,22 @@ TEST_F(CliTest, ProcedureLoadWarnsAboutUnknownKeys) {
   EXPECT_NE(load.err.find("fee"), std::string::npos) << load.err;
 }
 
-TEST_F(CliTest, UsageErrorsExitWith2AndOneLine) {
+// A usage error is caught before anything is opened: no database file appears.
+TEST_F(CliTest, UsageErrorsExitWith2AndOneLineAndCreateNoDatabase) {
+  const std::string x = (dir_.path() / "x.db").string();
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},
            {"frobnicate"},
-           {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1"},
-           {"kiosk", "add", "--db", "x.db", "--kiosk-id", "K1", "--unit", "U", "--bogus", "1"},
-           {"serve", "--db", "x.db", "--listen", "nonsense"},
-           {"procedure", "load", "--db", "x.db"},
-           {"procedure", "list", "--db", "x.db", "--file", "p.json"}}) {
+           {"kiosk", "add", "--db", x, "--kiosk-id", "K1"},
+           {"kiosk", "add", "--db", x, "--kiosk-id", "K1", "--unit", "U", "--bogus", "1"},
+           {"serve", "--db", x, "--listen", "nonsense"},
+           {"serve", "--db", x, "--listen", "127.0.0.1:0", "--threads", "0"},
+           {"procedure", "load", "--db", x},
+           {"procedure", "list", "--db", x, "--file", "p.json"}}) {
     auto r = run(args);
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(x)) << "created by: " << (args.empty() ? "" : args[0]);
   }
 }
 
