@@ -16,7 +16,7 @@ const std::string kNoto = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
 
 TEST(Fonts, ConfiguredFontsComeFirstAndBoldIsRecognised) {
   if (!fs::exists(kNoto)) GTEST_SKIP() << "fonts-noto-core is not installed";
-  testing::TempDir dir;
+  test::TempDir dir;
   fs::copy_file(kNoto, dir / "Unit-Regular.ttf");
   fs::copy_file(kNoto, dir / "Unit-Bold.ttf");
   auto f = find_fonts({(dir / "Unit-Bold.ttf").string(), (dir / "Unit-Regular.ttf").string()}, {});

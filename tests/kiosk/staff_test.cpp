@@ -65,7 +65,7 @@ class StaffTest : public ::testing::Test {
 
   void add(const ResponseDraft& d) { ASSERT_TRUE(store_->append(d).is_ok()); }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   KioskConfig config_;
   TimeZone tz_ = TimeZone::utc();
   ManualClock clock_{morning()};

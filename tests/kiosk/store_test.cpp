@@ -32,7 +32,7 @@ ResponseDraft draft(const std::string& dossier, TimePoint at) {
 }
 
 TEST(StoreSink, AppendIsDurableAndNotifies) {
-  testing::TempDir dir;
+  test::TempDir dir;
   StoreSink sink((dir / "k.db").string());
   ASSERT_TRUE(sink.open().is_ok());
   int notified = 0;
@@ -45,7 +45,7 @@ TEST(StoreSink, AppendIsDurableAndNotifies) {
 }
 
 TEST(StoreSink, DossierUsedLooksAtTheGivenRange) {
-  testing::TempDir dir;
+  test::TempDir dir;
   StoreSink sink((dir / "k.db").string());
   ASSERT_TRUE(sink.open().is_ok());
   ASSERT_TRUE(sink.append(draft("D-1", noon())).is_ok());
@@ -55,7 +55,7 @@ TEST(StoreSink, DossierUsedLooksAtTheGivenRange) {
 }
 
 TEST(StoreSink, AnUnopenableDatabaseFailsAndRecoversWhenItBecomesUsable) {
-  testing::TempDir dir;
+  test::TempDir dir;
   const auto path = dir / "sub" / "k.db";
   StoreSink sink(path.string());
   EXPECT_FALSE(sink.open().is_ok());
@@ -67,7 +67,7 @@ TEST(StoreSink, AnUnopenableDatabaseFailsAndRecoversWhenItBecomesUsable) {
 }
 
 TEST(Generate, WritesPlausibleResponsesThroughTheStore) {
-  testing::TempDir dir;
+  test::TempDir dir;
   auto store = ResponseStore::open((dir / "k.db").string());
   ASSERT_TRUE(store.is_ok());
   KioskConfig config = testing::test_config(testing::short_survey());
@@ -110,7 +110,7 @@ TEST(Generate, WritesPlausibleResponsesThroughTheStore) {
 }
 
 TEST(Generate, PicksProceduresFromEachCountersList) {
-  testing::TempDir dir;
+  test::TempDir dir;
   auto store = ResponseStore::open((dir / "k.db").string());
   ASSERT_TRUE(store.is_ok());
   KioskConfig config = testing::test_config(testing::short_survey());
@@ -145,7 +145,7 @@ TEST(Generate, PicksProceduresFromEachCountersList) {
 }
 
 TEST(Generate, TheSameSeedGivesTheSameAnswers) {
-  testing::TempDir dir;
+  test::TempDir dir;
   KioskConfig config = testing::test_config(testing::mau01_survey());
   std::vector<std::vector<Answer>> runs[2];
   for (int run = 0; run < 2; ++run) {

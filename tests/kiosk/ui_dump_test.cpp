@@ -25,7 +25,7 @@ UiSnapshot snap(const std::string& screen, int step = 0) {
 }
 
 TEST(UiDumpWriter, WritesTheFirstSnapshotAtOnceWithoutLeavingATempFile) {
-  testing::TempDir dir;
+  test::TempDir dir;
   UiDumpWriter w(dir / "ui.json");
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
   ASSERT_TRUE(w.update(snap("welcome"), t0).is_ok());
@@ -36,7 +36,7 @@ TEST(UiDumpWriter, WritesTheFirstSnapshotAtOnceWithoutLeavingATempFile) {
 }
 
 TEST(UiDumpWriter, ChangesWithin100msWaitForTheGap) {
-  testing::TempDir dir;
+  test::TempDir dir;
   UiDumpWriter w(dir / "ui.json");
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
   ASSERT_TRUE(w.update(snap("welcome"), t0).is_ok());
@@ -54,7 +54,7 @@ TEST(UiDumpWriter, ChangesWithin100msWaitForTheGap) {
 }
 
 TEST(UiDumpWriter, AnUnchangedSnapshotIsNotRewritten) {
-  testing::TempDir dir;
+  test::TempDir dir;
   UiDumpWriter w(dir / "ui.json");
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
   ASSERT_TRUE(w.update(snap("welcome"), t0).is_ok());

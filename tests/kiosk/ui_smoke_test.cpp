@@ -198,7 +198,7 @@ TEST_P(UiSmoke, EveryStaffTabDrawsItsElementsInsideTheWindowAndLargeEnoughToTouc
   const Size size = GetParam();
   HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
   ScreenRig rig(Screen::staff);
-  testing::TempDir dir;
+  test::TempDir dir;
   auto store = ResponseStore::open((dir / "k.db").string());
   ASSERT_TRUE(store.is_ok());
   const TimePoint now = TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h;
@@ -337,7 +337,7 @@ TEST_P(UiSmoke, EveryCounterAndOfficerIsReachedByTappingNextPage) {
   ASSERT_TRUE(flow.dispatch(Action{ActionKind::pin_submit, 0, {}}));
   ASSERT_EQ(flow.screen(), Screen::staff);
 
-  testing::TempDir dir;
+  test::TempDir dir;
   auto store = ResponseStore::open((dir / "k.db").string());
   ASSERT_TRUE(store.is_ok());
   for (int i = 0; i < 48; ++i) {

@@ -19,26 +19,9 @@
 #include "sipas/server/http_server.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
+#include "temp_dir.hpp"
 
 namespace sipas::test {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sipas-server-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline TimePoint test_now() {
   return TimePoint(std::chrono::milliseconds(1'795'000'000'000));  // 2026-11-18T...

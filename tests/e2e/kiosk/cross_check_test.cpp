@@ -1,24 +1,18 @@
 // The kiosk's staff screen and the province server agree: the same responses, generated into a
 // kiosk database, uploaded with the real sipas-sync to the real sipas-server on a free loopback
 // port, give the same index for the day in the kiosk's StaffModel and in GET /api/v1/scores.
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e_support.hpp"
 #include "generate.hpp"
 #include "sipas/config.hpp"
 #include "sipas/store.hpp"
@@ -27,80 +21,8 @@
 namespace sipas {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace e2e;
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sipas-cross-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Runs a shell command; returns its exit status and standard output.
-int run(const std::string& cmd, std::string* out = nullptr) {
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  std::string text;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  const int st = ::pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-// The server process, stopped with SIGTERM and reaped.
-class Server {
- public:
-  Server(std::vector<std::string> argv, const fs::path& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::FILE* f = std::freopen(log.c_str(), "w", stderr);
-      (void)f;
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
 
 TEST(KioskServerCrossCheck, TheKiosksIndexForTheDayEqualsTheServers) {
   TempDir dir;
@@ -143,10 +65,10 @@ TEST(KioskServerCrossCheck, TheKiosksIndexForTheDayEqualsTheServers) {
 
   const int port = free_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  Server server({server_bin, "serve", "--db", server_db.string(), "--listen",
-                 "127.0.0.1:" + std::to_string(port), "--surveys", (cfg / "surveys").string(),
-                 "--rate-limit", "0"},
-                dir / "server.log");
+  Process server({server_bin, "serve", "--db", server_db.string(), "--listen",
+                  "127.0.0.1:" + std::to_string(port), "--surveys", (cfg / "surveys").string(),
+                  "--rate-limit", "0"},
+                 {}, dir / "server.log", -1, SIGTERM);
   bool up = false;
   for (int i = 0; i < 200 && !up; ++i) {
     up = run("curl -sf -o /dev/null " + url + "/healthz") == 0;

@@ -1,6 +1,6 @@
 // What the kiosk's end-to-end tests share: temporary folders, child processes (Xvfb, the kiosk,
 // the server), a free loopback port, and a kiosk session driven by xdotool at the coordinates of
-// its --ui-dump. Header-only; every wait is bounded.
+// its --ui-dump. Header-only; every wait is bounded. Not thread-safe: one test thread uses it.
 #pragma once
 
 #include <fcntl.h>
@@ -11,9 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -27,29 +29,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.hpp"
+
 namespace sipas::e2e {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sipas-kiosk-e2e-XXXXXX").string();
-    if (::mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& s) const { return path_ / s; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 inline std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -93,7 +79,7 @@ inline int run(const std::string& cmd, std::string* out = nullptr) {
 }
 
 // A child process with its own environment additions and its output in `log`; stopped with
-// `stop_signal` and reaped on destruction.
+// `stop_signal` and reaped on destruction (or by stop(), running() or wait_exit()).
 class Process {
  public:
   Process(std::vector<std::string> argv, std::vector<std::string> env, const fs::path& log,
@@ -114,6 +100,10 @@ class Process {
       ::execvp(args[0], args.data());
       ::_exit(127);
     }
+    if (pid_ < 0) {
+      ADD_FAILURE() << "cannot fork for " << argv[0] << ": " << std::strerror(errno);
+      exited_ = true;
+    }
   }
   ~Process() { stop(); }
   Process(const Process&) = delete;
@@ -122,8 +112,7 @@ class Process {
   void stop() {
     if (pid_ > 0 && !exited_) {
       ::kill(pid_, stop_signal_);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
+      ::waitpid(pid_, &status_, 0);
       exited_ = true;
     }
   }
@@ -132,15 +121,28 @@ class Process {
     int st = 0;
     if (::waitpid(pid_, &st, WNOHANG) == pid_) {
       exited_ = true;
+      status_ = st;
       return false;
     }
     return true;
+  }
+  // The exit code (128 + the signal when a signal ended it), or -1 if it still runs after `limit`
+  // or never started.
+  int wait_exit(std::chrono::milliseconds limit) {
+    if (pid_ < 0) return -1;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (running()) {
+      if (std::chrono::steady_clock::now() > end) return -1;
+      std::this_thread::sleep_for(20ms);
+    }
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
   }
 
  private:
   pid_t pid_ = -1;
   int stop_signal_ = SIGKILL;
   bool exited_ = false;
+  int status_ = 0;
 };
 
 // Xvfb on a display number it picks itself (-displayfd).
@@ -183,6 +185,12 @@ inline const nlohmann::json* find_element(const nlohmann::json& dump, const std:
     if (e.value("id", "") == id) return &e;
   }
   return nullptr;
+}
+
+// Whether `dump` shows `screen` (at question `step`, when one is given).
+inline bool shows(const nlohmann::json& dump, const std::string& screen, int step = -1) {
+  if (!dump.is_object() || dump.value("screen", "") != screen) return false;
+  return step < 0 || (dump.contains("step") && dump["step"] == step);
 }
 
 inline std::map<std::string, std::string> labels(const nlohmann::json& dump) {
@@ -231,8 +239,9 @@ class KioskSession {
     return last;
   }
 
-  nlohmann::json wait_for(const std::string& screen) {
-    return wait_until(screen + " screen", [&](const nlohmann::json& d) { return d.value("screen", "") == screen; });
+  nlohmann::json wait_for(const std::string& screen, int step = -1) {
+    const std::string what = step < 0 ? screen + " screen" : screen + " screen at step " + std::to_string(step);
+    return wait_until(what, [&](const nlohmann::json& d) { return shows(d, screen, step); });
   }
 
   nlohmann::json wait_element(const std::string& id) {
@@ -250,6 +259,7 @@ class KioskSession {
   }
 
   void xdotool(const std::string& args) {
+    ASSERT_TRUE(xvfb_ && !xvfb_->display().empty()) << "no display for xdotool " << args;
     const std::string cmd = "DISPLAY=" + xvfb_->display() + " xdotool " + args;
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
@@ -262,19 +272,28 @@ class KioskSession {
     std::this_thread::sleep_for(350ms);
   }
 
-  // The hidden corner held for the long press, then the PIN typed on the pad; returns the staff
-  // screen's dump.
-  nlohmann::json open_staff(const std::string& pin) {
-    nlohmann::json d = wait_element("corner");
+  // The hidden corner held for the long press; returns the PIN pad's dump.
+  nlohmann::json open_pin_pad() {
+    const nlohmann::json d = wait_element("corner");
     const Element corner = find(d, "corner");
+    if (corner.id.empty()) return d;
     xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
             " mousedown 1 sleep 3.4 mouseup 1");
-    d = wait_for("pin");
+    return wait_for("pin");
+  }
+
+  // The PIN pad opened and `pin` typed on it; returns the staff screen's dump.
+  nlohmann::json open_staff(const std::string& pin) {
+    const nlohmann::json d = open_pin_pad();
+    if (!shows(d, "pin")) return d;
     for (char c : pin) tap(d, std::string("pin-") + c);
     tap(d, "pin-ok");
     return wait_for("staff");
   }
 
+  bool running() { return kiosk_ && kiosk_->running(); }
+  // The kiosk's exit code, or -1 if it still runs after `limit` or was never started.
+  int wait_exit(std::chrono::milliseconds limit) { return kiosk_ ? kiosk_->wait_exit(limit) : -1; }
   void stop() { kiosk_.reset(); }
 
  private:

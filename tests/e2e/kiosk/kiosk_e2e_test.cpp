@@ -1,19 +1,13 @@
 // The real sipas-kiosk under Xvfb: tapped with xdotool at the coordinates of its --ui-dump, then
 // the SQLite file is checked for exactly what was tapped.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,130 +15,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e_support.hpp"
 #include "sipas/store.hpp"
 
 namespace sipas {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace e2e;
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sipas-kiosk-e2e-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& s) const { return path_ / s; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A child process with its own environment additions; killed and reaped on destruction.
-class Process {
- public:
-  Process(std::vector<std::string> argv, std::vector<std::string> env, const fs::path& log,
-          int pass_fd = -1) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      for (auto& e : env) ::putenv(e.data());
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      for (int fd = 3; fd < 256; ++fd) {
-        if (fd != pass_fd) ::close(fd);
-      }
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Process() { kill(); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  void kill() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-      exited_ = true;
-    }
-  }
-  bool running() {
-    if (exited_) return false;
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      exited_ = true;
-      status_ = st;
-      return false;
-    }
-    return true;
-  }
-  // The exit status, or -1 if it is still running after `limit`.
-  int wait_exit(std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (running()) {
-      if (std::chrono::steady_clock::now() > end) return -1;
-      std::this_thread::sleep_for(20ms);
-    }
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-};
-
-// Xvfb on a display number it picks itself (-displayfd).
-class Xvfb {
- public:
-  Xvfb(int w, int h, const fs::path& log) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen", "0",
-                                 std::to_string(w) + "x" + std::to_string(h) + "x24",
-                                 "-nolisten", "tcp"},
-        std::vector<std::string>{}, log, fds[1]);
-    ::close(fds[1]);
-    pollfd p{fds[0], POLLIN, 0};
-    std::string number;
-    while (::poll(&p, 1, 15000) > 0) {
-      char c;
-      if (::read(fds[0], &c, 1) != 1 || c == '\n') break;
-      number.push_back(c);
-    }
-    ::close(fds[0]);
-    if (!number.empty()) display_ = ":" + number;
-  }
-  const std::string& display() const { return display_; }
-
- private:
-  std::unique_ptr<Process> proc_;
-  std::string display_;
-};
-
-bool have_tool(const char* name) {
-  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
-}
 
 // The sample configuration with this test's database and questionnaire, and a sync server that
 // refuses connections.
@@ -165,11 +43,6 @@ fs::path make_config(const TempDir& dir, const std::string& survey) {
   return cfg;
 }
 
-struct Element {
-  std::string id;
-  int cx = 0, cy = 0;
-};
-
 class KioskE2e : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -179,69 +52,17 @@ class KioskE2e : public ::testing::Test {
   }
 
   void start(const fs::path& config, const std::string& db, int w = 1280, int h = 800) {
-    xvfb_ = std::make_unique<Xvfb>(w, h, dir_ / "xvfb.log");
-    ASSERT_FALSE(xvfb_->display().empty()) << "Xvfb did not start: " << read_file(dir_ / "xvfb.log");
-    kiosk_ = std::make_unique<Process>(
-        std::vector<std::string>{SIPAS_KIOSK_BIN, "--config", config.string(), "--db", db,
-                                 "--windowed", std::to_string(w) + "x" + std::to_string(h),
-                                 "--ui-dump", dump_.string()},
-        std::vector<std::string>{"DISPLAY=" + xvfb_->display(), "LIBGL_ALWAYS_SOFTWARE=1"},
-        dir_ / "kiosk.log");
+    kiosk_.start(config, w, h, {"--db", db});
   }
 
-  // Polls the dump until it shows `screen` (and `step` when given); bounded.
+  // The dump once it shows `screen` (at question `step`, when given); otherwise an empty one, so
+  // that ASSERT_FALSE(d.empty()) stops the test where the kiosk went astray (the session has
+  // recorded what it showed instead).
   nlohmann::json wait_for(const std::string& screen, int step = -1) {
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    nlohmann::json last;
-    while (std::chrono::steady_clock::now() < end) {
-      const std::string text = read_file(dump_);
-      if (!text.empty()) {
-        last = nlohmann::json::parse(text, nullptr, false);
-        if (!last.is_discarded() && last["screen"] == screen &&
-            (step < 0 || last["step"] == step)) {
-          return last;
-        }
-      }
-      if (kiosk_ && !kiosk_->running()) break;
-      std::this_thread::sleep_for(40ms);
-    }
-    ADD_FAILURE() << "no " << screen << " screen (step " << step << "); last dump: " << last.dump()
-                  << "\nkiosk log: " << read_file(dir_ / "kiosk.log");
-    return {};
+    return only_if_shows(kiosk_.wait_for(screen, step), screen, step);
   }
-
-  Element find(const nlohmann::json& dump, const std::string& id) {
-    for (const auto& e : dump.value("elements", nlohmann::json::array())) {
-      if (e["id"] == id) {
-        return {id, e["x"].get<int>() + e["w"].get<int>() / 2,
-                e["y"].get<int>() + e["h"].get<int>() / 2};
-      }
-    }
-    ADD_FAILURE() << "no element " << id << " in " << dump.dump();
-    return {};
-  }
-
-  void xdotool(const std::string& args) {
-    const std::string cmd = "DISPLAY=" + xvfb_->display() + " xdotool " + args;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-
-  // Taps an element of the current dump, then waits out the repeated-tap filter.
-  void tap(const nlohmann::json& dump, const std::string& id) {
-    const Element e = find(dump, id);
-    xdotool("mousemove " + std::to_string(e.cx) + " " + std::to_string(e.cy) + " click 1");
-    std::this_thread::sleep_for(350ms);
-  }
-
-  // Holds the staff corner of the welcome screen `welcome` until the PIN pad opens; its dump.
-  nlohmann::json open_pin_pad(const nlohmann::json& welcome) {
-    const Element corner = find(welcome, "corner");
-    xdotool("mousemove " + std::to_string(corner.cx) + " " + std::to_string(corner.cy) +
-            " mousedown 1 sleep 3.3 mouseup 1");
-    return wait_for("pin");
-  }
-
-  nlohmann::json current() { return nlohmann::json::parse(read_file(dump_), nullptr, false); }
+  nlohmann::json open_pin_pad() { return only_if_shows(kiosk_.open_pin_pad(), "pin"); }
+  nlohmann::json open_staff(const std::string& pin) { return only_if_shows(kiosk_.open_staff(pin), "staff"); }
 
   std::vector<Response> stored(const fs::path& db) {
     auto store = ResponseStore::open(db.string());
@@ -253,9 +74,12 @@ class KioskE2e : public ::testing::Test {
   }
 
   TempDir dir_;
-  fs::path dump_ = dir_ / "ui.json";
-  std::unique_ptr<Xvfb> xvfb_;
-  std::unique_ptr<Process> kiosk_;
+  KioskSession kiosk_{dir_.path(), SIPAS_KIOSK_BIN};
+
+ private:
+  static nlohmann::json only_if_shows(nlohmann::json dump, const std::string& screen, int step = -1) {
+    return shows(dump, screen, step) ? dump : nlohmann::json();
+  }
 };
 
 // The questionnaire's criteria and reasons in order, read from the sample file the test uses.
@@ -291,12 +115,12 @@ TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  tap(d, "start");
+  kiosk_.tap(d, "start");
   // The sample kiosk stands at counter q1, which lists three land procedures.
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
-  find(d, "procedure.skip");
-  tap(d, "procedure.1.004232");
+  kiosk_.find(d, "procedure.skip");
+  kiosk_.tap(d, "procedure.1.004232");
   // 0 stands for "not applicable"; the 2 makes the follow-up appear.
   const int pattern[] = {5, 2, 0, 3, 5, 4, 1, 4};
   std::vector<Answer> expected;
@@ -305,21 +129,21 @@ TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
     if (v == 0 && !survey.allow_not_applicable) v = 4;
     d = wait_for("question", static_cast<int>(i + 1));
     ASSERT_FALSE(d.empty());
-    tap(d, v == 0 ? "answer-na" : "answer-" + std::to_string(v));
+    kiosk_.tap(d, v == 0 ? "answer-na" : "answer-" + std::to_string(v));
     expected.push_back(Answer{survey.criteria[i], v == 0 ? std::nullopt : std::optional<int>(v)});
   }
   d = wait_for("followup");
   ASSERT_FALSE(d.empty());
-  tap(d, "reason-" + survey.reasons[1]);
-  tap(d, "reason-" + survey.reasons[0]);
-  tap(d, "next");
+  kiosk_.tap(d, "reason-" + survey.reasons[1]);
+  kiosk_.tap(d, "reason-" + survey.reasons[0]);
+  kiosk_.tap(d, "next");
   d = wait_for("comment");
   ASSERT_FALSE(d.empty());
   for (const char* key : {"key-c", "key-h", "key-o", "key-w", "key-f", "key-space", "key-l",
                           "key-a", "key-a", "key-u"}) {
-    tap(d, key);
+    kiosk_.tap(d, key);
   }
-  tap(d, "submit");
+  kiosk_.tap(d, "submit");
   ASSERT_FALSE(wait_for("thanks").empty());
 
   const auto all = stored(dir_ / "kiosk.db");
@@ -343,21 +167,21 @@ TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
   start(cfg, (dir_ / "kiosk.db").string(), 800, 480);
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  tap(d, "start");
+  kiosk_.tap(d, "start");
   d = wait_for("dossier");
   ASSERT_FALSE(d.empty());
-  for (const char* key : {"key-4", "key-2", "key-dash", "key-7", "key-7"}) tap(d, key);
-  tap(d, "submit");
+  for (const char* key : {"key-4", "key-2", "key-dash", "key-7", "key-7"}) kiosk_.tap(d, key);
+  kiosk_.tap(d, "submit");
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
-  tap(d, "procedure.skip");
+  kiosk_.tap(d, "procedure.skip");
   const int pattern[] = {2, 1, 2};
   std::vector<Answer> expected;
   for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
     const int v = pattern[i % 3];
     d = wait_for("question", static_cast<int>(i + 1));
     ASSERT_FALSE(d.empty());
-    tap(d, "answer-" + std::to_string(v));
+    kiosk_.tap(d, "answer-" + std::to_string(v));
     expected.push_back(Answer{survey.criteria[i], v});
   }
   ASSERT_FALSE(wait_for("thanks").empty());
@@ -373,18 +197,18 @@ TEST_F(KioskE2e, ABarcodeScannerTypesTheDossierNumber) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  tap(d, "start");
+  kiosk_.tap(d, "start");
   ASSERT_FALSE(wait_for("dossier").empty());
-  xdotool("type --delay 20 H40-2611");
-  xdotool("key Return");
+  kiosk_.xdotool("type --delay 20 H40-2611");
+  kiosk_.xdotool("key Return");
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
-  tap(d, "procedure.1.004227");
+  kiosk_.tap(d, "procedure.1.004227");
   d = wait_for("question", 1);
   ASSERT_FALSE(d.empty());
-  tap(d, "answer-2");
+  kiosk_.tap(d, "answer-2");
   const auto all = [&] {
-    kiosk_->kill();
+    kiosk_.stop();
     return stored(dir_ / "kiosk.db");
   }();
   EXPECT_TRUE(all.empty()) << "nothing is stored before the end or the idle timeout";
@@ -394,12 +218,12 @@ TEST_F(KioskE2e, KeyboardShortcutsDoNotCloseTheKiosk) {
   const fs::path cfg = make_config(dir_, "counter-short");
   start(cfg, (dir_ / "kiosk.db").string());
   ASSERT_FALSE(wait_for("welcome").empty());
-  xdotool("key Escape");
-  xdotool("key alt+F4");
-  xdotool("key ctrl+q");
+  kiosk_.xdotool("key Escape");
+  kiosk_.xdotool("key alt+F4");
+  kiosk_.xdotool("key ctrl+q");
   std::this_thread::sleep_for(500ms);
-  EXPECT_TRUE(kiosk_->running());
-  EXPECT_EQ(current()["screen"], "welcome");
+  EXPECT_TRUE(kiosk_.running());
+  EXPECT_EQ(kiosk_.current()["screen"], "welcome");
 }
 
 TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
@@ -411,15 +235,11 @@ TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
   }
   set_pin(cfg, "2468");
   start(cfg, (dir_ / "kiosk.db").string());
-  auto d = wait_for("welcome");
+  ASSERT_FALSE(wait_for("welcome").empty());
+  const nlohmann::json d = open_staff("2468");
   ASSERT_FALSE(d.empty());
-  d = open_pin_pad(d);
-  ASSERT_FALSE(d.empty());
-  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
-  d = wait_for("staff");
-  ASSERT_FALSE(d.empty());
-  tap(d, "staff-exit");
-  EXPECT_EQ(kiosk_->wait_exit(10s), 0);
+  kiosk_.tap(d, "staff-exit");
+  EXPECT_EQ(kiosk_.wait_exit(10s), 0);
 }
 
 // Three citizens tap through the survey; the staff screen then counts them and shows the index.
@@ -435,43 +255,30 @@ TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
   const SurveyFile survey = read_survey(cfg, "counter-short");
   start(cfg, (dir_ / "kiosk.db").string());
   for (int value : {5, 4, 3}) {
-    nlohmann::json d;
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < end) {
-      d = current();
-      if (!d.is_discarded() && d.value("screen", "") == "welcome" &&
-          std::any_of(d["elements"].begin(), d["elements"].end(),
-                      [](const nlohmann::json& e) { return e["id"] == "start"; })) {
-        break;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    tap(d, "start");
+    nlohmann::json d = kiosk_.wait_until("the welcome screen's start button", [](const nlohmann::json& dump) {
+      return shows(dump, "welcome") && find_element(dump, "start") != nullptr;
+    });
+    kiosk_.tap(d, "start");
     d = wait_for("procedure");
     ASSERT_FALSE(d.empty());
-    tap(d, "procedure.1.004227");
+    kiosk_.tap(d, "procedure.1.004227");
     for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
       d = wait_for("question", static_cast<int>(i + 1));
       ASSERT_FALSE(d.empty());
-      tap(d, "answer-" + std::to_string(value));
+      kiosk_.tap(d, "answer-" + std::to_string(value));
     }
     ASSERT_FALSE(wait_for("thanks").empty());
   }
-  auto d = wait_for("welcome");
+  ASSERT_FALSE(wait_for("welcome").empty());
+  const nlohmann::json d = open_staff("2468");
   ASSERT_FALSE(d.empty());
-  d = open_pin_pad(d);
-  ASSERT_FALSE(d.empty());
-  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
-  d = wait_for("staff");
-  ASSERT_FALSE(d.empty());
-  std::map<std::string, std::string> labels;
-  for (const auto& e : d["elements"]) labels[e["id"]] = e["label"];
-  EXPECT_EQ(labels["staff-today-responses"], "3");
-  EXPECT_EQ(labels["staff-today-complete"], "3");
+  std::map<std::string, std::string> shown = labels(d);
+  EXPECT_EQ(shown["staff-today-responses"], "3");
+  EXPECT_EQ(shown["staff-today-complete"], "3");
   // Every criterion got one 5, one 4 and one 3: two of three answers are 4 or 5.
-  EXPECT_EQ(labels["staff-today-index"], "66.7");
-  tap(d, "staff-exit");
-  EXPECT_EQ(kiosk_->wait_exit(10s), 0);
+  EXPECT_EQ(shown["staff-today-index"], "66.7");
+  kiosk_.tap(d, "staff-exit");
+  EXPECT_EQ(kiosk_.wait_exit(10s), 0);
 }
 
 TEST_F(KioskE2e, FiveWrongPinsLockThePad) {
@@ -480,27 +287,24 @@ TEST_F(KioskE2e, FiveWrongPinsLockThePad) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  d = open_pin_pad(d);
+  d = open_pin_pad();
   ASSERT_FALSE(d.empty());
-  auto has = [](const nlohmann::json& dump, const std::string& id) {
-    return std::any_of(dump["elements"].begin(), dump["elements"].end(),
-                       [&id](const nlohmann::json& e) { return e["id"] == id; });
-  };
+  auto has = [](const nlohmann::json& dump, const std::string& id) { return find_element(dump, id) != nullptr; };
   for (int attempt = 0; attempt < 5; ++attempt) {
-    EXPECT_FALSE(has(current(), "pin-locked")) << "attempt " << attempt;
+    EXPECT_FALSE(has(kiosk_.current(), "pin-locked")) << "attempt " << attempt;
     for (const char* key : {"pin-1", "pin-1", "pin-1", "pin-1", "pin-ok"}) {
-      tap(d, key);
+      kiosk_.tap(d, key);
       std::this_thread::sleep_for(50ms);
     }
   }
   std::this_thread::sleep_for(300ms);
-  d = current();
+  d = kiosk_.current();
   EXPECT_EQ(d["screen"], "pin");
   EXPECT_TRUE(has(d, "pin-locked")) << d.dump();
   // The right PIN is refused while locked.
-  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) tap(d, key);
+  for (const char* key : {"pin-2", "pin-4", "pin-6", "pin-8", "pin-ok"}) kiosk_.tap(d, key);
   std::this_thread::sleep_for(300ms);
-  d = current();
+  d = kiosk_.current();
   EXPECT_EQ(d["screen"], "pin");
   EXPECT_TRUE(has(d, "pin-locked"));
 }
@@ -540,14 +344,13 @@ TEST_F(KioskE2e, AReadOnlyDatabaseShowsOutOfServiceUntilItIsWritableAgain) {
   }
   ReadOnlyMount ro(dir_ / "data", dir_ / "ro");
   if (!ro.ok()) GTEST_SKIP() << "cannot bind-mount read-only here";
-  kiosk_.reset();
   start(cfg, (dir_ / "ro" / "kiosk.db").string());
   ASSERT_FALSE(wait_for("out_of_service").empty());
   std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(current()["screen"], "out_of_service");
+  EXPECT_EQ(kiosk_.current()["screen"], "out_of_service");
   ASSERT_TRUE(ro.make_writable());
   EXPECT_FALSE(wait_for("welcome").empty()) << "the kiosk returns by itself";
-  kiosk_->kill();
+  kiosk_.stop();
 }
 
 TEST_F(KioskE2e, ABrokenConfigExitsWith2AndNamesTheFileAndField) {
