@@ -373,7 +373,8 @@ class Cli {
     for (const Procedure& p : *loaded) procedures.push_back({p.code, p.name.by_language});
     Status s = store_->import_procedures(procedures);
     if (!s.is_ok()) return fail("procedure load", s);
-    out_ << procedures.size() << " procedures loaded\n";
+    out_ << procedures.size() << (procedures.size() == 1 ? " procedure" : " procedures")
+         << " loaded\n";
     return 0;
   }
 

@@ -1080,10 +1080,15 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   }
 
   // The latest comments.
-  auto comments = svc.comments(unit, *range, 5);
+  // The same counter/officer/procedure as the page's figures, here and on the page it links to.
+  CommentFilter comment_filter{q.counter, q.officer, q.procedure};
+  auto comments = svc.comments(unit, *range, 5, comment_filter);
   if (!comments.is_ok()) return page_error(res, &ctx, req, 503, comments.status().message());
+  std::vector<std::pair<std::string, std::string>> comment_params{{"unit", unit}};
+  if (q.counter) comment_params.emplace_back("counter", *q.counter);
+  if (q.officer) comment_params.emplace_back("officer", *q.officer);
   b += "<div class=\"card\" id=\"latest-comments\"><h2><a href=\"" +
-       esc(link_with("/comments", {{"unit", unit}}, false)) + "\">" + tr("comments", lang) +
+       esc(link_with("/comments", comment_params, true)) + "\">" + tr("comments", lang) +
        "</a></h2>";
   if (comments->empty()) {
     b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";
@@ -1113,7 +1118,9 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
   if (param(req, "period") == "range" && !req.has_param("from")) adjusted.params.erase("period");
   auto range = range_of(svc, adjusted, unit);
   if (!range.is_ok()) return page_error(res, &ctx, req, 400, range.status().message());
-  auto comments = svc.comments(unit, *range, 500);
+  CommentFilter filter{opt_param(req, "counter"), opt_param(req, "officer"),
+                       opt_param(req, "procedure")};
+  auto comments = svc.comments(unit, *range, 500, filter);
   if (!comments.is_ok()) return page_error(res, &ctx, req, 503, comments.status().message());
   auto units = svc.units();
   std::string unit_name = unit;
@@ -1122,10 +1129,20 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
       if (u.code == unit) unit_name = u.name;
     }
   }
-  std::string b = "<h1>" + std::string(tr("comments", lang)) + " · " + esc(unit_name) +
+  std::string narrowed;
+  std::vector<std::pair<std::string, std::string>> keep{{"unit", unit}};
+  for (const auto& [key, value] : {std::pair<const char*, const std::optional<std::string>*>{
+                                       "counter", &filter.counter},
+                                   {"officer", &filter.officer},
+                                   {"procedure", &filter.procedure}}) {
+    if (!*value) continue;
+    narrowed += " · " + std::string(tr(key, lang)) + " " + esc(**value);
+    keep.emplace_back(key, **value);
+  }
+  std::string b = "<h1>" + std::string(tr("comments", lang)) + " · " + esc(unit_name) + narrowed +
                   "</h1><div class=\"sub\">" + esc(format_date(range->from)) + " – " +
                   esc(format_date(range->to)) + "</div>";
-  b += period_picker(req, "/comments", lang, *range, {{"unit", unit}}, "");
+  b += period_picker(req, "/comments", lang, *range, keep, "");
   b += "<div class=\"card\" id=\"comments\">";
   if (comments->empty()) {
     b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";

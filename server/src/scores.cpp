@@ -975,7 +975,8 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
 }
 
 Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
-                                                       const DateRange& range, std::size_t limit) {
+                                                       const DateRange& range, std::size_t limit,
+                                                       const CommentFilter& filter) {
   Status ls = impl_->load(*store_);
   if (!ls.is_ok()) return ls;
   auto by_zone = impl_->by_zone(impl_->subtree(unit));
@@ -988,7 +989,10 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
         "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id) "
         "FROM responses r WHERE r.unit IN (" + placeholders(zone_units.size()) +
         ") AND r.submitted_ms >= ? AND r.submitted_ms < ? AND r.comment IS NOT NULL "
-        "AND r.comment <> '' ORDER BY r.submitted_ms DESC LIMIT ?";
+        "AND r.comment <> ''" +
+        std::string(filter.counter ? " AND r.counter = ?" : "") +
+        (filter.officer ? " AND r.officer = ?" : "") +
+        (filter.procedure ? " AND r.procedure = ?" : "") + " ORDER BY r.submitted_ms DESC LIMIT ?";
     auto st = db_->prepare(q.c_str());
     if (!st.is_ok()) return st.status();
     int i = 1;
@@ -996,6 +1000,9 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
     st->bind(i++, static_cast<std::int64_t>(tz->start_of_day(range.from).time_since_epoch().count()));
     st->bind(i++,
              static_cast<std::int64_t>(tz->start_of_day(next_day(range.to)).time_since_epoch().count()));
+    for (const auto* f : {&filter.counter, &filter.officer, &filter.procedure}) {
+      if (*f) st->bind(i++, std::string_view(**f));
+    }
     st->bind(i++, static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = st->step()) == SQLITE_ROW) {

@@ -232,7 +232,7 @@ TEST_F(CliTest, ProcedureLoadWarnsAboutUnknownKeys) {
   }
   auto load = run({"procedure", "load", "--db", db(), "--file", file});
   ASSERT_EQ(load.status, 0) << load.err;
-  EXPECT_EQ(load.out, "1 procedures loaded\n");
+  EXPECT_EQ(load.out, "1 procedure loaded\n");
   EXPECT_EQ(load.err.rfind("sipas-server procedure load: warning: " + file, 0), 0u) << load.err;
   EXPECT_NE(load.err.find("fee"), std::string::npos) << load.err;
 }

@@ -141,6 +141,45 @@ TEST_F(DashboardPageTest, ProcedureFilterCarriesThroughDrillDownAndPicker) {
   EXPECT_NE(counter.find("officer=A&amp;procedure=1.001193"), std::string::npos);
 }
 
+// R1 (1.001193, Q1, officer A) holds the only comment of the quarter.
+TEST_F(DashboardPageTest, LatestCommentsFollowThePagesCounterOfficerAndProcedure) {
+  const std::string mark = "chờ lâu";
+  auto comments_box = [](const std::string& body) {
+    auto at = body.find("id=\"latest-comments\"");
+    return at == std::string::npos ? std::string("<missing>") : body.substr(at);
+  };
+  const char* q = "&period=quarter&date=2026-09-30";
+  EXPECT_NE(comments_box(page(std::string("/unit?unit=22") + q)).find(mark), std::string::npos);
+  EXPECT_NE(comments_box(page(std::string("/unit?unit=22&procedure=1.001193") + q)).find(mark),
+            std::string::npos);
+  EXPECT_EQ(comments_box(page(std::string("/unit?unit=22&procedure=2.002154") + q)).find(mark),
+            std::string::npos);
+  EXPECT_EQ(comments_box(page(std::string("/unit?unit=22.PVHCC&counter=Q2") + q)).find(mark),
+            std::string::npos);
+  EXPECT_EQ(comments_box(page(std::string("/unit?unit=22.PVHCC&counter=Q1&officer=B") + q))
+                .find(mark),
+            std::string::npos);
+  std::string box = comments_box(page(std::string("/unit?unit=22.PVHCC&counter=Q1&procedure=1.001193") + q));
+  EXPECT_NE(box.find(mark), std::string::npos);
+  EXPECT_NE(box.find("/comments?unit=22.PVHCC&amp;counter=Q1&amp;procedure=1.001193"),
+            std::string::npos)
+      << box.substr(0, 400);
+}
+
+TEST_F(DashboardPageTest, CommentsPageNarrowsByCounterOfficerAndProcedure) {
+  const std::string mark = "chờ lâu";
+  const char* q = "&period=quarter&date=2026-09-30";
+  EXPECT_NE(page(std::string("/comments?unit=22") + q).find(mark), std::string::npos);
+  EXPECT_NE(page(std::string("/comments?unit=22&procedure=1.001193") + q).find(mark),
+            std::string::npos);
+  std::string other = page(std::string("/comments?unit=22&procedure=2.002154") + q);
+  EXPECT_EQ(other.find(mark), std::string::npos);
+  EXPECT_NE(other.find("<input type=\"hidden\" name=\"procedure\" value=\"2.002154\">"),
+            std::string::npos);
+  EXPECT_EQ(page(std::string("/comments?unit=22&counter=Q2") + q).find(mark), std::string::npos);
+  EXPECT_EQ(page(std::string("/comments?unit=22&officer=B") + q).find(mark), std::string::npos);
+}
+
 TEST_F(DashboardPageTest, EveryPeriodOfThePickerRenders) {
   for (const char* p : {"day", "week", "month", "quarter", "6m", "9m", "year"}) {
     page(std::string("/unit?unit=22&date=2026-09-30&period=") + p);

@@ -86,6 +86,13 @@ struct CommentRow {
   std::vector<std::string> reasons;  // reason ids
 };
 
+// Unset fields do not filter.
+struct CommentFilter {
+  std::optional<std::string> counter;
+  std::optional<std::string> officer;
+  std::optional<std::string> procedure;  // a procedure code
+};
+
 // One raw response row for exports.
 struct RawRow {
   std::string id;
@@ -129,9 +136,10 @@ class ScoreService {
   const std::vector<Survey>& surveys() const { return surveys_; }
   const Survey* survey(const std::string& id) const;
 
-  // Comments in the unit's subtree and range, newest first.
+  // Comments in the unit's subtree and range, newest first; `filter` narrows them the way
+  // ScoreQuery's counter/officer/procedure narrow the scores.
   Result<std::vector<CommentRow>> comments(const std::string& unit, const DateRange& range,
-                                           std::size_t limit);
+                                           std::size_t limit, const CommentFilter& filter = {});
   // Raw responses in the unit's subtree and range, by submission time.
   Result<std::vector<RawRow>> raw_responses(const std::string& unit, const DateRange& range,
                                             std::size_t limit);
