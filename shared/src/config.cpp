@@ -877,8 +877,12 @@ Status to_status(const std::string& file, const Problem& p) {
   return Status::error(ErrorCode::invalid_argument, line(file, p.path, p.what));
 }
 
-Result<Survey> load_survey_with(const fs::path& file, std::vector<std::string> languages,
-                                std::vector<std::string>* warnings) {
+// Reads and parses one JSON file and hands it to `read`; warnings reach the caller only when the
+// whole file loads, so a failed load leaves `warnings` as it was.
+template <typename Read>
+auto load_json_file(const fs::path& file, std::vector<std::string> languages,
+                    std::vector<std::string>* warnings, Read read)
+    -> Result<decltype(read(std::declval<const Context&>(), std::declval<const Json&>()))> {
   std::string name = display(file);
   Result<std::string> text = read_file(file, name);
   if (!text.is_ok()) return text.status();
@@ -887,33 +891,24 @@ Result<Survey> load_survey_with(const fs::path& file, std::vector<std::string> l
   std::vector<std::string> local_warnings;
   Context ctx{name, std::move(languages), &local_warnings};
   try {
-    Survey s = read_survey(ctx, *doc);
+    auto value = read(ctx, *doc);
     if (warnings != nullptr)
       warnings->insert(warnings->end(), local_warnings.begin(), local_warnings.end());
-    return s;
+    return value;
   } catch (const Problem& p) {
     return to_status(name, p);
   }
 }
 
+Result<Survey> load_survey_with(const fs::path& file, std::vector<std::string> languages,
+                                std::vector<std::string>* warnings) {
+  return load_json_file(file, std::move(languages), warnings, read_survey);
+}
+
 // Names are the center's own catalogue, so only Vietnamese is required of them.
 Result<std::vector<Procedure>> load_procedures_file(const fs::path& file,
                                                     std::vector<std::string>* warnings) {
-  std::string name = display(file);
-  Result<std::string> text = read_file(file, name);
-  if (!text.is_ok()) return text.status();
-  Result<Json> doc = parse_json(*text, name);
-  if (!doc.is_ok()) return doc.status();
-  std::vector<std::string> local_warnings;
-  Context ctx{name, {"vi"}, &local_warnings};
-  try {
-    std::vector<Procedure> out = read_procedures(ctx, *doc);
-    if (warnings != nullptr)
-      warnings->insert(warnings->end(), local_warnings.begin(), local_warnings.end());
-    return out;
-  } catch (const Problem& p) {
-    return to_status(name, p);
-  }
+  return load_json_file(file, {"vi"}, warnings, read_procedures);
 }
 
 Status errno_status(int err, const std::string& what) {
