@@ -92,6 +92,10 @@ busy_cpu=$(cpu_share "$kpid" "$idle_seconds")
 echo "run-30-kiosk: question screen, ${frame_seconds} s of frames" >&2
 read -r x y < <(element_center "$work/busy.json" start)
 xdotool mousemove "$x" "$y" click 1
+# The sample counter lists procedures, so the procedure screen comes first.
+wait_screen "$work/busy.json" procedure
+read -r x y < <(element_center "$work/busy.json" procedure.skip)
+xdotool mousemove "$x" "$y" click 1
 wait_screen "$work/busy.json" question
 sleep 1.5
 frames() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$work/stats.json"; }

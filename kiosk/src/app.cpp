@@ -15,9 +15,11 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
+#include <nlohmann/json.hpp>
 
 #include "flow.hpp"
 #include "fonts.hpp"
+#include "input_queue.hpp"
 #include "sipas/time.hpp"
 #include "staff.hpp"
 #include "store_sink.hpp"
@@ -64,36 +66,53 @@ struct ImGuiOwner {
   }
 };
 
-// Keys a barcode scanner or a keyboard sends go straight to the flow, not through ImGui.
-void handle_key(Flow& flow, const SDL_Event& ev, std::vector<Action>* out) {
-  if (ev.type == SDL_TEXTINPUT) {
-    const ActionKind kind = flow.screen() == Screen::dossier ? ActionKind::dossier_key
-                            : flow.screen() == Screen::comment ? ActionKind::comment_key
-                            : flow.screen() == Screen::pin     ? ActionKind::pin_key
-                                                               : ActionKind::start;
-    if (kind == ActionKind::start) return;
-    for (char32_t c : utf8_to_u32(ev.text.text)) out->push_back(Action{kind, static_cast<int>(c), {}});
-    return;
-  }
-  if (ev.type != SDL_KEYDOWN) return;
-  const SDL_Keycode k = ev.key.keysym.sym;
-  const bool enter = k == SDLK_RETURN || k == SDLK_KP_ENTER;
-  const bool erase = k == SDLK_BACKSPACE;
-  switch (flow.screen()) {
-    case Screen::dossier:
-      if (enter) out->push_back(Action{ActionKind::dossier_submit, 0, {}});
-      if (erase) out->push_back(Action{ActionKind::dossier_backspace, 0, {}});
-      break;
-    case Screen::comment:
-      if (erase) out->push_back(Action{ActionKind::comment_backspace, 0, {}});
-      break;
-    case Screen::pin:
-      if (enter) out->push_back(Action{ActionKind::pin_submit, 0, {}});
-      if (erase) out->push_back(Action{ActionKind::pin_backspace, 0, {}});
-      break;
+// The queued form of the window's input events; false for events the queue does not carry.
+// Touch arrives as the mouse events SDL synthesises from fingers, so SDL_FINGER* are left out
+// (taking both would count every touch twice).
+bool to_input(const SDL_Event& ev, InputEvent* out) {
+  switch (ev.type) {
+    case SDL_MOUSEMOTION:
+      *out = InputEvent{InputKind::pointer_move, static_cast<float>(ev.motion.x),
+                        static_cast<float>(ev.motion.y), 0, 0, 0, {}};
+      return true;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP: {
+      const int button = ev.button.button == SDL_BUTTON_LEFT    ? 0
+                         : ev.button.button == SDL_BUTTON_RIGHT ? 1
+                         : ev.button.button == SDL_BUTTON_MIDDLE ? 2
+                                                                 : -1;
+      if (button < 0) return false;
+      *out = InputEvent{ev.type == SDL_MOUSEBUTTONDOWN ? InputKind::pointer_down : InputKind::pointer_up,
+                        static_cast<float>(ev.button.x), static_cast<float>(ev.button.y), button, 0, 0, {}};
+      return true;
+    }
+    case SDL_MOUSEWHEEL:
+      *out = InputEvent{InputKind::wheel, 0, 0, 0, static_cast<float>(ev.wheel.x),
+                        static_cast<float>(ev.wheel.y), {}};
+      return true;
+    case SDL_TEXTINPUT:
+      *out = InputEvent{InputKind::text, 0, 0, 0, 0, 0, ev.text.text};
+      return true;
+    case SDL_KEYDOWN: {
+      const SDL_Keycode k = ev.key.keysym.sym;
+      if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
+        *out = InputEvent{InputKind::enter, 0, 0, 0, 0, 0, {}};
+        return true;
+      }
+      if (k == SDLK_BACKSPACE) {
+        *out = InputEvent{InputKind::backspace, 0, 0, 0, 0, 0, {}};
+        return true;
+      }
+      return false;
+    }
     default:
-      break;
+      return false;
   }
+}
+
+bool is_typed_key(const Action& a) {
+  return a.kind == ActionKind::comment_key || a.kind == ActionKind::dossier_key ||
+         a.kind == ActionKind::pin_key;
 }
 
 }  // namespace
@@ -271,24 +290,46 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   std::uint64_t frames = 0;
   std::optional<double> first_frame_ms;
   auto last_stats = SteadyClock::now();
+  // Typed keys (on-screen or physical) with the steady-clock time of the first frame that showed
+  // them; bench/ matches them against the instants it sent the taps.
+  struct ShownKey {
+    int code_point;
+    double shown_ms;
+  };
+  std::vector<ShownKey> shown_keys;
+  std::vector<int> unshown_keys;
+  bool stats_dirty = false;
   auto write_stats = [&](bool force) {
     if (!args.stats_file) return;
     const auto now = SteadyClock::now();
     if (!force && now - last_stats < std::chrono::seconds(1)) return;
     last_stats = now;
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "{\"frames\": %llu, \"first_frame_ms\": %.1f}\n",
-                  static_cast<unsigned long long>(frames), first_frame_ms.value_or(-1.0));
-    (void)write_file_atomically(*args.stats_file, buf);
+    stats_dirty = false;
+    nlohmann::json j{{"frames", frames}, {"first_frame_ms", first_frame_ms.value_or(-1.0)}};
+    nlohmann::json keys = nlohmann::json::array();
+    for (const ShownKey& k : shown_keys) {
+      keys.push_back({{"key", u32_to_utf8(std::u32string(1, static_cast<char32_t>(k.code_point)))},
+                      {"shown_ms", k.shown_ms}});
+    }
+    j["keys"] = std::move(keys);
+    (void)write_file_atomically(*args.stats_file, j.dump() + "\n");
+  };
+  auto dispatch_all = [&](std::vector<Action>* list) {
+    for (const Action& a : *list) {
+      dispatch(a);
+      if (args.stats_file && is_typed_key(a)) unshown_keys.push_back(a.value);
+    }
+    list->clear();
   };
 
+  InputQueue input(!args.merge_input);
   int extra_frames = 3;
   auto next_continuous = SteadyClock::now();
   std::vector<Action> actions;
   UiSnapshot snapshot;
   while (!flow.quit_requested()) {
     int timeout_ms = -1;
-    if (extra_frames > 0) {
+    if (extra_frames > 0 || !input.empty()) {
       timeout_ms = 0;
     } else if (args.continuous_redraw) {
       timeout_ms = static_cast<int>(std::max<std::int64_t>(
@@ -305,47 +346,33 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
       }
       if (wait) timeout_ms = static_cast<int>(std::clamp<std::int64_t>(*wait + 1, 0, 3600000));
     }
+    if (timeout_ms != 0 && stats_dirty) write_stats(true);
 
     SDL_Event ev;
-    bool input = false;
     bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
     while (got) {
-      switch (ev.type) {
-        case SDL_QUIT:
-          break;  // only the staff screen's "exit" ends the kiosk
-        case SDL_TEXTINPUT:
-        case SDL_KEYDOWN:
-          handle_key(flow, ev, &actions);
-          input = true;
-          break;
-        case SDL_WINDOWEVENT:
-          if (ev.window.event == SDL_WINDOWEVENT_CLOSE) break;
-          ImGui_ImplSDL2_ProcessEvent(&ev);
-          input = true;
-          break;
-        case SDL_MOUSEMOTION:
-        case SDL_MOUSEBUTTONDOWN:
-        case SDL_MOUSEBUTTONUP:
-        case SDL_MOUSEWHEEL:
-        case SDL_FINGERDOWN:
-        case SDL_FINGERUP:
-        case SDL_FINGERMOTION:
-          ImGui_ImplSDL2_ProcessEvent(&ev);
-          input = true;
-          break;
-        default:
-          if (ev.type == wake_event) {
-            extra_frames = std::max(extra_frames, 1);
-            if (flow.screen() == Screen::staff) refresh_staff();
-          }
-          break;
+      InputEvent queued;
+      if (to_input(ev, &queued)) {
+        input.push(std::move(queued));
+      } else if (ev.type == SDL_WINDOWEVENT) {
+        if (ev.window.event != SDL_WINDOWEVENT_CLOSE) ImGui_ImplSDL2_ProcessEvent(&ev);
+        extra_frames = 3;
+      } else if (ev.type == wake_event) {
+        extra_frames = std::max(extra_frames, 1);
+        if (flow.screen() == Screen::staff) refresh_staff();
       }
+      // SDL_QUIT is ignored: only the staff screen's "exit" ends the kiosk.
       got = SDL_PollEvent(&ev) == 1;
     }
-    if (input) extra_frames = 3;
 
-    for (const Action& a : actions) dispatch(a);
-    actions.clear();
+    // One press or release per frame (see input_queue.hpp); the keys before it apply first, each
+    // on the screen the previous one left.
+    const InputFrame in = input.next_frame();
+    if (in.had_input) extra_frames = 3;
+    for (const InputEvent& key : in.keys) {
+      std::vector<Action> typed = key_actions(flow.screen(), key);
+      dispatch_all(&typed);
+    }
     const Screen before = flow.screen();
     flow.tick();
     last_screen = flow.screen();
@@ -355,6 +382,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     if (!ensure_fonts()) return 2;
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplSDL2_NewFrame();
+    apply_pointer(in.pointer, io);
     ImGui::NewFrame();
     const Screen drawn = flow.screen();
     view->set_staff(&staff);
@@ -367,6 +395,13 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     SDL_GL_SwapWindow(win.window);
     ++frames;
+    if (!unshown_keys.empty()) {
+      const double now_ms =
+          std::chrono::duration<double, std::milli>(SteadyClock::now().time_since_epoch()).count();
+      for (int c : unshown_keys) shown_keys.push_back(ShownKey{c, now_ms});
+      unshown_keys.clear();
+      stats_dirty = true;
+    }
     if (!first_frame_ms) {
       first_frame_ms =
           std::chrono::duration<double, std::milli>(SteadyClock::now() - process_start).count();
@@ -376,9 +411,9 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     if (extra_frames > 0) --extra_frames;
 
     // Taps take effect at once so the next frame already shows their result.
-    for (const Action& a : actions) dispatch(a);
-    if (!actions.empty() || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
-    actions.clear();
+    const bool tapped = !actions.empty();
+    dispatch_all(&actions);
+    if (tapped || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
 
     if (dump) {
       if (Status st = dump->update(snapshot, SteadyClock::now()); !st.is_ok()) log_line(st.message());

@@ -59,6 +59,10 @@ Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args) {
       a.continuous_redraw = true;
       continue;
     }
+    if (arg == "--merge-input") {
+      a.merge_input = true;
+      continue;
+    }
     const bool known = arg == "--config" || arg == "--db" || arg == "--server" ||
                        arg == "--token-file" || arg == "--ui-dump" || arg == "--windowed" ||
                        arg == "--count" || arg == "--days" || arg == "--seed" ||

@@ -23,6 +23,10 @@ struct KioskArgs {
   // Hidden, for bench/: redraw every frame as the usual ImGui loop does (capped at 60 Hz as vsync
   // would), and write frame counts to a file.
   bool continuous_redraw = false;
+  // Hidden, for bench/: feed Dear ImGui all pending input at once, as its 1.86 SDL backend does,
+  // instead of one press or release per frame (taps that arrive together merge).
+  bool merge_input = false;
+  // Frame counts, and when each typed key was first shown, are written here (bench/).
   std::optional<std::string> stats_file;
   // generate
   int count = -1;

@@ -11,7 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -173,6 +176,34 @@ class Xvfb {
   std::string display_;
 };
 
+// Keeps every core busy (four spinning threads a core, so the kiosk gets a fraction of one) until
+// destroyed, or for `limit` at the most.
+class BusyCores {
+ public:
+  explicit BusyCores(std::chrono::seconds limit = std::chrono::seconds(120)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    const unsigned n = 4 * std::max(2u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) {
+      threads_.emplace_back([this, end] {
+        volatile std::uint64_t x = 0;
+        while (!stop_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end) {
+          for (int k = 0; k < 100000; ++k) x = x + 1;
+        }
+      });
+    }
+  }
+  ~BusyCores() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  BusyCores(const BusyCores&) = delete;
+  BusyCores& operator=(const BusyCores&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
 struct Element {
   std::string id;
   std::string label;
@@ -270,6 +301,22 @@ class KioskSession {
     if (e.id.empty()) return;
     xdotool("mousemove " + std::to_string(e.cx) + " " + std::to_string(e.cy) + " click 1");
     std::this_thread::sleep_for(350ms);
+  }
+
+  // Taps the elements `ids` of `dump` one after another, `gap` apart, in one xdotool run (as fast
+  // as two thumbs or key rollover), without waiting for the kiosk between taps.
+  void tap_quickly(const nlohmann::json& dump, const std::vector<std::string>& ids,
+                   std::chrono::milliseconds gap) {
+    std::string cmd;
+    char sleep[32];
+    std::snprintf(sleep, sizeof sleep, " sleep %.3f ", static_cast<double>(gap.count()) / 1000.0);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const Element e = find(dump, ids[i]);
+      if (e.id.empty()) return;
+      if (i > 0) cmd += sleep;
+      cmd += "mousemove " + std::to_string(e.cx) + " " + std::to_string(e.cy) + " click 1";
+    }
+    xdotool(cmd);
   }
 
   // The hidden corner held for the long press; returns the PIN pad's dump.

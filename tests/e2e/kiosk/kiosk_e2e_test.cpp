@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <string>
 #include <thread>
@@ -364,6 +366,129 @@ TEST_F(KioskE2e, ABrokenConfigExitsWith2AndNamesTheFileAndField) {
   EXPECT_NE(err.find("kiosk.json"), std::string::npos) << err;
   EXPECT_NE(err.find("idle_timeout_seconds"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line: " << err;
+}
+
+// Fast input: taps that arrive faster than frames are drawn, and a barcode scanner's typing.
+// Every key must arrive, in order, also while other processes keep both cores busy.
+class KioskFastInputE2e : public KioskE2e {
+ protected:
+  // Brings a counter-short survey with low answers to the comment screen at 1280x800.
+  nlohmann::json reach_comment() {
+    const fs::path cfg = make_config(dir_, "counter-short");
+    const SurveyFile survey = read_survey(cfg, "counter-short");
+    start(cfg, (dir_ / "kiosk.db").string());
+    auto d = wait_for("welcome");
+    if (d.empty()) return d;
+    kiosk_.tap(d, "start");
+    d = wait_for("procedure");
+    if (d.empty()) return d;
+    kiosk_.tap(d, "procedure.skip");
+    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+      d = wait_for("question", static_cast<int>(i + 1));
+      if (d.empty()) return d;
+      kiosk_.tap(d, "answer-2");
+    }
+    d = wait_for("followup");
+    if (d.empty()) return d;
+    kiosk_.tap(d, "reason-" + survey.reasons[0]);
+    kiosk_.tap(d, "next");
+    return wait_for("comment");
+  }
+
+  // Twenty distinct keys that Telex leaves as they are, tapped 30 ms apart, then "submit".
+  void twenty_comment_keys_arrive_in_order() {
+    auto d = reach_comment();
+    ASSERT_FALSE(d.empty());
+    const std::string keys = "bcghklmnpqtv12345678";
+    std::vector<std::string> ids;
+    for (char c : keys) ids.push_back(std::string("key-") + c);
+    kiosk_.tap_quickly(d, ids, 30ms);
+    std::this_thread::sleep_for(400ms);
+    kiosk_.tap(d, "submit");
+    ASSERT_FALSE(wait_for("thanks").empty());
+    const auto all = stored(dir_ / "kiosk.db");
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].comment, keys);
+  }
+
+  // Mẫu 01 at 1920x1080 (the slowest frames) with the dossier number entered by `enter`, then
+  // every indicator answered.
+  void dossier_arrives_whole(const std::function<void(const nlohmann::json&)>& enter,
+                             const std::string& expected) {
+    const fs::path cfg = make_config(dir_, "mau01");
+    const SurveyFile survey = read_survey(cfg, "mau01");
+    start(cfg, (dir_ / "kiosk.db").string(), 1920, 1080);
+    auto d = wait_for("welcome");
+    ASSERT_FALSE(d.empty());
+    kiosk_.tap(d, "start");
+    d = wait_for("dossier");
+    ASSERT_FALSE(d.empty());
+    enter(d);
+    d = wait_for("procedure");
+    ASSERT_FALSE(d.empty());
+    kiosk_.tap(d, "procedure.skip");
+    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+      d = wait_for("question", static_cast<int>(i + 1));
+      ASSERT_FALSE(d.empty());
+      kiosk_.tap(d, "answer-2");
+    }
+    ASSERT_FALSE(wait_for("thanks").empty());
+    const auto all = stored(dir_ / "kiosk.db");
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].dossier, expected);
+  }
+
+  // An eight-digit PIN tapped 30 ms apart at 1920x1080 opens the staff screen.
+  void pin_taps_arrive() {
+    const fs::path cfg = make_config(dir_, "counter-short");
+    set_pin(cfg, "29047135");
+    start(cfg, (dir_ / "kiosk.db").string(), 1920, 1080);
+    ASSERT_FALSE(wait_for("welcome").empty());
+    auto d = open_pin_pad();
+    ASSERT_FALSE(d.empty());
+    kiosk_.tap_quickly(d, {"pin-2", "pin-9", "pin-0", "pin-4", "pin-7", "pin-1", "pin-3", "pin-5", "pin-ok"},
+                       30ms);
+    EXPECT_FALSE(wait_for("staff").empty()) << "a digit went missing or was doubled";
+  }
+};
+
+const char* const kSixteenKeys[] = {"key-4", "key-2", "key-dash", "key-7", "key-7", "key-0",
+                                    "key-1", "key-dash", "key-9", "key-8", "key-3", "key-6",
+                                    "key-5", "key-dash", "key-1", "key-2"};
+const char* const kSixteenKeysTyped = "42-7701-98365-12";
+
+TEST_F(KioskFastInputE2e, TwentyCommentKeysTapped30msApartAreStoredInOrder) {
+  twenty_comment_keys_arrive_in_order();
+}
+
+TEST_F(KioskFastInputE2e, TwentyCommentKeysTapped30msApartAreStoredInOrderWhileBothCoresAreBusy) {
+  BusyCores busy;
+  twenty_comment_keys_arrive_in_order();
+}
+
+TEST_F(KioskFastInputE2e, PinDigitsTapped30msApartOpenTheStaffScreenWhileBothCoresAreBusy) {
+  BusyCores busy;
+  pin_taps_arrive();
+}
+
+TEST_F(KioskFastInputE2e, DossierKeysTapped30msApartAreStoredWholeWhileBothCoresAreBusy) {
+  BusyCores busy;
+  dossier_arrives_whole(
+      [&](const nlohmann::json& d) {
+        std::vector<std::string> ids(std::begin(kSixteenKeys), std::end(kSixteenKeys));
+        ids.push_back("submit");
+        kiosk_.tap_quickly(d, ids, 30ms);
+      },
+      kSixteenKeysTyped);
+}
+
+TEST_F(KioskFastInputE2e, AScannersSixteenCharactersTypedAtItsSpeedAreStoredWhole) {
+  dossier_arrives_whole(
+      [&](const nlohmann::json&) {
+        kiosk_.xdotool("type --delay 4 'H40-2611/QN-0007'");
+        kiosk_.xdotool("key Return");
+      },
+      "H40-2611/QN-0007");
 }
 
 }  // namespace
