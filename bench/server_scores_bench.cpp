@@ -18,7 +18,7 @@
 
 #include "sipas/server/scores.hpp"
 #include "sipas/server/surveys.hpp"
-#include "sqlite.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
-#include "sqlite.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace sipas {
 namespace {

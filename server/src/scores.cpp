@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "sipas/server/surveys.hpp"
-#include "sqlite.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace sipas {
 
@@ -93,12 +93,6 @@ Result<TimeZone> zone(const std::string& name) {
 
 std::string month_of(const std::string& day) { return day.substr(0, 7); }
 
-Status step_done(sql::Db& db, sql::Stmt* st, const char* what) {
-  int rc = st->step();
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db.error(rc, what);
-  return Status::ok();
-}
-
 // Per-connection lookups made while adding responses.
 struct Lookups {
   sql::Db& db;
@@ -107,16 +101,11 @@ struct Lookups {
 
   Result<std::string> zone_of(const std::string& unit) {
     if (auto it = unit_zone.find(unit); it != unit_zone.end()) return it->second;
-    auto st = db.cached("SELECT time_zone FROM units WHERE code = ?");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(unit));
-    int rc = (*st)->step();
     std::string name = "Asia/Ho_Chi_Minh";
-    if (rc == SQLITE_ROW) {
-      name = (*st)->text(0);
-    } else if (rc != SQLITE_DONE) {
-      return db.error(rc, "read unit time zone");
-    }
+    auto found = db.first_row(
+        "SELECT time_zone FROM units WHERE code = ?", "read unit time zone",
+        [&](sql::Stmt& q) { q.bind(1, unit); }, [&](const sql::Stmt& q) { name = q.text(0); });
+    if (!found.is_ok()) return found.status();
     unit_zone[unit] = name;
     return name;
   }
@@ -124,18 +113,15 @@ struct Lookups {
   // Whether a survey id is on the points scale (Mẫu 01): its totals are kept per response.
   Result<bool> is_points(const std::string& survey) {
     if (auto it = points.find(survey); it != points.end()) return it->second;
-    auto st = db.cached(
-        "SELECT body FROM surveys WHERE id = ? ORDER BY version DESC LIMIT 1");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(survey));
-    int rc = (*st)->step();
     bool is = false;
-    if (rc == SQLITE_ROW) {
-      auto doc = json::parse((*st)->text(0), nullptr, false);
-      is = doc.is_object() && doc.value("scale", std::string()) == "points";
-    } else if (rc != SQLITE_DONE) {
-      return db.error(rc, "read survey scale");
-    }
+    auto found = db.first_row(
+        "SELECT body FROM surveys WHERE id = ? ORDER BY version DESC LIMIT 1", "read survey scale",
+        [&](sql::Stmt& q) { q.bind(1, survey); },
+        [&](const sql::Stmt& q) {
+          auto doc = json::parse(q.text(0), nullptr, false);
+          is = doc.is_object() && doc.value("scale", std::string()) == "points";
+        });
+    if (!found.is_ok()) return found.status();
     points[survey] = is;
     return is;
   }
@@ -197,10 +183,9 @@ Status flush(sql::Db& db, const Slice& detail) {
     by_day[{k.survey, k.unit, k.day}].merge(t);
     by_month[{k.survey, k.unit, month_of(k.day)}].merge(t);
   }
-  auto d = db.cached(
+  static const char* const kDetail =
       "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
-      "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
-  if (!d.is_ok()) return d.status();
+      "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
   // Plain references rather than a structured binding: the lambda below captures k, which
   // clang 14 (the fuzz build) does not allow for bindings.
   for (const auto& entry : detail) {
@@ -209,41 +194,37 @@ Status flush(sql::Db& db, const Slice& detail) {
     Status s;
     for_each_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
       if (!s.is_ok()) return;
-      sql::Stmt* st = *d;
-      st->reset();
-      st->bind(1, std::string_view(k.survey));
-      st->bind(2, std::string_view(k.unit));
-      st->bind(3, std::string_view(k.day));
-      st->bind(4, std::string_view(k.counter));
-      st->bind(5, std::string_view(k.officer));
-      st->bind(6, std::string_view(k.procedure));
-      st->bind(7, kind);
-      st->bind(8, std::string_view(key));
-      st->bind(9, value);
-      st->bind(10, n);
-      s = step_done(db, st, "add to rollup_detail");
+      s = db.run(kDetail, "add to rollup_detail", [&](sql::Stmt& st) {
+        st.bind(1, k.survey);
+        st.bind(2, k.unit);
+        st.bind(3, k.day);
+        st.bind(4, k.counter);
+        st.bind(5, k.officer);
+        st.bind(6, k.procedure);
+        st.bind(7, kind);
+        st.bind(8, key);
+        st.bind(9, value);
+        st.bind(10, n);
+      });
     });
     if (!s.is_ok()) return s;
   }
   auto write_level = [&](const char* sql_text, const auto& level, const char* what) -> Status {
-    auto ins = db.cached(sql_text);
-    if (!ins.is_ok()) return ins.status();
     Status s;
     for (const auto& entry : level) {
       const auto& k = entry.first;
       const auto& t = entry.second;
       for_each_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
         if (!s.is_ok()) return;
-        sql::Stmt* st = *ins;
-        st->reset();
-        st->bind(1, std::string_view(std::get<0>(k)));
-        st->bind(2, std::string_view(std::get<1>(k)));
-        st->bind(3, std::string_view(std::get<2>(k)));
-        st->bind(4, kind);
-        st->bind(5, std::string_view(key));
-        st->bind(6, value);
-        st->bind(7, n);
-        s = step_done(db, st, what);
+        s = db.run(sql_text, what, [&](sql::Stmt& st) {
+          st.bind(1, std::get<0>(k));
+          st.bind(2, std::get<1>(k));
+          st.bind(3, std::get<2>(k));
+          st.bind(4, kind);
+          st.bind(5, key);
+          st.bind(6, value);
+          st.bind(7, n);
+        });
       });
       if (!s.is_ok()) return s;
     }
@@ -293,30 +274,30 @@ Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink
     if (rrc != SQLITE_ROW && rrc != SQLITE_DONE) return db.error(rrc, "read reasons");
     return sink(cur);
   };
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW) {
-    std::string id = st->text(0);
+  Status s = db.rows(*st, "read responses", [&](const sql::Stmt& row) -> Status {
+    std::string id = row.text(0);
     if (!have || id != cur_id) {
-      Status s = finish();
-      if (!s.is_ok()) return s;
+      Status done = finish();
+      if (!done.is_ok()) return done;
       cur = ResponseFacts{};
       cur_id = id;
       have = true;
-      cur.survey = st->text(1);
-      cur.unit = st->text(2);
-      cur.counter = st->text(3);
-      cur.officer = st->text(4);
-      cur.submitted_at = TimePoint(std::chrono::milliseconds(st->int64(5)));
-      cur.complete = st->text(6) == "complete";
-      cur.procedure = st->text(9);
+      cur.survey = row.text(1);
+      cur.unit = row.text(2);
+      cur.counter = row.text(3);
+      cur.officer = row.text(4);
+      cur.submitted_at = from_unix_ms(row.int64(5));
+      cur.complete = row.text(6) == "complete";
+      cur.procedure = row.text(9);
     }
-    if (!st->is_null(7)) {
+    if (!row.is_null(7)) {
       std::optional<int> v;
-      if (!st->is_null(8)) v = static_cast<int>(st->int64(8));
-      cur.answers.emplace_back(st->text(7), v);
+      if (!row.is_null(8)) v = static_cast<int>(row.int64(8));
+      cur.answers.emplace_back(row.text(7), v);
     }
-  }
-  if (rc != SQLITE_DONE) return db.error(rc, "read responses");
+    return Status::ok();
+  });
+  if (!s.is_ok()) return s;
   return finish();
 }
 
@@ -484,7 +465,7 @@ Result<std::unique_ptr<ScoreService>> ScoreService::open(const std::string& db_p
   auto store = ServerStore::open(db_path);
   if (!store.is_ok()) return store.status();
   s->store_ = std::move(store).value();
-  auto db = sql::Db::open(db_path);
+  auto db = open_server_db(db_path);
   if (!db.is_ok()) return db.status();
   s->db_ = std::move(db).value();
   Status st = ensure_rollup_schema(*s->db_);
@@ -601,21 +582,20 @@ Status read_rollups(sql::Db& db, const std::vector<std::string>& surveys,
     if (q.counter) st->bind(i++, std::string_view(*q.counter));
     if (q.officer) st->bind(i++, std::string_view(*q.officer));
     if (q.procedure) st->bind(i++, std::string_view(*q.procedure));
-    int rc;
-    while ((rc = st->step()) == SQLITE_ROW) {
+    Status s = db.rows(*st, "read rollups", [&](const sql::Stmt& row) {
       SliceKey k;
       int c = 0;
-      k.survey = st->text(c++);
-      k.unit = st->text(c++);
-      if (needs.day) k.day = st->text(c++);
-      if (detail && needs.counter) k.counter = st->text(c++);
-      if (detail && needs.officer) k.officer = st->text(c++);
-      if (detail && needs.procedure) k.procedure = st->text(c++);
-      int kind = static_cast<int>(st->int64(c));
-      add_row(slice[k], kind, st->text(c + 1), static_cast<int>(st->int64(c + 2)),
-              st->int64(c + 3));
-    }
-    if (rc != SQLITE_DONE) return db.error(rc, "read rollups");
+      k.survey = row.text(c++);
+      k.unit = row.text(c++);
+      if (needs.day) k.day = row.text(c++);
+      if (detail && needs.counter) k.counter = row.text(c++);
+      if (detail && needs.officer) k.officer = row.text(c++);
+      if (detail && needs.procedure) k.procedure = row.text(c++);
+      int kind = static_cast<int>(row.int64(c));
+      add_row(slice[k], kind, row.text(c + 1), static_cast<int>(row.int64(c + 2)),
+              row.int64(c + 3));
+    });
+    if (!s.is_ok()) return s;
   }
   return Status::ok();
 }
@@ -676,8 +656,8 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
       const std::vector<std::string>& zone_units = zone_entry.second;
       auto tz = zone(zone_name);
       if (!tz.is_ok()) return tz.status();
-      auto from_ms = tz->start_of_day(range.from).time_since_epoch().count();
-      auto to_ms = tz->start_of_day(next_day(range.to)).time_since_epoch().count();
+      auto from_ms = unix_ms(tz->start_of_day(range.from));
+      auto to_ms = unix_ms(tz->start_of_day(next_day(range.to)));
       std::string where = "r.unit IN (" + placeholders(zone_units.size()) +
                           ") AND r.submitted_ms >= ? AND r.submitted_ms < ? AND r.survey_id IN (" +
                           placeholders(survey_ids.size()) + ")";
@@ -997,28 +977,27 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
     if (!st.is_ok()) return st.status();
     int i = 1;
     for (const auto& u : zone_units) st->bind(i++, std::string_view(u));
-    st->bind(i++, static_cast<std::int64_t>(tz->start_of_day(range.from).time_since_epoch().count()));
+    st->bind(i++, unix_ms(tz->start_of_day(range.from)));
     st->bind(i++,
-             static_cast<std::int64_t>(tz->start_of_day(next_day(range.to)).time_since_epoch().count()));
+             unix_ms(tz->start_of_day(next_day(range.to))));
     for (const auto* f : {&filter.counter, &filter.officer, &filter.procedure}) {
       if (*f) st->bind(i++, std::string_view(**f));
     }
     st->bind(i++, static_cast<std::int64_t>(limit));
-    int rc;
-    while ((rc = st->step()) == SQLITE_ROW) {
+    Status s = db_->rows(*st, "read comments", [&](const sql::Stmt& row) {
       CommentRow c;
-      c.submitted_at = st->text(1);
-      TimePoint at{std::chrono::milliseconds(st->int64(0))};
+      c.submitted_at = row.text(1);
+      const TimePoint at = from_unix_ms(row.int64(0));
       c.local_time = format_rfc3339(at + tz->offset_at(at)).substr(0, 16);
       if (c.local_time.size() > 10) c.local_time[10] = ' ';
-      c.unit = st->text(2);
-      c.counter = st->text(3);
-      c.officer = st->opt_text(4);
-      c.text = st->text(5);
-      c.reasons = split_words(st->text(6));
-      rows.emplace_back(st->int64(0), std::move(c));
-    }
-    if (rc != SQLITE_DONE) return db_->error(rc, "read comments");
+      c.unit = row.text(2);
+      c.counter = row.text(3);
+      c.officer = row.opt_text(4);
+      c.text = row.text(5);
+      c.reasons = split_words(row.text(6));
+      rows.emplace_back(row.int64(0), std::move(c));
+    });
+    if (!s.is_ok()) return s;
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -1052,30 +1031,29 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
     if (!st.is_ok()) return st.status();
     int i = 1;
     for (const auto& u : zone_units) st->bind(i++, std::string_view(u));
-    st->bind(i++, static_cast<std::int64_t>(tz->start_of_day(range.from).time_since_epoch().count()));
+    st->bind(i++, unix_ms(tz->start_of_day(range.from)));
     st->bind(i++,
-             static_cast<std::int64_t>(tz->start_of_day(next_day(range.to)).time_since_epoch().count()));
+             unix_ms(tz->start_of_day(next_day(range.to))));
     st->bind(i++, static_cast<std::int64_t>(limit));
-    int rc;
-    while ((rc = st->step()) == SQLITE_ROW) {
+    Status s = db_->rows(*st, "read responses", [&](const sql::Stmt& row) {
       RawRow r;
-      std::int64_t ms = st->int64(0);
-      r.id = st->text(1);
-      r.kiosk_id = st->text(2);
-      r.seq = st->int64(3);
-      r.unit = st->text(4);
-      r.counter = st->text(5);
-      r.officer = st->opt_text(6);
-      r.dossier = st->opt_text(7);
-      r.survey_id = st->text(8);
-      r.survey_version = static_cast<int>(st->int64(9));
-      r.language = st->text(10);
-      r.submitted_at = st->text(11);
-      r.status = st->text(12);
-      r.comment = st->opt_text(13);
-      r.reasons = split_words(st->text(14));
-      r.procedure = st->opt_text(16);
-      for (const auto& pair : split_words(st->text(15))) {
+      const std::int64_t ms = row.int64(0);
+      r.id = row.text(1);
+      r.kiosk_id = row.text(2);
+      r.seq = row.int64(3);
+      r.unit = row.text(4);
+      r.counter = row.text(5);
+      r.officer = row.opt_text(6);
+      r.dossier = row.opt_text(7);
+      r.survey_id = row.text(8);
+      r.survey_version = static_cast<int>(row.int64(9));
+      r.language = row.text(10);
+      r.submitted_at = row.text(11);
+      r.status = row.text(12);
+      r.comment = row.opt_text(13);
+      r.reasons = split_words(row.text(14));
+      r.procedure = row.opt_text(16);
+      for (const auto& pair : split_words(row.text(15))) {
         auto eq = pair.find('=');
         if (eq == std::string::npos) continue;
         std::string v = pair.substr(eq + 1);
@@ -1086,10 +1064,10 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
                 ? std::nullopt
                 : std::optional<int>(value);
       }
-      r.local_day = format_date(tz->local_date(TimePoint(std::chrono::milliseconds(ms))));
+      r.local_day = format_date(tz->local_date(from_unix_ms(ms)));
       rows.emplace_back(ms, std::move(r));
-    }
-    if (rc != SQLITE_DONE) return db_->error(rc, "read responses");
+    });
+    if (!s.is_ok()) return s;
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

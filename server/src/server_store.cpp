@@ -8,7 +8,7 @@
 #include "sipas/crypto.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
-#include "sqlite.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace sipas {
 namespace {
@@ -147,14 +147,6 @@ constexpr std::chrono::milliseconds kSkewTolerance = std::chrono::minutes(5);
 // A kiosk whose clock is off says so in every batch; one finding an hour is enough.
 constexpr std::chrono::milliseconds kSkewFindingInterval = std::chrono::hours(1);
 
-Status step_done(sql::Db& db, Stmt* st, const char* what) {
-  int rc = st->step();
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db.error(rc, what);
-  return Status::ok();
-}
-
-std::int64_t to_ms(TimePoint t) { return t.time_since_epoch().count(); }
-
 KioskRecord read_kiosk(const Stmt& st) {
   KioskRecord k;
   k.kiosk_id = st.text(0);
@@ -186,11 +178,21 @@ bool is_valid_code(const std::string& code) {
   });
 }
 
+Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path) {
+  sql::OpenOptions options;
+  options.busy_timeout_ms = 10000;
+  // A larger page cache than SQLite's 2 MB default keeps the id and seq indexes of a province's
+  // responses in memory while batches are inserted.
+  options.pragmas = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                     "PRAGMA cache_size=-32768"};
+  return sql::Db::open(path, options);
+}
+
 ServerStore::ServerStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
 ServerStore::~ServerStore() = default;
 
 Result<std::unique_ptr<ServerStore>> ServerStore::open(const std::string& path) {
-  auto db = sql::Db::open(path);
+  auto db = open_server_db(path);
   if (!db.is_ok()) return db.status();
   std::unique_ptr<ServerStore> store(new ServerStore(std::move(db).value()));
   Status s = store->migrate();
@@ -206,7 +208,8 @@ Status ServerStore::migrate() {
     // Finalised before the migrations run: DROP TABLE fails while a statement is active.
     auto st = db_->prepare("PRAGMA user_version");
     if (!st.is_ok()) return st.status();
-    if (st->step() != SQLITE_ROW) return db_->error(SQLITE_ERROR, "read user_version");
+    const int rc = st->step();
+    if (rc != SQLITE_ROW) return db_->error(rc, "read user_version");
     version = static_cast<std::size_t>(st->int64(0));
   }
   constexpr std::size_t kLatest = std::size(kMigrations);
@@ -258,13 +261,9 @@ Status ServerStore::import_units(const std::vector<UnitRecord>& units) {
   std::vector<const UnitRecord*> left;
   for (const auto& u : units) left.push_back(&u);
   auto exists = [&](const std::string& code) -> Result<bool> {
-    auto st = db_->cached("SELECT 1 FROM units WHERE code = ?");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(code));
-    int rc = (*st)->step();
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return db_->error(rc, "find unit");
+    return db_->first_row(
+        "SELECT 1 FROM units WHERE code = ?", "find unit", [&](Stmt& q) { q.bind(1, code); },
+        [](const Stmt&) {});
   };
   while (!left.empty()) {
     std::vector<const UnitRecord*> next;
@@ -285,16 +284,16 @@ Status ServerStore::import_units(const std::vector<UnitRecord>& units) {
                                    " is below it (a cycle)");
         }
       }
-      auto st = db_->cached(
+      Status s = db_->run(
           "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
           "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
-          "time_zone = excluded.time_zone");
-      if (!st.is_ok()) return st.status();
-      (*st)->bind(1, std::string_view(u->code));
-      (*st)->bind(2, std::string_view(u->name));
-      (*st)->bind(3, u->parent);
-      (*st)->bind(4, std::string_view(u->time_zone));
-      Status s = step_done(*db_, *st, "insert unit");
+          "time_zone = excluded.time_zone",
+          "insert unit", [&](Stmt& q) {
+            q.bind(1, u->code);
+            q.bind(2, u->name);
+            q.bind(3, u->parent);
+            q.bind(4, u->time_zone);
+          });
       if (!s.is_ok()) return s;
     }
     if (next.size() == left.size()) {
@@ -307,40 +306,36 @@ Status ServerStore::import_units(const std::vector<UnitRecord>& units) {
   return tx.commit();
 }
 
+namespace {
+UnitRecord read_unit(const Stmt& q) { return {q.text(0), q.text(1), q.opt_text(2), q.text(3)}; }
+}  // namespace
+
 Result<std::vector<UnitRecord>> ServerStore::units() {
-  auto st = db_->cached("SELECT code, name, parent, time_zone FROM units ORDER BY code");
-  if (!st.is_ok()) return st.status();
   std::vector<UnitRecord> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) {
-    out.push_back({(*st)->text(0), (*st)->text(1), (*st)->opt_text(2), (*st)->text(3)});
-  }
-  if (rc != SQLITE_DONE) return db_->error(rc, "list units");
+  Status s = db_->each_row("SELECT code, name, parent, time_zone FROM units ORDER BY code",
+                           "list units", [&](const Stmt& q) { out.push_back(read_unit(q)); });
+  if (!s.is_ok()) return s;
   return out;
 }
 
 Result<std::optional<UnitRecord>> ServerStore::unit(const std::string& code) {
-  auto st = db_->cached("SELECT code, name, parent, time_zone FROM units WHERE code = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(code));
-  int rc = (*st)->step();
-  if (rc == SQLITE_DONE) return std::optional<UnitRecord>();
-  if (rc != SQLITE_ROW) return db_->error(rc, "find unit");
-  return std::optional<UnitRecord>(
-      UnitRecord{(*st)->text(0), (*st)->text(1), (*st)->opt_text(2), (*st)->text(3)});
+  std::optional<UnitRecord> out;
+  auto found = db_->first_row(
+      "SELECT code, name, parent, time_zone FROM units WHERE code = ?", "find unit",
+      [&](Stmt& q) { q.bind(1, code); }, [&](const Stmt& q) { out = read_unit(q); });
+  if (!found.is_ok()) return found.status();
+  return out;
 }
 
 Result<std::vector<std::string>> ServerStore::unit_subtree(const std::string& code) {
-  auto st = db_->cached(
+  std::vector<std::string> out;
+  Status s = db_->each_row(
       "WITH RECURSIVE below(code) AS (SELECT code FROM units WHERE code = ? "
       "UNION SELECT u.code FROM units u JOIN below b ON u.parent = b.code) "
-      "SELECT code FROM below");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(code));
-  std::vector<std::string> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) out.push_back((*st)->text(0));
-  if (rc != SQLITE_DONE) return db_->error(rc, "unit subtree");
+      "SELECT code FROM below",
+      "unit subtree", [&](Stmt& q) { q.bind(1, code); },
+      [&](const Stmt& q) { out.push_back(q.text(0)); });
+  if (!s.is_ok()) return s;
   return out;
 }
 
@@ -355,46 +350,41 @@ Status ServerStore::add_kiosk(const std::string& kiosk_id, const std::string& un
   auto u = unit(unit_code);
   if (!u.is_ok()) return u.status();
   if (!*u) return Status::error(ErrorCode::not_found, "unknown unit " + unit_code);
-  auto st = db_->cached(
-      "INSERT INTO kiosks(kiosk_id, unit, token_hash, created_at) VALUES (?, ?, ?, ?)");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(kiosk_id));
-  (*st)->bind(2, std::string_view(unit_code));
-  (*st)->bind(3, std::string_view(token_hash));
-  (*st)->bind(4, format_rfc3339(now));
-  int rc = (*st)->step();
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+  Status s = db_->run(
+      "INSERT INTO kiosks(kiosk_id, unit, token_hash, created_at) VALUES (?, ?, ?, ?)",
+      "add kiosk", [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, unit_code);
+        q.bind(3, token_hash);
+        q.bind(4, format_rfc3339(now));
+      });
+  if (s.code() == ErrorCode::conflict) {
     return Status::error(ErrorCode::conflict, "kiosk " + kiosk_id + " already exists");
   }
-  if (rc != SQLITE_DONE) return db_->error(rc, "add kiosk");
+  if (!s.is_ok()) return s;
   return tx.commit();
 }
 
 Status ServerStore::revoke_kiosk(const std::string& kiosk_id, TimePoint now) {
-  auto st = db_->cached(
-      "UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?) WHERE kiosk_id = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, format_rfc3339(now));
-  (*st)->bind(2, std::string_view(kiosk_id));
-  int rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db_->error(rc, "revoke kiosk");
-  if (sqlite3_changes(db_->get()) == 0) {
-    return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
-  }
+  Status s = db_->run(
+      "UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?) WHERE kiosk_id = ?", "revoke kiosk",
+      [&](Stmt& q) {
+        q.bind(1, format_rfc3339(now));
+        q.bind(2, kiosk_id);
+      });
+  if (!s.is_ok()) return s;
+  if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
   return Status::ok();
 }
 
 Status ServerStore::set_kiosk_token(const std::string& kiosk_id, const std::string& token_hash) {
-  auto st = db_->cached(
-      "UPDATE kiosks SET token_hash = ?, revoked_at = NULL WHERE kiosk_id = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(token_hash));
-  (*st)->bind(2, std::string_view(kiosk_id));
-  int rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db_->error(rc, "set kiosk token");
-  if (sqlite3_changes(db_->get()) == 0) {
-    return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
-  }
+  Status s = db_->run("UPDATE kiosks SET token_hash = ?, revoked_at = NULL WHERE kiosk_id = ?",
+                      "set kiosk token", [&](Stmt& q) {
+                        q.bind(1, token_hash);
+                        q.bind(2, kiosk_id);
+                      });
+  if (!s.is_ok()) return s;
+  if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
   return Status::ok();
 }
 
@@ -402,24 +392,20 @@ Result<std::optional<KioskRecord>> ServerStore::kiosk_by_token_hash(
     const std::string& token_hash) {
   static const std::string sql =
       std::string("SELECT ") + kKioskColumns + " FROM kiosks WHERE token_hash = ?";
-  auto st = db_->cached(sql.c_str());
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(token_hash));
-  int rc = (*st)->step();
-  if (rc == SQLITE_DONE) return std::optional<KioskRecord>();
-  if (rc != SQLITE_ROW) return db_->error(rc, "find kiosk");
-  return std::optional<KioskRecord>(read_kiosk(**st));
+  std::optional<KioskRecord> out;
+  auto found = db_->first_row(
+      sql, "find kiosk", [&](Stmt& q) { q.bind(1, token_hash); },
+      [&](const Stmt& q) { out = read_kiosk(q); });
+  if (!found.is_ok()) return found.status();
+  return out;
 }
 
 Result<std::vector<KioskRecord>> ServerStore::kiosks() {
   static const std::string sql =
       std::string("SELECT ") + kKioskColumns + " FROM kiosks ORDER BY kiosk_id";
-  auto st = db_->cached(sql.c_str());
-  if (!st.is_ok()) return st.status();
   std::vector<KioskRecord> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) out.push_back(read_kiosk(**st));
-  if (rc != SQLITE_DONE) return db_->error(rc, "list kiosks");
+  Status s = db_->each_row(sql, "list kiosks", [&](const Stmt& q) { out.push_back(read_kiosk(q)); });
+  if (!s.is_ok()) return s;
   return out;
 }
 
@@ -435,30 +421,29 @@ Status ServerStore::add_user(const UserRecord& user) {
     if (!u.is_ok()) return u.status();
     if (!*u) return Status::error(ErrorCode::not_found, "unknown unit " + *user.unit);
   }
-  auto st = db_->cached(
-      "INSERT INTO users(name, password_hash, unit, created_at) VALUES (?, ?, ?, ?)");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(user.name));
-  (*st)->bind(2, std::string_view(user.password_hash));
-  (*st)->bind(3, user.unit);
-  (*st)->bind(4, format_rfc3339(SystemClock().now()));
-  int rc = (*st)->step();
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+  Status s = db_->run(
+      "INSERT INTO users(name, password_hash, unit, created_at) VALUES (?, ?, ?, ?)", "add user",
+      [&](Stmt& q) {
+        q.bind(1, user.name);
+        q.bind(2, user.password_hash);
+        q.bind(3, user.unit);
+        q.bind(4, format_rfc3339(SystemClock().now()));
+      });
+  if (s.code() == ErrorCode::conflict) {
     return Status::error(ErrorCode::conflict, "user " + user.name + " already exists");
   }
-  if (rc != SQLITE_DONE) return db_->error(rc, "add user");
+  if (!s.is_ok()) return s;
   return tx.commit();
 }
 
 Result<std::optional<UserRecord>> ServerStore::user(const std::string& name) {
-  auto st = db_->cached("SELECT name, password_hash, unit FROM users WHERE name = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(name));
-  int rc = (*st)->step();
-  if (rc == SQLITE_DONE) return std::optional<UserRecord>();
-  if (rc != SQLITE_ROW) return db_->error(rc, "find user");
-  return std::optional<UserRecord>(
-      UserRecord{(*st)->text(0), (*st)->text(1), (*st)->opt_text(2)});
+  std::optional<UserRecord> out;
+  auto found = db_->first_row(
+      "SELECT name, password_hash, unit FROM users WHERE name = ?", "find user",
+      [&](Stmt& q) { q.bind(1, name); },
+      [&](const Stmt& q) { out = UserRecord{q.text(0), q.text(1), q.opt_text(2)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
 }
 
 const std::string& ProcedureRecord::name_in(const std::string& lang) const {
@@ -486,61 +471,55 @@ Status ServerStore::import_procedures(const std::vector<ProcedureRecord>& proced
   for (const auto& p : procedures) {
     nlohmann::json names = nlohmann::json::object();
     for (const auto& [lang, text] : p.name) names[lang] = text;
-    auto st = db_->cached(
+    Status s = db_->run(
         "INSERT INTO procedures(code, name, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(p.code));
-    (*st)->bind(2, names.dump());
-    (*st)->bind(3, std::string_view(now));
-    Status s = step_done(*db_, *st, "store procedure");
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+        "store procedure", [&](Stmt& q) {
+          q.bind(1, p.code);
+          q.bind(2, names.dump());
+          q.bind(3, now);
+        });
     if (!s.is_ok()) return s;
   }
   return tx.commit();
 }
 
 Result<std::vector<ProcedureRecord>> ServerStore::procedures() {
-  auto st = db_->cached("SELECT code, name FROM procedures ORDER BY code");
-  if (!st.is_ok()) return st.status();
   std::vector<ProcedureRecord> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) {
-    ProcedureRecord p;
-    p.code = (*st)->text(0);
-    auto names = nlohmann::json::parse((*st)->text(1), nullptr, false);
-    if (names.is_object()) {
-      for (const auto& [lang, text] : names.items()) {
-        if (text.is_string()) p.name[lang] = text.get<std::string>();
-      }
-    }
-    out.push_back(std::move(p));
-  }
-  if (rc != SQLITE_DONE) return db_->error(rc, "list procedures");
+  Status s = db_->each_row("SELECT code, name FROM procedures ORDER BY code", "list procedures",
+                           [&](const Stmt& q) {
+                             ProcedureRecord p;
+                             p.code = q.text(0);
+                             auto names = nlohmann::json::parse(q.text(1), nullptr, false);
+                             if (names.is_object()) {
+                               for (const auto& [lang, text] : names.items()) {
+                                 if (text.is_string()) p.name[lang] = text.get<std::string>();
+                               }
+                             }
+                             out.push_back(std::move(p));
+                           });
+  if (!s.is_ok()) return s;
   return out;
 }
 
 Status ServerStore::put_survey(const std::string& id, int version, const std::string& json_text) {
-  auto st = db_->cached(
+  return db_->run(
       "INSERT INTO surveys(id, version, body, imported_at) VALUES (?, ?, ?, ?) "
       "ON CONFLICT(id, version) DO UPDATE SET body = excluded.body, "
-      "imported_at = excluded.imported_at");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(id));
-  (*st)->bind(2, version);
-  (*st)->bind(3, std::string_view(json_text));
-  (*st)->bind(4, format_rfc3339(SystemClock().now()));
-  int rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db_->error(rc, "store survey");
-  return Status::ok();
+      "imported_at = excluded.imported_at",
+      "store survey", [&](Stmt& q) {
+        q.bind(1, id);
+        q.bind(2, version);
+        q.bind(3, json_text);
+        q.bind(4, format_rfc3339(SystemClock().now()));
+      });
 }
 
 Result<std::vector<std::string>> ServerStore::survey_texts() {
-  auto st = db_->cached("SELECT body FROM surveys ORDER BY id, version");
-  if (!st.is_ok()) return st.status();
   std::vector<std::string> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) out.push_back((*st)->text(0));
-  if (rc != SQLITE_DONE) return db_->error(rc, "list surveys");
+  Status s = db_->each_row("SELECT body FROM surveys ORDER BY id, version", "list surveys",
+                           [&](const Stmt& q) { out.push_back(q.text(0)); });
+  if (!s.is_ok()) return s;
   return out;
 }
 
@@ -556,56 +535,59 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
   std::int64_t last_seq = 0;
   std::optional<std::int64_t> last_skew_ms;
   {
-    auto st = db_->cached("SELECT acked_seq, last_seq, last_skew_ms FROM kiosks WHERE kiosk_id = ?");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(kiosk.kiosk_id));
-    int rc = (*st)->step();
-    if (rc == SQLITE_DONE) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
-    if (rc != SQLITE_ROW) return db_->error(rc, "read kiosk");
-    acked_before = (*st)->int64(0);
-    last_seq = (*st)->int64(1);
-    if (!(*st)->is_null(2)) last_skew_ms = (*st)->int64(2);
+    auto found = db_->first_row(
+        "SELECT acked_seq, last_seq, last_skew_ms FROM kiosks WHERE kiosk_id = ?", "read kiosk",
+        [&](Stmt& q) { q.bind(1, kiosk.kiosk_id); },
+        [&](const Stmt& q) {
+          acked_before = q.int64(0);
+          last_seq = q.int64(1);
+          last_skew_ms = q.opt_int64(2);
+        });
+    if (!found.is_ok()) return found.status();
+    if (!*found) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
   }
 
   auto add_finding = [&](const std::string& kind, std::optional<std::int64_t> seq,
                          std::optional<std::string> response_id,
                          const std::string& detail) -> Status {
-    auto st = db_->cached(
+    return db_->run(
         "INSERT INTO findings(kiosk_id, kind, seq, response_id, detail, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(kiosk.kiosk_id));
-    (*st)->bind(2, std::string_view(kind));
-    (*st)->bind(3, seq);
-    (*st)->bind(4, response_id);
-    (*st)->bind(5, std::string_view(detail));
-    (*st)->bind(6, std::string_view(received_at));
-    return step_done(*db_, *st, "insert finding");
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "insert finding", [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, kind);
+          q.bind(3, seq);
+          q.bind(4, response_id);
+          q.bind(5, detail);
+          q.bind(6, received_at);
+        });
   };
 
   auto quarantine_one = [&](const ParsedResponse& p, const std::string& error) -> Status {
     // The same rejected content sent again (a retry) is not kept twice.
-    auto find = db_->cached(
-        "SELECT 1 FROM quarantine WHERE response_id = ? AND content_hash = ? LIMIT 1");
-    if (!find.is_ok()) return find.status();
-    (*find)->bind(1, std::string_view(p.id));
-    (*find)->bind(2, std::string_view(p.content_hash));
-    int rc = (*find)->step();
-    if (rc == SQLITE_ROW) return Status::ok();
-    if (rc != SQLITE_DONE) return db_->error(rc, "find quarantined");
-    auto st = db_->cached(
+    auto kept = db_->first_row(
+        "SELECT 1 FROM quarantine WHERE response_id = ? AND content_hash = ? LIMIT 1",
+        "find quarantined",
+        [&](Stmt& q) {
+          q.bind(1, p.id);
+          q.bind(2, p.content_hash);
+        },
+        [](const Stmt&) {});
+    if (!kept.is_ok()) return kept.status();
+    if (*kept) return Status::ok();
+    return db_->run(
         "INSERT INTO quarantine(kiosk_id, response_id, seq, content_hash, error, raw, batch_id, "
-        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(kiosk.kiosk_id));
-    (*st)->bind(2, std::string_view(p.id));
-    (*st)->bind(3, p.seq);
-    (*st)->bind(4, std::string_view(p.content_hash));
-    (*st)->bind(5, std::string_view(error));
-    (*st)->bind(6, std::string_view(p.canonical));
-    (*st)->bind(7, std::string_view(batch.batch_id));
-    (*st)->bind(8, std::string_view(received_at));
-    return step_done(*db_, *st, "quarantine response");
+        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "quarantine response", [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, p.id);
+          q.bind(3, p.seq);
+          q.bind(4, p.content_hash);
+          q.bind(5, error);
+          q.bind(6, p.canonical);
+          q.bind(7, batch.batch_id);
+          q.bind(8, received_at);
+        });
   };
 
   // The hash of this kiosk's response with `seq`, from this batch or the database; several when a
@@ -623,17 +605,19 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
       *known = true;
       if (it->second == prev_hash) return true;
     }
-    auto st = db_->cached("SELECT hash FROM responses WHERE kiosk_id = ? AND seq = ?");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(kiosk.kiosk_id));
-    (*st)->bind(2, seq - 1);
-    int rc;
-    while ((rc = (*st)->step()) == SQLITE_ROW) {
-      *known = true;
-      if ((*st)->text(0) == prev_hash) return true;
-    }
-    if (rc != SQLITE_DONE) return db_->error(rc, "find previous response");
-    return false;
+    bool matched = false;
+    Status s = db_->each_row(
+        "SELECT hash FROM responses WHERE kiosk_id = ? AND seq = ?", "find previous response",
+        [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, seq - 1);
+        },
+        [&](const Stmt& q) {
+          *known = true;
+          matched = matched || q.text(0) == prev_hash;
+        });
+    if (!s.is_ok()) return s;
+    return matched;
   };
 
   BatchReply reply;
@@ -641,12 +625,13 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
   std::int64_t max_seq = 0;
   for (const ParsedResponse& p : batch.responses) {
     max_seq = std::max(max_seq, p.seq);
-    auto find = db_->cached("SELECT content_hash, kiosk_id FROM responses WHERE id = ?");
-    if (!find.is_ok()) return find.status();
-    (*find)->bind(1, std::string_view(p.id));
-    int rc = (*find)->step();
-    if (rc == SQLITE_ROW) {
-      if ((*find)->text(0) == p.content_hash) {
+    std::string stored_hash;
+    auto known = db_->first_row(
+        "SELECT content_hash FROM responses WHERE id = ?", "find response",
+        [&](Stmt& q) { q.bind(1, p.id); }, [&](const Stmt& q) { stored_hash = q.text(0); });
+    if (!known.is_ok()) return known.status();
+    if (*known) {
+      if (stored_hash == p.content_hash) {
         ++reply.duplicates;
         continue;
       }
@@ -656,7 +641,6 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
       reply.rejected.push_back({p.id, error});
       continue;
     }
-    if (rc != SQLITE_DONE) return db_->error(rc, "find response");
     if (!p.response) {
       Status s = quarantine_one(p, p.error);
       if (!s.is_ok()) return s;
@@ -668,18 +652,19 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
     // A seq at or below what was already settled that belongs to another stored response: the
     // kiosk started its numbering again (a reinstalled database, a clone).
     if (p.seq <= acked_before) {
-      auto st = db_->cached("SELECT id FROM responses WHERE kiosk_id = ? AND seq = ? LIMIT 1");
-      if (!st.is_ok()) return st.status();
-      (*st)->bind(1, std::string_view(kiosk.kiosk_id));
-      (*st)->bind(2, p.seq);
-      int rc2 = (*st)->step();
-      if (rc2 == SQLITE_ROW) {
+      std::string other;
+      auto reused = db_->first_row(
+          "SELECT id FROM responses WHERE kiosk_id = ? AND seq = ? LIMIT 1", "find seq",
+          [&](Stmt& q) {
+            q.bind(1, kiosk.kiosk_id);
+            q.bind(2, p.seq);
+          },
+          [&](const Stmt& q) { other = q.text(0); });
+      if (!reused.is_ok()) return reused.status();
+      if (*reused) {
         Status s = add_finding("seq_reused", p.seq, p.id,
-                               "seq " + std::to_string(p.seq) + " already used by response " +
-                                   (*st)->text(0));
+                               "seq " + std::to_string(p.seq) + " already used by response " + other);
         if (!s.is_ok()) return s;
-      } else if (rc2 != SQLITE_DONE) {
-        return db_->error(rc2, "find seq");
       }
     }
 
@@ -706,75 +691,73 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
       if (!s.is_ok()) return s;
     }
 
-    auto ins = db_->cached(
+    Status s = db_->run(
         "INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
         "survey_id, survey_version, unit, counter, officer, dossier, language, started_at, "
         "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, procedure) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!ins.is_ok()) return ins.status();
-    Stmt* st = *ins;
-    st->bind(1, std::string_view(p.id));
-    st->bind(2, std::string_view(kiosk.kiosk_id));
-    st->bind(3, p.seq);
-    st->bind(4, std::string_view(r.prev_hash));
-    st->bind(5, std::string_view(r.hash));
-    st->bind(6, std::string_view(p.content_hash));
-    st->bind(7, std::string_view(p.answers_key));
-    st->bind(8, std::string_view(r.survey_id));
-    st->bind(9, r.survey_version);
-    st->bind(10, std::string_view(r.unit));
-    st->bind(11, std::string_view(r.counter));
-    st->bind(12, r.officer);
-    st->bind(13, r.dossier);
-    st->bind(14, std::string_view(r.language));
-    st->bind(15, format_rfc3339(r.started_at));
-    st->bind(16, format_rfc3339(r.submitted_at));
-    st->bind(17, to_ms(r.submitted_at));
-    st->bind(18, std::string_view(to_string(r.status)));
-    st->bind(19, r.comment);
-    st->bind(20, std::string_view(batch.batch_id));
-    st->bind(21, std::string_view(received_at));
-    st->bind(22, std::string_view(p.canonical));
-    st->bind(23, r.procedure);
-    Status s = step_done(*db_, st, "insert response");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert response", [&](Stmt& q) {
+          q.bind(1, p.id);
+          q.bind(2, kiosk.kiosk_id);
+          q.bind(3, p.seq);
+          q.bind(4, r.prev_hash);
+          q.bind(5, r.hash);
+          q.bind(6, p.content_hash);
+          q.bind(7, p.answers_key);
+          q.bind(8, r.survey_id);
+          q.bind(9, r.survey_version);
+          q.bind(10, r.unit);
+          q.bind(11, r.counter);
+          q.bind(12, r.officer);
+          q.bind(13, r.dossier);
+          q.bind(14, r.language);
+          q.bind(15, format_rfc3339(r.started_at));
+          q.bind(16, format_rfc3339(r.submitted_at));
+          q.bind(17, unix_ms(r.submitted_at));
+          q.bind(18, to_string(r.status));
+          q.bind(19, r.comment);
+          q.bind(20, batch.batch_id);
+          q.bind(21, received_at);
+          q.bind(22, p.canonical);
+          q.bind(23, r.procedure);
+        });
     if (!s.is_ok()) return s;
     for (const Answer& a : r.answers) {
-      auto ans = db_->cached("INSERT INTO answers(response_id, criterion, value) VALUES (?, ?, ?)");
-      if (!ans.is_ok()) return ans.status();
-      (*ans)->bind(1, std::string_view(p.id));
-      (*ans)->bind(2, std::string_view(a.criterion));
-      if (a.value) {
-        (*ans)->bind(3, *a.value);
-      } else {
-        (*ans)->bind_null(3);
-      }
-      s = step_done(*db_, *ans, "insert answer");
+      s = db_->run("INSERT INTO answers(response_id, criterion, value) VALUES (?, ?, ?)",
+                   "insert answer", [&](Stmt& q) {
+                     q.bind(1, p.id);
+                     q.bind(2, a.criterion);
+                     q.bind(3, a.value);
+                   });
       if (!s.is_ok()) return s;
     }
     for (const std::string& reason : r.reasons) {
-      auto rs = db_->cached("INSERT INTO reasons(response_id, reason) VALUES (?, ?)");
-      if (!rs.is_ok()) return rs.status();
-      (*rs)->bind(1, std::string_view(p.id));
-      (*rs)->bind(2, std::string_view(reason));
-      s = step_done(*db_, *rs, "insert reason");
+      s = db_->run("INSERT INTO reasons(response_id, reason) VALUES (?, ?)", "insert reason",
+                   [&](Stmt& q) {
+                     q.bind(1, p.id);
+                     q.bind(2, reason);
+                   });
       if (!s.is_ok()) return s;
     }
     ++reply.accepted;
     stored.push_back(&r);
 
     if (!r.answers.empty()) {
-      auto burst = db_->cached(
+      const std::int64_t t = unix_ms(r.submitted_at);
+      std::int64_t identical = 0;
+      auto counted = db_->first_row(
           "SELECT count(*) FROM responses WHERE kiosk_id = ? AND answers_key = ? "
-          "AND submitted_ms BETWEEN ? AND ?");
-      if (!burst.is_ok()) return burst.status();
-      auto t = to_ms(r.submitted_at);
-      (*burst)->bind(1, std::string_view(kiosk.kiosk_id));
-      (*burst)->bind(2, std::string_view(p.answers_key));
-      (*burst)->bind(3, t - kBurstWindow.count());
-      (*burst)->bind(4, t);
-      int rc3 = (*burst)->step();
-      if (rc3 != SQLITE_ROW) return db_->error(rc3, "count identical answers");
-      if ((*burst)->int64(0) == kBurstCount) {
+          "AND submitted_ms BETWEEN ? AND ?",
+          "count identical answers",
+          [&](Stmt& q) {
+            q.bind(1, kiosk.kiosk_id);
+            q.bind(2, p.answers_key);
+            q.bind(3, t - kBurstWindow.count());
+            q.bind(4, t);
+          },
+          [&](const Stmt& q) { identical = q.int64(0); });
+      if (!counted.is_ok()) return counted.status();
+      if (identical == kBurstCount) {
         s = add_finding("burst", p.seq, p.id,
                         std::to_string(kBurstCount) +
                             " identical answer sets within 2 minutes, the last at " +
@@ -799,7 +782,7 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
 
   auto skew = batch.sent_at - now;
   if ((skew > kSkewTolerance || skew < -kSkewTolerance) &&
-      (!last_skew_ms || to_ms(now) - *last_skew_ms >= kSkewFindingInterval.count())) {
+      (!last_skew_ms || unix_ms(now) - *last_skew_ms >= kSkewFindingInterval.count())) {
     auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
     Status s = add_finding("clock_skew", std::nullopt, std::nullopt,
                            "sent_at " + format_rfc3339(batch.sent_at) + " is " +
@@ -807,40 +790,36 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
                                (minutes < 0 ? "behind" : "ahead of") + " the server's time " +
                                received_at);
     if (!s.is_ok()) return s;
-    last_skew_ms = to_ms(now);
+    last_skew_ms = unix_ms(now);
   }
 
   reply.acked_seq = std::max(acked_before, max_seq);
-  {
-    auto st = db_->cached(
-        "UPDATE kiosks SET last_contact = ?, last_seq = ?, acked_seq = ?, last_skew_ms = ? "
-        "WHERE kiosk_id = ?");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(received_at));
-    (*st)->bind(2, std::max(last_seq, max_seq));
-    (*st)->bind(3, reply.acked_seq);
-    (*st)->bind(4, last_skew_ms);
-    (*st)->bind(5, std::string_view(kiosk.kiosk_id));
-    Status s = step_done(*db_, *st, "update kiosk");
-    if (!s.is_ok()) return s;
-  }
-  {
-    auto st = db_->cached(
-        "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
-        "rejected) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!st.is_ok()) return st.status();
-    (*st)->bind(1, std::string_view(batch.batch_id));
-    (*st)->bind(2, std::string_view(kiosk.kiosk_id));
-    (*st)->bind(3, std::string_view(received_at));
-    (*st)->bind(4, static_cast<std::int64_t>(batch.responses.size()));
-    (*st)->bind(5, reply.accepted);
-    (*st)->bind(6, reply.duplicates);
-    (*st)->bind(7, static_cast<std::int64_t>(reply.rejected.size()));
-    Status s = step_done(*db_, *st, "log batch");
-    if (!s.is_ok()) return s;
-  }
+  Status s = db_->run(
+      "UPDATE kiosks SET last_contact = ?, last_seq = ?, acked_seq = ?, last_skew_ms = ? "
+      "WHERE kiosk_id = ?",
+      "update kiosk", [&](Stmt& q) {
+        q.bind(1, received_at);
+        q.bind(2, std::max(last_seq, max_seq));
+        q.bind(3, reply.acked_seq);
+        q.bind(4, last_skew_ms);
+        q.bind(5, kiosk.kiosk_id);
+      });
+  if (!s.is_ok()) return s;
+  s = db_->run(
+      "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
+      "rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "log batch", [&](Stmt& q) {
+        q.bind(1, batch.batch_id);
+        q.bind(2, kiosk.kiosk_id);
+        q.bind(3, received_at);
+        q.bind(4, static_cast<std::int64_t>(batch.responses.size()));
+        q.bind(5, reply.accepted);
+        q.bind(6, reply.duplicates);
+        q.bind(7, static_cast<std::int64_t>(reply.rejected.size()));
+      });
+  if (!s.is_ok()) return s;
   if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
-  Status s = tx.commit();
+  s = tx.commit();
   if (!s.is_ok()) return s;
   if (timing) {
     timing->sqlite_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -852,98 +831,85 @@ Result<BatchReply> ServerStore::ingest(const KioskRecord& kiosk, const ParsedBat
 
 Result<std::vector<Finding>> ServerStore::findings(const std::string& kiosk_id,
                                                    std::size_t limit) {
-  auto st = db_->cached(
-      "SELECT kiosk_id, kind, seq, response_id, detail, created_at FROM findings "
-      "WHERE kiosk_id = ? ORDER BY fid DESC LIMIT ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(kiosk_id));
-  (*st)->bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   std::vector<Finding> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) {
-    Finding f;
-    f.kiosk_id = (*st)->text(0);
-    f.kind = (*st)->text(1);
-    if (!(*st)->is_null(2)) f.seq = (*st)->int64(2);
-    f.response_id = (*st)->opt_text(3);
-    f.detail = (*st)->text(4);
-    f.created_at = (*st)->text(5);
-    out.push_back(std::move(f));
-  }
-  if (rc != SQLITE_DONE) return db_->error(rc, "list findings");
+  Status s = db_->each_row(
+      "SELECT kiosk_id, kind, seq, response_id, detail, created_at FROM findings "
+      "WHERE kiosk_id = ? ORDER BY fid DESC LIMIT ?",
+      "list findings",
+      [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+      },
+      [&](const Stmt& q) {
+        out.push_back(Finding{q.text(0), q.text(1), q.opt_int64(2), q.opt_text(3), q.text(4),
+                              q.text(5)});
+      });
+  if (!s.is_ok()) return s;
   return out;
 }
 
 Result<std::map<std::string, std::int64_t>> ServerStore::finding_counts(
     const std::string& kiosk_id) {
-  auto st = db_->cached("SELECT kind, count(*) FROM findings WHERE kiosk_id = ? GROUP BY kind");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(kiosk_id));
   std::map<std::string, std::int64_t> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) out[(*st)->text(0)] = (*st)->int64(1);
-  if (rc != SQLITE_DONE) return db_->error(rc, "count findings");
+  Status s = db_->each_row(
+      "SELECT kind, count(*) FROM findings WHERE kiosk_id = ? GROUP BY kind", "count findings",
+      [&](Stmt& q) { q.bind(1, kiosk_id); },
+      [&](const Stmt& q) { out[q.text(0)] = q.int64(1); });
+  if (!s.is_ok()) return s;
   return out;
 }
 
 Result<std::pair<std::int64_t, std::int64_t>> ServerStore::kiosk_counts(
     const std::string& kiosk_id) {
-  auto st = db_->cached(
+  std::pair<std::int64_t, std::int64_t> out{0, 0};
+  auto found = db_->first_row(
       "SELECT (SELECT count(*) FROM responses WHERE kiosk_id = ?1), "
-      "(SELECT count(*) FROM quarantine WHERE kiosk_id = ?1)");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(kiosk_id));
-  int rc = (*st)->step();
-  if (rc != SQLITE_ROW) return db_->error(rc, "count kiosk responses");
-  return std::make_pair((*st)->int64(0), (*st)->int64(1));
+      "(SELECT count(*) FROM quarantine WHERE kiosk_id = ?1)",
+      "count kiosk responses", [&](Stmt& q) { q.bind(1, kiosk_id); },
+      [&](const Stmt& q) { out = {q.int64(0), q.int64(1)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
 }
 
 Status ServerStore::ping() {
-  auto st = db_->cached("SELECT 1");
-  if (!st.is_ok()) return st.status();
-  int rc = (*st)->step();
-  if (rc != SQLITE_ROW) return db_->error(rc, "ping");
-  return Status::ok();
+  auto found = db_->first_row("SELECT 1", "ping", [](Stmt&) {}, [](const Stmt&) {});
+  return found.is_ok() ? Status::ok() : found.status();
 }
 
 Result<std::vector<QuarantineRecord>> ServerStore::quarantine(const std::string& kiosk_id,
                                                               std::size_t limit) {
-  auto st = db_->cached(
-      "SELECT kiosk_id, response_id, seq, error, raw, received_at FROM quarantine "
-      "WHERE kiosk_id = ? ORDER BY qid DESC LIMIT ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(kiosk_id));
-  (*st)->bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   std::vector<QuarantineRecord> out;
-  int rc;
-  while ((rc = (*st)->step()) == SQLITE_ROW) {
-    QuarantineRecord q;
-    q.kiosk_id = (*st)->text(0);
-    q.response_id = (*st)->opt_text(1);
-    if (!(*st)->is_null(2)) q.seq = (*st)->int64(2);
-    q.error = (*st)->text(3);
-    q.raw = (*st)->text(4);
-    q.received_at = (*st)->text(5);
-    out.push_back(std::move(q));
-  }
-  if (rc != SQLITE_DONE) return db_->error(rc, "list quarantine");
+  Status s = db_->each_row(
+      "SELECT kiosk_id, response_id, seq, error, raw, received_at FROM quarantine "
+      "WHERE kiosk_id = ? ORDER BY qid DESC LIMIT ?",
+      "list quarantine",
+      [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+      },
+      [&](const Stmt& q) {
+        out.push_back(QuarantineRecord{q.text(0), q.opt_text(1), q.opt_int64(2), q.text(3),
+                                       q.text(4), q.text(5)});
+      });
+  if (!s.is_ok()) return s;
   return out;
 }
 
+namespace {
+Result<std::int64_t> count_of(sql::Db& db, const char* sql, const char* what) {
+  std::int64_t n = 0;
+  auto found = db.first_row(sql, what, [](Stmt&) {}, [&](const Stmt& q) { n = q.int64(0); });
+  if (!found.is_ok()) return found.status();
+  return n;
+}
+}  // namespace
+
 Result<std::int64_t> ServerStore::response_count() {
-  auto st = db_->cached("SELECT count(*) FROM responses");
-  if (!st.is_ok()) return st.status();
-  int rc = (*st)->step();
-  if (rc != SQLITE_ROW) return db_->error(rc, "count responses");
-  return (*st)->int64(0);
+  return count_of(*db_, "SELECT count(*) FROM responses", "count responses");
 }
 
 Result<std::int64_t> ServerStore::quarantine_count() {
-  auto st = db_->cached("SELECT count(*) FROM quarantine");
-  if (!st.is_ok()) return st.status();
-  int rc = (*st)->step();
-  if (rc != SQLITE_ROW) return db_->error(rc, "count quarantine");
-  return (*st)->int64(0);
+  return count_of(*db_, "SELECT count(*) FROM quarantine", "count quarantine");
 }
 
 }  // namespace sipas

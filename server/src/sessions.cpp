@@ -1,7 +1,8 @@
 #include "sipas/server/sessions.hpp"
 
 #include "sipas/crypto.hpp"
-#include "sqlite.hpp"
+#include "sipas/server/server_store.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace sipas {
 
@@ -19,16 +20,10 @@ CREATE TABLE IF NOT EXISTS login_links(
 
 namespace {
 
-std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
-
 Result<bool> user_exists(sql::Db& db, const std::string& user) {
-  auto st = db.cached("SELECT 1 FROM users WHERE name = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, std::string_view(user));
-  int rc = (*st)->step();
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return db.error(rc, "find user");
+  return db.first_row(
+      "SELECT 1 FROM users WHERE name = ?", "find user", [&](sql::Stmt& q) { q.bind(1, user); },
+      [](const sql::Stmt&) {});
 }
 
 }  // namespace
@@ -43,46 +38,42 @@ Result<NewSession> create_session(sql::Db& db, const std::string& user, TimePoin
   out.token = random_token(32);
   out.session.user = user;
   out.session.csrf = random_token(16);
-  auto del = db.cached("DELETE FROM sessions WHERE expires_ms < ?");
-  if (!del.is_ok()) return del.status();
-  (*del)->bind(1, ms(now));
-  int rc = (*del)->step();
-  if (rc != SQLITE_DONE) return db.error(rc, "drop expired sessions");
-  auto st = db.cached("INSERT INTO sessions(token_hash, user, csrf, expires_ms) VALUES (?, ?, ?, ?)");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, sha256_hex(out.token));
-  (*st)->bind(2, std::string_view(user));
-  (*st)->bind(3, std::string_view(out.session.csrf));
-  (*st)->bind(4, ms(now + kSessionLifetime));
-  rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db.error(rc, "create session");
-  auto s = find_session(db, out.token, now);
-  if (!s.is_ok()) return s.status();
-  if (*s) out.session = **s;
+  Status s = db.run("DELETE FROM sessions WHERE expires_ms < ?", "drop expired sessions",
+                    [&](sql::Stmt& q) { q.bind(1, unix_ms(now)); });
+  if (!s.is_ok()) return s;
+  s = db.run("INSERT INTO sessions(token_hash, user, csrf, expires_ms) VALUES (?, ?, ?, ?)",
+             "create session", [&](sql::Stmt& q) {
+               q.bind(1, sha256_hex(out.token));
+               q.bind(2, user);
+               q.bind(3, out.session.csrf);
+               q.bind(4, unix_ms(now + kSessionLifetime));
+             });
+  if (!s.is_ok()) return s;
+  auto found = find_session(db, out.token, now);
+  if (!found.is_ok()) return found.status();
+  if (*found) out.session = **found;
   return out;
 }
 
 Result<std::optional<Session>> find_session(sql::Db& db, const std::string& token, TimePoint now) {
-  if (token.empty()) return std::optional<Session>();
-  auto st = db.cached(
+  std::optional<Session> out;
+  if (token.empty()) return out;
+  auto found = db.first_row(
       "SELECT s.user, u.unit, s.csrf FROM sessions s JOIN users u ON u.name = s.user "
-      "WHERE s.token_hash = ? AND s.expires_ms > ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, sha256_hex(token));
-  (*st)->bind(2, ms(now));
-  int rc = (*st)->step();
-  if (rc == SQLITE_DONE) return std::optional<Session>();
-  if (rc != SQLITE_ROW) return db.error(rc, "find session");
-  return std::optional<Session>(Session{(*st)->text(0), (*st)->opt_text(1), (*st)->text(2)});
+      "WHERE s.token_hash = ? AND s.expires_ms > ?",
+      "find session",
+      [&](sql::Stmt& q) {
+        q.bind(1, sha256_hex(token));
+        q.bind(2, unix_ms(now));
+      },
+      [&](const sql::Stmt& q) { out = Session{q.text(0), q.opt_text(1), q.text(2)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
 }
 
 Status end_session(sql::Db& db, const std::string& token) {
-  auto st = db.cached("DELETE FROM sessions WHERE token_hash = ?");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, sha256_hex(token));
-  int rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db.error(rc, "end session");
-  return Status::ok();
+  return db.run("DELETE FROM sessions WHERE token_hash = ?", "end session",
+                [&](sql::Stmt& q) { q.bind(1, sha256_hex(token)); });
 }
 
 Result<std::string> create_login_link(sql::Db& db, const std::string& user, TimePoint now) {
@@ -90,36 +81,38 @@ Result<std::string> create_login_link(sql::Db& db, const std::string& user, Time
   if (!known.is_ok()) return known.status();
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
   std::string token = random_token(32);
-  auto st = db.cached("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, sha256_hex(token));
-  (*st)->bind(2, std::string_view(user));
-  (*st)->bind(3, ms(now + kLoginLinkLifetime));
-  int rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db.error(rc, "create login link");
+  Status s = db.run("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)",
+                    "create login link", [&](sql::Stmt& q) {
+                      q.bind(1, sha256_hex(token));
+                      q.bind(2, user);
+                      q.bind(3, unix_ms(now + kLoginLinkLifetime));
+                    });
+  if (!s.is_ok()) return s;
   return token;
 }
 
 Result<std::optional<std::string>> redeem_login_link(sql::Db& db, const std::string& token,
                                                      TimePoint now) {
   if (token.empty()) return std::optional<std::string>();
-  auto st = db.cached("DELETE FROM login_links WHERE token_hash = ? RETURNING user, expires_ms");
-  if (!st.is_ok()) return st.status();
-  (*st)->bind(1, sha256_hex(token));
-  int rc = (*st)->step();
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  if (rc != SQLITE_ROW) return db.error(rc, "use login link");
-  std::string user = (*st)->text(0);
-  bool valid = (*st)->int64(1) > ms(now);
-  rc = (*st)->step();
-  if (rc != SQLITE_DONE) return db.error(rc, "use login link");
+  // A link is used once: the row goes whether or not it has expired (RETURNING makes the delete
+  // happen on the first step).
+  std::optional<std::string> user;
+  bool valid = false;
+  auto found = db.first_row(
+      "DELETE FROM login_links WHERE token_hash = ? RETURNING user, expires_ms", "use login link",
+      [&](sql::Stmt& q) { q.bind(1, sha256_hex(token)); },
+      [&](const sql::Stmt& q) {
+        user = q.text(0);
+        valid = q.int64(1) > unix_ms(now);
+      });
+  if (!found.is_ok()) return found.status();
   if (!valid) return std::optional<std::string>();
-  return std::optional<std::string>(user);
+  return user;
 }
 
 Result<std::string> create_login_link_at(const std::string& db_path, const std::string& user,
                                          TimePoint now) {
-  auto db = sql::Db::open(db_path);
+  auto db = open_server_db(db_path);
   if (!db.is_ok()) return db.status();
   Status s = ensure_session_schema(**db);
   if (!s.is_ok()) return s;

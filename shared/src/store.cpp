@@ -1,19 +1,15 @@
 #include "sipas/store.hpp"
 
 #include <sqlite3.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <exception>
-#include <filesystem>
 #include <functional>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 
 #include "sipas/crypto.hpp"
+#include "sipas/sqlite.hpp"
 
 namespace sipas {
 namespace {
@@ -80,229 +76,23 @@ constexpr const char* kResponseColumns =
     "r.officer, r.dossier, r.language, r.started_at, r.submitted_at, r.status, r.comment, "
     "r.procedure";
 
-std::int64_t to_ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
-
-bool location_is_read_only(const std::string& path) {
-  std::filesystem::path p(path);
-  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  struct statvfs vfs {};
-  if (statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) return true;
-  if (access(dir.c_str(), W_OK) != 0 && (errno == EROFS || errno == EACCES)) return true;
-  if (access(p.c_str(), F_OK) == 0 && access(p.c_str(), W_OK) != 0 &&
-      (errno == EROFS || errno == EACCES)) {
-    return true;
-  }
-  return false;
-}
-
-// system_errno is only trusted for the codes that come straight from a failed system call; it may
-// be left over from an earlier error otherwise.
-ErrorCode map_sqlite_code(int rc, int system_errno, const std::string& path) {
-  switch (rc & 0xff) {
-    case SQLITE_FULL: return ErrorCode::disk_full;
-    case SQLITE_READONLY:
-    case SQLITE_PERM: return ErrorCode::read_only;
-    case SQLITE_CANTOPEN:
-      return system_errno == EROFS || location_is_read_only(path) ? ErrorCode::read_only
-                                                                   : ErrorCode::io_error;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return ErrorCode::corrupt;
-    case SQLITE_IOERR:
-      if (system_errno == ENOSPC) return ErrorCode::disk_full;
-      if (system_errno == EROFS) return ErrorCode::read_only;
-      return ErrorCode::io_error;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return ErrorCode::busy;
-    case SQLITE_CONSTRAINT: return ErrorCode::conflict;
-    default: return ErrorCode::internal;
-  }
-}
-
-class Connection {
- public:
-  Connection() = default;
-  explicit Connection(sqlite3* db) : db_(db) {}
-  ~Connection() { sqlite3_close_v2(db_); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  sqlite3* get() const { return db_; }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-class Statement {
- public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-// A borrowed cached statement: bindings and cursor are cleared when it goes out of scope, so the
-// next user starts fresh and no read cursor outlives its call.
-class Query {
- public:
-  explicit Query(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Query() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int i, const std::optional<std::string>& v) {
-    if (v) {
-      bind(i, *v);
-    } else {
-      sqlite3_bind_null(stmt_, i);
-    }
-  }
-  void bind(int i, const std::optional<int>& v) {
-    if (v) {
-      bind(i, static_cast<std::int64_t>(*v));
-    } else {
-      sqlite3_bind_null(stmt_, i);
-    }
-  }
-  int step() { return sqlite3_step(stmt_); }
-
-  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::string text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  std::optional<std::string> opt_text(int col) const {
-    if (is_null(col)) return std::nullopt;
-    return text(col);
-  }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-// The connection, its statement cache and the helpers that turn SQLite codes into Status.
-struct Database {
-  std::string path;
-  Connection db;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements;
-
-  Database(std::string p, sqlite3* handle) : path(std::move(p)), db(handle) {}
-
-  Status error(int rc, std::string_view what) const {
-    std::string message = path;
-    message += ": ";
-    message += what;
-    message += ": ";
-    message += db.get() ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
-    int sys = db.get() ? sqlite3_system_errno(db.get()) : 0;
-    return Status::error(map_sqlite_code(rc, sys, path), std::move(message));
-  }
-
-  Status exec(const char* sql, std::string_view what) {
-    int rc = sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::ok() : error(rc, what);
-  }
-
-  Result<sqlite3_stmt*> prepare(const std::string& sql, std::string_view what) {
-    auto it = statements.find(sql);
-    if (it != statements.end()) return it->second->get();
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db.get(), sql.c_str(), static_cast<int>(sql.size() + 1),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return error(rc, what);
-    }
-    statements.emplace(sql, std::make_unique<Statement>(stmt));
-    return stmt;
-  }
-
-  // Runs a statement that returns no rows.
-  template <class Bind>
-  Status run(const std::string& sql, std::string_view what, Bind&& bind) {
-    auto stmt = prepare(sql, what);
-    if (!stmt.is_ok()) return stmt.status();
-    Query q(*stmt);
-    bind(q);
-    int rc = q.step();
-    return rc == SQLITE_DONE ? Status::ok() : error(rc, what);
-  }
-
-  // Calls on_row for each row; stops at the first error.
-  template <class Bind, class OnRow>
-  Status each_row(const std::string& sql, std::string_view what, Bind&& bind, OnRow&& on_row) {
-    auto stmt = prepare(sql, what);
-    if (!stmt.is_ok()) return stmt.status();
-    Query q(*stmt);
-    bind(q);
-    for (;;) {
-      int rc = q.step();
-      if (rc == SQLITE_DONE) return Status::ok();
-      if (rc != SQLITE_ROW) return error(rc, what);
-      on_row(q);
-    }
-  }
-};
 
 }  // namespace
 
-struct ResponseStore::Impl : Database {
-  using Database::Database;
+struct ResponseStore::Impl {
+  std::unique_ptr<sql::Db> db;
   std::vector<std::int64_t> day_bounds;  // read by the sipas_day() SQL function
 
   Result<std::vector<Response>> load_responses(const std::string& where_and_order,
                                                std::string_view what,
-                                               const std::function<void(Query&)>& bind);
+                                               const std::function<void(sql::Stmt&)>& bind);
   Status load_details(Response& r);
 
   Status aggregate(const std::string& key_sql, const TimeZone& tz, Date from, Date to,
-                   const TallyFilter& filter, const std::function<Tally&(const Query&)>& slot);
+                   const TallyFilter& filter, const std::function<Tally&(const sql::Stmt&)>& slot);
 };
 
 namespace {
-
-// Rolls back in its destructor unless committed. Writers use BEGIN IMMEDIATE so that the write
-// lock is taken (or waited for) up front rather than failing half-way with SQLITE_BUSY.
-class Transaction {
- public:
-  enum class Kind { read, write };
-  explicit Transaction(Database& impl) : impl_(impl) {}
-  ~Transaction() {
-    if (active_ && !sqlite3_get_autocommit(impl_.db.get())) {
-      sqlite3_exec(impl_.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  Status begin(Kind kind) {
-    Status s = impl_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
-                          "begin transaction");
-    active_ = s.is_ok();
-    return s;
-  }
-  Status commit() {
-    Status s = impl_.exec("COMMIT", "commit");
-    if (s.is_ok()) active_ = false;
-    return s;
-  }
-
- private:
-  Database& impl_;
-  bool active_ = false;
-};
 
 void sipas_day(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const auto* bounds = static_cast<const std::vector<std::int64_t>*>(sqlite3_user_data(ctx));
@@ -317,11 +107,11 @@ Date next_day(Date d) { return Date(std::chrono::sys_days(d) + std::chrono::days
 
 Result<std::vector<Response>> ResponseStore::Impl::load_responses(
     const std::string& where_and_order, std::string_view what,
-    const std::function<void(Query&)>& bind) {
+    const std::function<void(sql::Stmt&)>& bind) {
   std::vector<Response> out;
   std::string sql = std::string("SELECT ") + kResponseColumns + " FROM responses r " +
                     where_and_order;
-  Status s = each_row(sql, what, bind, [&](const Query& q) {
+  Status s = db->each_row(sql, what, bind, [&](const sql::Stmt& q) {
     Response r;
     r.seq = q.int64(0);
     r.id = q.text(1);
@@ -334,8 +124,8 @@ Result<std::vector<Response>> ResponseStore::Impl::load_responses(
     r.officer = q.opt_text(8);
     r.dossier = q.opt_text(9);
     r.language = q.text(10);
-    r.started_at = from_ms(q.int64(11));
-    r.submitted_at = from_ms(q.int64(12));
+    r.started_at = from_unix_ms(q.int64(11));
+    r.submitted_at = from_unix_ms(q.int64(12));
     r.status = parse_response_status(q.text(13)).value_or(ResponseStatus::complete);
     r.comment = q.opt_text(14);
     r.procedure = q.opt_text(15);
@@ -349,35 +139,35 @@ Result<std::vector<Response>> ResponseStore::Impl::load_responses(
 }
 
 Status ResponseStore::Impl::load_details(Response& r) {
-  Status s = each_row(
+  Status s = db->each_row(
       "SELECT criterion, value FROM answers WHERE response_seq = ? ORDER BY position",
       "read answers",
-      [&](Query& q) { q.bind(1, r.seq); },
-      [&](const Query& q) {
+      [&](sql::Stmt& q) { q.bind(1, r.seq); },
+      [&](const sql::Stmt& q) {
         Answer a;
         a.criterion = q.text(0);
         if (!q.is_null(1)) a.value = static_cast<int>(q.int64(1));
         r.answers.push_back(std::move(a));
       });
   if (!s.is_ok()) return s;
-  return each_row("SELECT reason FROM reasons WHERE response_seq = ? ORDER BY position",
-                  "read reasons", [&](Query& q) { q.bind(1, r.seq); },
-                  [&](const Query& q) { r.reasons.push_back(q.text(0)); });
+  return db->each_row("SELECT reason FROM reasons WHERE response_seq = ? ORDER BY position",
+                  "read reasons", [&](sql::Stmt& q) { q.bind(1, r.seq); },
+                  [&](const sql::Stmt& q) { r.reasons.push_back(q.text(0)); });
 }
 
 Status ResponseStore::Impl::aggregate(const std::string& key_sql, const TimeZone& tz, Date from,
                                       Date to, const TallyFilter& filter,
-                                      const std::function<Tally&(const Query&)>& slot) {
+                                      const std::function<Tally&(const sql::Stmt&)>& slot) {
   if (!from.ok() || !to.ok() || to < from) {
     return Status::error(ErrorCode::invalid_argument,
-                         path + ": tally: the range must be valid dates with from <= to");
+                         db->path() + ": tally: the range must be valid dates with from <= to");
   }
   day_bounds.clear();
   for (Date d = from;; d = next_day(d)) {
-    day_bounds.push_back(to_ms(tz.start_of_day(d)));
+    day_bounds.push_back(unix_ms(tz.start_of_day(d)));
     if (d == to) break;
   }
-  day_bounds.push_back(to_ms(tz.start_of_day(next_day(to))));
+  day_bounds.push_back(unix_ms(tz.start_of_day(next_day(to))));
 
   // Rejected responses are quarantined by the server and left out of its scores; leave them out
   // here too so that the kiosk and the server agree.
@@ -386,7 +176,7 @@ Status ResponseStore::Impl::aggregate(const std::string& key_sql, const TimeZone
   if (filter.survey_id) where += " AND r.survey_id = ?3";
   if (filter.counter) where += " AND r.counter = ?4";
   if (filter.officer) where += " AND COALESCE(r.officer, '') = ?5";
-  auto bind = [&](Query& q) {
+  auto bind = [&](sql::Stmt& q) {
     q.bind(1, day_bounds.front());
     q.bind(2, day_bounds.back());
     if (filter.survey_id) q.bind(3, *filter.survey_id);
@@ -397,12 +187,12 @@ Status ResponseStore::Impl::aggregate(const std::string& key_sql, const TimeZone
   // A constant key (one tally for the whole range) stays out of GROUP BY: a narrower sort.
   const std::string by = key_sql == "0" ? "" : "1, ";
 
-  Transaction tx(*this);
-  if (Status s = tx.begin(Transaction::Kind::read); !s.is_ok()) return s;
+  sql::Transaction tx(*db, sql::Transaction::Kind::read);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
 
-  Status s = each_row("SELECT " + key_sql + ", r.status, COUNT(*) FROM responses r WHERE " +
+  Status s = db->each_row("SELECT " + key_sql + ", r.status, COUNT(*) FROM responses r WHERE " +
                           where + " GROUP BY " + by + "2",
-                      "tally responses", bind, [&](const Query& q) {
+                      "tally responses", bind, [&](const sql::Stmt& q) {
                         Tally& t = slot(q);
                         if (q.text(1) == "partial") {
                           t.partial += q.int64(2);
@@ -411,26 +201,26 @@ Status ResponseStore::Impl::aggregate(const std::string& key_sql, const TimeZone
                         }
                       });
   if (!s.is_ok()) return s;
-  s = each_row("SELECT " + key_sql +
+  s = db->each_row("SELECT " + key_sql +
                    ", a.criterion, a.value, COUNT(*) FROM responses r JOIN answers a ON "
                    "a.response_seq = r.seq WHERE " +
                    where + " AND a.value IS NOT NULL GROUP BY " + by + "2, 3",
-               "tally answers", bind, [&](const Query& q) {
+               "tally answers", bind, [&](const sql::Stmt& q) {
                  slot(q).answers[q.text(1)][static_cast<int>(q.int64(2))] += q.int64(3);
                });
   if (!s.is_ok()) return s;
-  s = each_row("SELECT " + key_sql +
+  s = db->each_row("SELECT " + key_sql +
                    ", x.reason, COUNT(*) FROM responses r JOIN reasons x ON x.response_seq = "
                    "r.seq WHERE " +
                    where + " GROUP BY " + by + "2",
                "tally reasons", bind,
-               [&](const Query& q) { slot(q).reasons[q.text(1)] += q.int64(2); });
+               [&](const sql::Stmt& q) { slot(q).reasons[q.text(1)] += q.int64(2); });
   if (!s.is_ok()) return s;
-  s = each_row("SELECT k, total, COUNT(*) FROM (SELECT " + key_sql +
+  s = db->each_row("SELECT k, total, COUNT(*) FROM (SELECT " + key_sql +
                    " AS k, SUM(a.value) AS total FROM responses r JOIN answers a ON "
                    "a.response_seq = r.seq WHERE " +
                    where + " AND a.value IS NOT NULL GROUP BY r.seq) GROUP BY " + by + "2",
-               "tally totals", bind, [&](const Query& q) {
+               "tally totals", bind, [&](const sql::Stmt& q) {
                  slot(q).totals[static_cast<int>(q.int64(1))] += q.int64(2);
                });
   if (!s.is_ok()) return s;
@@ -444,52 +234,47 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
   if (path.empty()) {
     return Status::error(ErrorCode::invalid_argument, "database path is empty");
   }
-  sqlite3* handle = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &handle,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                               SQLITE_OPEN_EXRESCODE,
-                           nullptr);
-  auto impl = std::make_unique<Impl>(path, handle);
-  if (rc != SQLITE_OK) return impl->error(rc, "open");
-  if (sqlite3_db_readonly(handle, "main") == 1) {
-    return Status::error(ErrorCode::read_only, path + ": open: the database cannot be written");
-  }
-  sqlite3_extended_result_codes(handle, 1);
-  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
-  rc = sqlite3_create_function_v2(handle, "sipas_day", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                  &impl->day_bounds, sipas_day, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return impl->error(rc, "open");
-
-  if (Status s = impl->exec("PRAGMA foreign_keys = ON", "open"); !s.is_ok()) return s;
+  sql::OpenOptions options;
+  options.busy_timeout_ms = kBusyTimeoutMs;
+  options.require_writable = true;
+  options.pragmas = {"PRAGMA foreign_keys = ON"};
+  auto db = sql::Db::open(path, options);
+  if (!db.is_ok()) return db.status();
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(db).value();
+  const int rc = sqlite3_create_function_v2(impl->db->get(), "sipas_day", 1,
+                                            SQLITE_UTF8 | SQLITE_DIRECTONLY, &impl->day_bounds,
+                                            sipas_day, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return impl->db->error(rc, "open");
 
   std::string check;
-  Status s = impl->each_row(
-      "PRAGMA quick_check(1)", "integrity check", [](Query&) {},
-      [&](const Query& q) { check = q.text(0); });
+  Status s = impl->db->each_row(
+      "PRAGMA quick_check(1)", "integrity check", [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) { check = q.text(0); });
   if (!s.is_ok()) return s;
   if (check != "ok") {
     return Status::error(ErrorCode::corrupt, path + ": integrity check failed: " + check);
   }
 
   std::string mode;
-  s = impl->each_row(
-      "PRAGMA journal_mode = WAL", "open", [](Query&) {},
-      [&](const Query& q) { mode = q.text(0); });
+  s = impl->db->each_row(
+      "PRAGMA journal_mode = WAL", "open", [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) { mode = q.text(0); });
   if (!s.is_ok()) return s;
   if (mode != "wal" && mode != "memory") {
     return Status::error(ErrorCode::io_error,
                          path + ": open: cannot use write-ahead logging (journal mode " + mode +
                              ")");
   }
-  if (s = impl->exec("PRAGMA synchronous = FULL", "open"); !s.is_ok()) return s;
+  if (s = impl->db->exec("PRAGMA synchronous = FULL", "open"); !s.is_ok()) return s;
 
   for (;;) {
-    Transaction tx(*impl);
-    if (s = tx.begin(Transaction::Kind::write); !s.is_ok()) return s;
+    sql::Transaction tx(*impl->db, sql::Transaction::Kind::write);
+    if (!tx.begin_status().is_ok()) return tx.begin_status();
     int version = 0;
-    s = impl->each_row(
-        "PRAGMA user_version", "read schema version", [](Query&) {},
-        [&](const Query& q) { version = static_cast<int>(q.int64(0)); });
+    s = impl->db->each_row(
+        "PRAGMA user_version", "read schema version", [](sql::Stmt&) {},
+        [&](const sql::Stmt& q) { version = static_cast<int>(q.int64(0)); });
     if (!s.is_ok()) return s;
     if (version == kSchemaVersion) break;
     if (version < 0 || version > kSchemaVersion) {
@@ -498,9 +283,9 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
                                " is not one this program knows (up to " +
                                std::to_string(kSchemaVersion) + ")");
     }
-    if (s = impl->exec(kMigrations[version], "migrate"); !s.is_ok()) return s;
+    if (s = impl->db->exec(kMigrations[version], "migrate"); !s.is_ok()) return s;
     std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
-    if (s = impl->exec(set_version.c_str(), "migrate"); !s.is_ok()) return s;
+    if (s = impl->db->exec(set_version.c_str(), "migrate"); !s.is_ok()) return s;
     if (s = tx.commit(); !s.is_ok()) return s;
   }
   return std::unique_ptr<ResponseStore>(new ResponseStore(std::move(impl)));
@@ -508,36 +293,36 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
 
 Result<Response> ResponseStore::append(const ResponseDraft& draft) {
   Impl& d = *impl_;
-  Transaction tx(d);
-  if (Status s = tx.begin(Transaction::Kind::write); !s.is_ok()) return s;
+  sql::Transaction tx(*d.db, sql::Transaction::Kind::write);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
 
   Response r;
   static_cast<ResponseDraft&>(r) = draft;
   bool have_head = false;
-  Status s = d.each_row(
-      "SELECT last_seq, last_hash FROM chain_head WHERE id = 1", "append", [](Query&) {},
-      [&](const Query& q) {
+  Status s = d.db->each_row(
+      "SELECT last_seq, last_hash FROM chain_head WHERE id = 1", "append", [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) {
         have_head = true;
         r.seq = q.int64(0) + 1;
         r.prev_hash = q.text(1);
       });
   if (!s.is_ok()) return s;
   if (!have_head) {
-    return Status::error(ErrorCode::corrupt, d.path + ": append: the chain head row is missing");
+    return Status::error(ErrorCode::corrupt, d.db->path() + ": append: the chain head row is missing");
   }
   r.id = random_uuid();
   try {
     r.hash = compute_hash(r);
   } catch (const std::exception& e) {
     return Status::error(ErrorCode::invalid_argument,
-                         d.path + ": append: the response cannot be encoded: " + e.what());
+                         d.db->path() + ": append: the response cannot be encoded: " + e.what());
   }
 
-  s = d.run(
+  s = d.db->run(
       "INSERT INTO responses (seq, id, prev_hash, hash, survey_id, survey_version, unit, counter, "
       "officer, dossier, language, started_at, submitted_at, status, comment, procedure) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      "append", [&](Query& q) {
+      "append", [&](sql::Stmt& q) {
         q.bind(1, r.seq);
         q.bind(2, r.id);
         q.bind(3, r.prev_hash);
@@ -549,17 +334,17 @@ Result<Response> ResponseStore::append(const ResponseDraft& draft) {
         q.bind(9, r.officer);
         q.bind(10, r.dossier);
         q.bind(11, r.language);
-        q.bind(12, to_ms(r.started_at));
-        q.bind(13, to_ms(r.submitted_at));
+        q.bind(12, unix_ms(r.started_at));
+        q.bind(13, unix_ms(r.submitted_at));
         q.bind(14, std::string(to_string(r.status)));
         q.bind(15, r.comment);
         q.bind(16, r.procedure);
       });
   if (!s.is_ok()) return s;
   for (std::size_t i = 0; i < r.answers.size(); ++i) {
-    s = d.run(
+    s = d.db->run(
         "INSERT INTO answers (response_seq, position, criterion, value) VALUES (?, ?, ?, ?)",
-        "append answer", [&](Query& q) {
+        "append answer", [&](sql::Stmt& q) {
           q.bind(1, r.seq);
           q.bind(2, static_cast<std::int64_t>(i));
           q.bind(3, r.answers[i].criterion);
@@ -568,20 +353,20 @@ Result<Response> ResponseStore::append(const ResponseDraft& draft) {
     if (!s.is_ok()) return s;
   }
   for (std::size_t i = 0; i < r.reasons.size(); ++i) {
-    s = d.run("INSERT INTO reasons (response_seq, position, reason) VALUES (?, ?, ?)",
-              "append reason", [&](Query& q) {
+    s = d.db->run("INSERT INTO reasons (response_seq, position, reason) VALUES (?, ?, ?)",
+              "append reason", [&](sql::Stmt& q) {
                 q.bind(1, r.seq);
                 q.bind(2, static_cast<std::int64_t>(i));
                 q.bind(3, r.reasons[i]);
               });
     if (!s.is_ok()) return s;
   }
-  s = d.run(
+  s = d.db->run(
       "UPDATE chain_head SET last_seq = ?, last_hash = ?, last_submitted_at = ? WHERE id = 1",
-      "append", [&](Query& q) {
+      "append", [&](sql::Stmt& q) {
         q.bind(1, r.seq);
         q.bind(2, r.hash);
-        q.bind(3, to_ms(r.submitted_at));
+        q.bind(3, unix_ms(r.submitted_at));
       });
   if (!s.is_ok()) return s;
   if (s = tx.commit(); !s.is_ok()) return s;
@@ -589,10 +374,10 @@ Result<Response> ResponseStore::append(const ResponseDraft& draft) {
 }
 
 Result<std::vector<Response>> ResponseStore::pending(std::size_t limit) {
-  Transaction tx(*impl_);
-  if (Status s = tx.begin(Transaction::Kind::read); !s.is_ok()) return s;
+  sql::Transaction tx(*impl_->db, sql::Transaction::Kind::read);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
   auto out = impl_->load_responses("WHERE r.state = 'pending' ORDER BY r.seq LIMIT ?",
-                                   "read pending", [&](Query& q) {
+                                   "read pending", [&](sql::Stmt& q) {
                                      q.bind(1, static_cast<std::int64_t>(
                                                    std::min<std::size_t>(limit, INT64_MAX)));
                                    });
@@ -603,29 +388,29 @@ Result<std::vector<Response>> ResponseStore::pending(std::size_t limit) {
 
 Result<std::int64_t> ResponseStore::pending_count() {
   std::int64_t n = 0;
-  Status s = impl_->each_row(
-      "SELECT COUNT(*) FROM responses WHERE state = 'pending'", "count pending", [](Query&) {},
-      [&](const Query& q) { n = q.int64(0); });
+  Status s = impl_->db->each_row(
+      "SELECT COUNT(*) FROM responses WHERE state = 'pending'", "count pending", [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) { n = q.int64(0); });
   if (!s.is_ok()) return s;
   return n;
 }
 
 Status ResponseStore::apply_reply(const BatchReply& reply) {
   Impl& d = *impl_;
-  Transaction tx(d);
-  if (Status s = tx.begin(Transaction::Kind::write); !s.is_ok()) return s;
+  sql::Transaction tx(*d.db, sql::Transaction::Kind::write);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
   for (const RejectedItem& item : reply.rejected) {
-    Status s = d.run(
+    Status s = d.db->run(
         "UPDATE responses SET state = 'rejected', reject_reason = ? WHERE id = ? AND state = "
         "'pending'",
-        "mark rejected", [&](Query& q) {
+        "mark rejected", [&](sql::Stmt& q) {
           q.bind(1, item.error);
           q.bind(2, item.id);
         });
     if (!s.is_ok()) return s;
   }
-  Status s = d.run("UPDATE responses SET state = 'sent' WHERE state = 'pending' AND seq <= ?",
-                   "mark acknowledged", [&](Query& q) { q.bind(1, reply.acked_seq); });
+  Status s = d.db->run("UPDATE responses SET state = 'sent' WHERE state = 'pending' AND seq <= ?",
+                   "mark acknowledged", [&](sql::Stmt& q) { q.bind(1, reply.acked_seq); });
   if (!s.is_ok()) return s;
   return tx.commit();
 }
@@ -638,40 +423,40 @@ Status ResponseStore::mark_acknowledged(std::int64_t up_to_seq) {
 
 Status ResponseStore::mark_rejected(const std::string& id, const std::string& reason) {
   Impl& d = *impl_;
-  Status s = d.run(
+  Status s = d.db->run(
       "UPDATE responses SET state = 'rejected', reject_reason = ? WHERE id = ? AND state <> 'sent'",
-      "mark rejected", [&](Query& q) {
+      "mark rejected", [&](sql::Stmt& q) {
         q.bind(1, reason);
         q.bind(2, id);
       });
   if (!s.is_ok()) return s;
-  if (sqlite3_changes(d.db.get()) == 0) {
+  if (d.db->changes() == 0) {
     return Status::error(ErrorCode::not_found,
-                         d.path + ": mark rejected: no unsent response with id " + id);
+                         d.db->path() + ": mark rejected: no unsent response with id " + id);
   }
   return Status::ok();
 }
 
 Result<std::vector<RejectedResponse>> ResponseStore::rejected(std::size_t limit) {
   std::vector<RejectedResponse> out;
-  Status s = impl_->each_row(
+  Status s = impl_->db->each_row(
       "SELECT id, seq, submitted_at, COALESCE(reject_reason, '') FROM responses "
       "WHERE state = 'rejected' ORDER BY seq LIMIT ?",
       "read rejected",
-      [&](Query& q) {
+      [&](sql::Stmt& q) {
         q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
       },
-      [&](const Query& q) {
-        out.push_back(RejectedResponse{q.text(0), q.int64(1), from_ms(q.int64(2)), q.text(3)});
+      [&](const sql::Stmt& q) {
+        out.push_back(RejectedResponse{q.text(0), q.int64(1), from_unix_ms(q.int64(2)), q.text(3)});
       });
   if (!s.is_ok()) return s;
   return out;
 }
 
 Result<std::optional<Response>> ResponseStore::find(const std::string& id) {
-  Transaction tx(*impl_);
-  if (Status s = tx.begin(Transaction::Kind::read); !s.is_ok()) return s;
-  auto found = impl_->load_responses("WHERE r.id = ?", "find", [&](Query& q) { q.bind(1, id); });
+  sql::Transaction tx(*impl_->db, sql::Transaction::Kind::read);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  auto found = impl_->load_responses("WHERE r.id = ?", "find", [&](sql::Stmt& q) { q.bind(1, id); });
   if (!found.is_ok()) return found.status();
   if (Status s = tx.commit(); !s.is_ok()) return s;
   if (found->empty()) return std::optional<Response>();
@@ -680,20 +465,20 @@ Result<std::optional<Response>> ResponseStore::find(const std::string& id) {
 
 Result<std::int64_t> ResponseStore::last_seq() {
   std::int64_t seq = 0;
-  Status s = impl_->each_row(
-      "SELECT last_seq FROM chain_head WHERE id = 1", "read last seq", [](Query&) {},
-      [&](const Query& q) { seq = q.int64(0); });
+  Status s = impl_->db->each_row(
+      "SELECT last_seq FROM chain_head WHERE id = 1", "read last seq", [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) { seq = q.int64(0); });
   if (!s.is_ok()) return s;
   return seq;
 }
 
 Result<std::optional<TimePoint>> ResponseStore::last_submitted_at() {
   std::optional<TimePoint> at;
-  Status s = impl_->each_row(
+  Status s = impl_->db->each_row(
       "SELECT last_submitted_at FROM chain_head WHERE id = 1", "read last submission",
-      [](Query&) {},
-      [&](const Query& q) {
-        if (!q.is_null(0)) at = from_ms(q.int64(0));
+      [](sql::Stmt&) {},
+      [&](const sql::Stmt& q) {
+        if (!q.is_null(0)) at = from_unix_ms(q.int64(0));
       });
   if (!s.is_ok()) return s;
   return at;
@@ -701,13 +486,13 @@ Result<std::optional<TimePoint>> ResponseStore::last_submitted_at() {
 
 Result<std::vector<Response>> ResponseStore::responses_between(TimePoint from, TimePoint to,
                                                                std::size_t limit) {
-  Transaction tx(*impl_);
-  if (Status s = tx.begin(Transaction::Kind::read); !s.is_ok()) return s;
+  sql::Transaction tx(*impl_->db, sql::Transaction::Kind::read);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
   auto out = impl_->load_responses(
       "WHERE r.submitted_at >= ? AND r.submitted_at < ? ORDER BY r.submitted_at, r.seq LIMIT ?",
-      "read responses", [&](Query& q) {
-        q.bind(1, to_ms(from));
-        q.bind(2, to_ms(to));
+      "read responses", [&](sql::Stmt& q) {
+        q.bind(1, unix_ms(from));
+        q.bind(2, unix_ms(to));
         q.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
       });
   if (!out.is_ok()) return out;
@@ -718,16 +503,16 @@ Result<std::vector<Response>> ResponseStore::responses_between(TimePoint from, T
 Result<bool> ResponseStore::dossier_used(const std::string& dossier, TimePoint from,
                                          TimePoint to) {
   bool used = false;
-  Status s = impl_->each_row(
+  Status s = impl_->db->each_row(
       "SELECT EXISTS (SELECT 1 FROM responses WHERE dossier = ? AND submitted_at >= ? AND "
       "submitted_at < ?)",
       "check dossier",
-      [&](Query& q) {
+      [&](sql::Stmt& q) {
         q.bind(1, dossier);
-        q.bind(2, to_ms(from));
-        q.bind(3, to_ms(to));
+        q.bind(2, unix_ms(from));
+        q.bind(3, unix_ms(to));
       },
-      [&](const Query& q) { used = q.int64(0) != 0; });
+      [&](const sql::Stmt& q) { used = q.int64(0) != 0; });
   if (!s.is_ok()) return s;
   return used;
 }
@@ -736,7 +521,7 @@ Result<Tally> ResponseStore::tally(const TimeZone& tz, Date from, Date to,
                                    const TallyFilter& filter) {
   Tally out;
   Status s =
-      impl_->aggregate("0", tz, from, to, filter, [&](const Query&) -> Tally& { return out; });
+      impl_->aggregate("0", tz, from, to, filter, [&](const sql::Stmt&) -> Tally& { return out; });
   if (!s.is_ok()) return s;
   return out;
 }
@@ -751,7 +536,7 @@ Result<std::vector<DayTally>> ResponseStore::daily_tallies(const TimeZone& tz, D
     }
   }
   Status s = impl_->aggregate("sipas_day(r.submitted_at)", tz, from, to, filter,
-                              [&](const Query& q) -> Tally& {
+                              [&](const sql::Stmt& q) -> Tally& {
                                 auto i = static_cast<std::size_t>(q.int64(0));
                                 return out[std::min(i, out.size() - 1)].tally;
                               });
@@ -769,12 +554,12 @@ Result<std::map<std::string, Tally>> ResponseStore::tally_by(const std::string& 
     key = "COALESCE(r.officer, '')";
   } else {
     return Status::error(ErrorCode::invalid_argument,
-                         impl_->path + ": tally_by: unknown column \"" + column +
+                         impl_->db->path() + ": tally_by: unknown column \"" + column +
                              "\" (counter or officer)");
   }
   std::map<std::string, Tally> out;
   Status s = impl_->aggregate(key, tz, from, to, filter,
-                              [&](const Query& q) -> Tally& { return out[q.text(0)]; });
+                              [&](const sql::Stmt& q) -> Tally& { return out[q.text(0)]; });
   if (!s.is_ok()) return s;
   return out;
 }
@@ -782,44 +567,44 @@ Result<std::map<std::string, Tally>> ResponseStore::tally_by(const std::string& 
 Result<std::int64_t> ResponseStore::prune(TimePoint now, int retention_days) {
   if (retention_days < 0) {
     return Status::error(ErrorCode::invalid_argument,
-                         impl_->path + ": prune: retention days must not be negative");
+                         impl_->db->path() + ": prune: retention days must not be negative");
   }
   Impl& d = *impl_;
   TimePoint cutoff = now - std::chrono::days(retention_days);
-  Transaction tx(d);
-  if (Status s = tx.begin(Transaction::Kind::write); !s.is_ok()) return s;
-  Status s = d.run("DELETE FROM responses WHERE state = 'sent' AND submitted_at < ?", "prune",
-                   [&](Query& q) { q.bind(1, to_ms(cutoff)); });
+  sql::Transaction tx(*d.db, sql::Transaction::Kind::write);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = d.db->run("DELETE FROM responses WHERE state = 'sent' AND submitted_at < ?", "prune",
+                   [&](sql::Stmt& q) { q.bind(1, unix_ms(cutoff)); });
   if (!s.is_ok()) return s;
-  std::int64_t deleted = sqlite3_changes64(d.db.get());
+  std::int64_t deleted = d.db->changes();
   if (s = tx.commit(); !s.is_ok()) return s;
   return deleted;
 }
 
 Result<std::optional<std::string>> ResponseStore::setting(const std::string& key) {
   std::optional<std::string> value;
-  Status s = impl_->each_row(
+  Status s = impl_->db->each_row(
       "SELECT value FROM settings WHERE key = ?", "read setting",
-      [&](Query& q) { q.bind(1, key); }, [&](const Query& q) { value = q.text(0); });
+      [&](sql::Stmt& q) { q.bind(1, key); }, [&](const sql::Stmt& q) { value = q.text(0); });
   if (!s.is_ok()) return s;
   return value;
 }
 
 Status ResponseStore::set_setting(const std::string& key, const std::string& value) {
-  return impl_->run(
+  return impl_->db->run(
       "INSERT INTO settings (key, value) VALUES (?, ?) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      "write setting", [&](Query& q) {
+      "write setting", [&](sql::Stmt& q) {
         q.bind(1, key);
         q.bind(2, value);
       });
 }
 
 Status ResponseStore::probe_writable() {
-  return impl_->run(
+  return impl_->db->run(
       "INSERT INTO write_probe (id, count) VALUES (1, 1) "
       "ON CONFLICT (id) DO UPDATE SET count = count + 1",
-      "write probe", [](Query&) {});
+      "write probe", [](sql::Stmt&) {});
 }
 
 }  // namespace sipas

@@ -21,6 +21,10 @@ namespace sipas {
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 using Date = std::chrono::year_month_day;
 
+// Milliseconds since the Unix epoch, as the stores keep instants.
+inline std::int64_t unix_ms(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint from_unix_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
 // Wall-clock source. Implementations must be safe to call from any thread.
 class Clock {
  public:

@@ -157,6 +157,10 @@ class ServerStore {
   std::unique_ptr<sql::Db> db_;
 };
 
+// A connection to the server database with its pragmas (WAL, synchronous=FULL, foreign keys, a
+// 10 s busy timeout); no schema work. ServerStore::open migrates.
+Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path);
+
 // Whether `code` is a valid unit code, kiosk id or procedure code.
 bool is_valid_code(const std::string& code);
 
