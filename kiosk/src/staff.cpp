@@ -1,13 +1,9 @@
 #include "staff.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+
+#include "sipas/files.hpp"
 
 namespace sipas {
 namespace {
@@ -22,23 +18,6 @@ bool is_points(const Survey& s) { return s.scale != ScaleKind::likert5; }
 std::optional<double> headline(const Survey& survey, const Tally& t) {
   if (is_points(survey)) return score_points(survey, t).mean_total;
   return score_likert(survey, t).index;
-}
-
-ErrorCode code_for_errno(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR: return ErrorCode::not_found;
-    case EROFS:
-    case EACCES:
-    case EPERM: return ErrorCode::read_only;
-    case ENOSPC:
-    case EDQUOT: return ErrorCode::disk_full;
-    default: return ErrorCode::io_error;
-  }
-}
-
-Status errno_status(int err, const std::string& what) {
-  return Status::error(code_for_errno(err), what + ": " + std::strerror(err));
 }
 
 void csv_field(std::string& out, std::string_view v) {
@@ -150,47 +129,6 @@ std::string responses_csv(const Survey& survey, const std::vector<Response>& res
     row(f);
   }
   return out;
-}
-
-Status write_export_file(const std::filesystem::path& dir, const std::string& name,
-                         const std::string& content) {
-  struct stat st{};
-  if (::stat(dir.c_str(), &st) != 0) return errno_status(errno, dir.string());
-  if (!S_ISDIR(st.st_mode)) return Status::error(ErrorCode::not_found, dir.string() + ": not a folder");
-  const std::filesystem::path final_path = dir / name;
-  const std::filesystem::path tmp = dir / ("." + name + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status(errno, tmp.string());
-  auto fail = [&](int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return errno_status(err, tmp.string());
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail(errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_status(err, tmp.string());
-  }
-  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_status(err, final_path.string());
-  }
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::ok();
 }
 
 std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store) {
@@ -332,7 +270,7 @@ ExportOutcome StaffModel::export_csv(ResponseStore& store, ExportRange range) {
     return out;
   }
   out.rows = static_cast<std::int64_t>(rows->size());
-  out.status = write_export_file(dir, name, responses_csv(config_.survey(), *rows, tz_));
+  out.status = write_file_atomically(out.file, responses_csv(config_.survey(), *rows, tz_));
   return out;
 }
 
