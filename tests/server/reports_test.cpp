@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "dashboard_test_support.hpp"
+#include "sipas/csv.hpp"
 #include "sipas/server/reports.hpp"
 
 namespace sipas::test {
