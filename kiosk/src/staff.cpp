@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sipas/csv.hpp"
 #include "sipas/files.hpp"
 
 namespace sipas {
@@ -18,21 +19,6 @@ bool is_points(const Survey& s) { return s.scale != ScaleKind::likert5; }
 std::optional<double> headline(const Survey& survey, const Tally& t) {
   if (is_points(survey)) return score_points(survey, t).mean_total;
   return score_likert(survey, t).index;
-}
-
-void csv_field(std::string& out, std::string_view v) {
-  const bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!v.empty() && (v.front() == ' ' || v.back() == ' '));
-  if (!quote) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
 }
 
 std::string officer_name(const KioskConfig& c, const std::string& id) {
@@ -90,45 +76,46 @@ std::string local_time_text(TimePoint t, const TimeZone& tz) {
 std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
                           const TimeZone& tz) {
   const auto questions = survey.questions();
-  std::string out = "\xEF\xBB\xBF";
-  auto row = [&out](const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i) out.push_back(',');
-      csv_field(out, fields[i]);
-    }
-    out += "\r\n";
-  };
-  std::vector<std::string> head = {"id",      "seq",     "submitted_at", "survey",   "counter",
-                                   "officer", "dossier", "procedure",    "language", "status"};
-  for (const Criterion* q : questions) head.push_back(q->id);
-  head.push_back("reasons");
-  head.push_back("comment");
-  row(head);
+  CsvWriter csv;
+  for (const char* name : {"id", "seq", "submitted_at", "survey", "counter", "officer", "dossier",
+                           "procedure", "language", "status"}) {
+    csv.text_cell(name);
+  }
+  for (const Criterion* q : questions) csv.text_cell(q->id);
+  csv.text_cell("reasons");
+  csv.text_cell("comment");
+  csv.end_row();
   for (const Response& r : responses) {
-    std::vector<std::string> f = {r.id,
-                                  std::to_string(r.seq),
-                                  local_time_text(r.submitted_at, tz),
-                                  r.survey_id,
-                                  r.counter,
-                                  r.officer.value_or(""),
-                                  r.dossier.value_or(""),
-                                  r.procedure.value_or(""),
-                                  r.language,
-                                  to_string(r.status)};
+    csv.text_cell(r.id);
+    csv.number_cell(r.seq);
+    csv.text_cell(local_time_text(r.submitted_at, tz));
+    csv.text_cell(r.survey_id);
+    csv.text_cell(r.counter);
+    csv.text_cell(r.officer.value_or(""));
+    csv.text_cell(r.dossier.value_or(""));
+    csv.text_cell(r.procedure.value_or(""));
+    csv.text_cell(r.language);
+    csv.text_cell(to_string(r.status));
     for (const Criterion* q : questions) {
-      std::string v;
+      const Answer* answer = nullptr;
       for (const Answer& a : r.answers) {
-        if (a.criterion == q->id) v = a.value ? std::to_string(*a.value) : "NA";
+        if (a.criterion == q->id) answer = &a;
       }
-      f.push_back(v);
+      if (!answer) {
+        csv.text_cell("");
+      } else if (!answer->value) {
+        csv.text_cell("NA");
+      } else {
+        csv.number_cell(*answer->value);
+      }
     }
     std::string reasons;
     for (const std::string& id : r.reasons) reasons += (reasons.empty() ? "" : ";") + id;
-    f.push_back(reasons);
-    f.push_back(r.comment.value_or(""));
-    row(f);
+    csv.text_cell(reasons);
+    csv.text_cell(r.comment.value_or(""));
+    csv.end_row();
   }
-  return out;
+  return csv.take();
 }
 
 std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store) {

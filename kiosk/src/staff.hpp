@@ -111,7 +111,8 @@ struct ExportOutcome {
   std::int64_t rows = 0;
 };
 
-// The CSV text of responses: UTF-8 with BOM, CRLF line ends, RFC 4180 quoting; times local in `tz`.
+// The CSV text of responses, written by CsvWriter (sipas/csv.hpp: BOM, RFC 4180 quoting, the
+// formula guard on every text cell); times local in `tz`, seq and answer values as numbers.
 std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
                           const TimeZone& tz);
 
