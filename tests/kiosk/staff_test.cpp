@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "csv_reader.hpp"
 #include "kiosk_test_support.hpp"
 #include "staff.hpp"
 #include "store_sink.hpp"
@@ -27,41 +28,6 @@ TimePoint morning() { return TimePoint{std::chrono::sys_days(std::chrono::year{2
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// RFC 4180 read-back of an export (BOM already removed): rows of cells.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1);
-  std::string cell;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().push_back(std::move(cell));
-      cell.clear();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      rows.back().push_back(std::move(cell));
-      cell.clear();
-      rows.emplace_back();
-      ++i;
-    } else {
-      cell += c;
-    }
-  }
-  if (!cell.empty() || !rows.back().empty()) rows.back().push_back(std::move(cell));
-  if (rows.back().empty()) rows.pop_back();
-  return rows;
 }
 
 class StaffTest : public ::testing::Test {
@@ -282,7 +248,7 @@ TEST_F(StaffTest, ExportedDossiersAndCommentsThatLookLikeFormulasStayText) {
   ASSERT_TRUE(out.status.is_ok()) << out.status.to_string();
   const std::string text = read_all(out.file);
   ASSERT_EQ(text.substr(0, 3), "\xEF\xBB\xBF");
-  const auto rows = parse_csv(text.substr(3));
+  const auto rows = test::parse_csv(text.substr(3));
   ASSERT_EQ(rows.size(), 1 + hostile.size());
   const auto& head = rows[0];
   const auto col = [&head](const std::string& name) {
