@@ -20,6 +20,7 @@
 #include "flow.hpp"
 #include "fonts.hpp"
 #include "input_queue.hpp"
+#include "sipas/files.hpp"
 #include "sipas/time.hpp"
 #include "staff.hpp"
 #include "store_sink.hpp"

@@ -1,13 +1,10 @@
 #include "staff.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+
+#include "sipas/csv.hpp"
+#include "sipas/files.hpp"
 
 namespace sipas {
 namespace {
@@ -22,38 +19,6 @@ bool is_points(const Survey& s) { return s.scale != ScaleKind::likert5; }
 std::optional<double> headline(const Survey& survey, const Tally& t) {
   if (is_points(survey)) return score_points(survey, t).mean_total;
   return score_likert(survey, t).index;
-}
-
-ErrorCode code_for_errno(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR: return ErrorCode::not_found;
-    case EROFS:
-    case EACCES:
-    case EPERM: return ErrorCode::read_only;
-    case ENOSPC:
-    case EDQUOT: return ErrorCode::disk_full;
-    default: return ErrorCode::io_error;
-  }
-}
-
-Status errno_status(int err, const std::string& what) {
-  return Status::error(code_for_errno(err), what + ": " + std::strerror(err));
-}
-
-void csv_field(std::string& out, std::string_view v) {
-  const bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!v.empty() && (v.front() == ' ' || v.back() == ' '));
-  if (!quote) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
 }
 
 std::string officer_name(const KioskConfig& c, const std::string& id) {
@@ -111,86 +76,46 @@ std::string local_time_text(TimePoint t, const TimeZone& tz) {
 std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
                           const TimeZone& tz) {
   const auto questions = survey.questions();
-  std::string out = "\xEF\xBB\xBF";
-  auto row = [&out](const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i) out.push_back(',');
-      csv_field(out, fields[i]);
-    }
-    out += "\r\n";
-  };
-  std::vector<std::string> head = {"id",      "seq",     "submitted_at", "survey",   "counter",
-                                   "officer", "dossier", "procedure",    "language", "status"};
-  for (const Criterion* q : questions) head.push_back(q->id);
-  head.push_back("reasons");
-  head.push_back("comment");
-  row(head);
+  CsvWriter csv;
+  for (const char* name : {"id", "seq", "submitted_at", "survey", "counter", "officer", "dossier",
+                           "procedure", "language", "status"}) {
+    csv.text_cell(name);
+  }
+  for (const Criterion* q : questions) csv.text_cell(q->id);
+  csv.text_cell("reasons");
+  csv.text_cell("comment");
+  csv.end_row();
   for (const Response& r : responses) {
-    std::vector<std::string> f = {r.id,
-                                  std::to_string(r.seq),
-                                  local_time_text(r.submitted_at, tz),
-                                  r.survey_id,
-                                  r.counter,
-                                  r.officer.value_or(""),
-                                  r.dossier.value_or(""),
-                                  r.procedure.value_or(""),
-                                  r.language,
-                                  to_string(r.status)};
+    csv.text_cell(r.id);
+    csv.number_cell(r.seq);
+    csv.text_cell(local_time_text(r.submitted_at, tz));
+    csv.text_cell(r.survey_id);
+    csv.text_cell(r.counter);
+    csv.text_cell(r.officer.value_or(""));
+    csv.text_cell(r.dossier.value_or(""));
+    csv.text_cell(r.procedure.value_or(""));
+    csv.text_cell(r.language);
+    csv.text_cell(to_string(r.status));
     for (const Criterion* q : questions) {
-      std::string v;
+      const Answer* answer = nullptr;
       for (const Answer& a : r.answers) {
-        if (a.criterion == q->id) v = a.value ? std::to_string(*a.value) : "NA";
+        if (a.criterion == q->id) answer = &a;
       }
-      f.push_back(v);
+      if (!answer) {
+        csv.text_cell("");
+      } else if (!answer->value) {
+        csv.text_cell("NA");
+      } else {
+        csv.number_cell(*answer->value);
+      }
     }
     std::string reasons;
     for (const std::string& id : r.reasons) reasons += (reasons.empty() ? "" : ";") + id;
-    f.push_back(reasons);
-    f.push_back(r.comment.value_or(""));
-    row(f);
+    csv.text_cell(reasons);
+    csv.text_cell(r.comment.value_or(""));
+    csv.end_row();
   }
-  return out;
-}
-
-Status write_export_file(const std::filesystem::path& dir, const std::string& name,
-                         const std::string& content) {
-  struct stat st{};
-  if (::stat(dir.c_str(), &st) != 0) return errno_status(errno, dir.string());
-  if (!S_ISDIR(st.st_mode)) return Status::error(ErrorCode::not_found, dir.string() + ": not a folder");
-  const std::filesystem::path final_path = dir / name;
-  const std::filesystem::path tmp = dir / ("." + name + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status(errno, tmp.string());
-  auto fail = [&](int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return errno_status(err, tmp.string());
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail(errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_status(err, tmp.string());
-  }
-  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_status(err, final_path.string());
-  }
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::ok();
+  return csv.take();
 }
 
 std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store) {
@@ -332,7 +257,7 @@ ExportOutcome StaffModel::export_csv(ResponseStore& store, ExportRange range) {
     return out;
   }
   out.rows = static_cast<std::int64_t>(rows->size());
-  out.status = write_export_file(dir, name, responses_csv(config_.survey(), *rows, tz_));
+  out.status = write_file_atomically(out.file, responses_csv(config_.survey(), *rows, tz_));
   return out;
 }
 

@@ -111,18 +111,13 @@ struct ExportOutcome {
   std::int64_t rows = 0;
 };
 
-// The CSV text of responses: UTF-8 with BOM, CRLF line ends, RFC 4180 quoting; times local in `tz`.
+// The CSV text of responses, written by CsvWriter (sipas/csv.hpp: BOM, RFC 4180 quoting, the
+// formula guard on every text cell); times local in `tz`, seq and answer values as numbers.
 std::string responses_csv(const Survey& survey, const std::vector<Response>& responses,
                           const TimeZone& tz);
 
 // "2026-11-24 09:15:02" in the given zone.
 std::string local_time_text(TimePoint t, const TimeZone& tz);
-
-// Writes `content` to dir/name through a temporary file, fsync and rename. Errors: not_found when
-// `dir` does not exist, read_only (EROFS, EACCES, EPERM), disk_full (ENOSPC, EDQUOT), io_error.
-// Nothing is left behind on failure.
-Status write_export_file(const std::filesystem::path& dir, const std::string& name,
-                         const std::string& content);
 
 // The officer the kiosk starts with: the stored setting "officer.<counter>" when it names one of the
 // counter's officers, else the counter's first officer, else none. `store` may be nullptr.

@@ -1,5 +1,5 @@
 // --ui-dump: the screen's name, question step and every tappable element in window pixels,
-// rewritten atomically (temp file + rename) when it changes, at most every 100 ms, so that
+// rewritten atomically (write_file_atomically) when it changes, at most every 100 ms, so that
 // outside tools (tests, screenshots, other vendors' drivers) can tap the kiosk by coordinates.
 #pragma once
 
@@ -27,10 +27,8 @@ struct UiSnapshot {
 
 std::string ui_snapshot_json(const UiSnapshot& s);
 
-// Writes `content` to `path` through a temporary file in the same directory and rename().
-Status write_file_atomically(const std::filesystem::path& path, const std::string& content);
-
-// Throttles and deduplicates the dump. UI thread only.
+// Throttles and deduplicates the dump. UI thread only. Errors: io_error whatever the cause, with
+// the message naming the file; a failed write is tried again with the next change or flush.
 class UiDumpWriter {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;

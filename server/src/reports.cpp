@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "sipas/csv.hpp"
+
 namespace sipas {
 namespace {
 
@@ -21,15 +23,6 @@ std::string text_of(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "";
   return v.dump();
-}
-
-// Spreadsheets run text that starts like a formula; citizen text must stay text.
-std::string safe_text(const std::string& s) {
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                     s[0] == '\r')) {
-    return "'" + s;
-  }
-  return s;
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
@@ -96,6 +89,9 @@ Result<Report> build_report(ScoreService& service, const std::string& unit, cons
   return r;
 }
 
+// to_csv() guards every text cell. Citizen and kiosk text is guarded in the tables as well (here
+// and in raw_tables) so that the XLSX shows it the same way, and it stays inert when someone
+// saves that sheet as CSV.
 std::vector<Table> report_tables(const Report& report, const ScoreService& service) {
   const bool v = vi(report.language);
   const json& s = report.scores;
@@ -152,7 +148,7 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
     for (const auto& g : groups) {
       std::string key = text_of(g["key"]);
       if (key.empty()) key = v ? "(không ghi)" : "(not recorded)";
-      std::vector<Cell> row{safe_text(key)};
+      std::vector<Cell> row{formula_guarded(key)};
       if (name_title) row.push_back(text_of(g["name"]));
       row.push_back(Cell::of(g["responses"]));
       row.push_back(Cell::of(g["index"]));
@@ -208,9 +204,9 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
       }
       texts.push_back(t);
     }
-    comments.rows.push_back({c.local_time, c.unit, safe_text(c.counter),
-                             safe_text(c.officer.value_or("")), join(texts, "; "),
-                             safe_text(c.text)});
+    comments.rows.push_back({c.local_time, c.unit, formula_guarded(c.counter),
+                             formula_guarded(c.officer.value_or("")), join(texts, "; "),
+                             formula_guarded(c.text)});
   }
   out.push_back(std::move(comments));
 
@@ -227,7 +223,7 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
     }
     for (const auto& o : p["officers"]) {
       std::string name = text_of(o["officer"]);
-      t.rows.push_back({(v ? "Cán bộ " : "Officer ") + safe_text(name) +
+      t.rows.push_back({(v ? "Cán bộ " : "Officer ") + formula_guarded(name) +
                             (v ? ": tổng điểm TB" : ": mean total"),
                         Cell::of(o["mean_total"])});
     }
@@ -270,9 +266,9 @@ std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreServic
                           r.kiosk_id,
                           Cell::count(r.seq),
                           r.unit,
-                          safe_text(r.counter),
-                          safe_text(r.officer.value_or("")),
-                          safe_text(r.dossier.value_or("")),
+                          formula_guarded(r.counter),
+                          formula_guarded(r.officer.value_or("")),
+                          formula_guarded(r.dossier.value_or("")),
                           r.procedure.value_or(""),
                           r.survey_id,
                           Cell::count(r.survey_version),
@@ -291,38 +287,32 @@ std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreServic
       }
     }
     row.push_back(join(r.reasons, " "));
-    row.push_back(safe_text(r.comment.value_or("")));
+    row.push_back(formula_guarded(r.comment.value_or("")));
     t.rows.push_back(std::move(row));
   }
   return {std::move(t)};
 }
 
-std::string csv_cell(const std::string& text) {
-  if (text.find_first_of(",\"\r\n;") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string to_csv(const std::vector<Table>& tables) {
-  std::string out = "\xEF\xBB\xBF";
+  CsvWriter csv;
   bool first = true;
   for (const auto& t : tables) {
-    if (!first) out += "\r\n";
+    if (!first) csv.end_row();
     first = false;
-    out += csv_cell("# " + t.name) + "\r\n";
+    csv.text_cell("# " + t.name);
+    csv.end_row();
     for (const auto& row : t.rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        if (i) out += ',';
-        out += csv_cell(row[i].text);
+      for (const Cell& cell : row) {
+        if (cell.number) {
+          csv.number_cell(cell.text);
+        } else {
+          csv.text_cell(cell.text);
+        }
       }
-      out += "\r\n";
+      csv.end_row();
     }
   }
-  return out;
+  return csv.take();
 }
 
 Result<std::string> to_xlsx(const std::vector<Table>& tables) {

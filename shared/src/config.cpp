@@ -1,9 +1,5 @@
 #include "sipas/config.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -20,6 +16,7 @@
 #include <system_error>
 #include <utility>
 
+#include "sipas/files.hpp"
 #include "sipas/time.hpp"
 
 namespace sipas {
@@ -911,60 +908,6 @@ Result<std::vector<Procedure>> load_procedures_file(const fs::path& file,
   return load_json_file(file, {"vi"}, warnings, read_procedures);
 }
 
-Status errno_status(int err, const std::string& what) {
-  ErrorCode code = ErrorCode::io_error;
-  if (err == ENOSPC || err == EDQUOT) code = ErrorCode::disk_full;
-  if (err == EROFS || err == EACCES || err == EPERM) code = ErrorCode::read_only;
-  return Status::error(code, what + ": " + std::strerror(err));
-}
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-Status write_atomically(const fs::path& file, const std::string& content, mode_t mode) {
-  std::string name = display(file);
-  std::string tmp_template = file.string() + ".tmp-XXXXXX";
-  std::vector<char> tmp(tmp_template.begin(), tmp_template.end());
-  tmp.push_back('\0');
-  UniqueFd fd(::mkstemp(tmp.data()));
-  if (fd.get() < 0) return errno_status(errno, name + ": cannot write");
-  std::string tmp_path(tmp.data());
-  auto give_up = [&](int err) {
-    ::unlink(tmp_path.c_str());
-    return errno_status(err, name + ": cannot write");
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return give_up(errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd.get(), mode) != 0) return give_up(errno);
-  if (::fsync(fd.get()) != 0) return give_up(errno);
-  if (::close(fd.release()) != 0) return give_up(errno);
-  if (::rename(tmp_path.c_str(), file.c_str()) != 0) return give_up(errno);
-  // The rename is durable only once the directory entry is.
-  fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-  UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY));
-  if (dir.get() >= 0) ::fsync(dir.get());
-  return Status::ok();
-}
-
 }  // namespace
 
 const Survey* KioskConfig::find_survey(const std::string& id) const {
@@ -1086,9 +1029,7 @@ Status write_pin_hash(const fs::path& dir, const std::string& hash) {
                          name + ": expected an object, got " + doc.type_name());
   }
   doc["staff_pin_hash"] = hash;
-  struct stat st {};
-  mode_t mode = ::stat(file.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-  return write_atomically(file, doc.dump(2) + "\n", mode);
+  return write_file_atomically(file, doc.dump(2) + "\n");
 }
 
 Status one_line_status(const Status& s) {

@@ -3,12 +3,14 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "csv_reader.hpp"
 #include "kiosk_test_support.hpp"
 #include "staff.hpp"
 #include "store_sink.hpp"
@@ -228,6 +230,44 @@ TEST_F(StaffTest, CsvCarriesTheProcedure) {
   ASSERT_TRUE(rows.is_ok());
   const std::string csv = responses_csv(config_.survey(), *rows, tz_);
   EXPECT_NE(csv.find(",short,q1,o1,H40-7,1.001193,vi,complete,4,"), std::string::npos) << csv;
+}
+
+TEST_F(StaffTest, ExportedDossiersAndCommentsThatLookLikeFormulasStayText) {
+  // The dossier field takes any printable ASCII from a barcode scanner; the comment, anything.
+  const std::vector<std::string> hostile = {"=HYPERLINK(\"http://x\",\"y\")", "=1+1", "@SUM(A1)",
+                                            "-2+3", "+1", "\t=1+1"};
+  for (std::size_t i = 0; i < hostile.size(); ++i) {
+    auto d = draft(morning() - 1h + std::chrono::minutes(i), {{"officer.polite", 4}});
+    d.dossier = hostile[i];
+    d.comment = hostile[hostile.size() - 1 - i];
+    add(d);
+  }
+  fs::create_directories(dir_ / "usb");
+  StaffModel staff(config_, tz_, clock_);
+  const ExportOutcome out = staff.export_csv(*store_, ExportRange::today);
+  ASSERT_TRUE(out.status.is_ok()) << out.status.to_string();
+  const std::string text = read_all(out.file);
+  ASSERT_EQ(text.substr(0, 3), "\xEF\xBB\xBF");
+  const auto rows = test::parse_csv(text.substr(3));
+  ASSERT_EQ(rows.size(), 1 + hostile.size());
+  const auto& head = rows[0];
+  const auto col = [&head](const std::string& name) {
+    return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
+  };
+  ASSERT_LT(col("dossier"), head.size());
+  ASSERT_LT(col("comment"), head.size());
+  for (std::size_t i = 0; i < hostile.size(); ++i) {
+    const auto& row = rows[1 + i];
+    ASSERT_EQ(row.size(), head.size()) << text;
+    EXPECT_EQ(row[col("dossier")], "'" + hostile[i]);
+    EXPECT_EQ(row[col("comment")], "'" + hostile[hostile.size() - 1 - i]);
+    EXPECT_EQ(row[col("seq")], std::to_string(i + 1));
+    EXPECT_EQ(row[col("officer.polite")], "4");
+    for (const std::string& cell : row) {
+      EXPECT_TRUE(cell.empty() || std::string("=+-@\t\r").find(cell.front()) == std::string::npos)
+          << "a spreadsheet would run " << cell;
+    }
+  }
 }
 
 TEST_F(StaffTest, ExportWritesTodaysAndThisMonthsResponsesAtomically) {

@@ -3,46 +3,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include "csv_reader.hpp"
 #include "dashboard_test_support.hpp"
+#include "sipas/csv.hpp"
 #include "sipas/server/reports.hpp"
 
 namespace sipas::test {
 namespace {
-
-// RFC 4180 parsing, enough to read back what to_csv writes.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1);
-  std::string cell;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().push_back(cell);
-      cell.clear();
-    } else if (c == '\r') {
-    } else if (c == '\n') {
-      rows.back().push_back(cell);
-      cell.clear();
-      rows.emplace_back();
-    } else {
-      cell += c;
-    }
-  }
-  if (!cell.empty()) rows.back().push_back(cell);
-  if (rows.back().empty()) rows.pop_back();
-  return rows;
-}
 
 std::string run(const std::string& command) {
   std::string out;

@@ -3,8 +3,9 @@
 //
 // The report holds: summary (responses, complete/partial, index, previous period and change),
 // elements and criteria, counters, officers, procedures, child units ranked, follow-up reasons, comments,
-// and the Mẫu 01 points where that questionnaire is used. Citizen text that a spreadsheet would
-// read as a formula (starting with = + - @) is prefixed with an apostrophe.
+// and the Mẫu 01 points where that questionnaire is used. Text that a spreadsheet would read as a
+// formula (starting with = + - @, tab or CR) is prefixed with an apostrophe: every text cell of
+// the CSV, and the citizen and kiosk text (comments, counters, officers, dossiers) of the XLSX.
 //
 // Threads: uses the given ScoreService (one thread at a time). Errors: those of ScoreService,
 // io_error when the XLSX cannot be written to its temporary file.
@@ -60,12 +61,10 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
 std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreService& service,
                               const std::string& language);
 
-// CSV: a BOM, then each table under a title line, separated by an empty line; RFC 4180 quoting.
+// CSV (CsvWriter, sipas/csv.hpp: BOM, RFC 4180 quoting, formula guard on every text cell): each
+// table under a title line "# name", tables separated by an empty line; number cells as numbers.
 std::string to_csv(const std::vector<Table>& tables);
 // XLSX bytes: one sheet per table.
 Result<std::string> to_xlsx(const std::vector<Table>& tables);
-
-// A cell as CSV writes it (quoted when needed); exposed for tests.
-std::string csv_cell(const std::string& text);
 
 }  // namespace sipas
