@@ -16,7 +16,6 @@
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
-#include "sipas/sqlite.hpp"
 
 namespace sipas {
 namespace {
@@ -173,15 +172,13 @@ struct Dashboard::Impl {
     }
     auto s = ScoreService::open(db_path);
     if (!s.is_ok()) return s.status();
-    Status st = ensure_session_schema((*s)->db());
-    if (!st.is_ok()) return st;
     return Lease(this, std::move(s).value());
   }
 
   // Who is calling: a session cookie, else HTTP Basic. nullopt when neither is valid.
   Result<std::optional<Principal>> principal(ScoreService& svc, const httplib::Request& req) {
     if (auto token = cookie(req, kSessionCookie)) {
-      auto s = find_session(svc.db(), *token, clock->now());
+      auto s = svc.store().find_session(*token, clock->now());
       if (!s.is_ok()) return s.status();
       if (*s) return std::optional<Principal>(Principal{(*s)->user, (*s)->unit, (*s)->csrf});
     }
@@ -587,7 +584,7 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
     res.set_content(login_html(lang, *expected, next, true), "text/html; charset=utf-8");
     return;
   }
-  auto session = create_session((*svc)->db(), who->user, clock->now());
+  auto session = (*svc)->store().create_session(who->user, clock->now());
   if (!session.is_ok()) return page_error(res, nullptr, req, 503, session.status().message());
   set_session_cookie(res, session->token);
   redirect(res, next);
@@ -599,13 +596,13 @@ void Dashboard::Impl::logout(const httplib::Request& req, httplib::Response& res
   if (!svc.is_ok()) return page_error(res, nullptr, req, 503, svc.status().message());
   auto token = cookie(req, kSessionCookie);
   if (!token) return redirect(res, "/login");
-  auto s = find_session((*svc)->db(), *token, clock->now());
+  auto s = (*svc)->store().find_session(*token, clock->now());
   if (!s.is_ok()) return page_error(res, nullptr, req, 503, s.status().message());
   if (!*s) return redirect(res, "/login");
   if (!same_secret((*s)->csrf, param(req, "csrf"))) {
     return page_error(res, nullptr, req, 403, "CSRF token missing or wrong");
   }
-  Status st = end_session((*svc)->db(), *token);
+  Status st = (*svc)->store().end_session(*token);
   if (!st.is_ok()) return page_error(res, nullptr, req, 503, st.message());
   res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   redirect(res, "/login");
@@ -618,10 +615,10 @@ void Dashboard::Impl::login_link(const httplib::Request& req, httplib::Response&
   }
   auto svc = acquire();
   if (!svc.is_ok()) return page_error(res, nullptr, req, 503, svc.status().message());
-  auto user = redeem_login_link((*svc)->db(), param(req, "token"), clock->now());
+  auto user = (*svc)->store().redeem_login_link(param(req, "token"), clock->now());
   if (!user.is_ok()) return page_error(res, nullptr, req, 503, user.status().message());
   if (!*user) return page_error(res, nullptr, req, 403, "this login link is unknown, used or expired");
-  auto session = create_session((*svc)->db(), **user, clock->now());
+  auto session = (*svc)->store().create_session(**user, clock->now());
   if (!session.is_ok()) return page_error(res, nullptr, req, 503, session.status().message());
   set_session_cookie(res, session->token);
   redirect(res, safe_next(param(req, "next")));

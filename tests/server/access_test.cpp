@@ -174,7 +174,7 @@ TEST_F(AccessTest, LogoutWithCsrfTokenEndsTheSession) {
 
 TEST_F(AccessTest, LoginLinkIsSingleUse) {
   auto svc = service();
-  auto token = create_login_link(svc->db(), "province", clock_.now());
+  auto token = svc->store().create_login_link("province", clock_.now());
   ASSERT_TRUE(token.is_ok());
   auto c = dash_client();
   auto first = c.Get("/login/link?token=" + *token + "&next=/kiosks");

@@ -133,7 +133,7 @@ class DashboardE2eTest : public DashboardTest {
 
   std::string link(const std::string& user, const std::string& next) {
     auto svc = service();
-    auto token = create_login_link(svc->db(), user, clock_.now());
+    auto token = svc->store().create_login_link(user, clock_.now());
     EXPECT_TRUE(token.is_ok());
     return "http://127.0.0.1:" + std::to_string(dash_port_) + "/login/link?token=" + *token +
            "&next=" + next;

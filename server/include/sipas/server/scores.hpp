@@ -1,18 +1,17 @@
-// SIPAS scores on the province server: daily rollups kept next to the raw responses, and the
-// queries behind GET /api/v1/scores, the reports and the dashboard.
+// SIPAS scores on the province server: the queries behind GET /api/v1/scores, the reports and
+// the dashboard, answered from the storage's rollups (or, on request, its raw rows).
 //
 // Rollups: every accepted response adds its counts (answers per criterion and value, reasons,
-// complete/partial, Mẫu 01 totals) to three tables keyed by the unit and the local date of
-// submission in the unit's time zone: rollup_detail (unit, day, counter, officer, procedure,
-// survey; "" for no officer or no procedure),
-// rollup_day (unit, day, survey) and rollup_month (unit, month, survey). add_to_rollups() runs
-// inside the ingest transaction, so the rollups always equal the raw rows; rebuild_rollups()
-// recomputes them from the raw rows (after an import, or to check).
+// complete/partial, Mẫu 01 totals) to three levels keyed by the unit and the local date of
+// submission in the unit's time zone: detail (unit, day, counter, officer, procedure, survey; ""
+// for no officer or no procedure), day (unit, day, survey) and month (unit, month, survey). The
+// storage adds them inside the ingest transaction, so the rollups always equal the raw rows;
+// rebuild() recomputes them from the raw rows (after an import, or to check). See rollups.hpp.
 //
 // Scoring goes through the shared library (Tally, score_likert, merge_elements, score_points) so
 // the kiosk's staff view and the server agree.
 //
-// Threads: a ScoreService owns its own SQLite connection and is used by one thread at a time.
+// Threads: a ScoreService owns its own ServerStore and is used by one thread at a time.
 // Errors: invalid_argument for a bad query (unknown unit, from after to), storage codes otherwise.
 #pragma once
 
@@ -33,24 +32,6 @@
 #include "sipas/time.hpp"
 
 namespace sipas {
-
-namespace sql {
-class Db;
-}
-
-// The rollup tables (CREATE TABLE IF NOT EXISTS), a step of ServerStore's migrations.
-extern const char* const kRollupSchemaSql;
-// The migration step that puts the procedure into rollup_detail's key (drops and recreates the
-// table; recompute_rollups() fills it again).
-extern const char* const kRollupProcedureSchemaSql;
-// Creates the rollup tables when missing. Idempotent.
-Status ensure_rollup_schema(sql::Db& db);
-// Adds accepted responses to the rollups. Call inside the transaction that stores them.
-Status add_to_rollups(sql::Db& db, const std::vector<const Response*>& accepted);
-// Empties the rollups and recomputes them from responses/answers/reasons, in one transaction.
-Status rebuild_rollups(sql::Db& db);
-// The same inside the caller's transaction (a schema migration).
-Status recompute_rollups(sql::Db& db);
 
 enum class ScoreSource { rollups, raw };
 enum class Grouping { none, unit, counter, officer, day, survey, criterion, element, procedure };
@@ -75,43 +56,10 @@ struct ScoreQuery {
 // The national SIPAS figures (SPEC) as JSON, for reference lines.
 nlohmann::json national_reference();
 
-// One comment left by a citizen, for the dashboard and exports.
-struct CommentRow {
-  std::string submitted_at;
-  std::string local_time;  // "2026-11-18 07:00" in the unit's time zone
-  std::string unit;
-  std::string counter;
-  std::optional<std::string> officer;
-  std::string text;
-  std::vector<std::string> reasons;  // reason ids
-};
-
-// Unset fields do not filter.
-struct CommentFilter {
-  std::optional<std::string> counter;
-  std::optional<std::string> officer;
-  std::optional<std::string> procedure;  // a procedure code
-};
-
-// One raw response row for exports.
-struct RawRow {
-  std::string id;
-  std::string kiosk_id;
-  std::int64_t seq = 0;
-  std::string unit, counter;
-  std::optional<std::string> officer, dossier, procedure;
-  std::string survey_id;
-  int survey_version = 1;
-  std::string language, submitted_at, local_day, status;
-  std::map<std::string, std::optional<int>> answers;
-  std::vector<std::string> reasons;
-  std::optional<std::string> comment;
-};
-
 class ScoreService {
  public:
-  // Opens (and migrates) the server database at `db_path` and loads its questionnaires.
-  static Result<std::unique_ptr<ScoreService>> open(const std::string& db_path);
+  // Opens (and migrates) the server's storage `db` and loads its questionnaires.
+  static Result<std::unique_ptr<ScoreService>> open(const std::string& db);
   ~ScoreService();
   ScoreService(const ScoreService&) = delete;
   ScoreService& operator=(const ScoreService&) = delete;
@@ -125,7 +73,6 @@ class ScoreService {
 
   Status rebuild();
   ServerStore& store() { return *store_; }
-  sql::Db& db() { return *db_; }
 
   Result<std::vector<UnitRecord>> units();
   // The procedure catalogue, by code.
@@ -150,7 +97,6 @@ class ScoreService {
   ScoreService() = default;
   struct Impl;
   std::unique_ptr<ServerStore> store_;
-  std::unique_ptr<sql::Db> db_;
   std::vector<Survey> surveys_;
   std::unique_ptr<Impl> impl_;
 };

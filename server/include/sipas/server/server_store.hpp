@@ -1,13 +1,16 @@
-// ServerStore: the province server's SQLite database — units and their hierarchy, kiosks and
-// their token hashes, dashboard users, questionnaires, the procedure catalogue, and the ingested responses (normalised into
-// responses / answers / reasons, with the canonical JSON kept), quarantine and integrity findings.
+// ServerStore: everything the province server keeps — units and their hierarchy, kiosks and their
+// token hashes, dashboard users and sessions, questionnaires, the procedure catalogue, the
+// ingested responses (normalised, with the canonical JSON kept), quarantine, integrity findings
+// and the score rollups — behind one interface. Nothing above it (HTTP handlers, dashboard,
+// reports, CLI, ScoreService) writes SQL; a storage is one implementation of it (SQLite today,
+// in sqlite_store.cpp), chosen by ServerStore::open from the --db value.
 //
-// Durability: WAL, synchronous=FULL, foreign keys on; the schema is versioned through
-// user_version with forward migrations (a list, so later issues append to it).
+// Durability (SQLite): WAL, synchronous=FULL, foreign keys on; the schema is versioned through
+// user_version with forward migrations.
 //
-// Threads: one ServerStore owns one SQLite connection and is used by one thread at a time; open
-// one per thread. Any number of connections, in one or several processes, may share a file
-// (writers wait up to 10 s for each other, then get ErrorCode::busy).
+// Threads: one ServerStore is used by one thread at a time; open one per thread. Any number of
+// them, in one or several processes, may share a database (writers wait up to 10 s for each
+// other, then get ErrorCode::busy).
 //
 // Errors: Status codes — invalid_argument (bad codes/ids, unknown parent/unit), not_found,
 // conflict (already exists), and the storage codes (busy, disk_full, read_only, corrupt,
@@ -15,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <utility>
@@ -24,14 +28,12 @@
 
 #include "sipas/protocol.hpp"
 #include "sipas/server/batch.hpp"
+#include "sipas/server/rollups.hpp"
+#include "sipas/server/sessions.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
 
 namespace sipas {
-
-namespace sql {
-class Db;
-}
 
 struct UnitRecord {
   std::string code;
@@ -89,77 +91,132 @@ struct IngestTiming {
   std::int64_t sqlite_ns = 0;
 };
 
+// One comment left by a citizen, for the dashboard and exports.
+struct CommentRow {
+  std::string submitted_at;
+  std::string local_time;  // "2026-11-18 07:00" in the unit's time zone (filled by ScoreService)
+  std::string unit;
+  std::string counter;
+  std::optional<std::string> officer;
+  std::string text;
+  std::vector<std::string> reasons;  // reason ids
+  TimePoint at{};                    // submitted_at as an instant
+};
+
+// Unset fields do not filter.
+struct CommentFilter {
+  std::optional<std::string> counter;
+  std::optional<std::string> officer;
+  std::optional<std::string> procedure;  // a procedure code
+};
+
+// One raw response row for exports.
+struct RawRow {
+  std::string id;
+  std::string kiosk_id;
+  std::int64_t seq = 0;
+  std::string unit, counter;
+  std::optional<std::string> officer, dossier, procedure;
+  std::string survey_id;
+  int survey_version = 1;
+  std::string language, submitted_at, local_day, status;  // local_day filled by ScoreService
+  std::map<std::string, std::optional<int>> answers;
+  std::vector<std::string> reasons;
+  std::optional<std::string> comment;
+  TimePoint at{};  // submitted_at as an instant
+};
+
 class ServerStore {
  public:
-  static Result<std::unique_ptr<ServerStore>> open(const std::string& path);
-  ~ServerStore();
-  ServerStore(const ServerStore&) = delete;
-  ServerStore& operator=(const ServerStore&) = delete;
+  // Opens (creating and migrating) the storage `db` names: a file path is SQLite.
+  static Result<std::unique_ptr<ServerStore>> open(const std::string& db);
+  virtual ~ServerStore() = default;
 
   // Units. Codes and kiosk ids: 1–64 of [A-Za-z0-9._-]. A parent must exist.
-  Status add_unit(const UnitRecord& unit);
+  Status add_unit(const UnitRecord& unit) { return import_units({unit}); }
   // Inserts or updates every unit in one transaction; parents may appear after their children in
   // the list. A change of parent that would make a cycle is refused.
-  Status import_units(const std::vector<UnitRecord>& units);
-  Result<std::vector<UnitRecord>> units();
-  Result<std::optional<UnitRecord>> unit(const std::string& code);
+  virtual Status import_units(const std::vector<UnitRecord>& units) = 0;
+  virtual Result<std::vector<UnitRecord>> units() = 0;
+  virtual Result<std::optional<UnitRecord>> unit(const std::string& code) = 0;
   // The unit and every unit below it.
-  Result<std::vector<std::string>> unit_subtree(const std::string& code);
+  virtual Result<std::vector<std::string>> unit_subtree(const std::string& code) = 0;
 
   // Kiosks. The token itself is never stored: token_hash is sha256_hex(token).
-  Status add_kiosk(const std::string& kiosk_id, const std::string& unit,
-                   const std::string& token_hash, TimePoint now);
+  virtual Status add_kiosk(const std::string& kiosk_id, const std::string& unit,
+                           const std::string& token_hash, TimePoint now) = 0;
   // A revoked kiosk's token is refused from then on; its data stays.
-  Status revoke_kiosk(const std::string& kiosk_id, TimePoint now);
+  virtual Status revoke_kiosk(const std::string& kiosk_id, TimePoint now) = 0;
   // Gives a kiosk a new token (and un-revokes it).
-  Status set_kiosk_token(const std::string& kiosk_id, const std::string& token_hash);
+  virtual Status set_kiosk_token(const std::string& kiosk_id, const std::string& token_hash) = 0;
   // The kiosk whose token hashes to token_hash, revoked or not.
-  Result<std::optional<KioskRecord>> kiosk_by_token_hash(const std::string& token_hash);
-  Result<std::vector<KioskRecord>> kiosks();
+  virtual Result<std::optional<KioskRecord>> kiosk_by_token_hash(const std::string& token_hash) = 0;
+  virtual Result<std::vector<KioskRecord>> kiosks() = 0;
 
   // Users of the dashboard and API.
-  Status add_user(const UserRecord& user);
-  Result<std::optional<UserRecord>> user(const std::string& name);
+  virtual Status add_user(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> user(const std::string& name) = 0;
+
+  // Dashboard sessions and single-use login links (see sessions.hpp). An unknown, expired or used
+  // token is not an error (nullopt); an unknown user is not_found.
+  virtual Result<NewSession> create_session(const std::string& user, TimePoint now) = 0;
+  virtual Result<std::optional<Session>> find_session(const std::string& token, TimePoint now) = 0;
+  virtual Status end_session(const std::string& token) = 0;
+  virtual Result<std::string> create_login_link(const std::string& user, TimePoint now) = 0;
+  // The user of a valid link, which is used up by this call.
+  virtual Result<std::optional<std::string>> redeem_login_link(const std::string& token,
+                                                               TimePoint now) = 0;
 
   // The procedure catalogue. import_procedures inserts or updates every entry in one
   // transaction (invalid_argument for a bad code or a missing Vietnamese name; nothing written).
   // Responses may name codes that are not (yet) in the catalogue.
-  Status import_procedures(const std::vector<ProcedureRecord>& procedures);
+  virtual Status import_procedures(const std::vector<ProcedureRecord>& procedures) = 0;
   // By code.
-  Result<std::vector<ProcedureRecord>> procedures();
+  virtual Result<std::vector<ProcedureRecord>> procedures() = 0;
 
   // Questionnaires, kept as their JSON file text; the caller validates them (load_survey).
-  Status put_survey(const std::string& id, int version, const std::string& json_text);
-  Result<std::vector<std::string>> survey_texts();
+  virtual Status put_survey(const std::string& id, int version, const std::string& json_text) = 0;
+  virtual Result<std::vector<std::string>> survey_texts() = 0;
 
   // Stores one validated batch from `kiosk` in one transaction: new responses stored, same id and
   // content counted as duplicates, same id with other content quarantined as a conflict, invalid
-  // responses quarantined; chain, gap, clock-skew and burst findings recorded. The reply's
-  // acked_seq follows docs/protocol.md. Nothing is written when an error is returned.
-  Result<BatchReply> ingest(const KioskRecord& kiosk, const ParsedBatch& batch, TimePoint now,
-                            IngestTiming* timing = nullptr);
+  // responses quarantined; chain, gap, clock-skew and burst findings recorded; the accepted
+  // responses added to the rollups. The reply's acked_seq follows docs/protocol.md. Nothing is
+  // written when an error is returned.
+  virtual Result<BatchReply> ingest(const KioskRecord& kiosk, const ParsedBatch& batch,
+                                    TimePoint now, IngestTiming* timing = nullptr) = 0;
 
   // The latest findings first.
-  Result<std::vector<Finding>> findings(const std::string& kiosk_id, std::size_t limit);
+  virtual Result<std::vector<Finding>> findings(const std::string& kiosk_id, std::size_t limit) = 0;
   // How many findings of each kind a kiosk has.
-  Result<std::map<std::string, std::int64_t>> finding_counts(const std::string& kiosk_id);
+  virtual Result<std::map<std::string, std::int64_t>> finding_counts(const std::string& kiosk_id) = 0;
   // Responses stored and responses quarantined for one kiosk.
-  Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id);
-  // A trivial read; OK when the database answers.
-  Status ping();
-  Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id, std::size_t limit);
-  Result<std::int64_t> response_count();
-  Result<std::int64_t> quarantine_count();
+  virtual Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id) = 0;
+  // A trivial read; OK when the storage answers.
+  virtual Status ping() = 0;
+  virtual Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
+                                                           std::size_t limit) = 0;
+  virtual Result<std::int64_t> response_count() = 0;
+  virtual Result<std::int64_t> quarantine_count() = 0;
 
- private:
-  explicit ServerStore(std::unique_ptr<sql::Db> db);
-  Status migrate();
-  std::unique_ptr<sql::Db> db_;
+  // Score rollups (see rollups.hpp): adds one level's sums to `into`.
+  virtual Status read_rollups(const RollupRead& read, Slice& into) = 0;
+  // Empties the rollups and recomputes them from the stored responses, in one transaction.
+  virtual Status rebuild_rollups() = 0;
+  // Responses matching `filter` with their answers and reasons, one at a time; a non-OK Status
+  // from `sink` stops the stream and is returned.
+  virtual Status stream_responses(const RawFilter& filter,
+                                  const std::function<Status(const ResponseFacts&)>& sink) = 0;
+  // Comments of `units` submitted in [from, to), newest first, at most `limit`.
+  virtual Result<std::vector<CommentRow>> comments(const std::vector<std::string>& units,
+                                                   TimePoint from, TimePoint to,
+                                                   const CommentFilter& filter,
+                                                   std::size_t limit) = 0;
+  // Responses of `units` submitted in [from, to), by submission time, at most `limit`.
+  virtual Result<std::vector<RawRow>> raw_responses(const std::vector<std::string>& units,
+                                                    TimePoint from, TimePoint to,
+                                                    std::size_t limit) = 0;
 };
-
-// A connection to the server database with its pragmas (WAL, synchronous=FULL, foreign keys, a
-// 10 s busy timeout); no schema work. ServerStore::open migrates.
-Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path);
 
 // Whether `code` is a valid unit code, kiosk id or procedure code.
 bool is_valid_code(const std::string& code);

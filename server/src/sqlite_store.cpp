@@ -1,0 +1,1407 @@
+#include "sqlite_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "sipas/crypto.hpp"
+#include "sipas/server/sessions.hpp"
+#include "sipas/sqlite.hpp"
+
+namespace sipas {
+namespace {
+
+using sql::Stmt;
+
+// The rollup tables, and the step that puts the procedure into rollup_detail's key (drops and
+// recreates the table; recompute_rollups() fills it again).
+const char* const kRollupSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS rollup_detail(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, counter TEXT NOT NULL,
+  officer TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, day, counter, officer, kind, key, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_day(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, kind INTEGER NOT NULL,
+  key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, day, kind, key, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_month(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, month TEXT NOT NULL, kind INTEGER NOT NULL,
+  key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, month, kind, key, value)) WITHOUT ROWID;
+)sql";
+
+const char* const kRollupProcedureSchemaSql = R"sql(
+DROP TABLE rollup_detail;
+CREATE TABLE rollup_detail(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, counter TEXT NOT NULL,
+  officer TEXT NOT NULL, procedure TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL,
+  value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, day, counter, officer, procedure, kind, key, value)) WITHOUT ROWID;
+)sql";
+
+const char* const kSessionSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS sessions(
+  token_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS login_links(
+  token_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL);
+)sql";
+
+// The unit zones and questionnaire scales read while adding responses, kept for one pass.
+class Lookups final : public RollupLookups {
+ public:
+  explicit Lookups(sql::Db& db) : db(db) {}
+
+  Result<std::string> zone_of(const std::string& unit) override {
+    if (auto it = unit_zone.find(unit); it != unit_zone.end()) return it->second;
+    std::string name = "Asia/Ho_Chi_Minh";
+    auto found = db.first_row(
+        "SELECT time_zone FROM units WHERE code = ?", "read unit time zone",
+        [&](sql::Stmt& q) { q.bind(1, unit); }, [&](const sql::Stmt& q) { name = q.text(0); });
+    if (!found.is_ok()) return found.status();
+    unit_zone[unit] = name;
+    return name;
+  }
+
+    Result<bool> is_points(const std::string& survey) override {
+    if (auto it = points.find(survey); it != points.end()) return it->second;
+    bool is = false;
+    auto found = db.first_row(
+        "SELECT body FROM surveys WHERE id = ? ORDER BY version DESC LIMIT 1", "read survey scale",
+        [&](sql::Stmt& q) { q.bind(1, survey); },
+        [&](const sql::Stmt& q) {
+          auto doc = nlohmann::json::parse(q.text(0), nullptr, false);
+          is = doc.is_object() && doc.value("scale", std::string()) == "points";
+        });
+    if (!found.is_ok()) return found.status();
+    points[survey] = is;
+    return is;
+  }
+
+ private:
+  sql::Db& db;
+  std::map<std::string, std::string> unit_zone;
+  std::map<std::string, bool> points;
+};
+
+
+std::string month_of(const std::string& day) { return day.substr(0, 7); }
+
+// Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
+// tables.
+Status flush(sql::Db& db, const Slice& detail) {
+  std::map<std::tuple<std::string, std::string, std::string>, Tally> by_day, by_month;
+  for (const auto& [k, t] : detail) {
+    by_day[{k.survey, k.unit, k.day}].merge(t);
+    by_month[{k.survey, k.unit, month_of(k.day)}].merge(t);
+  }
+  static const char* const kDetail =
+      "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
+      "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+  // Plain references rather than a structured binding: the lambda below captures k, which
+  // clang 14 (the fuzz build) does not allow for bindings.
+  for (const auto& entry : detail) {
+    const auto& k = entry.first;
+    const auto& t = entry.second;
+    Status s;
+    for_each_rollup_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
+      if (!s.is_ok()) return;
+      s = db.run(kDetail, "add to rollup_detail", [&](sql::Stmt& st) {
+        st.bind(1, k.survey);
+        st.bind(2, k.unit);
+        st.bind(3, k.day);
+        st.bind(4, k.counter);
+        st.bind(5, k.officer);
+        st.bind(6, k.procedure);
+        st.bind(7, kind);
+        st.bind(8, key);
+        st.bind(9, value);
+        st.bind(10, n);
+      });
+    });
+    if (!s.is_ok()) return s;
+  }
+  auto write_level = [&](const char* sql_text, const auto& level, const char* what) -> Status {
+    Status s;
+    for (const auto& entry : level) {
+      const auto& k = entry.first;
+      const auto& t = entry.second;
+      for_each_rollup_row(t, [&](int kind, const std::string& key, int value, std::int64_t n) {
+        if (!s.is_ok()) return;
+        s = db.run(sql_text, what, [&](sql::Stmt& st) {
+          st.bind(1, std::get<0>(k));
+          st.bind(2, std::get<1>(k));
+          st.bind(3, std::get<2>(k));
+          st.bind(4, kind);
+          st.bind(5, key);
+          st.bind(6, value);
+          st.bind(7, n);
+        });
+      });
+      if (!s.is_ok()) return s;
+    }
+    return s;
+  };
+  static const char* const kDay =
+      "INSERT INTO rollup_day(survey, unit, day, kind, key, value, n) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT DO UPDATE SET n = n + excluded.n";
+  static const char* const kMonth =
+      "INSERT INTO rollup_month(survey, unit, month, kind, key, value, n) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+  Status s = write_level(kDay, by_day, "add to rollup_day");
+  if (!s.is_ok()) return s;
+  return write_level(kMonth, by_month, "add to rollup_month");
+}
+
+
+// Reads responses (with their answers and reasons) matching `where` and feeds them to `sink`
+// one at a time. `where` filters the responses table aliased r; `bind` binds its parameters.
+template <class Bind, class Sink>
+Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink&& sink) {
+  std::string q =
+      "SELECT r.id, r.survey_id, r.unit, r.counter, coalesce(r.officer, ''), r.submitted_ms, "
+      "r.status, a.criterion, a.value, coalesce(r.procedure, '') FROM responses r "
+      "LEFT JOIN answers a ON a.response_id = r.id "
+      "WHERE " + where + " ORDER BY r.id";
+  auto st = db.prepare(q);
+  if (!st.is_ok()) return st.status();
+  bind(*st);
+  std::string rq =
+      "SELECT r.id, x.reason FROM responses r JOIN reasons x ON x.response_id = r.id WHERE " +
+      where + " ORDER BY r.id";
+  auto rs = db.prepare(rq);
+  if (!rs.is_ok()) return rs.status();
+  bind(*rs);
+  // The reasons come from a second cursor stepped in lockstep with the first (both ordered by
+  // id), so that a province's responses are never all held in memory.
+  int rrc = rs->step();
+
+  ResponseFacts cur;
+  std::string cur_id;
+  bool have = false;
+  auto finish = [&]() -> Status {
+    if (!have) return Status::ok();
+    while (rrc == SQLITE_ROW && rs->text(0) < cur_id) rrc = rs->step();
+    while (rrc == SQLITE_ROW && rs->text(0) == cur_id) {
+      cur.reasons.push_back(rs->text(1));
+      rrc = rs->step();
+    }
+    if (rrc != SQLITE_ROW && rrc != SQLITE_DONE) return db.error(rrc, "read reasons");
+    return sink(cur);
+  };
+  Status s = db.rows(*st, "read responses", [&](const sql::Stmt& row) -> Status {
+    std::string id = row.text(0);
+    if (!have || id != cur_id) {
+      Status done = finish();
+      if (!done.is_ok()) return done;
+      cur = ResponseFacts{};
+      cur_id = id;
+      have = true;
+      cur.survey = row.text(1);
+      cur.unit = row.text(2);
+      cur.counter = row.text(3);
+      cur.officer = row.text(4);
+      cur.submitted_at = from_unix_ms(row.int64(5));
+      cur.complete = row.text(6) == "complete";
+      cur.procedure = row.text(9);
+    }
+    if (!row.is_null(7)) {
+      std::optional<int> v;
+      if (!row.is_null(8)) v = static_cast<int>(row.int64(8));
+      cur.answers.emplace_back(row.text(7), v);
+    }
+    return Status::ok();
+  });
+  if (!s.is_ok()) return s;
+  return finish();
+}
+
+
+std::string placeholders(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s;
+}
+
+
+// Adds accepted responses to the rollups; runs inside the transaction that stores them.
+Status add_to_rollups(sql::Db& db, const std::vector<const Response*>& accepted) {
+  if (accepted.empty()) return Status::ok();
+  Lookups lk(db);
+  Slice slice;
+  const Needs all{true, true, true, true};
+  for (const Response* r : accepted) {
+    Status s = accumulate(lk, slice, facts_of(*r), all);
+    if (!s.is_ok()) return s;
+  }
+  return flush(db, slice);
+}
+
+// Empties the rollups and recomputes them from the raw rows inside the caller's transaction (a
+// rebuild, or a schema migration).
+Status recompute_rollups(sql::Db& db) {
+  Status s = db.exec("DELETE FROM rollup_detail; DELETE FROM rollup_day; DELETE FROM rollup_month;");
+  if (!s.is_ok()) return s;
+  Lookups lk(db);
+  Slice slice;
+  std::size_t pending = 0;
+  const Needs all{true, true, true, true};
+  s = stream_responses(
+      db, "1", [](sql::Stmt&) {},
+      [&](const ResponseFacts& f) -> Status {
+        Status a = accumulate(lk, slice, f, all);
+        if (!a.is_ok()) return a;
+        if (++pending >= 50000) {
+          a = flush(db, slice);
+          slice.clear();
+          pending = 0;
+        }
+        return a;
+      });
+  if (!s.is_ok()) return s;
+  return flush(db, slice);
+}
+
+// Each entry moves the schema from user_version i to i + 1, in one transaction with the others:
+// its SQL, then its C++ step when it has one. Append, never edit.
+struct Migration {
+  const char* sql;
+  Status (*then)(sql::Db& db) = nullptr;
+};
+
+// The procedure a citizen came for. Responses accepted before the column existed keep the code
+// in their raw JSON, so it is copied from there when it is a valid one; the catalogue maps codes
+// to names and may be loaded before or after responses name them.
+const char* const kProcedureSchemaSql = R"sql(
+ALTER TABLE responses ADD COLUMN procedure TEXT;
+UPDATE responses SET procedure = json_extract(raw, '$.procedure')
+  WHERE json_valid(raw) AND json_type(raw, '$.procedure') = 'text'
+    AND length(json_extract(raw, '$.procedure')) BETWEEN 1 AND 64
+    AND json_extract(raw, '$.procedure') NOT GLOB '*[^A-Za-z0-9._-]*';
+CREATE TABLE procedures(
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+)sql";
+
+const Migration kMigrations[] = {
+    {R"sql(
+CREATE TABLE units(
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  parent TEXT REFERENCES units(code),
+  time_zone TEXT NOT NULL DEFAULT 'Asia/Ho_Chi_Minh');
+CREATE INDEX units_parent ON units(parent);
+CREATE TABLE kiosks(
+  kiosk_id TEXT PRIMARY KEY,
+  unit TEXT NOT NULL REFERENCES units(code),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  last_contact TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  acked_seq INTEGER NOT NULL DEFAULT 0,
+  last_skew_ms INTEGER);
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  unit TEXT REFERENCES units(code),
+  created_at TEXT NOT NULL);
+CREATE TABLE surveys(
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  PRIMARY KEY(id, version));
+CREATE TABLE responses(
+  id TEXT PRIMARY KEY,
+  kiosk_id TEXT NOT NULL REFERENCES kiosks(kiosk_id),
+  seq INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  answers_key TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  survey_version INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  counter TEXT NOT NULL,
+  officer TEXT,
+  dossier TEXT,
+  language TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  submitted_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  comment TEXT,
+  batch_id TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  raw TEXT NOT NULL);
+CREATE INDEX responses_kiosk_seq ON responses(kiosk_id, seq);
+CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
+CREATE INDEX responses_unit_time ON responses(unit, submitted_ms);
+CREATE TABLE answers(
+  response_id TEXT NOT NULL REFERENCES responses(id),
+  criterion TEXT NOT NULL,
+  value INTEGER,
+  PRIMARY KEY(response_id, criterion)) WITHOUT ROWID;
+CREATE TABLE reasons(
+  response_id TEXT NOT NULL REFERENCES responses(id),
+  reason TEXT NOT NULL,
+  PRIMARY KEY(response_id, reason)) WITHOUT ROWID;
+CREATE TABLE quarantine(
+  qid INTEGER PRIMARY KEY,
+  kiosk_id TEXT NOT NULL,
+  response_id TEXT,
+  seq INTEGER,
+  content_hash TEXT NOT NULL,
+  error TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  received_at TEXT NOT NULL);
+CREATE INDEX quarantine_response ON quarantine(response_id, content_hash);
+CREATE INDEX quarantine_kiosk ON quarantine(kiosk_id, qid);
+CREATE TABLE findings(
+  fid INTEGER PRIMARY KEY,
+  kiosk_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  seq INTEGER,
+  response_id TEXT,
+  detail TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE INDEX findings_kiosk ON findings(kiosk_id, fid);
+CREATE TABLE batches(
+  batch_id TEXT NOT NULL,
+  kiosk_id TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  responses INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL,
+  rejected INTEGER NOT NULL);
+)sql"},
+    // Issue 5: score rollups, dashboard sessions and login links.
+    {kRollupSchemaSql},
+    {kSessionSchemaSql},
+    // Issue 5: scores per administrative procedure. The detail rollup gains the procedure in its
+    // key, so it is recomputed from the raw rows.
+    {kProcedureSchemaSql},
+    {kRollupProcedureSchemaSql, recompute_rollups},
+};
+
+// A burst: this many identical answer sets from one kiosk within kBurstWindow.
+constexpr int kBurstCount = 5;
+constexpr std::chrono::milliseconds kBurstWindow = std::chrono::minutes(2);
+constexpr std::chrono::milliseconds kSkewTolerance = std::chrono::minutes(5);
+// A kiosk whose clock is off says so in every batch; one finding an hour is enough.
+constexpr std::chrono::milliseconds kSkewFindingInterval = std::chrono::hours(1);
+
+KioskRecord read_kiosk(const Stmt& st) {
+  KioskRecord k;
+  k.kiosk_id = st.text(0);
+  k.unit = st.text(1);
+  k.created_at = st.text(2);
+  k.revoked_at = st.opt_text(3);
+  k.last_contact = st.opt_text(4);
+  k.last_seq = st.int64(5);
+  k.acked_seq = st.int64(6);
+  return k;
+}
+
+constexpr const char* kKioskColumns =
+    "kiosk_id, unit, created_at, revoked_at, last_contact, last_seq, acked_seq";
+
+std::string seq_range_text(std::int64_t from, std::int64_t to) {
+  if (from == to) return "seq " + std::to_string(from) + " never received";
+  return "seqs " + std::to_string(from) + "–" + std::to_string(to) + " never received (" +
+         std::to_string(to - from + 1) + " responses)";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path) {
+  sql::OpenOptions options;
+  options.busy_timeout_ms = 10000;
+  // A larger page cache than SQLite's 2 MB default keeps the id and seq indexes of a province's
+  // responses in memory while batches are inserted.
+  options.pragmas = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                     "PRAGMA cache_size=-32768"};
+  return sql::Db::open(path, options);
+}
+
+Result<std::unique_ptr<SqliteServerStore>> SqliteServerStore::open(const std::string& path) {
+  auto db = open_server_db(path);
+  if (!db.is_ok()) return db.status();
+  std::unique_ptr<SqliteServerStore> store(new SqliteServerStore(std::move(db).value()));
+  Status s = store->migrate();
+  if (!s.is_ok()) return s;
+  return store;
+}
+
+Status SqliteServerStore::migrate() {
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  std::size_t version = 0;
+  {
+    // Finalised before the migrations run: DROP TABLE fails while a statement is active.
+    auto st = db_->prepare("PRAGMA user_version");
+    if (!st.is_ok()) return st.status();
+    const int rc = st->step();
+    if (rc != SQLITE_ROW) return db_->error(rc, "read user_version");
+    version = static_cast<std::size_t>(st->int64(0));
+  }
+  constexpr std::size_t kLatest = std::size(kMigrations);
+  if (version > kLatest) {
+    return Status::error(ErrorCode::corrupt,
+                         db_->path() + ": schema version " + std::to_string(version) +
+                             " is newer than this sipas-server knows (" +
+                             std::to_string(kLatest) + ")");
+  }
+  for (; version < kLatest; ++version) {
+    Status s = db_->exec(kMigrations[version].sql);
+    if (!s.is_ok()) return s;
+    if (kMigrations[version].then) {
+      s = kMigrations[version].then(*db_);
+      if (!s.is_ok()) return s;
+    }
+    std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
+    s = db_->exec(set.c_str());
+    if (!s.is_ok()) return s;
+  }
+  return tx.commit();
+}
+
+Status SqliteServerStore::import_units(const std::vector<UnitRecord>& units) {
+  for (const auto& u : units) {
+    if (!is_valid_code(u.code)) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "unit code \"" + u.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
+    }
+    if (u.name.empty()) {
+      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": name is empty");
+    }
+    if (u.parent && *u.parent == u.code) {
+      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": its own parent");
+    }
+    auto tz = TimeZone::load(u.time_zone);
+    if (!tz.is_ok()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "unit " + u.code + ": time zone: " + tz.status().message());
+    }
+  }
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+
+  // Insert in an order where every parent already exists: repeatedly take the units whose parent
+  // is known (in the database or inserted in an earlier round).
+  std::vector<const UnitRecord*> left;
+  for (const auto& u : units) left.push_back(&u);
+  auto exists = [&](const std::string& code) -> Result<bool> {
+    return db_->first_row(
+        "SELECT 1 FROM units WHERE code = ?", "find unit", [&](Stmt& q) { q.bind(1, code); },
+        [](const Stmt&) {});
+  };
+  while (!left.empty()) {
+    std::vector<const UnitRecord*> next;
+    for (const UnitRecord* u : left) {
+      if (u->parent) {
+        auto known = exists(*u->parent);
+        if (!known.is_ok()) return known.status();
+        if (!*known) {
+          next.push_back(u);
+          continue;
+        }
+        // Re-parenting under one of its own descendants would make a cycle.
+        auto below = unit_subtree(u->code);
+        if (!below.is_ok()) return below.status();
+        if (std::find(below->begin(), below->end(), *u->parent) != below->end()) {
+          return Status::error(ErrorCode::invalid_argument,
+                               "unit " + u->code + ": parent " + *u->parent +
+                                   " is below it (a cycle)");
+        }
+      }
+      Status s = db_->run(
+          "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
+          "time_zone = excluded.time_zone",
+          "insert unit", [&](Stmt& q) {
+            q.bind(1, u->code);
+            q.bind(2, u->name);
+            q.bind(3, u->parent);
+            q.bind(4, u->time_zone);
+          });
+      if (!s.is_ok()) return s;
+    }
+    if (next.size() == left.size()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "unit " + next.front()->code + ": unknown parent " +
+                               *next.front()->parent);
+    }
+    left = std::move(next);
+  }
+  return tx.commit();
+}
+
+namespace {
+UnitRecord read_unit(const Stmt& q) { return {q.text(0), q.text(1), q.opt_text(2), q.text(3)}; }
+}  // namespace
+
+Result<std::vector<UnitRecord>> SqliteServerStore::units() {
+  std::vector<UnitRecord> out;
+  Status s = db_->each_row("SELECT code, name, parent, time_zone FROM units ORDER BY code",
+                           "list units", [&](const Stmt& q) { out.push_back(read_unit(q)); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Result<std::optional<UnitRecord>> SqliteServerStore::unit(const std::string& code) {
+  std::optional<UnitRecord> out;
+  auto found = db_->first_row(
+      "SELECT code, name, parent, time_zone FROM units WHERE code = ?", "find unit",
+      [&](Stmt& q) { q.bind(1, code); }, [&](const Stmt& q) { out = read_unit(q); });
+  if (!found.is_ok()) return found.status();
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteServerStore::unit_subtree(const std::string& code) {
+  std::vector<std::string> out;
+  Status s = db_->each_row(
+      "WITH RECURSIVE below(code) AS (SELECT code FROM units WHERE code = ? "
+      "UNION SELECT u.code FROM units u JOIN below b ON u.parent = b.code) "
+      "SELECT code FROM below",
+      "unit subtree", [&](Stmt& q) { q.bind(1, code); },
+      [&](const Stmt& q) { out.push_back(q.text(0)); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Status SqliteServerStore::add_kiosk(const std::string& kiosk_id, const std::string& unit_code,
+                              const std::string& token_hash, TimePoint now) {
+  if (!is_valid_code(kiosk_id)) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "kiosk id \"" + kiosk_id + "\": use 1–64 of A-Z a-z 0-9 . _ -");
+  }
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  auto u = unit(unit_code);
+  if (!u.is_ok()) return u.status();
+  if (!*u) return Status::error(ErrorCode::not_found, "unknown unit " + unit_code);
+  Status s = db_->run(
+      "INSERT INTO kiosks(kiosk_id, unit, token_hash, created_at) VALUES (?, ?, ?, ?)",
+      "add kiosk", [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, unit_code);
+        q.bind(3, token_hash);
+        q.bind(4, format_rfc3339(now));
+      });
+  if (s.code() == ErrorCode::conflict) {
+    return Status::error(ErrorCode::conflict, "kiosk " + kiosk_id + " already exists");
+  }
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Status SqliteServerStore::revoke_kiosk(const std::string& kiosk_id, TimePoint now) {
+  Status s = db_->run(
+      "UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?) WHERE kiosk_id = ?", "revoke kiosk",
+      [&](Stmt& q) {
+        q.bind(1, format_rfc3339(now));
+        q.bind(2, kiosk_id);
+      });
+  if (!s.is_ok()) return s;
+  if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
+  return Status::ok();
+}
+
+Status SqliteServerStore::set_kiosk_token(const std::string& kiosk_id, const std::string& token_hash) {
+  Status s = db_->run("UPDATE kiosks SET token_hash = ?, revoked_at = NULL WHERE kiosk_id = ?",
+                      "set kiosk token", [&](Stmt& q) {
+                        q.bind(1, token_hash);
+                        q.bind(2, kiosk_id);
+                      });
+  if (!s.is_ok()) return s;
+  if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
+  return Status::ok();
+}
+
+Result<std::optional<KioskRecord>> SqliteServerStore::kiosk_by_token_hash(
+    const std::string& token_hash) {
+  static const std::string sql =
+      std::string("SELECT ") + kKioskColumns + " FROM kiosks WHERE token_hash = ?";
+  std::optional<KioskRecord> out;
+  auto found = db_->first_row(
+      sql, "find kiosk", [&](Stmt& q) { q.bind(1, token_hash); },
+      [&](const Stmt& q) { out = read_kiosk(q); });
+  if (!found.is_ok()) return found.status();
+  return out;
+}
+
+Result<std::vector<KioskRecord>> SqliteServerStore::kiosks() {
+  static const std::string sql =
+      std::string("SELECT ") + kKioskColumns + " FROM kiosks ORDER BY kiosk_id";
+  std::vector<KioskRecord> out;
+  Status s = db_->each_row(sql, "list kiosks", [&](const Stmt& q) { out.push_back(read_kiosk(q)); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Status SqliteServerStore::add_user(const UserRecord& user) {
+  if (!is_valid_code(user.name)) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "user name \"" + user.name + "\": use 1–64 of A-Z a-z 0-9 . _ -");
+  }
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  if (user.unit) {
+    auto u = unit(*user.unit);
+    if (!u.is_ok()) return u.status();
+    if (!*u) return Status::error(ErrorCode::not_found, "unknown unit " + *user.unit);
+  }
+  Status s = db_->run(
+      "INSERT INTO users(name, password_hash, unit, created_at) VALUES (?, ?, ?, ?)", "add user",
+      [&](Stmt& q) {
+        q.bind(1, user.name);
+        q.bind(2, user.password_hash);
+        q.bind(3, user.unit);
+        q.bind(4, format_rfc3339(SystemClock().now()));
+      });
+  if (s.code() == ErrorCode::conflict) {
+    return Status::error(ErrorCode::conflict, "user " + user.name + " already exists");
+  }
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Result<std::optional<UserRecord>> SqliteServerStore::user(const std::string& name) {
+  std::optional<UserRecord> out;
+  auto found = db_->first_row(
+      "SELECT name, password_hash, unit FROM users WHERE name = ?", "find user",
+      [&](Stmt& q) { q.bind(1, name); },
+      [&](const Stmt& q) { out = UserRecord{q.text(0), q.text(1), q.opt_text(2)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
+}
+
+Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
+  for (const auto& p : procedures) {
+    if (!is_valid_code(p.code)) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "procedure code \"" + p.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
+    }
+    auto vi = p.name.find("vi");
+    if (vi == p.name.end() || vi->second.empty()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "procedure " + p.code + ": the Vietnamese name is empty");
+    }
+  }
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  const std::string now = format_rfc3339(SystemClock().now());
+  for (const auto& p : procedures) {
+    nlohmann::json names = nlohmann::json::object();
+    for (const auto& [lang, text] : p.name) names[lang] = text;
+    Status s = db_->run(
+        "INSERT INTO procedures(code, name, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+        "store procedure", [&](Stmt& q) {
+          q.bind(1, p.code);
+          q.bind(2, names.dump());
+          q.bind(3, now);
+        });
+    if (!s.is_ok()) return s;
+  }
+  return tx.commit();
+}
+
+Result<std::vector<ProcedureRecord>> SqliteServerStore::procedures() {
+  std::vector<ProcedureRecord> out;
+  Status s = db_->each_row("SELECT code, name FROM procedures ORDER BY code", "list procedures",
+                           [&](const Stmt& q) {
+                             ProcedureRecord p;
+                             p.code = q.text(0);
+                             auto names = nlohmann::json::parse(q.text(1), nullptr, false);
+                             if (names.is_object()) {
+                               for (const auto& [lang, text] : names.items()) {
+                                 if (text.is_string()) p.name[lang] = text.get<std::string>();
+                               }
+                             }
+                             out.push_back(std::move(p));
+                           });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Status SqliteServerStore::put_survey(const std::string& id, int version, const std::string& json_text) {
+  return db_->run(
+      "INSERT INTO surveys(id, version, body, imported_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT(id, version) DO UPDATE SET body = excluded.body, "
+      "imported_at = excluded.imported_at",
+      "store survey", [&](Stmt& q) {
+        q.bind(1, id);
+        q.bind(2, version);
+        q.bind(3, json_text);
+        q.bind(4, format_rfc3339(SystemClock().now()));
+      });
+}
+
+Result<std::vector<std::string>> SqliteServerStore::survey_texts() {
+  std::vector<std::string> out;
+  Status s = db_->each_row("SELECT body FROM surveys ORDER BY id, version", "list surveys",
+                           [&](const Stmt& q) { out.push_back(q.text(0)); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const ParsedBatch& batch,
+                                       TimePoint now, IngestTiming* timing) {
+  auto started = std::chrono::steady_clock::now();
+  const std::string received_at = format_rfc3339(now);
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+
+  // The kiosk row as it is now, inside the transaction (another batch may just have moved it).
+  std::int64_t acked_before = 0;
+  std::int64_t last_seq = 0;
+  std::optional<std::int64_t> last_skew_ms;
+  {
+    auto found = db_->first_row(
+        "SELECT acked_seq, last_seq, last_skew_ms FROM kiosks WHERE kiosk_id = ?", "read kiosk",
+        [&](Stmt& q) { q.bind(1, kiosk.kiosk_id); },
+        [&](const Stmt& q) {
+          acked_before = q.int64(0);
+          last_seq = q.int64(1);
+          last_skew_ms = q.opt_int64(2);
+        });
+    if (!found.is_ok()) return found.status();
+    if (!*found) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
+  }
+
+  auto add_finding = [&](const std::string& kind, std::optional<std::int64_t> seq,
+                         std::optional<std::string> response_id,
+                         const std::string& detail) -> Status {
+    return db_->run(
+        "INSERT INTO findings(kiosk_id, kind, seq, response_id, detail, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "insert finding", [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, kind);
+          q.bind(3, seq);
+          q.bind(4, response_id);
+          q.bind(5, detail);
+          q.bind(6, received_at);
+        });
+  };
+
+  auto quarantine_one = [&](const ParsedResponse& p, const std::string& error) -> Status {
+    // The same rejected content sent again (a retry) is not kept twice.
+    auto kept = db_->first_row(
+        "SELECT 1 FROM quarantine WHERE response_id = ? AND content_hash = ? LIMIT 1",
+        "find quarantined",
+        [&](Stmt& q) {
+          q.bind(1, p.id);
+          q.bind(2, p.content_hash);
+        },
+        [](const Stmt&) {});
+    if (!kept.is_ok()) return kept.status();
+    if (*kept) return Status::ok();
+    return db_->run(
+        "INSERT INTO quarantine(kiosk_id, response_id, seq, content_hash, error, raw, batch_id, "
+        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "quarantine response", [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, p.id);
+          q.bind(3, p.seq);
+          q.bind(4, p.content_hash);
+          q.bind(5, error);
+          q.bind(6, p.canonical);
+          q.bind(7, batch.batch_id);
+          q.bind(8, received_at);
+        });
+  };
+
+  // The hash of this kiosk's response with `seq`, from this batch or the database; several when a
+  // seq was reused.
+  std::map<std::int64_t, std::string> batch_hashes;
+  for (const auto& p : batch.responses) batch_hashes[p.seq] = p.hash_field;
+  auto link_matches = [&](std::int64_t seq, const std::string& prev_hash,
+                          bool* known) -> Result<bool> {
+    *known = false;
+    if (seq == 1) {
+      *known = true;
+      return prev_hash == kGenesisHash;
+    }
+    if (auto it = batch_hashes.find(seq - 1); it != batch_hashes.end()) {
+      *known = true;
+      if (it->second == prev_hash) return true;
+    }
+    bool matched = false;
+    Status s = db_->each_row(
+        "SELECT hash FROM responses WHERE kiosk_id = ? AND seq = ?", "find previous response",
+        [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, seq - 1);
+        },
+        [&](const Stmt& q) {
+          *known = true;
+          matched = matched || q.text(0) == prev_hash;
+        });
+    if (!s.is_ok()) return s;
+    return matched;
+  };
+
+  BatchReply reply;
+  std::vector<const Response*> stored;  // added to the score rollups in this transaction
+  std::int64_t max_seq = 0;
+  for (const ParsedResponse& p : batch.responses) {
+    max_seq = std::max(max_seq, p.seq);
+    std::string stored_hash;
+    auto known = db_->first_row(
+        "SELECT content_hash FROM responses WHERE id = ?", "find response",
+        [&](Stmt& q) { q.bind(1, p.id); }, [&](const Stmt& q) { stored_hash = q.text(0); });
+    if (!known.is_ok()) return known.status();
+    if (*known) {
+      if (stored_hash == p.content_hash) {
+        ++reply.duplicates;
+        continue;
+      }
+      std::string error = "conflict: a different response with this id is already stored";
+      Status s = quarantine_one(p, error);
+      if (!s.is_ok()) return s;
+      reply.rejected.push_back({p.id, error});
+      continue;
+    }
+    if (!p.response) {
+      Status s = quarantine_one(p, p.error);
+      if (!s.is_ok()) return s;
+      reply.rejected.push_back({p.id, p.error});
+      continue;
+    }
+    const Response& r = *p.response;
+
+    // A seq at or below what was already settled that belongs to another stored response: the
+    // kiosk started its numbering again (a reinstalled database, a clone).
+    if (p.seq <= acked_before) {
+      std::string other;
+      auto reused = db_->first_row(
+          "SELECT id FROM responses WHERE kiosk_id = ? AND seq = ? LIMIT 1", "find seq",
+          [&](Stmt& q) {
+            q.bind(1, kiosk.kiosk_id);
+            q.bind(2, p.seq);
+          },
+          [&](const Stmt& q) { other = q.text(0); });
+      if (!reused.is_ok()) return reused.status();
+      if (*reused) {
+        Status s = add_finding("seq_reused", p.seq, p.id,
+                               "seq " + std::to_string(p.seq) + " already used by response " + other);
+        if (!s.is_ok()) return s;
+      }
+    }
+
+    bool link_known = false;
+    auto linked = link_matches(p.seq, r.prev_hash, &link_known);
+    if (!linked.is_ok()) return linked.status();
+    if (link_known && !*linked) {
+      Status s = add_finding("broken_chain", p.seq, p.id,
+                             "prev_hash of seq " + std::to_string(p.seq) +
+                                 " does not match the hash of seq " +
+                                 std::to_string(p.seq - 1));
+      if (!s.is_ok()) return s;
+    }
+    if (!p.hash_matches) {
+      Status s = add_finding("bad_hash", p.seq, p.id,
+                             "hash of seq " + std::to_string(p.seq) +
+                                 " does not match its content");
+      if (!s.is_ok()) return s;
+    }
+    if (r.submitted_at > now + kSkewTolerance) {
+      Status s = add_finding("clock_skew", p.seq, p.id,
+                             "submitted_at " + format_rfc3339(r.submitted_at) +
+                                 " is later than the server's time " + received_at);
+      if (!s.is_ok()) return s;
+    }
+
+    Status s = db_->run(
+        "INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
+        "survey_id, survey_version, unit, counter, officer, dossier, language, started_at, "
+        "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, procedure) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert response", [&](Stmt& q) {
+          q.bind(1, p.id);
+          q.bind(2, kiosk.kiosk_id);
+          q.bind(3, p.seq);
+          q.bind(4, r.prev_hash);
+          q.bind(5, r.hash);
+          q.bind(6, p.content_hash);
+          q.bind(7, p.answers_key);
+          q.bind(8, r.survey_id);
+          q.bind(9, r.survey_version);
+          q.bind(10, r.unit);
+          q.bind(11, r.counter);
+          q.bind(12, r.officer);
+          q.bind(13, r.dossier);
+          q.bind(14, r.language);
+          q.bind(15, format_rfc3339(r.started_at));
+          q.bind(16, format_rfc3339(r.submitted_at));
+          q.bind(17, unix_ms(r.submitted_at));
+          q.bind(18, to_string(r.status));
+          q.bind(19, r.comment);
+          q.bind(20, batch.batch_id);
+          q.bind(21, received_at);
+          q.bind(22, p.canonical);
+          q.bind(23, r.procedure);
+        });
+    if (!s.is_ok()) return s;
+    for (const Answer& a : r.answers) {
+      s = db_->run("INSERT INTO answers(response_id, criterion, value) VALUES (?, ?, ?)",
+                   "insert answer", [&](Stmt& q) {
+                     q.bind(1, p.id);
+                     q.bind(2, a.criterion);
+                     q.bind(3, a.value);
+                   });
+      if (!s.is_ok()) return s;
+    }
+    for (const std::string& reason : r.reasons) {
+      s = db_->run("INSERT INTO reasons(response_id, reason) VALUES (?, ?)", "insert reason",
+                   [&](Stmt& q) {
+                     q.bind(1, p.id);
+                     q.bind(2, reason);
+                   });
+      if (!s.is_ok()) return s;
+    }
+    ++reply.accepted;
+    stored.push_back(&r);
+
+    if (!r.answers.empty()) {
+      const std::int64_t t = unix_ms(r.submitted_at);
+      std::int64_t identical = 0;
+      auto counted = db_->first_row(
+          "SELECT count(*) FROM responses WHERE kiosk_id = ? AND answers_key = ? "
+          "AND submitted_ms BETWEEN ? AND ?",
+          "count identical answers",
+          [&](Stmt& q) {
+            q.bind(1, kiosk.kiosk_id);
+            q.bind(2, p.answers_key);
+            q.bind(3, t - kBurstWindow.count());
+            q.bind(4, t);
+          },
+          [&](const Stmt& q) { identical = q.int64(0); });
+      if (!counted.is_ok()) return counted.status();
+      if (identical == kBurstCount) {
+        s = add_finding("burst", p.seq, p.id,
+                        std::to_string(kBurstCount) +
+                            " identical answer sets within 2 minutes, the last at " +
+                            format_rfc3339(r.submitted_at));
+        if (!s.is_ok()) return s;
+      }
+    }
+  }
+
+  // Seqs above what was settled before and below this batch's highest that are not in the batch
+  // were never received: the kiosk sends its pending responses in seq order, so it no longer has
+  // them (see docs/protocol.md, "acked_seq").
+  std::int64_t expected = acked_before + 1;
+  for (const ParsedResponse& p : batch.responses) {
+    if (p.seq <= acked_before) continue;
+    if (p.seq > expected) {
+      Status s = add_finding("gap", expected, std::nullopt, seq_range_text(expected, p.seq - 1));
+      if (!s.is_ok()) return s;
+    }
+    expected = p.seq + 1;
+  }
+
+  auto skew = batch.sent_at - now;
+  if ((skew > kSkewTolerance || skew < -kSkewTolerance) &&
+      (!last_skew_ms || unix_ms(now) - *last_skew_ms >= kSkewFindingInterval.count())) {
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
+    Status s = add_finding("clock_skew", std::nullopt, std::nullopt,
+                           "sent_at " + format_rfc3339(batch.sent_at) + " is " +
+                               std::to_string(minutes < 0 ? -minutes : minutes) + " minutes " +
+                               (minutes < 0 ? "behind" : "ahead of") + " the server's time " +
+                               received_at);
+    if (!s.is_ok()) return s;
+    last_skew_ms = unix_ms(now);
+  }
+
+  reply.acked_seq = std::max(acked_before, max_seq);
+  Status s = db_->run(
+      "UPDATE kiosks SET last_contact = ?, last_seq = ?, acked_seq = ?, last_skew_ms = ? "
+      "WHERE kiosk_id = ?",
+      "update kiosk", [&](Stmt& q) {
+        q.bind(1, received_at);
+        q.bind(2, std::max(last_seq, max_seq));
+        q.bind(3, reply.acked_seq);
+        q.bind(4, last_skew_ms);
+        q.bind(5, kiosk.kiosk_id);
+      });
+  if (!s.is_ok()) return s;
+  s = db_->run(
+      "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
+      "rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "log batch", [&](Stmt& q) {
+        q.bind(1, batch.batch_id);
+        q.bind(2, kiosk.kiosk_id);
+        q.bind(3, received_at);
+        q.bind(4, static_cast<std::int64_t>(batch.responses.size()));
+        q.bind(5, reply.accepted);
+        q.bind(6, reply.duplicates);
+        q.bind(7, static_cast<std::int64_t>(reply.rejected.size()));
+      });
+  if (!s.is_ok()) return s;
+  if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
+  s = tx.commit();
+  if (!s.is_ok()) return s;
+  if (timing) {
+    timing->sqlite_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+  }
+  return reply;
+}
+
+Result<std::vector<Finding>> SqliteServerStore::findings(const std::string& kiosk_id,
+                                                   std::size_t limit) {
+  std::vector<Finding> out;
+  Status s = db_->each_row(
+      "SELECT kiosk_id, kind, seq, response_id, detail, created_at FROM findings "
+      "WHERE kiosk_id = ? ORDER BY fid DESC LIMIT ?",
+      "list findings",
+      [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+      },
+      [&](const Stmt& q) {
+        out.push_back(Finding{q.text(0), q.text(1), q.opt_int64(2), q.opt_text(3), q.text(4),
+                              q.text(5)});
+      });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Result<std::map<std::string, std::int64_t>> SqliteServerStore::finding_counts(
+    const std::string& kiosk_id) {
+  std::map<std::string, std::int64_t> out;
+  Status s = db_->each_row(
+      "SELECT kind, count(*) FROM findings WHERE kiosk_id = ? GROUP BY kind", "count findings",
+      [&](Stmt& q) { q.bind(1, kiosk_id); },
+      [&](const Stmt& q) { out[q.text(0)] = q.int64(1); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Result<std::pair<std::int64_t, std::int64_t>> SqliteServerStore::kiosk_counts(
+    const std::string& kiosk_id) {
+  std::pair<std::int64_t, std::int64_t> out{0, 0};
+  auto found = db_->first_row(
+      "SELECT (SELECT count(*) FROM responses WHERE kiosk_id = ?1), "
+      "(SELECT count(*) FROM quarantine WHERE kiosk_id = ?1)",
+      "count kiosk responses", [&](Stmt& q) { q.bind(1, kiosk_id); },
+      [&](const Stmt& q) { out = {q.int64(0), q.int64(1)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
+}
+
+Status SqliteServerStore::ping() {
+  auto found = db_->first_row("SELECT 1", "ping", [](Stmt&) {}, [](const Stmt&) {});
+  return found.is_ok() ? Status::ok() : found.status();
+}
+
+Result<std::vector<QuarantineRecord>> SqliteServerStore::quarantine(const std::string& kiosk_id,
+                                                              std::size_t limit) {
+  std::vector<QuarantineRecord> out;
+  Status s = db_->each_row(
+      "SELECT kiosk_id, response_id, seq, error, raw, received_at FROM quarantine "
+      "WHERE kiosk_id = ? ORDER BY qid DESC LIMIT ?",
+      "list quarantine",
+      [&](Stmt& q) {
+        q.bind(1, kiosk_id);
+        q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+      },
+      [&](const Stmt& q) {
+        out.push_back(QuarantineRecord{q.text(0), q.opt_text(1), q.opt_int64(2), q.text(3),
+                                       q.text(4), q.text(5)});
+      });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+namespace {
+Result<std::int64_t> count_of(sql::Db& db, const char* sql, const char* what) {
+  std::int64_t n = 0;
+  auto found = db.first_row(sql, what, [](Stmt&) {}, [&](const Stmt& q) { n = q.int64(0); });
+  if (!found.is_ok()) return found.status();
+  return n;
+}
+}  // namespace
+
+Result<std::int64_t> SqliteServerStore::response_count() {
+  return count_of(*db_, "SELECT count(*) FROM responses", "count responses");
+}
+
+Result<std::int64_t> SqliteServerStore::quarantine_count() {
+  return count_of(*db_, "SELECT count(*) FROM quarantine", "count quarantine");
+}
+
+Result<NewSession> SqliteServerStore::create_session(const std::string& user, TimePoint now) {
+  auto known = this->user(user);
+  if (!known.is_ok()) return known.status();
+  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
+  NewSession out;
+  out.token = random_token(32);
+  out.session.user = user;
+  out.session.csrf = random_token(16);
+  Status s = db_->run("DELETE FROM sessions WHERE expires_ms < ?", "drop expired sessions",
+                      [&](Stmt& q) { q.bind(1, unix_ms(now)); });
+  if (!s.is_ok()) return s;
+  s = db_->run("INSERT INTO sessions(token_hash, user, csrf, expires_ms) VALUES (?, ?, ?, ?)",
+               "create session", [&](Stmt& q) {
+                 q.bind(1, sha256_hex(out.token));
+                 q.bind(2, user);
+                 q.bind(3, out.session.csrf);
+                 q.bind(4, unix_ms(now + kSessionLifetime));
+               });
+  if (!s.is_ok()) return s;
+  auto found = find_session(out.token, now);
+  if (!found.is_ok()) return found.status();
+  if (*found) out.session = **found;
+  return out;
+}
+
+Result<std::optional<Session>> SqliteServerStore::find_session(const std::string& token,
+                                                               TimePoint now) {
+  std::optional<Session> out;
+  if (token.empty()) return out;
+  auto found = db_->first_row(
+      "SELECT s.user, u.unit, s.csrf FROM sessions s JOIN users u ON u.name = s.user "
+      "WHERE s.token_hash = ? AND s.expires_ms > ?",
+      "find session",
+      [&](Stmt& q) {
+        q.bind(1, sha256_hex(token));
+        q.bind(2, unix_ms(now));
+      },
+      [&](const Stmt& q) { out = Session{q.text(0), q.opt_text(1), q.text(2)}; });
+  if (!found.is_ok()) return found.status();
+  return out;
+}
+
+Status SqliteServerStore::end_session(const std::string& token) {
+  return db_->run("DELETE FROM sessions WHERE token_hash = ?", "end session",
+                  [&](Stmt& q) { q.bind(1, sha256_hex(token)); });
+}
+
+Result<std::string> SqliteServerStore::create_login_link(const std::string& user, TimePoint now) {
+  auto known = this->user(user);
+  if (!known.is_ok()) return known.status();
+  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
+  std::string token = random_token(32);
+  Status s = db_->run("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)",
+                      "create login link", [&](Stmt& q) {
+                        q.bind(1, sha256_hex(token));
+                        q.bind(2, user);
+                        q.bind(3, unix_ms(now + kLoginLinkLifetime));
+                      });
+  if (!s.is_ok()) return s;
+  return token;
+}
+
+Result<std::optional<std::string>> SqliteServerStore::redeem_login_link(const std::string& token,
+                                                                        TimePoint now) {
+  if (token.empty()) return std::optional<std::string>();
+  // A link is used once: the row goes whether or not it has expired (RETURNING makes the delete
+  // happen on the first step).
+  std::optional<std::string> user;
+  bool valid = false;
+  auto found = db_->first_row(
+      "DELETE FROM login_links WHERE token_hash = ? RETURNING user, expires_ms", "use login link",
+      [&](Stmt& q) { q.bind(1, sha256_hex(token)); },
+      [&](const Stmt& q) {
+        user = q.text(0);
+        valid = q.int64(1) > unix_ms(now);
+      });
+  if (!found.is_ok()) return found.status();
+  if (!valid) return std::optional<std::string>();
+  return user;
+}
+
+Status SqliteServerStore::read_rollups(const RollupRead& r, Slice& into) {
+  const bool detail = r.level == RollupRead::Level::detail;
+  const char* table = detail ? "rollup_detail" : r.level == RollupRead::Level::day ? "rollup_day"
+                                                                                    : "rollup_month";
+  const char* col = r.level == RollupRead::Level::month ? "month" : "day";
+  std::string cols = "survey, unit";
+  if (r.needs.day) cols += ", day";
+  if (detail && r.needs.counter) cols += ", counter";
+  if (detail && r.needs.officer) cols += ", officer";
+  if (detail && r.needs.procedure) cols += ", procedure";
+  std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + table +
+                         " WHERE survey IN (" + placeholders(r.surveys.size()) + ") AND unit IN (" +
+                         placeholders(r.units.size()) + ") AND " + col + " BETWEEN ? AND ?";
+  if (r.counter) sql_text += " AND counter = ?";
+  if (r.officer) sql_text += " AND officer = ?";
+  if (r.procedure) sql_text += " AND procedure = ?";
+  sql_text += " GROUP BY " + cols + ", kind, key, value";
+  auto st = db_->prepare(sql_text, "read rollups");
+  if (!st.is_ok()) return st.status();
+  int i = 1;
+  for (const auto& s : r.surveys) st->bind(i++, s);
+  for (const auto& u : r.units) st->bind(i++, u);
+  st->bind(i++, r.from);
+  st->bind(i++, r.to);
+  if (r.counter) st->bind(i++, *r.counter);
+  if (r.officer) st->bind(i++, *r.officer);
+  if (r.procedure) st->bind(i++, *r.procedure);
+  return db_->rows(*st, "read rollups", [&](const Stmt& row) {
+    SliceKey k;
+    int c = 0;
+    k.survey = row.text(c++);
+    k.unit = row.text(c++);
+    if (r.needs.day) k.day = row.text(c++);
+    if (detail && r.needs.counter) k.counter = row.text(c++);
+    if (detail && r.needs.officer) k.officer = row.text(c++);
+    if (detail && r.needs.procedure) k.procedure = row.text(c++);
+    add_rollup_row(into[k], static_cast<int>(row.int64(c)), row.text(c + 1),
+                   static_cast<int>(row.int64(c + 2)), row.int64(c + 3));
+  });
+}
+
+Status SqliteServerStore::rebuild_rollups() {
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = recompute_rollups(*db_);
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Status SqliteServerStore::stream_responses(
+    const RawFilter& f, const std::function<Status(const ResponseFacts&)>& sink) {
+  std::string where = "r.unit IN (" + placeholders(f.units.size()) +
+                      ") AND r.submitted_ms >= ? AND r.submitted_ms < ? AND r.survey_id IN (" +
+                      placeholders(f.surveys.size()) + ")";
+  if (f.counter) where += " AND r.counter = ?";
+  if (f.officer) where += " AND coalesce(r.officer, '') = ?";
+  if (f.procedure) where += " AND coalesce(r.procedure, '') = ?";
+  auto bind = [&](Stmt& st) {
+    int i = 1;
+    for (const auto& u : f.units) st.bind(i++, u);
+    st.bind(i++, unix_ms(f.from));
+    st.bind(i++, unix_ms(f.to));
+    for (const auto& s : f.surveys) st.bind(i++, s);
+    if (f.counter) st.bind(i++, *f.counter);
+    if (f.officer) st.bind(i++, *f.officer);
+    if (f.procedure) st.bind(i++, *f.procedure);
+  };
+  return sipas::stream_responses(*db_, where, bind, sink);
+}
+
+namespace {
+// group_concat(..., ' ') back into its words.
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t p = 0;
+  while (p < s.size()) {
+    std::size_t e = s.find(' ', p);
+    if (e == std::string::npos) e = s.size();
+    if (e > p) out.push_back(s.substr(p, e - p));
+    p = e + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<CommentRow>> SqliteServerStore::comments(const std::vector<std::string>& units,
+                                                            TimePoint from, TimePoint to,
+                                                            const CommentFilter& filter,
+                                                            std::size_t limit) {
+  std::string q =
+      "SELECT r.submitted_ms, r.submitted_at, r.unit, r.counter, r.officer, r.comment, "
+      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id) "
+      "FROM responses r WHERE r.unit IN (" + placeholders(units.size()) +
+      ") AND r.submitted_ms >= ? AND r.submitted_ms < ? AND r.comment IS NOT NULL "
+      "AND r.comment <> ''" +
+      std::string(filter.counter ? " AND r.counter = ?" : "") +
+      (filter.officer ? " AND r.officer = ?" : "") +
+      (filter.procedure ? " AND r.procedure = ?" : "") + " ORDER BY r.submitted_ms DESC LIMIT ?";
+  auto st = db_->prepare(q, "read comments");
+  if (!st.is_ok()) return st.status();
+  int i = 1;
+  for (const auto& u : units) st->bind(i++, u);
+  st->bind(i++, unix_ms(from));
+  st->bind(i++, unix_ms(to));
+  for (const auto* f : {&filter.counter, &filter.officer, &filter.procedure}) {
+    if (*f) st->bind(i++, **f);
+  }
+  st->bind(i++, static_cast<std::int64_t>(limit));
+  std::vector<CommentRow> out;
+  Status s = db_->rows(*st, "read comments", [&](const Stmt& row) {
+    CommentRow c;
+    c.at = from_unix_ms(row.int64(0));
+    c.submitted_at = row.text(1);
+    c.unit = row.text(2);
+    c.counter = row.text(3);
+    c.officer = row.opt_text(4);
+    c.text = row.text(5);
+    c.reasons = split_words(row.text(6));
+    out.push_back(std::move(c));
+  });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Result<std::vector<RawRow>> SqliteServerStore::raw_responses(const std::vector<std::string>& units,
+                                                             TimePoint from, TimePoint to,
+                                                             std::size_t limit) {
+  std::string q =
+      "SELECT r.submitted_ms, r.id, r.kiosk_id, r.seq, r.unit, r.counter, r.officer, r.dossier, "
+      "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
+      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id), "
+      "(SELECT group_concat(criterion || '=' || coalesce(value, ''), ' ') FROM answers a "
+      "WHERE a.response_id = r.id), r.procedure "
+      "FROM responses r WHERE r.unit IN (" + placeholders(units.size()) +
+      ") AND r.submitted_ms >= ? AND r.submitted_ms < ? ORDER BY r.submitted_ms, r.id LIMIT ?";
+  auto st = db_->prepare(q, "read responses");
+  if (!st.is_ok()) return st.status();
+  int i = 1;
+  for (const auto& u : units) st->bind(i++, u);
+  st->bind(i++, unix_ms(from));
+  st->bind(i++, unix_ms(to));
+  st->bind(i++, static_cast<std::int64_t>(limit));
+  std::vector<RawRow> out;
+  Status s = db_->rows(*st, "read responses", [&](const Stmt& row) {
+    RawRow r;
+    r.at = from_unix_ms(row.int64(0));
+    r.id = row.text(1);
+    r.kiosk_id = row.text(2);
+    r.seq = row.int64(3);
+    r.unit = row.text(4);
+    r.counter = row.text(5);
+    r.officer = row.opt_text(6);
+    r.dossier = row.opt_text(7);
+    r.survey_id = row.text(8);
+    r.survey_version = static_cast<int>(row.int64(9));
+    r.language = row.text(10);
+    r.submitted_at = row.text(11);
+    r.status = row.text(12);
+    r.comment = row.opt_text(13);
+    r.reasons = split_words(row.text(14));
+    r.procedure = row.opt_text(16);
+    for (const auto& pair : split_words(row.text(15))) {
+      auto eq = pair.find('=');
+      if (eq == std::string::npos) continue;
+      std::string v = pair.substr(eq + 1);
+      int value = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+      r.answers[pair.substr(0, eq)] =
+          (v.empty() || ec != std::errc() || end != v.data() + v.size()) ? std::nullopt
+                                                                         : std::optional<int>(value);
+    }
+    out.push_back(std::move(r));
+  });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+}  // namespace sipas

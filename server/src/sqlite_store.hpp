@@ -1,0 +1,75 @@
+// The ServerStore on SQLite: one file, WAL, synchronous=FULL, foreign keys on; schema versioned
+// through user_version with forward migrations (a list, so later changes append to it). Internal
+// to server/ (and bench/, which fills a database directly).
+//
+// Threads: one SqliteServerStore owns one connection and is used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sipas/server/server_store.hpp"
+#include "sipas/sqlite.hpp"
+
+namespace sipas {
+
+// A connection to a server database with its pragmas; no schema work (open() migrates).
+Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path);
+
+class SqliteServerStore final : public ServerStore {
+ public:
+  // Opens, creating and migrating, the database file at `path`.
+  static Result<std::unique_ptr<SqliteServerStore>> open(const std::string& path);
+
+  Status import_units(const std::vector<UnitRecord>& units) override;
+  Result<std::vector<UnitRecord>> units() override;
+  Result<std::optional<UnitRecord>> unit(const std::string& code) override;
+  Result<std::vector<std::string>> unit_subtree(const std::string& code) override;
+  Status add_kiosk(const std::string& kiosk_id, const std::string& unit,
+                   const std::string& token_hash, TimePoint now) override;
+  Status revoke_kiosk(const std::string& kiosk_id, TimePoint now) override;
+  Status set_kiosk_token(const std::string& kiosk_id, const std::string& token_hash) override;
+  Result<std::optional<KioskRecord>> kiosk_by_token_hash(const std::string& token_hash) override;
+  Result<std::vector<KioskRecord>> kiosks() override;
+  Status add_user(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> user(const std::string& name) override;
+  Result<NewSession> create_session(const std::string& user, TimePoint now) override;
+  Result<std::optional<Session>> find_session(const std::string& token, TimePoint now) override;
+  Status end_session(const std::string& token) override;
+  Result<std::string> create_login_link(const std::string& user, TimePoint now) override;
+  Result<std::optional<std::string>> redeem_login_link(const std::string& token,
+                                                       TimePoint now) override;
+  Status import_procedures(const std::vector<ProcedureRecord>& procedures) override;
+  Result<std::vector<ProcedureRecord>> procedures() override;
+  Status put_survey(const std::string& id, int version, const std::string& json_text) override;
+  Result<std::vector<std::string>> survey_texts() override;
+  Result<BatchReply> ingest(const KioskRecord& kiosk, const ParsedBatch& batch, TimePoint now,
+                            IngestTiming* timing = nullptr) override;
+  Result<std::vector<Finding>> findings(const std::string& kiosk_id, std::size_t limit) override;
+  Result<std::map<std::string, std::int64_t>> finding_counts(const std::string& kiosk_id) override;
+  Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id) override;
+  Status ping() override;
+  Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
+                                                   std::size_t limit) override;
+  Result<std::int64_t> response_count() override;
+  Result<std::int64_t> quarantine_count() override;
+  Status read_rollups(const RollupRead& read, Slice& into) override;
+  Status rebuild_rollups() override;
+  Status stream_responses(const RawFilter& filter,
+                          const std::function<Status(const ResponseFacts&)>& sink) override;
+  Result<std::vector<CommentRow>> comments(const std::vector<std::string>& units, TimePoint from,
+                                           TimePoint to, const CommentFilter& filter,
+                                           std::size_t limit) override;
+  Result<std::vector<RawRow>> raw_responses(const std::vector<std::string>& units, TimePoint from,
+                                            TimePoint to, std::size_t limit) override;
+
+  // For bench/, which writes a province's worth of rows directly.
+  sql::Db& db() { return *db_; }
+
+ private:
+  explicit SqliteServerStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
+  Status migrate();
+  std::unique_ptr<sql::Db> db_;
+};
+
+}  // namespace sipas
