@@ -265,8 +265,8 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     if (Status st = staff.refresh(*sink.store(), sync_configured); !st.is_ok()) log_line(st.to_string());
   };
   Screen last_screen = flow.screen();
-  auto dispatch = [&](const Action& a) {
-    const bool accepted = flow.dispatch(a);
+  auto dispatch = [&](const Action& a, std::optional<TimePoint> tapped_at) {
+    const bool accepted = flow.dispatch(a, tapped_at);
     if (accepted && flow.screen() == Screen::staff) {
       switch (a.kind) {
         case ActionKind::staff_tab:
@@ -315,9 +315,9 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     j["keys"] = std::move(keys);
     (void)write_file_atomically(*args.stats_file, j.dump() + "\n");
   };
-  auto dispatch_all = [&](std::vector<Action>* list) {
+  auto dispatch_all = [&](std::vector<Action>* list, std::optional<TimePoint> tapped_at) {
     for (const Action& a : *list) {
-      dispatch(a);
+      dispatch(a, tapped_at);
       if (args.stats_file && is_typed_key(a)) unshown_keys.push_back(a.value);
     }
     list->clear();
@@ -354,6 +354,9 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     while (got) {
       InputEvent queued;
       if (to_input(ev, &queued)) {
+        // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
+        // the tap to within one frame, however long it then waits in the input queue.
+        queued.at = clock.now();
         input.push(std::move(queued));
       } else if (ev.type == SDL_WINDOWEVENT) {
         if (ev.window.event != SDL_WINDOWEVENT_CLOSE) ImGui_ImplSDL2_ProcessEvent(&ev);
@@ -372,7 +375,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     if (in.had_input) extra_frames = 3;
     for (const InputEvent& key : in.keys) {
       std::vector<Action> typed = key_actions(flow.screen(), key);
-      dispatch_all(&typed);
+      dispatch_all(&typed, std::nullopt);
     }
     const Screen before = flow.screen();
     flow.tick();
@@ -413,7 +416,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
 
     // Taps take effect at once so the next frame already shows their result.
     const bool tapped = !actions.empty();
-    dispatch_all(&actions);
+    dispatch_all(&actions, in.transition_at);
     if (tapped || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
 
     if (dump) {

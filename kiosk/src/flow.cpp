@@ -91,7 +91,7 @@ bool Flow::followup_triggered() const {
 }
 
 // Typing keys are exempt: "aa" for â is two quick taps on the same key by design.
-bool Flow::is_repeat(const Action& a, TimePoint now) {
+bool Flow::is_repeat(const Action& a, TimePoint at) {
   switch (a.kind) {
     case ActionKind::dossier_key:
     case ActionKind::dossier_backspace:
@@ -107,10 +107,10 @@ bool Flow::is_repeat(const Action& a, TimePoint now) {
   }
   const std::string key =
       std::to_string(static_cast<int>(a.kind)) + ':' + std::to_string(a.value) + ':' + a.text;
-  const bool repeat = key == last_tap_ && now - last_tap_at_ < settings_.double_tap;
+  const bool repeat = key == last_tap_ && at - last_tap_at_ < settings_.double_tap;
   if (!repeat) {
     last_tap_ = key;
-    last_tap_at_ = now;
+    last_tap_at_ = at;
   }
   return repeat;
 }
@@ -211,10 +211,10 @@ void Flow::go_out_of_service(TimePoint now) {
 
 void Flow::store_failed() { go_out_of_service(clock_.now()); }
 
-bool Flow::dispatch(const Action& action) {
+bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint now = clock_.now();
   last_input_ = now;
-  if (is_repeat(action, now)) return false;
+  if (is_repeat(action, tapped_at.value_or(now))) return false;
   return handle(action, now);
 }
 

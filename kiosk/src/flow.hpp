@@ -113,7 +113,9 @@ class Flow {
 
   // Applies one citizen or staff action. Returns false when it was ignored (not valid on this
   // screen, a repeated tap, a refused key).
-  bool dispatch(const Action& action);
+  // `tapped_at`: when the citizen's tap happened, where it differs from now (a tap that waited in
+  // the input queue behind slower frames); the repeated-tap window counts from it.
+  bool dispatch(const Action& action, std::optional<TimePoint> tapped_at = std::nullopt);
   // Applies what time alone changes (idle timeout, end of thanks, long press, retries). Call it
   // at least at next_deadline().
   void tick();
@@ -167,7 +169,7 @@ class Flow {
   bool asks_procedure() const { return procedures_.size() >= 2; }
   // After the dossier (or the welcome screen): the procedure screen or the first question.
   void enter_questions();
-  bool is_repeat(const Action& a, TimePoint now);
+  bool is_repeat(const Action& a, TimePoint at);
   bool followup_triggered() const;
   void begin_survey(TimePoint now);
   void after_last_question(TimePoint now);

@@ -30,6 +30,7 @@ InputFrame InputQueue::next_frame() {
           const bool down = e.kind == InputKind::pointer_down;
           transition = pointer_.down[e.button] != down;
           pointer_.down[e.button] = down;
+          if (transition) frame.transition_at = e.at;
           if (down) pressed_in_frame[e.button] = true;
         }
         break;

@@ -15,10 +15,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "flow.hpp"
+#include "sipas/time.hpp"
 
 struct ImGuiIO;
 
@@ -40,6 +42,7 @@ struct InputEvent {
   int button = 0;      // 0 left (touch), 1 right, 2 middle
   float wheel_x = 0, wheel_y = 0;
   std::string text;
+  TimePoint at{};  // when it reached the kiosk (taken from the window system)
 };
 
 // What Dear ImGui should see as the pointer during one frame.
@@ -54,6 +57,9 @@ struct InputFrame {
   std::vector<InputEvent> keys;
   PointerState pointer;
   bool had_input = false;  // anything at all was taken from the queue
+  // When the press or release this frame applies happened: a click this frame turns into is a
+  // tap made then, however long it waited behind slower frames.
+  std::optional<TimePoint> transition_at;
 };
 
 class InputQueue {

@@ -258,6 +258,22 @@ TEST_F(FlowTest, RepeatedTapOnTheSameButtonWithin300msIsIgnored) {
   EXPECT_EQ(flow_->question_index(), 2u);
 }
 
+// Taps that waited in the input queue behind slow frames reach the flow together; the window
+// counts between the taps themselves.
+TEST_F(FlowTest, TheRepeatWindowCountsFromWhenTheTapsHappenedNotWhenTheyArrive) {
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  const TimePoint first = clock_.now();
+  clock_.advance(2s);
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first));
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first + 350ms))
+      << "two deliberate taps 350 ms apart, handled in the same instant";
+  EXPECT_EQ(flow_->question_index(), 2u);
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first + 450ms))
+      << "a bounce 100 ms after the last tap is still ignored";
+  EXPECT_EQ(flow_->question_index(), 2u);
+}
+
 TEST_F(FlowTest, DifferentButtonsWithin300msAreBothAccepted) {
   make(testing::short_survey());
   tap(ActionKind::start);

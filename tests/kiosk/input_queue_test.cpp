@@ -55,6 +55,20 @@ TEST(InputQueue, PressReleasePairsForDifferentTargetsInOneFrameComeOutOverConsec
   EXPECT_EQ(frames[3].x, 300);
 }
 
+TEST(InputQueue, EachFrameCarriesTheTimeOfThePressOrReleaseItApplies) {
+  InputQueue q;
+  const TimePoint t0{std::chrono::sys_days(std::chrono::year{2026} / 11 / 28)};
+  InputEvent press = down(10, 10);
+  press.at = t0;
+  InputEvent release = up(10, 10);
+  release.at = t0 + 40ms;
+  q.push(press);
+  q.push(release);
+  EXPECT_EQ(q.next_frame().transition_at, t0);
+  EXPECT_EQ(q.next_frame().transition_at, t0 + 40ms);
+  EXPECT_FALSE(q.next_frame().transition_at.has_value()) << "nothing queued, no tap";
+}
+
 TEST(InputQueue, AMoveAfterAPressWaitsSoThePressKeepsItsOwnPosition) {
   InputQueue q;
   q.push(down(5, 5));
