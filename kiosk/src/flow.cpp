@@ -213,8 +213,22 @@ void Flow::store_failed() { go_out_of_service(clock_.now()); }
 
 bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint now = clock_.now();
+  const TimePoint at = tapped_at.value_or(now);
   last_input_ = now;
-  if (is_repeat(action, tapped_at.value_or(now))) return false;
+  if (is_repeat(action, at)) return false;
+  // The staff corner's hold is measured between the press and the release themselves, so a hold
+  // whose release waited behind slow frames (and reached the flow before tick() saw the deadline)
+  // still opens the PIN pad.
+  if (action.kind == ActionKind::corner_down) {
+    if (!handle(action, now)) return false;
+    corner_since_ = at;
+    return true;
+  }
+  if (action.kind == ActionKind::corner_up && corner_since_ &&
+      at - *corner_since_ >= settings_.long_press) {
+    open_pin_pad(now);
+    return true;
+  }
   return handle(action, now);
 }
 
@@ -500,16 +514,20 @@ bool Flow::handle(const Action& a, TimePoint now) {
   return false;
 }
 
+void Flow::open_pin_pad(TimePoint now) {
+  corner_since_.reset();
+  pin_return_ = screen_;
+  pin_entry_.clear();
+  pin_notice_ = (pin_locked_until_ && now < *pin_locked_until_) ? PinNotice::locked
+                                                                  : PinNotice::none;
+  screen_ = Screen::pin;
+  last_input_ = now;
+}
+
 void Flow::tick() {
   const TimePoint now = clock_.now();
   if (corner_since_ && now - *corner_since_ >= settings_.long_press) {
-    corner_since_.reset();
-    pin_return_ = screen_;
-    pin_entry_.clear();
-    pin_notice_ = (pin_locked_until_ && now < *pin_locked_until_) ? PinNotice::locked
-                                                                    : PinNotice::none;
-    screen_ = Screen::pin;
-    last_input_ = now;
+    open_pin_pad(now);
     return;
   }
   if (pin_locked_until_ && now >= *pin_locked_until_) {

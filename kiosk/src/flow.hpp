@@ -170,6 +170,7 @@ class Flow {
   // After the dossier (or the welcome screen): the procedure screen or the first question.
   void enter_questions();
   bool is_repeat(const Action& a, TimePoint at);
+  void open_pin_pad(TimePoint now);
   bool followup_triggered() const;
   void begin_survey(TimePoint now);
   void after_last_question(TimePoint now);

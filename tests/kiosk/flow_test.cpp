@@ -274,6 +274,28 @@ TEST_F(FlowTest, TheRepeatWindowCountsFromWhenTheTapsHappenedNotWhenTheyArrive) 
   EXPECT_EQ(flow_->question_index(), 2u);
 }
 
+TEST_F(FlowTest, AHeldCornerWhoseReleaseArrivesBeforeTheDeadlineTickStillOpensThePinPad) {
+  make(testing::short_survey());
+  const TimePoint pressed = clock_.now();
+  clock_.advance(500ms);
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::corner_down, 0, {}}, pressed));
+  clock_.advance(2900ms);
+  // The hold lasted 3.4 s; the flow has not ticked past its deadline yet.
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::corner_up, 0, {}}, pressed + 3400ms));
+  EXPECT_EQ(flow_->screen(), Screen::pin);
+}
+
+TEST_F(FlowTest, AShortCornerPressDoesNotOpenThePinPad) {
+  make(testing::short_survey());
+  const TimePoint pressed = clock_.now();
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::corner_down, 0, {}}, pressed));
+  clock_.advance(1s);
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::corner_up, 0, {}}, pressed + 1s));
+  clock_.advance(5s);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+}
+
 TEST_F(FlowTest, DifferentButtonsWithin300msAreBothAccepted) {
   make(testing::short_survey());
   tap(ActionKind::start);
