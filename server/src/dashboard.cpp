@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,8 +22,9 @@ namespace sipas {
 namespace {
 
 using nlohmann::json;
-using html::esc;
+using html::Data;
 using html::tr;
+using Object = kainjow::mustache::object;
 
 constexpr const char* kSessionCookie = "sipas_session";
 constexpr const char* kLoginCookie = "sipas_login";
@@ -125,6 +127,25 @@ std::string index_class(const json& v) {
 std::optional<double> num(const json& v) {
   if (v.is_number()) return v.get<double>();
   return std::nullopt;
+}
+
+Data list() { return Data(Data::type::list); }
+
+// What every template starts from: the page's language and its words ({{t.key}}).
+Data page_data(const std::string& lang) {
+  Data d;
+  d.set("lang", lang);
+  d.set("t", html::words(lang));
+  return d;
+}
+
+void send_html(httplib::Response& res, const Result<std::string>& page) {
+  if (!page.is_ok()) {
+    res.status = 500;
+    res.set_content(page.status().message(), "text/plain; charset=utf-8");
+    return;
+  }
+  res.set_content(*page, "text/html; charset=utf-8");
 }
 
 }  // namespace
@@ -259,8 +280,11 @@ struct Dashboard::Impl {
   // The unit a request asks for, checked against what the user may see (403 page otherwise).
   bool visible_unit(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
                     std::string& unit);
-  std::string layout(const PageContext& ctx, const httplib::Request& req, const std::string& title,
-                     const std::string& active, const std::string& body);
+  // The template `page` rendered with `data` inside the layout (header, navigation, language
+  // switch, logout), sent as the response; without `ctx` (no user yet) the layout has no header.
+  void send_page(httplib::Response& res, const PageContext* ctx, const httplib::Request& req,
+                 const std::string& title, const std::string& active, std::string_view page,
+                 Data data);
   void page_error(httplib::Response& res, const PageContext* ctx, const httplib::Request& req,
                   int status, const std::string& message);
 };
@@ -278,33 +302,33 @@ std::string lang_switch_url(const httplib::Request& req, const std::string& lang
 
 }  // namespace
 
-std::string Dashboard::Impl::layout(const PageContext& ctx, const httplib::Request& req,
-                                    const std::string& title, const std::string& active,
-                                    const std::string& body) {
-  const std::string& lang = ctx.lang;
-  std::string l = lang == "en" ? "en" : "";
-  auto nav = [&](const char* key, const std::string& href) {
-    return std::string("<a href=\"") + esc(href) + "\"" + (active == key ? " class=\"on\"" : "") +
-           ">" + tr(key, lang) + "</a>";
-  };
-  std::string h = "<!doctype html><html lang=\"" + lang +
-                  "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width, initial-scale=1\"><title>" +
-                  esc(title) + " · SIPAS</title><link rel=\"stylesheet\" href=\"/assets/app.css\">"
-                  "</head><body><header class=\"top\"><span class=\"brand\">" +
-                  tr("app", lang) + "</span><nav>" + nav("overview", with_params("/", {{"lang", l}})) +
-                  nav("comments", with_params("/comments", {{"lang", l}})) +
-                  nav("kiosks", with_params("/kiosks", {{"lang", l}})) +
-                  "</nav><div class=\"right\"><a id=\"lang-switch\" href=\"" +
-                  esc(lang_switch_url(req, lang)) + "\">" + (lang == "en" ? "Tiếng Việt" : "English") +
-                  "</a><span>" + esc(ctx.who.user) + "</span>";
-  if (ctx.who.csrf) {
-    h += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
-         esc(*ctx.who.csrf) + "\"><button type=\"submit\">" + tr("logout", lang) +
-         "</button></form>";
+void Dashboard::Impl::send_page(httplib::Response& res, const PageContext* ctx,
+                                const httplib::Request& req, const std::string& title,
+                                const std::string& active, std::string_view page, Data data) {
+  auto body = html::render(page, std::move(data));
+  if (!body.is_ok()) return send_html(res, body);
+  const std::string lang = ctx ? ctx->lang : "vi";
+  Data d = page_data(lang);
+  d.set("title", title);
+  d.set("body", *body);
+  d.set("signed_in", ctx != nullptr);
+  if (ctx) {
+    const std::string l = lang == "en" ? "en" : "";
+    Data nav = list();
+    for (const auto& [key, path] : {std::pair<const char*, const char*>{"overview", "/"},
+                                    {"comments", "/comments"},
+                                    {"kiosks", "/kiosks"}}) {
+      nav << Object{{"href", with_params(path, {{"lang", l}})}, {"text", tr(key, lang)},
+                    {"on", active == key}};
+    }
+    d.set("nav", nav);
+    d.set("lang_switch", lang_switch_url(req, lang));
+    d.set("other_language", lang == "en" ? "Tiếng Việt" : "English");
+    d.set("user", ctx->who.user);
+    d.set("has_csrf", ctx->who.csrf.has_value());
+    if (ctx->who.csrf) d.set("csrf", *ctx->who.csrf);
   }
-  h += "</div></header><main>" + body + "</main></body></html>";
-  return h;
+  send_html(res, html::render("layout", std::move(d)));
 }
 
 void Dashboard::Impl::page_error(httplib::Response& res, const PageContext* ctx,
@@ -312,13 +336,10 @@ void Dashboard::Impl::page_error(httplib::Response& res, const PageContext* ctx,
                                  const std::string& message) {
   no_store(res);
   res.status = status;
-  std::string body = "<h1>" + std::to_string(status) + "</h1><p class=\"error\">" + esc(message) +
-                     "</p><p><a href=\"/\">" + tr("back", ctx ? ctx->lang : "vi") + "</a></p>";
-  std::string page = ctx ? layout(*ctx, req, std::to_string(status), "", body)
-                         : "<!doctype html><html><head><meta charset=\"utf-8\"><link "
-                           "rel=\"stylesheet\" href=\"/assets/app.css\"></head><body><main>" +
-                               body + "</main></body></html>";
-  res.set_content(page, "text/html; charset=utf-8");
+  Data d = page_data(ctx ? ctx->lang : "vi");
+  d.set("status", std::to_string(status));
+  d.set("message", message);
+  send_page(res, ctx, req, std::to_string(status), "", "error", std::move(d));
 }
 
 bool Dashboard::Impl::begin_page(const httplib::Request& req, httplib::Response& res,
@@ -511,27 +532,16 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
 
 namespace {
 
-std::string login_html(const std::string& lang, const std::string& csrf, const std::string& next,
-                       bool failed) {
-  std::string h = "<!doctype html><html lang=\"" + lang +
-                  "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width, initial-scale=1\"><title>" +
-                  tr("login", lang) + " · SIPAS</title><link rel=\"stylesheet\" "
-                  "href=\"/assets/app.css\"></head><body><form class=\"login\" method=\"post\" "
-                  "action=\"/login\"><h1>" +
-                  tr("app", lang) + "</h1>";
-  if (failed) h += "<p class=\"error\" id=\"login-error\">" + std::string(tr("bad_login", lang)) + "</p>";
-  h += "<input type=\"hidden\" name=\"csrf\" value=\"" + esc(csrf) +
-       "\"><input type=\"hidden\" name=\"next\" value=\"" + esc(next) +
-       "\"><input type=\"hidden\" name=\"lang\" value=\"" + esc(lang) + "\"><label>" +
-       tr("user", lang) + "<input name=\"user\" autocomplete=\"username\" required></label><label>" +
-       tr("password", lang) +
-       "<input name=\"password\" type=\"password\" autocomplete=\"current-password\" "
-       "required></label><button type=\"submit\">" +
-       tr("login", lang) + "</button><p class=\"note\"><a href=\"" +
-       esc(with_params("/login", {{"next", next}, {"lang", lang == "en" ? "" : "en"}})) + "\">" +
-       (lang == "en" ? "Tiếng Việt" : "English") + "</a></p></form></body></html>";
-  return h;
+Result<std::string> login_html(const std::string& lang, const std::string& csrf,
+                               const std::string& next, bool failed) {
+  Data d = page_data(lang);
+  d.set("title", tr("login", lang));
+  d.set("failed", failed);
+  d.set("csrf", csrf);
+  d.set("next", next);
+  d.set("lang_switch", with_params("/login", {{"next", next}, {"lang", lang == "en" ? "" : "en"}}));
+  d.set("other_language", lang == "en" ? "Tiếng Việt" : "English");
+  return html::render("login", std::move(d));
 }
 
 void set_login_cookie(httplib::Response& res, const std::string& token) {
@@ -555,8 +565,7 @@ void Dashboard::Impl::login_page(const httplib::Request& req, httplib::Response&
     csrf = random_token(16);
     set_login_cookie(res, csrf);
   }
-  res.set_content(login_html(lang, csrf, safe_next(param(req, "next")), false),
-                  "text/html; charset=utf-8");
+  send_html(res, login_html(lang, csrf, safe_next(param(req, "next")), false));
 }
 
 void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response& res) {
@@ -581,7 +590,7 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
       return page_error(res, nullptr, req, 503, who.status().message());
     }
     res.status = 401;
-    res.set_content(login_html(lang, *expected, next, true), "text/html; charset=utf-8");
+    send_html(res, login_html(lang, *expected, next, true));
     return;
   }
   auto session = (*svc)->store().create_session(who->user, clock->now());
@@ -626,32 +635,43 @@ void Dashboard::Impl::login_link(const httplib::Request& req, httplib::Response&
 
 namespace {
 
-std::string period_picker(const httplib::Request& req, const std::string& path,
-                          const std::string& lang, const DateRange& range,
-                          const std::vector<std::pair<std::string, std::string>>& keep,
-                          const std::string& exports) {
+// The period form's data ({{> picker}}): the period, its dates and the filters to keep.
+Data period_form(const httplib::Request& req, const std::string& path, const std::string& lang,
+                 const DateRange& range,
+                 const std::vector<std::pair<std::string, std::string>>& keep, Data exports) {
   std::string period = param(req, "period");
   if (period.empty()) period = (req.has_param("from") || req.has_param("to")) ? "range" : "month";
-  std::string h = "<form class=\"picker\" method=\"get\" action=\"" + esc(path) + "\">";
+  Data f;
+  f.set("action", path);
+  Data hidden = list();
   for (const auto& [k, v] : keep) {
-    if (!v.empty()) h += "<input type=\"hidden\" name=\"" + esc(k) + "\" value=\"" + esc(v) + "\">";
+    if (v.empty()) continue;
+    hidden << Object{{"name", k}, {"value", v}};
   }
-  if (lang == "en") h += "<input type=\"hidden\" name=\"lang\" value=\"en\">";
-  h += "<label>" + std::string(tr("period", lang)) + "<select name=\"period\" id=\"period\">";
+  f.set("keep", hidden);
+  f.set("english", lang == "en");
+  Data periods = list();
   for (const char* k : {"day", "week", "month", "quarter", "6m", "9m", "year", "range"}) {
-    h += std::string("<option value=\"") + k + "\"" + (period == k ? " selected" : "") + ">" +
-         tr(k, lang) + "</option>";
+    periods << Object{{"value", k}, {"text", tr(k, lang)}, {"selected", period == k}};
   }
+  f.set("periods", periods);
   std::string date = param(req, "date");
   if (date.empty()) date = format_date(range.to);
-  h += "</select></label><label>" + std::string(tr("date", lang)) +
-       "<input type=\"date\" name=\"date\" value=\"" + esc(date) + "\"></label><label>" +
-       tr("from", lang) + "<input type=\"date\" name=\"from\" value=\"" +
-       esc(format_date(range.from)) + "\"></label><label>" + tr("to", lang) +
-       "<input type=\"date\" name=\"to\" value=\"" + esc(format_date(range.to)) +
-       "\"></label><button type=\"submit\">" + tr("show", lang) + "</button>";
-  h += "<span class=\"exports\">" + exports + "</span></form>";
-  return h;
+  f.set("date", date);
+  f.set("from", format_date(range.from));
+  f.set("to", format_date(range.to));
+  f.set("has_exports", exports.is_non_empty_list());
+  f.set("exports", exports);
+  return f;
+}
+
+std::string count_text(const json& v) { return std::to_string(v.get<std::int64_t>()); }
+
+// An index cell: its colour class, the value tests compare with the API, the text shown.
+void set_index(Data& d, const json& v, const std::string& lang) {
+  d.set("cls", index_class(v));
+  d.set("value", html::data_number(num(v)));
+  d.set("index", html::number(num(v), lang));
 }
 
 }  // namespace
@@ -714,7 +734,7 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     return link_with(path, std::move(p), true);
   };
 
-  std::string b;
+  Data d = page_data(lang);
   // Breadcrumbs from the user's top unit down.
   {
     auto units = svc.units();
@@ -731,93 +751,86 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
       }
     }
     std::reverse(chain.begin(), chain.end());
-    b += "<div class=\"crumbs\">";
+    Data crumbs = list();
     for (std::size_t i = 0; i < chain.size(); ++i) {
-      if (i) b += " › ";
-      b += "<a href=\"" + esc(link_with("/unit", {{"unit", chain[i].first}}, false)) + "\">" +
-           esc(chain[i].second) + "</a>";
+      crumbs << Object{{"first", i == 0},
+                       {"href", link_with("/unit", {{"unit", chain[i].first}}, false)},
+                       {"name", chain[i].second}};
     }
+    d.set("crumbs", crumbs);
     if (q.counter) {
-      b += " › <a href=\"" + esc(link("/unit", {{"unit", unit}, {"counter", *q.counter}})) + "\">" +
-           tr("counter", lang) + " " + esc(*q.counter) + "</a>";
+      d.set("counter", Object{{"href", link("/unit", {{"unit", unit}, {"counter", *q.counter}})},
+                              {"code", *q.counter}});
     }
     if (q.officer) {
-      if (q.procedure) {
-        b += " › <a href=\"" +
-             esc(link("/unit", {{"unit", unit},
-                                {"counter", q.counter.value_or("")},
-                                {"officer", *q.officer}})) +
-             "\">" + tr("officer", lang) + " " + esc(*q.officer) + "</a>";
-      } else {
-        b += " › " + std::string(tr("officer", lang)) + " " + esc(*q.officer);
-      }
+      // Linked only when a procedure narrows the page: the link then widens it to all of them.
+      d.set("officer", Object{{"linked", q.procedure.has_value()},
+                              {"href", link("/unit", {{"unit", unit},
+                                                      {"counter", q.counter.value_or("")},
+                                                      {"officer", *q.officer}})},
+                              {"code", *q.officer}});
     }
     if (q.procedure) {
-      b += " › <span id=\"crumb-procedure\">" + std::string(tr("procedure", lang)) + ": " +
-           esc(procedure_shown) + "</span> <a class=\"clear\" href=\"" +
-           esc(link_with("/unit",
-                         {{"unit", unit},
-                          {"counter", q.counter.value_or("")},
-                          {"officer", q.officer.value_or("")}},
-                         false)) +
-           "\">" + tr("all_procedures", lang) + "</a>";
+      d.set("procedure", Object{{"shown", procedure_shown},
+                                {"clear_href", link_with("/unit",
+                                                         {{"unit", unit},
+                                                          {"counter", q.counter.value_or("")},
+                                                          {"officer", q.officer.value_or("")}},
+                                                         false)}});
     }
-    b += "</div>";
   }
   std::string title = s["unit_name"].get<std::string>();
   if (q.counter) title += " · " + std::string(tr("counter", lang)) + " " + *q.counter;
   if (q.officer) title += " · " + std::string(tr("officer", lang)) + " " + *q.officer;
   if (q.procedure) title += " · " + procedure_shown;
-  b += "<h1 id=\"title\">" + esc(title) + "</h1><div class=\"sub\">" + esc(format_date(range->from)) +
-       " – " + esc(format_date(range->to)) + "</div>";
+  d.set("title", title);
+  d.set("from", format_date(range->from));
+  d.set("to", format_date(range->to));
 
-  std::string exports;
+  Data exports = list();
   {
     std::vector<std::pair<std::string, std::string>> ep{{"unit", unit},
                                                         {"from", format_date(range->from)},
                                                         {"to", format_date(range->to)},
                                                         {"lang", l}};
-    auto e = [&](const char* kind, const char* format, const char* label) {
+    for (const auto& [kind, format, label] :
+         {std::tuple<const char*, const char*, const char*>{"report", "csv", "report_csv"},
+          {"report", "xlsx", "report_xlsx"},
+          {"raw", "csv", "raw_csv"},
+          {"raw", "xlsx", "raw_xlsx"}}) {
       auto p = ep;
       p.emplace_back("kind", kind);
       p.emplace_back("format", format);
-      return "<a href=\"" + esc(with_params("/api/v1/reports", p)) + "\">" + tr(label, lang) + "</a>";
-    };
-    exports = std::string(tr("export", lang)) + ":" + e("report", "csv", "report_csv") +
-              e("report", "xlsx", "report_xlsx") + e("raw", "csv", "raw_csv") +
-              e("raw", "xlsx", "raw_xlsx");
+      exports << Object{{"href", with_params("/api/v1/reports", p)}, {"text", tr(label, lang)}};
+    }
   }
-  b += period_picker(req, req.path, lang, *range,
-                     {{"unit", unit}, {"counter", q.counter.value_or("")},
-                      {"officer", q.officer.value_or("")},
-                      {"procedure", q.procedure.value_or("")}},
-                     exports);
+  d.set("form", period_form(req, req.path, lang, *range,
+                            {{"unit", unit}, {"counter", q.counter.value_or("")},
+                             {"officer", q.officer.value_or("")},
+                             {"procedure", q.procedure.value_or("")}},
+                            std::move(exports)));
 
   // Key figures.
   const json& nat = s["national"];
-  b += "<div class=\"cards\"><div class=\"card kpi\"><div class=\"label\">" +
-       std::string(tr("index", lang)) + "</div><div class=\"big " + index_class(s["index"]) +
-       "\" id=\"overall-index\" data-value=\"" + html::data_number(num(s["index"])) + "\">" +
-       html::number(num(s["index"]), lang) + (s["index"].is_number() ? "%" : "") +
-       "</div></div>";
-  b += "<div class=\"card kpi\"><div class=\"label\">" + std::string(tr("responses", lang)) +
-       "</div><div class=\"big\" id=\"responses\" data-value=\"" +
-       std::to_string(s["responses"].get<std::int64_t>()) + "\">" +
-       std::to_string(s["responses"].get<std::int64_t>()) + "</div><div class=\"small\">" +
-       std::to_string(s["complete"].get<std::int64_t>()) + " " + tr("complete", lang) + " · " +
-       std::to_string(s["partial"].get<std::int64_t>()) + " " + tr("partial", lang) + "</div></div>";
-  auto change = num(s["change"]);
-  b += "<div class=\"card kpi\"><div class=\"label\">" + std::string(tr("change", lang)) +
-       "</div><div class=\"big " + (change ? (*change >= 0 ? "up" : "down") : "") +
-       "\" id=\"change\" data-value=\"" + html::data_number(change) + "\">" +
-       html::signed_number(change, lang) + "</div><div class=\"small\">" + tr("previous", lang) +
-       " " + esc(s["previous"]["from"].get<std::string>()) + " – " +
-       esc(s["previous"]["to"].get<std::string>()) + ": " +
-       html::number(num(s["previous"]["index"]), lang) + "</div></div>";
-  b += "<div class=\"card kpi\"><div class=\"label\">" + std::string(tr("national", lang)) +
-       " 2024</div><div class=\"big\">" + html::number(83.94, lang, 2) +
-       "%</div><div class=\"small\">" + tr("target", lang) + ": ≥ " +
-       html::number(nat["target_2030"].get<double>(), lang, 0) + "%</div></div></div>";
+  {
+    Data k;
+    k.set("index_class", index_class(s["index"]));
+    k.set("index_value", html::data_number(num(s["index"])));
+    k.set("index_text", html::number(num(s["index"]), lang) + (s["index"].is_number() ? "%" : ""));
+    k.set("responses", count_text(s["responses"]));
+    k.set("complete", count_text(s["complete"]));
+    k.set("partial", count_text(s["partial"]));
+    auto change = num(s["change"]);
+    k.set("change_class", change ? (*change >= 0 ? "up" : "down") : "");
+    k.set("change_value", html::data_number(change));
+    k.set("change_text", html::signed_number(change, lang));
+    k.set("previous_from", s["previous"]["from"].get<std::string>());
+    k.set("previous_to", s["previous"]["to"].get<std::string>());
+    k.set("previous_index", html::number(num(s["previous"]["index"]), lang));
+    k.set("national", html::number(83.94, lang, 2));
+    k.set("target", html::number(nat["target_2030"].get<double>(), lang, 0));
+    d.set("kpi", k);
+  }
 
   // Elements and trend.
   std::vector<html::Bar> bars;
@@ -847,74 +860,60 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
       trend.push_back({label, num((*ms)["index"])});
     }
   }
-  b += "<div class=\"grid2\"><div class=\"card\" id=\"elements\"><h2>" +
-       std::string(tr("elements", lang)) + "</h2>" +
-       html::bars_svg(bars, lang, tr("national", lang)) + "<div class=\"note\">" +
-       tr("ref_elements", lang) + "</div></div><div class=\"card\" id=\"trend\"><h2>" +
-       tr("trend", lang) + "</h2>" +
-       html::trend_svg(trend,
-                       {{std::string(tr("national", lang)) + " 2024", 83.94, "national"},
-                        {tr("target", lang), 95.0, "target"}},
-                       lang) +
-       "</div></div>";
+  d.set("elements_svg", html::bars_svg(bars, lang, tr("national", lang)));
+  d.set("trend_svg", html::trend_svg(trend,
+                                     {{std::string(tr("national", lang)) + " 2024", 83.94, "national"},
+                                      {tr("target", lang), 95.0, "target"}},
+                                     lang));
 
   // Fix first and reasons.
-  b += "<div class=\"grid2\"><div class=\"card\" id=\"fix-first\"><h2>" +
-       std::string(tr("fix_first", lang)) + "</h2>";
-  if (s["fix_first"].empty()) {
-    b += "<div class=\"empty\">" + std::string(tr("no_data", lang)) + "</div>";
-  } else {
-    b += "<table><tr><th>" + std::string(tr("criterion", lang)) + "</th><th>" + tr("element", lang) +
-         "</th><th class=\"num\">%</th><th class=\"num\">" + tr("answers", lang) + "</th></tr>";
+  {
+    Data rows = list();
     for (const auto& f : s["fix_first"]) {
-      b += "<tr><td>" + esc(f["text"].get<std::string>()) + "</td><td>" +
-           esc(f["element_name"].get<std::string>()) + "</td><td class=\"num " +
-           index_class(f["index"]) + "\">" + html::number(num(f["index"]), lang) +
-           "</td><td class=\"num\">" + std::to_string(f["n"].get<std::int64_t>()) + "</td></tr>";
+      Data r = Object{{"text", f["text"].get<std::string>()},
+                      {"element", f["element_name"].get<std::string>()},
+                      {"n", count_text(f["n"])}};
+      set_index(r, f["index"], lang);
+      rows << r;
     }
-    b += "</table>";
+    d.set("any_fix_first", !s["fix_first"].empty());
+    d.set("fix_first", rows);
   }
-  b += "</div><div class=\"card\" id=\"reasons\"><h2>" + std::string(tr("reasons", lang)) + "</h2>";
-  if (s["top_reasons"].empty()) {
-    b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";
-  } else {
-    b += "<table><tr><th>" + std::string(tr("reasons", lang)) + "</th><th class=\"num\">" +
-         tr("count", lang) + "</th></tr>";
+  {
+    Data rows = list();
     for (const auto& r : s["top_reasons"]) {
-      b += "<tr><td>" + esc(r["text"].get<std::string>()) + "</td><td class=\"num\">" +
-           std::to_string(r["count"].get<std::int64_t>()) + "</td></tr>";
+      rows << Object{{"text", r["text"].get<std::string>()}, {"count", count_text(r["count"])}};
     }
-    b += "</table>";
+    d.set("any_reasons", !s["top_reasons"].empty());
+    d.set("reasons", rows);
   }
-  b += "</div></div>";
 
   // Drill-down: units below, counters, officers.
-  if (!q.counter && !q.officer && !s["children"].empty()) {
-    b += "<div class=\"card\" id=\"children\" style=\"margin-bottom:14px\"><h2>" +
-         std::string(tr("units_below", lang)) + "</h2><table><tr><th class=\"num\">" +
-         tr("rank", lang) + "</th><th>" + tr("unit", lang) + "</th><th class=\"num\">" +
-         tr("responses", lang) + "</th><th class=\"num\">" + tr("index", lang) + "</th><th>" +
-         tr("fix_first", lang) + "</th><th>" + tr("reasons", lang) + "</th></tr>";
+  d.set("any_children", !q.counter && !q.officer && !s["children"].empty());
+  {
+    Data rows = list();
     for (const auto& c : s["children"]) {
-      std::string weak, why;
+      Data row;
+      row.set("code", c["unit"].get<std::string>());
+      row.set("rank", c["rank"].is_number() ? std::to_string(c["rank"].get<int>()) : "–");
+      row.set("href", link("/unit", {{"unit", c["unit"].get<std::string>()}}));
+      row.set("name", c["name"].get<std::string>());
+      row.set("responses", count_text(c["responses"]));
+      set_index(row, c["index"], lang);
+      Data weak = list();
       for (const auto& f : c["fix_first"]) {
-        weak += "<span class=\"pill\">" + esc(f["text"].get<std::string>()) + " " +
-                html::number(num(f["index"]), lang, 0) + "</span>";
+        weak << Object{{"text", f["text"].get<std::string>()},
+                       {"index", html::number(num(f["index"]), lang, 0)}};
       }
+      row.set("weak", weak);
+      Data why = list();
       for (const auto& r : c["top_reasons"]) {
-        why += "<span class=\"pill warn\">" + esc(r["text"].get<std::string>()) + " ×" +
-               std::to_string(r["count"].get<std::int64_t>()) + "</span>";
+        why << Object{{"text", r["text"].get<std::string>()}, {"count", count_text(r["count"])}};
       }
-      b += "<tr data-unit=\"" + esc(c["unit"].get<std::string>()) + "\"><td class=\"num\">" +
-           (c["rank"].is_number() ? std::to_string(c["rank"].get<int>()) : "–") +
-           "</td><td><a href=\"" + esc(link("/unit", {{"unit", c["unit"].get<std::string>()}})) +
-           "\">" + esc(c["name"].get<std::string>()) + "</a></td><td class=\"num\">" +
-           std::to_string(c["responses"].get<std::int64_t>()) + "</td><td class=\"num " +
-           index_class(c["index"]) + "\" data-value=\"" + html::data_number(num(c["index"])) +
-           "\">" + html::number(num(c["index"]), lang) + "</td><td>" + weak + "</td><td>" + why +
-           "</td></tr>";
+      row.set("why", why);
+      rows << row;
     }
-    b += "</table></div>";
+    d.set("children", rows);
   }
   if (!q.officer) {
     ScoreQuery g = q;
@@ -922,47 +921,44 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     g.group = q.counter ? Grouping::officer : Grouping::counter;
     auto groups = svc.scores(g);
     if (!groups.is_ok()) return page_error(res, &ctx, req, 503, groups.status().message());
-    const char* key_title = q.counter ? "officer" : "counter";
-    b += "<div class=\"card\" id=\"" + std::string(q.counter ? "officers" : "counters") +
-         "\" style=\"margin-bottom:14px\"><h2>" + tr(q.counter ? "officers" : "counters", lang) +
-         "</h2>";
-    if ((*groups)["groups"].empty()) {
-      b += "<div class=\"empty\">" + std::string(tr("no_data", lang)) + "</div>";
-    } else {
-      b += "<table><tr><th>" + std::string(tr(key_title, lang)) + "</th><th class=\"num\">" +
-           tr("responses", lang) + "</th><th class=\"num\">" + tr("index", lang) + "</th>";
-      for (const auto& e : s["elements"]) {
-        if (e["in_index"].get<bool>()) b += "<th class=\"num\">" + esc(e["name"].get<std::string>()) + "</th>";
-      }
-      b += "</tr>";
-      for (const auto& gr : (*groups)["groups"]) {
-        std::string key = gr["key"].get<std::string>();
-        std::string shown = key.empty() ? tr("not_recorded", lang) : key;
-        std::vector<std::pair<std::string, std::string>> p{{"unit", unit}};
-        if (q.counter) {
-          p.emplace_back("counter", *q.counter);
-          p.emplace_back("officer", key);
-        } else {
-          p.emplace_back("counter", key);
-        }
-        b += "<tr><td>" +
-             (key.empty() ? esc(shown)
-                          : "<a href=\"" + esc(link("/unit", p)) + "\">" + esc(shown) + "</a>") +
-             "</td><td class=\"num\">" + std::to_string(gr["responses"].get<std::int64_t>()) +
-             "</td><td class=\"num " + index_class(gr["index"]) + "\" data-value=\"" +
-             html::data_number(num(gr["index"])) + "\">" + html::number(num(gr["index"]), lang) +
-             "</td>";
-        for (const auto& e : gr["elements"]) {
-          if (e["in_index"].get<bool>()) {
-            b += "<td class=\"num " + index_class(e["index"]) + "\">" +
-                 html::number(num(e["index"]), lang) + "</td>";
-          }
-        }
-        b += "</tr>";
-      }
-      b += "</table>";
+    Data box;
+    box.set("id", q.counter ? "officers" : "counters");
+    box.set("heading", tr(q.counter ? "officers" : "counters", lang));
+    box.set("key_title", tr(q.counter ? "officer" : "counter", lang));
+    box.set("any_rows", !(*groups)["groups"].empty());
+    Data names = list();
+    for (const auto& e : s["elements"]) {
+      if (e["in_index"].get<bool>()) names << Data(e["name"].get<std::string>());
     }
-    b += "</div>";
+    box.set("element_names", names);
+    Data rows = list();
+    for (const auto& gr : (*groups)["groups"]) {
+      std::string key = gr["key"].get<std::string>();
+      std::vector<std::pair<std::string, std::string>> p{{"unit", unit}};
+      if (q.counter) {
+        p.emplace_back("counter", *q.counter);
+        p.emplace_back("officer", key);
+      } else {
+        p.emplace_back("counter", key);
+      }
+      Data row;
+      row.set("linked", !key.empty());
+      row.set("href", link("/unit", p));
+      row.set("shown", key.empty() ? tr("not_recorded", lang) : key);
+      row.set("responses", count_text(gr["responses"]));
+      set_index(row, gr["index"], lang);
+      Data cells = list();
+      for (const auto& e : gr["elements"]) {
+        if (!e["in_index"].get<bool>()) continue;
+        Data cell;
+        set_index(cell, e["index"], lang);
+        cells << cell;
+      }
+      row.set("elements", cells);
+      rows << row;
+    }
+    box.set("rows", rows);
+    d.set("groups", box);
   }
 
   // Procedures: where a unit's citizens are least satisfied, by what they came for. Shown once
@@ -974,106 +970,100 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     auto groups = svc.scores(g);
     if (!groups.is_ok()) return page_error(res, &ctx, req, 503, groups.status().message());
     // The weakest first, so that the row to act on leads; responses without a procedure last.
-    std::vector<json> rows((*groups)["groups"].begin(), (*groups)["groups"].end());
-    std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
+    std::vector<json> sorted((*groups)["groups"].begin(), (*groups)["groups"].end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const json& a, const json& b) {
       auto rank = [](const json& g) { return g["key"].is_null() ? 2 : g["index"].is_number() ? 0 : 1; };
       if (rank(a) != rank(b)) return rank(a) < rank(b);
       return rank(a) == 0 && a["index"].get<double>() < b["index"].get<double>();
     });
-    bool any = std::any_of(rows.begin(), rows.end(), [](const json& r) { return r["key"].is_string(); });
-    if (any) {
-      b += "<div class=\"card\" id=\"procedures\" style=\"margin-bottom:14px\"><h2>" +
-           std::string(tr("procedures", lang)) + "</h2><table><tr><th>" + tr("procedure", lang) +
-           "</th><th class=\"num\">" + tr("responses", lang) + "</th><th class=\"num\">" +
-           tr("index", lang) + "</th><th>" + tr("weakest_element", lang) + "</th></tr>";
-      for (const auto& gr : rows) {
-        const json* weakest = nullptr;
-        for (const auto& e : gr["elements"]) {
-          if (!e["in_index"].get<bool>() || !e["index"].is_number()) continue;
-          if (!weakest || e["index"].get<double>() < (*weakest)["index"].get<double>()) weakest = &e;
-        }
-        std::string cell;
-        std::string code = gr["key"].is_string() ? gr["key"].get<std::string>() : "";
-        if (code.empty()) {
-          cell = esc(tr("no_procedure", lang));
-        } else {
-          std::string name = gr["name"].is_string() ? gr["name"].get<std::string>() : code;
-          std::vector<std::pair<std::string, std::string>> p{{"unit", unit},
-                                                              {"counter", q.counter.value_or("")},
-                                                              {"officer", q.officer.value_or("")},
-                                                              {"procedure", code}};
-          cell = "<a href=\"" + esc(link("/unit", p)) + "\">" + esc(name) + "</a>" +
-                 (gr["name"].is_string() ? " <span class=\"code\">" + esc(code) + "</span>" : "");
-        }
-        b += "<tr data-procedure=\"" + esc(code) + "\"><td>" + cell +
-             "</td><td class=\"num\" data-value=\"" +
-             std::to_string(gr["responses"].get<std::int64_t>()) + "\">" +
-             std::to_string(gr["responses"].get<std::int64_t>()) + "</td><td class=\"num " +
-             index_class(gr["index"]) + "\" data-value=\"" + html::data_number(num(gr["index"])) +
-             "\">" + html::number(num(gr["index"]), lang) + "</td><td" +
-             (weakest ? " data-element=\"" + esc((*weakest)["id"].get<std::string>()) + "\">" +
-                            esc((*weakest)["name"].get<std::string>()) + " <span class=\"" +
-                            index_class((*weakest)["index"]) + "\">" +
-                            html::number(num((*weakest)["index"]), lang) + "</span>"
-                      : std::string(">–")) +
-             "</td></tr>";
+    d.set("any_procedures",
+          std::any_of(sorted.begin(), sorted.end(), [](const json& r) { return r["key"].is_string(); }));
+    Data rows = list();
+    for (const auto& gr : sorted) {
+      const json* weakest = nullptr;
+      for (const auto& e : gr["elements"]) {
+        if (!e["in_index"].get<bool>() || !e["index"].is_number()) continue;
+        if (!weakest || e["index"].get<double>() < (*weakest)["index"].get<double>()) weakest = &e;
       }
-      b += "</table></div>";
+      std::string code = gr["key"].is_string() ? gr["key"].get<std::string>() : "";
+      Data row;
+      row.set("code", code);
+      row.set("linked", !code.empty());
+      row.set("named", gr["name"].is_string());
+      row.set("name", gr["name"].is_string() ? gr["name"].get<std::string>() : code);
+      row.set("href", link("/unit", {{"unit", unit},
+                                     {"counter", q.counter.value_or("")},
+                                     {"officer", q.officer.value_or("")},
+                                     {"procedure", code}}));
+      row.set("responses", count_text(gr["responses"]));
+      set_index(row, gr["index"], lang);
+      if (weakest) {
+        Data w;
+        w.set("id", (*weakest)["id"].get<std::string>());
+        w.set("name", (*weakest)["name"].get<std::string>());
+        set_index(w, (*weakest)["index"], lang);
+        row.set("weakest", w);
+      } else {
+        row.set("weakest", false);
+      }
+      rows << row;
     }
+    d.set("procedures", rows);
   }
 
   // Criteria.
-  b += "<div class=\"card\" id=\"criteria\" style=\"margin-bottom:14px\"><h2>" +
-       std::string(tr("criteria", lang)) + "</h2><table><tr><th>" + tr("element", lang) +
-       "</th><th>" + tr("criterion", lang) + "</th><th class=\"num\">%</th><th class=\"num\">" +
-       tr("mean", lang) + "</th><th class=\"num\">" + tr("answers", lang) +
-       "</th><th class=\"num\">1</th><th class=\"num\">2</th><th class=\"num\">3</th><th "
-       "class=\"num\">4</th><th class=\"num\">5</th></tr>";
-  for (const auto& e : s["elements"]) {
-    for (const auto& c : e["criteria"]) {
-      b += "<tr data-criterion=\"" + esc(c["id"].get<std::string>()) + "\"><td>" +
-           esc(e["name"].get<std::string>()) + "</td><td>" + esc(c["text"].get<std::string>()) +
-           "</td><td class=\"num " + index_class(c["index"]) + "\" data-value=\"" +
-           html::data_number(num(c["index"])) + "\">" + html::number(num(c["index"]), lang) +
-           "</td><td class=\"num\">" + html::number(num(c["mean"]), lang, 2) +
-           "</td><td class=\"num\">" + std::to_string(c["n"].get<std::int64_t>()) + "</td>";
-      for (int k = 1; k <= 5; ++k) {
-        b += "<td class=\"num\">" + std::to_string(c["counts"].value(std::to_string(k), 0)) + "</td>";
+  {
+    Data rows = list();
+    for (const auto& e : s["elements"]) {
+      for (const auto& c : e["criteria"]) {
+        Data row;
+        row.set("id", c["id"].get<std::string>());
+        row.set("element", e["name"].get<std::string>());
+        row.set("text", c["text"].get<std::string>());
+        set_index(row, c["index"], lang);
+        row.set("mean", html::number(num(c["mean"]), lang, 2));
+        row.set("n", count_text(c["n"]));
+        Data counts = list();
+        for (int k = 1; k <= 5; ++k) {
+          counts << Data(std::to_string(c["counts"].value(std::to_string(k), 0)));
+        }
+        row.set("counts", counts);
+        rows << row;
       }
-      b += "</tr>";
     }
+    d.set("criteria", rows);
   }
-  b += "</table></div>";
 
   // Mẫu 01.
-  for (const auto& p : s["points"]) {
-    b += "<div class=\"card\" id=\"points\" style=\"margin-bottom:14px\"><h2>" +
-         std::string(tr("points", lang)) + "</h2><div class=\"grid2\"><div><p>" +
-         tr("responses", lang) + ": <b>" + std::to_string(p["responses"].get<std::int64_t>()) +
-         "</b> · " + tr("mean_total", lang) + ": <b id=\"mean-total\" data-value=\"" +
-         html::data_number(num(p["mean_total"])) + "\">" +
-         html::number(num(p["mean_total"]), lang, 2) + "</b></p><table><tr><th>" +
-         tr("grade", lang) + "</th><th class=\"num\">" + tr("responses", lang) + "</th></tr>";
-    for (const auto& g : p["grades"]) {
-      b += "<tr><td>" + esc(g["name"].get<std::string>()) + "</td><td class=\"num\">" +
-           std::to_string(g["count"].get<std::int64_t>()) + "</td></tr>";
+  {
+    Data boxes = list();
+    for (const auto& p : s["points"]) {
+      Data box;
+      box.set("responses", count_text(p["responses"]));
+      box.set("mean_total_value", html::data_number(num(p["mean_total"])));
+      box.set("mean_total", html::number(num(p["mean_total"]), lang, 2));
+      Data grades = list();
+      for (const auto& g : p["grades"]) {
+        grades << Object{{"name", g["name"].get<std::string>()}, {"count", count_text(g["count"])}};
+      }
+      box.set("grades", grades);
+      Data officers = list();
+      for (const auto& o : p["officers"]) {
+        std::string name = o["officer"].get<std::string>();
+        officers << Object{{"name", name.empty() ? tr("not_recorded", lang) : name},
+                           {"responses", count_text(o["responses"])},
+                           {"mean_total", html::number(num(o["mean_total"]), lang, 2)}};
+      }
+      box.set("officers", officers);
+      Data indicators = list();
+      for (const auto& i : p["indicators"]) {
+        indicators << Object{{"text", i["text"].get<std::string>()},
+                             {"mean", html::number(num(i["mean"]), lang, 2)}};
+      }
+      box.set("indicators", indicators);
+      boxes << box;
     }
-    b += "</table><h2 style=\"margin-top:12px\">" + std::string(tr("officers", lang)) +
-         "</h2><table><tr><th>" + tr("officer", lang) + "</th><th class=\"num\">" +
-         tr("responses", lang) + "</th><th class=\"num\">" + tr("mean_total", lang) + "</th></tr>";
-    for (const auto& o : p["officers"]) {
-      std::string name = o["officer"].get<std::string>();
-      b += "<tr><td>" + esc(name.empty() ? tr("not_recorded", lang) : name) +
-           "</td><td class=\"num\">" + std::to_string(o["responses"].get<std::int64_t>()) +
-           "</td><td class=\"num\">" + html::number(num(o["mean_total"]), lang, 2) + "</td></tr>";
-    }
-    b += "</table></div><div><table><tr><th>" + std::string(tr("indicator", lang)) +
-         "</th><th class=\"num\">" + tr("mean_points", lang) + "</th></tr>";
-    for (const auto& i : p["indicators"]) {
-      b += "<tr><td>" + esc(i["text"].get<std::string>()) + "</td><td class=\"num\">" +
-           html::number(num(i["mean"]), lang, 2) + "</td></tr>";
-    }
-    b += "</table></div></div></div>";
+    d.set("points", boxes);
   }
 
   // The latest comments.
@@ -1084,23 +1074,17 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   std::vector<std::pair<std::string, std::string>> comment_params{{"unit", unit}};
   if (q.counter) comment_params.emplace_back("counter", *q.counter);
   if (q.officer) comment_params.emplace_back("officer", *q.officer);
-  b += "<div class=\"card\" id=\"latest-comments\"><h2><a href=\"" +
-       esc(link_with("/comments", comment_params, true)) + "\">" + tr("comments", lang) +
-       "</a></h2>";
-  if (comments->empty()) {
-    b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";
-  } else {
-    b += "<table>";
+  d.set("comments_href", link_with("/comments", comment_params, true));
+  {
+    Data rows = list();
     for (const auto& c : *comments) {
-      b += "<tr><td>" + esc(c.local_time) + "</td><td>" + esc(c.counter) +
-           "</td><td class=\"comment\">" + esc(c.text) + "</td></tr>";
+      rows << Object{{"time", c.local_time}, {"counter_code", c.counter}, {"text", c.text}};
     }
-    b += "</table>";
+    d.set("any_latest", !comments->empty());
+    d.set("latest", rows);
   }
-  b += "</div>";
 
-  res.set_content(layout(ctx, req, title, req.path == "/" ? "overview" : "", b),
-                  "text/html; charset=utf-8");
+  send_page(res, &ctx, req, title, req.path == "/" ? "overview" : "", "unit", std::move(d));
 }
 
 void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Response& res) {
@@ -1126,48 +1110,42 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
       if (u.code == unit) unit_name = u.name;
     }
   }
-  std::string narrowed;
+  Data d = page_data(lang);
+  Data narrowed = list();
   std::vector<std::pair<std::string, std::string>> keep{{"unit", unit}};
   for (const auto& [key, value] : {std::pair<const char*, const std::optional<std::string>*>{
                                        "counter", &filter.counter},
                                    {"officer", &filter.officer},
                                    {"procedure", &filter.procedure}}) {
     if (!*value) continue;
-    narrowed += " · " + std::string(tr(key, lang)) + " " + esc(**value);
+    narrowed << Object{{"label", tr(key, lang)}, {"value", **value}};
     keep.emplace_back(key, **value);
   }
-  std::string b = "<h1>" + std::string(tr("comments", lang)) + " · " + esc(unit_name) + narrowed +
-                  "</h1><div class=\"sub\">" + esc(format_date(range->from)) + " – " +
-                  esc(format_date(range->to)) + "</div>";
-  b += period_picker(req, "/comments", lang, *range, keep, "");
-  b += "<div class=\"card\" id=\"comments\">";
-  if (comments->empty()) {
-    b += "<div class=\"empty\">" + std::string(tr("none", lang)) + "</div>";
-  } else {
-    b += "<table><tr><th>" + std::string(tr("time", lang)) + "</th><th>" + tr("unit", lang) +
-         "</th><th>" + tr("counter", lang) + "</th><th>" + tr("officer", lang) + "</th><th>" +
-         tr("reason_col", lang) + "</th><th>" + tr("comment", lang) + "</th></tr>";
-    for (const auto& c : *comments) {
-      std::string reasons;
-      for (const auto& id : c.reasons) {
-        std::string text = id;
-        for (const auto& sv : svc.surveys()) {
-          if (const Reason* r = sv.find_reason(id)) {
-            text = r->text.get(lang);
-            break;
-          }
+  d.set("unit_name", unit_name);
+  d.set("narrowed", narrowed);
+  d.set("from", format_date(range->from));
+  d.set("to", format_date(range->to));
+  d.set("form", period_form(req, "/comments", lang, *range, keep, list()));
+  Data rows = list();
+  for (const auto& c : *comments) {
+    Data reasons = list();
+    for (const auto& id : c.reasons) {
+      std::string text = id;
+      for (const auto& sv : svc.surveys()) {
+        if (const Reason* r = sv.find_reason(id)) {
+          text = r->text.get(lang);
+          break;
         }
-        reasons += "<span class=\"pill warn\">" + esc(text) + "</span>";
       }
-      b += "<tr><td>" + esc(c.local_time) + "</td><td>" +
-           esc(c.unit) + "</td><td>" + esc(c.counter) + "</td><td>" +
-           esc(c.officer.value_or("")) + "</td><td>" + reasons + "</td><td class=\"comment\">" +
-           esc(c.text) + "</td></tr>";
+      reasons << Data(text);
     }
-    b += "</table>";
+    rows << Object{{"time", c.local_time},         {"unit_code", c.unit},
+                   {"counter", c.counter},           {"officer", c.officer.value_or("")},
+                   {"reasons", std::move(reasons)},  {"text", c.text}};
   }
-  b += "</div>";
-  res.set_content(layout(ctx, req, tr("comments", lang), "comments", b), "text/html; charset=utf-8");
+  d.set("any_rows", !comments->empty());
+  d.set("rows", rows);
+  send_page(res, &ctx, req, tr("comments", lang), "comments", "comments", std::move(d));
 }
 
 void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response& res) {
@@ -1178,12 +1156,7 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
   const std::string& lang = ctx.lang;
   auto kiosks = svc.store().kiosks();
   if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
-  std::string b = "<h1>" + std::string(tr("kiosks", lang)) + "</h1><div class=\"card\" id=\"kiosks\">"
-                  "<table><tr><th>" + tr("kiosk", lang) + "</th><th>" + tr("unit", lang) +
-                  "</th><th>" + tr("last_contact", lang) + "</th><th class=\"num\">" +
-                  tr("last_seq", lang) + "</th><th class=\"num\">" + tr("responses", lang) +
-                  "</th><th class=\"num\">" + tr("quarantined", lang) + "</th><th>" +
-                  tr("findings", lang) + "</th></tr>";
+  Data rows = list();
   for (const auto& k : *kiosks) {
     if (ctx.who.unit) {
       auto inside = svc.is_within(k.unit, *ctx.who.unit);
@@ -1195,25 +1168,30 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
     if (!counts.is_ok() || !latest.is_ok() || !totals.is_ok()) {
       return page_error(res, &ctx, req, 503, "database error while listing kiosks");
     }
-    std::string findings;
+    Data findings = list();
     for (const auto& [kind, n] : *counts) {
-      findings += "<span class=\"pill warn\">" + esc(kind) + " ×" + std::to_string(n) + "</span>";
+      findings << Object{{"kind", kind}, {"count", std::to_string(n)}};
     }
-    if (findings.empty()) findings = "<span class=\"pill\">" + std::string(tr("none", lang)) + "</span>";
+    Data recent = list();
     for (const auto& f : *latest) {
-      findings += "<div class=\"note\">" + esc(f.created_at.substr(0, 16)) + " " + esc(f.detail) + "</div>";
+      recent << Object{{"at", f.created_at.substr(0, 16)}, {"detail", f.detail}};
     }
-    b += "<tr data-kiosk=\"" + esc(k.kiosk_id) + "\"><td>" + esc(k.kiosk_id) +
-         (k.revoked_at ? " <span class=\"pill warn\">" + std::string(tr("revoked", lang)) + "</span>" : "") +
-         "</td><td>" + esc(k.unit) + "</td><td>" +
-         esc(k.last_contact ? k.last_contact->substr(0, 10) + " " + k.last_contact->substr(11, 5) + " UTC"
-                            : tr("never", lang)) +
-         "</td><td class=\"num\">" + std::to_string(k.last_seq) + "</td><td class=\"num\">" +
-         std::to_string(totals->first) + "</td><td class=\"num\">" + std::to_string(totals->second) +
-         "</td><td>" + findings + "</td></tr>";
+    rows << Object{{"id", k.kiosk_id},
+                   {"revoked", k.revoked_at.has_value()},
+                   {"unit_code", k.unit},
+                   {"last_contact", k.last_contact ? k.last_contact->substr(0, 10) + " " +
+                                                         k.last_contact->substr(11, 5) + " UTC"
+                                                   : std::string(tr("never", lang))},
+                   {"last_seq", std::to_string(k.last_seq)},
+                   {"responses", std::to_string(totals->first)},
+                   {"quarantined", std::to_string(totals->second)},
+                   {"any_findings", !counts->empty()},
+                   {"findings", std::move(findings)},
+                   {"latest", std::move(recent)}};
   }
-  b += "</table></div>";
-  res.set_content(layout(ctx, req, tr("kiosks", lang), "kiosks", b), "text/html; charset=utf-8");
+  Data d = page_data(lang);
+  d.set("rows", rows);
+  send_page(res, &ctx, req, tr("kiosks", lang), "kiosks", "kiosks", std::move(d));
 }
 
 Dashboard::Dashboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

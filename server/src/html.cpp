@@ -40,7 +40,10 @@ std::string url(std::string_view text) {
   return out;
 }
 
-const char* tr(std::string_view key, const std::string& lang) {
+namespace {
+
+// The one catalogue: tr() for the code, words() for the templates.
+const std::map<std::string_view, std::pair<const char*, const char*>>& catalogue() {
   static const std::map<std::string_view, std::pair<const char*, const char*>> words = {
       {"app", {"SIPAS — Chỉ số hài lòng", "SIPAS — Satisfaction index"}},
       {"overview", {"Tổng quan", "Overview"}},
@@ -122,9 +125,53 @@ const char* tr(std::string_view key, const std::string& lang) {
       {"back", {"Quay lại", "Back"}},
       {"all_units", {"Toàn tỉnh", "Whole province"}},
   };
-  auto it = words.find(key);
-  if (it == words.end()) return "";
+  return words;
+}
+
+}  // namespace
+
+const char* tr(std::string_view key, const std::string& lang) {
+  auto it = catalogue().find(key);
+  if (it == catalogue().end()) return "";
   return lang == "en" ? it->second.second : it->second.first;
+}
+
+Data words(const std::string& lang) {
+  Data t;
+  for (const auto& [key, text] : catalogue()) {
+    t.set(std::string(key), lang == "en" ? text.second : text.first);
+  }
+  return t;
+}
+
+Result<std::string> render(std::string_view name, Data data) {
+  const auto& all = templates();
+  auto page = std::find_if(all.begin(), all.end(), [&](const EmbeddedFile& f) { return f.name == name; });
+  if (page == all.end()) {
+    return Status::error(ErrorCode::invalid_argument, "no template " + std::string(name));
+  }
+  for (const auto& f : all) {
+    std::string key(f.name);
+    // A key of the same name would be found instead of the partial, or the other way round.
+    if (data.get(key)) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "template data key " + key + " hides the template of that name");
+    }
+    std::string text(f.text);
+    data.set(key, Data(kainjow::mustache::partial([text] { return text; })));
+  }
+  // Parsed at every call: a parsed template keeps its last error, so one shared between the
+  // server's threads would not be safe, and a parse costs little next to the queries of a page.
+  kainjow::mustache::mustache tmpl{std::string(page->text)};
+  // esc() rather than the library's own escape, which writes ' as &apos; (not HTML 4) where the
+  // pages have always had &#39;.
+  tmpl.set_custom_escape([](const std::string& s) { return esc(s); });
+  std::string out = tmpl.render(data);
+  if (!tmpl.is_valid()) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "template " + std::string(name) + ": " + tmpl.error_message());
+  }
+  return out;
 }
 
 std::string number(std::optional<double> v, const std::string& lang, int decimals) {

@@ -1,11 +1,16 @@
-// Small helpers for the dashboard's server-rendered pages: escaping, texts in two languages,
-// number formats and the inline SVG charts. Internal to server/. Pure functions, thread-safe.
+// Small helpers for the dashboard's server-rendered pages: the page templates, escaping, texts in
+// two languages, number formats and the inline SVG charts. Internal to server/. Pure functions,
+// thread-safe.
 #pragma once
+
+#include <kainjow/mustache.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sipas/status.hpp"
 
 namespace sipas::html {
 
@@ -14,8 +19,20 @@ std::string esc(std::string_view text);
 // A query-string component (percent-encoded UTF-8).
 std::string url(std::string_view text);
 
-// The dashboard's words in Vietnamese ("vi") or English ("en").
+// The dashboard's words in Vietnamese ("vi") or English ("en"); "" for an unknown key.
 const char* tr(std::string_view key, const std::string& lang);
+
+// What a template is rendered with (kainjow::mustache: objects, lists, strings, booleans).
+using Data = kainjow::mustache::data;
+// Every word of tr()'s catalogue in `lang`, keyed as in tr(): templates write {{t.key}}.
+Data words(const std::string& lang);
+
+// Renders server/templates/<name>.mustache (compiled in; no file is read at run time). Every
+// template is also a partial of the others ({{> picker}}), so no key at the top of `data` may be
+// named like a template. {{x}} goes through esc(); {{{x}}} is written as is and is only for markup
+// this module made (the SVG charts, a page body inside the layout). invalid_argument for an
+// unknown template, a key that hides one, or a template that does not parse.
+Result<std::string> render(std::string_view name, Data data);
 
 // 84.456 -> "84,5" (vi) / "84.5" (en); "–" for none.
 std::string number(std::optional<double> v, const std::string& lang, int decimals = 1);
@@ -48,5 +65,12 @@ std::string trend_svg(const std::vector<TrendPoint>& points, const std::vector<R
 
 // The stylesheet served at /assets/app.css (from server/assets/app.css, compiled in).
 std::string_view app_css();
+
+struct EmbeddedFile {
+  std::string_view name;  // "unit" for server/templates/unit.mustache
+  std::string_view text;
+};
+// The page templates, compiled in from server/templates/*.mustache.
+const std::vector<EmbeddedFile>& templates();
 
 }  // namespace sipas::html

@@ -194,6 +194,61 @@ TEST_F(DashboardPageTest, KioskFleetPage) {
   EXPECT_NE(body.find("data-kiosk=\"k2\""), std::string::npos);
 }
 
+// A unit, counter, officer and comment whose names are markup: every page shows them as text.
+TEST_F(DashboardPageTest, HostileNamesAreEscapedOnEveryPage) {
+  const std::string script = "<script>alert(1)</script>";
+  const std::string attribute = "\"onmouseover=alert(2) x=\"";
+  ASSERT_TRUE(store_->import_units({{"22.X", script + attribute, std::string("22")}}).is_ok());
+  std::string token = random_token();
+  ASSERT_TRUE(store_->add_kiosk("k3", "22.X", token_hash(token), test_now()).is_ok());
+  post_chain("k3", token,
+             {likert("22.X", script, attribute, "2026-09-30T10:00:00Z", ResponseStatus::complete,
+                     {{"access.waiting_time", 2}, {"officer.polite", 2}}, {"long_wait"},
+                     script + attribute)});
+  auto svc = service();
+  ASSERT_TRUE(svc);
+  ASSERT_TRUE(svc->rebuild().is_ok());
+  const std::string q = "&period=quarter&date=2026-09-30";
+  const std::string counter = "&counter=" + httplib::detail::encode_query_param(script);
+  const std::string officer = "&officer=" + httplib::detail::encode_query_param(attribute);
+  for (const std::string& target :
+       {"/unit?unit=22" + q, "/unit?unit=22.X" + q, "/unit?unit=22.X" + counter + q,
+        "/unit?unit=22.X" + counter + officer + q, "/comments?unit=22.X" + q,
+        "/comments?unit=22.X" + officer + q}) {
+    std::string body = page(target);
+    EXPECT_EQ(body.find(script), std::string::npos) << target;
+    EXPECT_EQ(body.find(attribute), std::string::npos) << target;
+    EXPECT_NE(body.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << target;
+    EXPECT_NE(body.find("&quot;onmouseover=alert(2) x=&quot;"), std::string::npos) << target;
+  }
+}
+
+// The pages' Content-Security-Policy (style-src 'self') would block inline styles.
+TEST_F(DashboardPageTest, NoPageHasAnInlineStyle) {
+  load_procedures();
+  const std::string q = "&period=quarter&date=2026-09-30";
+  for (const std::string& target :
+       {std::string("/"), "/unit?unit=22" + q, "/unit?unit=22.PVHCC" + q,
+        "/unit?unit=22.PVHCC&counter=Q1" + q, "/unit?unit=22.PVHCC&counter=Q1&officer=A" + q,
+        "/unit?unit=22&procedure=1.001193" + q, "/unit?unit=22&lang=en" + q,
+        "/comments?unit=22" + q, std::string("/kiosks")}) {
+    std::string body = page(target);
+    EXPECT_EQ(body.find("style="), std::string::npos) << target;
+    EXPECT_NE(body.find("</html>"), std::string::npos) << target;
+  }
+  auto c = dash_client();
+  for (const char* target : {"/login", "/login/link?token=nope"}) {
+    auto r = c.Get(target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->body.find("style="), std::string::npos) << target;
+    EXPECT_NE(r->body.find("</html>"), std::string::npos) << target;
+  }
+  auto forbidden = get_as("pvhcc", "pw-pvhcc", "/unit?unit=22.SO-TP");
+  ASSERT_TRUE(forbidden);
+  EXPECT_EQ(forbidden->status, 403);
+  EXPECT_EQ(forbidden->body.find("style="), std::string::npos);
+}
+
 TEST_F(DashboardPageTest, StylesheetIsServedLocally) {
   auto c = dash_client();
   auto css = c.Get("/assets/app.css");

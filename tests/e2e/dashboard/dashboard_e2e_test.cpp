@@ -139,14 +139,17 @@ class DashboardE2eTest : public DashboardTest {
            "&next=" + next;
   }
 
-  std::string chromium(const std::string& mode, const std::string& url, int height) {
+  // `console` keeps Chromium's log (console messages, CSP violations among them) after the output.
+  std::string chromium(const std::string& mode, const std::string& url, int height,
+                       bool console = false) {
     std::string profile = (dir_.path() / ("chromium-" + std::to_string(++runs_))).string();
     std::filesystem::create_directories(profile);
     std::string cmd = std::string(kChromium) +
                       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
                       "--disable-background-networking --disable-component-update --disable-sync "
                       "--hide-scrollbars --user-data-dir='" + profile + "' --window-size=1440," +
-                      std::to_string(height) + " " + mode + " '" + url + "' 2>/dev/null";
+                      std::to_string(height) + " " + mode + " '" + url + "'" +
+                      (console ? " --enable-logging=stderr --v=0 2>&1" : " 2>/dev/null");
     return run(cmd);
   }
 
@@ -255,6 +258,24 @@ TEST_F(DashboardE2eTest, UnitUserIsRefusedAnotherUnitsPage) {
   std::string page = dom("pvhcc", "/unit%3Funit%3D22.SO-TP");
   EXPECT_NE(page.find("403"), std::string::npos);
   EXPECT_EQ(page.find("id=\"overall-index\""), std::string::npos);
+}
+
+// The pages keep to their own Content-Security-Policy: no inline style or script is refused.
+TEST_F(DashboardE2eTest, NoPageBreaksItsContentSecurityPolicy) {
+  for (const char* next :
+       {"/%3Fperiod%3Dyear%26date%3D2026-11-18",
+        "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30",
+        "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26period%3Dquarter%26date%3D2026-09-30",
+        "/unit%3Funit%3D22.PVHCC%26procedure%3D1.012302%26period%3Dquarter%26date%3D2026-09-30",
+        "/comments%3Fperiod%3Dyear%26date%3D2026-11-18", "/kiosks"}) {
+    std::string out = chromium("--dump-dom", link("province", next), 900, true);
+    EXPECT_NE(out.find("</html>"), std::string::npos) << next;
+    EXPECT_EQ(out.find("Content Security Policy"), std::string::npos) << next << "\n" << out.substr(0, 3000);
+  }
+  std::string login = chromium("--dump-dom", "http://127.0.0.1:" + std::to_string(dash_port_) + "/login",
+                               900, true);
+  EXPECT_NE(login.find("</html>"), std::string::npos);
+  EXPECT_EQ(login.find("Content Security Policy"), std::string::npos) << login.substr(0, 3000);
 }
 
 TEST_F(DashboardE2eTest, Screenshots) {
