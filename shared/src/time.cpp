@@ -4,16 +4,30 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <system_error>
+
+#include <date/date.h>
+// ptz.h of date 3.0.1 (Debian 12) predates C++20: its time_zone::name() names hh_mm_ss after
+// `using namespace date; using namespace std::chrono;`, ambiguous once std::chrono has one too.
+// A declaration in Posix is found first. Upstream fixed the header in 2025 ("Port ptz.h to C++20").
+namespace Posix {
+using date::hh_mm_ss;
+}
+#include <date/ptz.h>
+#include <date/tz.h>
 
 namespace sipas {
 
+using namespace std::chrono_literals;
 using std::chrono::days;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::sys_days;
+using std::chrono::sys_seconds;
 
 TimePoint SystemClock::now() const {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -155,225 +169,27 @@ std::optional<Date> parse_date(std::string_view text) {
 
 namespace {
 
-constexpr std::int64_t kSecondsPerDay = 86400;
-// Rules from a TZif footer are expanded into explicit transitions up to this year.
-constexpr int kLastExpandedYear = 2200;
+// Debian's libdate-tz finds its database once, here, and offers no way to point it elsewhere.
+constexpr const char* kSystemTzDir = "/usr/share/zoneinfo";
+// Zone files are a few KiB; anything much larger is not one.
+constexpr std::size_t kMaxTzifBytes = 1 << 20;
 
-std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
-  return sys_days(Date{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)})
-      .time_since_epoch()
-      .count();
-}
+// libdate-tz (and ptz.h) open a zone's first interval at the smallest year they represent and
+// end its last at the largest; a table read here is given the same bounds, and lookups outside
+// them are answered as at the bound (the rule code would overflow a date::year).
+constexpr sys_seconds kBeforeAll{date::sys_days{date::year::min() / date::January / 1}};
+constexpr sys_seconds kAfterAll{date::sys_days{date::year::max() / date::December / 31}};
 
-int year_of(std::int64_t utc_seconds) {
-  auto day = sys_days(days(utc_seconds >= 0 ? utc_seconds / kSecondsPerDay
-                                            : -((-utc_seconds + kSecondsPerDay - 1) /
-                                                kSecondsPerDay)));
-  return int(Date(day).year());
-}
+// An interval of constant offset, [begin, end): date::sys_info without its abbreviation.
+struct Span {
+  sys_seconds begin;
+  sys_seconds end;
+  seconds offset;
 
-bool is_leap(int y) { return std::chrono::year(y).is_leap(); }
-
-// A POSIX TZ string as found in a TZif footer, e.g. "EST5EDT,M3.2.0,M11.1.0" or "<+07>-7".
-class PosixRule {
- public:
-  bool parse(std::string_view s) {
-    text_ = s;
-    pos_ = 0;
-    if (!name() || !offset(&std_offset_)) return false;
-    std_offset_ = -std_offset_;  // POSIX counts west as positive
-    if (pos_ == text_.size()) return true;
-    if (!name()) return false;
-    has_dst_ = true;
-    dst_offset_ = std_offset_ + 3600;
-    if (pos_ < text_.size() && text_[pos_] != ',') {
-      std::int32_t o = 0;
-      if (!offset(&o)) return false;
-      dst_offset_ = -o;
-    }
-    if (pos_ == text_.size()) {
-      // No rule: POSIX leaves it to the implementation; the US rule is the usual choice.
-      start_ = {DateRule::month_week_day, 3, 2, 0, 7200};
-      end_ = {DateRule::month_week_day, 11, 1, 0, 7200};
-      return true;
-    }
-    return expect(',') && date_rule(&start_) && expect(',') && date_rule(&end_) &&
-           pos_ == text_.size();
-  }
-
-  std::int32_t std_offset() const { return std_offset_; }
-  bool has_dst() const { return has_dst_; }
-
-  // The transitions of `year`, unsorted: DST start then end.
-  void transitions(int year, std::vector<std::pair<std::int64_t, std::int32_t>>* out) const {
-    std::int64_t start_local = day_of(start_, year) * kSecondsPerDay + start_.time;
-    std::int64_t end_local = day_of(end_, year) * kSecondsPerDay + end_.time;
-    out->emplace_back(start_local - std_offset_, dst_offset_);
-    out->emplace_back(end_local - dst_offset_, std_offset_);
-  }
-
- private:
-  struct DateRule {
-    enum Kind { julian_no_leap, zero_based, month_week_day } kind = month_week_day;
-    int a = 0, b = 0, c = 0;  // Jn: a=n; n: a=n; Mm.w.d: a=m, b=w, c=d
-    std::int32_t time = 7200;
-  };
-
-  bool expect(char c) {
-    if (pos_ >= text_.size() || text_[pos_] != c) return false;
-    ++pos_;
-    return true;
-  }
-
-  bool name() {
-    if (pos_ < text_.size() && text_[pos_] == '<') {
-      std::size_t close = text_.find('>', pos_);
-      if (close == std::string_view::npos) return false;
-      pos_ = close + 1;
-      return true;
-    }
-    std::size_t start = pos_;
-    while (pos_ < text_.size() && ((text_[pos_] >= 'A' && text_[pos_] <= 'Z') ||
-                                   (text_[pos_] >= 'a' && text_[pos_] <= 'z'))) {
-      ++pos_;
-    }
-    return pos_ - start >= 3;
-  }
-
-  bool number(int* out, int max) {
-    std::size_t start = pos_;
-    int v = 0;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9' && pos_ - start < 4) {
-      v = v * 10 + (text_[pos_] - '0');
-      ++pos_;
-    }
-    if (pos_ == start || v > max) return false;
-    *out = v;
-    return true;
-  }
-
-  // [+-]hh[:mm[:ss]], hours up to 167 (RFC 8536 extension for rule times).
-  bool offset(std::int32_t* out) {
-    int sign = 1;
-    if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
-      sign = text_[pos_] == '-' ? -1 : 1;
-      ++pos_;
-    }
-    int h = 0, m = 0, s = 0;
-    if (!number(&h, 167)) return false;
-    if (pos_ < text_.size() && text_[pos_] == ':') {
-      ++pos_;
-      if (!number(&m, 59)) return false;
-      if (pos_ < text_.size() && text_[pos_] == ':') {
-        ++pos_;
-        if (!number(&s, 59)) return false;
-      }
-    }
-    *out = sign * (h * 3600 + m * 60 + s);
-    return true;
-  }
-
-  bool date_rule(DateRule* r) {
-    if (pos_ < text_.size() && text_[pos_] == 'J') {
-      ++pos_;
-      r->kind = DateRule::julian_no_leap;
-      if (!number(&r->a, 365) || r->a < 1) return false;
-    } else if (pos_ < text_.size() && text_[pos_] == 'M') {
-      ++pos_;
-      r->kind = DateRule::month_week_day;
-      if (!number(&r->a, 12) || r->a < 1 || !expect('.') || !number(&r->b, 5) || r->b < 1 ||
-          !expect('.') || !number(&r->c, 6)) {
-        return false;
-      }
-    } else {
-      r->kind = DateRule::zero_based;
-      if (!number(&r->a, 365)) return false;
-    }
-    r->time = 7200;
-    if (pos_ < text_.size() && text_[pos_] == '/') {
-      ++pos_;
-      if (!offset(&r->time)) return false;
-    }
-    return true;
-  }
-
-  // Days since the epoch of the rule's date in `year`.
-  static std::int64_t day_of(const DateRule& r, int year) {
-    std::int64_t jan1 = days_from_civil(year, 1, 1);
-    switch (r.kind) {
-      case DateRule::julian_no_leap: {
-        std::int64_t d = r.a - 1;
-        if (is_leap(year) && r.a >= 60) ++d;  // Jn never counts Feb 29
-        return jan1 + d;
-      }
-      case DateRule::zero_based:
-        return jan1 + r.a;
-      case DateRule::month_week_day: {
-        std::int64_t first = days_from_civil(year, unsigned(r.a), 1);
-        // 1970-01-01 was a Thursday (4).
-        int first_wday = int(((first % 7) + 7 + 4) % 7);
-        std::int64_t d = first + (r.c - first_wday + 7) % 7 + 7 * (r.b - 1);
-        auto last = Date{std::chrono::year(year) / std::chrono::month(unsigned(r.a)) /
-                         std::chrono::last};
-        std::int64_t last_day = sys_days(last).time_since_epoch().count();
-        while (d > last_day) d -= 7;
-        return d;
-      }
-    }
-    return jan1;
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-  std::int32_t std_offset_ = 0;
-  std::int32_t dst_offset_ = 0;
-  bool has_dst_ = false;
-  DateRule start_, end_;
+  Span(sys_seconds b, sys_seconds e, seconds o) : begin(b), end(e), offset(o) {}
+  explicit Span(const date::sys_info& i) : begin(i.begin), end(i.end), offset(i.offset) {}
+  bool open_ended() const { return end >= kAfterAll; }
 };
-
-class ByteReader {
- public:
-  explicit ByteReader(const std::string& data) : data_(data) {}
-  bool has(std::size_t n) const { return pos_ <= data_.size() && data_.size() - pos_ >= n; }
-  std::size_t pos() const { return pos_; }
-  void skip(std::size_t n) { pos_ += n; }
-  std::uint8_t u8() { return static_cast<std::uint8_t>(data_[pos_++]); }
-  std::int64_t be(int bytes) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = v << 8 | u8();
-    if (bytes == 4) return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-    return static_cast<std::int64_t>(v);
-  }
-
- private:
-  const std::string& data_;
-  std::size_t pos_ = 0;
-};
-
-struct TzifHeader {
-  char version = 0;
-  std::size_t isutcnt = 0, isstdcnt = 0, leapcnt = 0, timecnt = 0, typecnt = 0, charcnt = 0;
-};
-
-bool read_header(ByteReader* r, TzifHeader* h) {
-  if (!r->has(44)) return false;
-  if (r->u8() != 'T' || r->u8() != 'Z' || r->u8() != 'i' || r->u8() != 'f') return false;
-  h->version = static_cast<char>(r->u8());
-  r->skip(15);
-  h->isutcnt = static_cast<std::uint32_t>(r->be(4));
-  h->isstdcnt = static_cast<std::uint32_t>(r->be(4));
-  h->leapcnt = static_cast<std::uint32_t>(r->be(4));
-  h->timecnt = static_cast<std::uint32_t>(r->be(4));
-  h->typecnt = static_cast<std::uint32_t>(r->be(4));
-  h->charcnt = static_cast<std::uint32_t>(r->be(4));
-  return h->typecnt >= 1 && h->typecnt <= 256 && h->timecnt <= 100000 && h->leapcnt <= 100000 &&
-         h->charcnt <= 100000 && h->isutcnt <= 256 && h->isstdcnt <= 256;
-}
-
-std::size_t block_size(const TzifHeader& h, int time_bytes) {
-  return h.timecnt * time_bytes + h.timecnt + h.typecnt * 6 + h.charcnt +
-         h.leapcnt * (time_bytes + 4) + h.isstdcnt + h.isutcnt;
-}
 
 bool valid_zone_name(const std::string& name) {
   if (name.empty() || name.size() > 255 || name.front() == '/') return false;
@@ -418,13 +234,110 @@ std::optional<std::int32_t> fixed_offset(std::string_view name) {
   return sign * (h * 3600 + m * 60);
 }
 
+bool is_tzif(std::string_view data) { return data.size() >= 44 && data.substr(0, 4) == "TZif"; }
+
+// The POSIX TZ rule that ends a version 2+ TZif file ("\nEST5EDT,M3.2.0,M11.1.0\n"); empty when
+// there is none. The rule is the file's last line: it cannot itself contain a newline.
+std::string_view footer_of(std::string_view data) {
+  if (!is_tzif(data) || data[4] < '2' || data.back() != '\n') return {};
+  std::size_t start = data.rfind('\n', data.size() - 2);
+  return data.substr(start + 1, data.size() - start - 2);
+}
+
+// The intervals of a TZif file's transition table (RFC 8536): the 64-bit block of a version 2+
+// file, the only block of a version 1 file. Only zones under $TZDIR are read this way: libdate-tz
+// cannot be pointed there.
+Result<std::vector<Span>> table_of(std::string_view data) {
+  auto bad = [](const char* why) { return Status::error(ErrorCode::invalid_argument, why); };
+  std::size_t pos = 0;
+  auto be = [&](std::size_t bytes) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(data[pos++]);
+    return bytes == 4 ? std::int64_t{static_cast<std::int32_t>(v)} : static_cast<std::int64_t>(v);
+  };
+  std::size_t isut = 0, isstd = 0, leaps = 0, times = 0, types = 0, chars = 0;
+  auto header = [&] {
+    if (!is_tzif(data.substr(pos))) return false;
+    pos += 20;
+    for (std::size_t* count : {&isut, &isstd, &leaps, &times, &types, &chars}) {
+      *count = static_cast<std::uint32_t>(be(4));
+    }
+    return types >= 1 && types <= 256;
+  };
+  auto fits = [&](std::size_t time_bytes) {
+    std::size_t block = times * (time_bytes + 1) + types * 6 + chars + leaps * (time_bytes + 4) +
+                        isstd + isut;
+    return block <= data.size() - pos;
+  };
+
+  if (!header()) return bad("not a TZif file");
+  std::size_t time_bytes = 4;
+  if (data[4] >= '2') {
+    if (!fits(4)) return bad("truncated");
+    pos += times * 5 + types * 6 + chars + leaps * 8 + isstd + isut;
+    if (!header()) return bad("bad second header");
+    time_bytes = 8;
+  }
+  if (!fits(time_bytes)) return bad("truncated");
+
+  std::vector<std::int64_t> at(times);
+  for (auto& t : at) t = be(time_bytes);
+  std::vector<std::size_t> type_of(times);
+  for (auto& i : type_of) {
+    i = static_cast<unsigned char>(data[pos++]);
+    if (i >= types) return bad("transition names a missing type");
+  }
+  std::vector<seconds> offset(types);
+  for (auto& o : offset) {
+    o = seconds(be(4));
+    pos += 2;  // isdst, desigidx
+    if (o < -25h || o > 26h) return bad("offset out of range");
+  }
+
+  // Before the first transition, local time type 0 applies (RFC 8536 3.2).
+  std::vector<Span> spans{{kBeforeAll, kAfterAll, offset[0]}};
+  for (std::size_t i = 0; i < times; ++i) {
+    if (i > 0 && at[i] <= at[i - 1]) return bad("transitions out of order");
+    // A transition outside the representable years (zic's "big bang" at -2^59) only sets the
+    // offset of the interval at that end.
+    sys_seconds t = std::clamp(sys_seconds{seconds(at[i])}, kBeforeAll, kAfterAll);
+    if (t > spans.back().begin) {
+      spans.back().end = t;
+      spans.emplace_back(t, kAfterAll, offset[type_of[i]]);
+    } else {
+      spans.back().offset = offset[type_of[i]];
+    }
+  }
+  return spans;
+}
+
 }  // namespace
+
+struct TimeZone::Rules {
+  // Where the table comes from: the system database through libdate-tz, or a TZif file read
+  // above (a zone under $TZDIR).
+  const date::time_zone* zone = nullptr;
+  std::vector<Span> table;  // ascending, covering all time
+  // The file's POSIX rule, for instants after its last transition. libdate-tz ignores it and
+  // repeats the last interval forever, which is wrong for daylight-saving zones after 2037 (where
+  // zic stops writing transitions); kept only for such zones.
+  std::optional<Posix::time_zone> rule;
+
+  Span span(sys_seconds t) const {
+    t = std::clamp(t, kBeforeAll, kAfterAll - 1s);
+    auto later = [](sys_seconds v, const Span& x) { return v < x.begin; };
+    Span s = zone != nullptr
+                 ? Span(zone->get_info(t))
+                 : *std::prev(std::upper_bound(table.begin(), table.end(), t, later));
+    return rule && s.open_ended() ? Span(rule->get_info(t)) : s;
+  }
+};
 
 Result<TimeZone> TimeZone::load(const std::string& name) {
   if (std::optional<std::int32_t> fixed = fixed_offset(name)) {
     TimeZone tz;
     tz.name_ = name;
-    tz.initial_offset_ = *fixed;
+    tz.fixed_offset_ = seconds(*fixed);
     return tz;
   }
   if (name.rfind("UTC", 0) == 0 && name.size() > 3 && (name[3] == '+' || name[3] == '-')) {
@@ -436,90 +349,61 @@ Result<TimeZone> TimeZone::load(const std::string& name) {
   }
 
   const char* env = std::getenv("TZDIR");
-  std::string dir = env != nullptr && *env != '\0' ? env : "/usr/share/zoneinfo";
+  std::string dir = env != nullptr && *env != '\0' ? env : kSystemTzDir;
+  std::error_code ec;
+  const bool from_system_db = std::filesystem::equivalent(dir, kSystemTzDir, ec);
   std::string path = dir + "/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto rules = std::make_shared<Rules>();
+
+  auto unknown = [&] {
     return Status::error(ErrorCode::not_found, "time zone " + name + ": unknown (no " + path + ")");
+  };
+  if (from_system_db) {
+    try {
+      rules->zone = date::locate_zone(name);
+    } catch (const std::exception&) {
+      return unknown();  // not in the database, or no database (tzdata not installed)
+    }
   }
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unknown();
   std::string data;
-  constexpr std::size_t kMaxTzifBytes = 1 << 20;
   data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  auto bad = [&](const char* why) {
+  auto bad = [&](const std::string& why) {
     return Status::error(ErrorCode::invalid_argument, "time zone " + name + ": " + path + ": " + why);
   };
   if (in.bad() || data.size() > kMaxTzifBytes) return bad("cannot be read as a TZif file");
+  if (!is_tzif(data)) return bad("not a TZif file");
 
-  ByteReader r(data);
-  TzifHeader h;
-  if (!read_header(&r, &h)) return bad("not a TZif file");
-  int time_bytes = 4;
-  if (h.version >= '2') {
-    if (!r.has(block_size(h, 4))) return bad("truncated");
-    r.skip(block_size(h, 4));
-    if (!read_header(&r, &h)) return bad("bad second header");
-    time_bytes = 8;
+  if (from_system_db) {
+    // libdate-tz reads a zone's file on first use and asserts (abort) rather than throws on a bad
+    // header, hence the check above; reading it now reports any other failure here, once, and
+    // leaves later lookups nothing to fail on.
+    try {
+      rules->zone->get_info(sys_seconds{});
+    } catch (const std::exception& e) {
+      return bad(e.what());
+    }
+  } else {
+    Result<std::vector<Span>> table = table_of(data);
+    if (!table.is_ok()) return bad(table.status().message());
+    rules->table = std::move(*table);
   }
-  if (!r.has(block_size(h, time_bytes))) return bad("truncated");
 
-  std::vector<std::int64_t> times(h.timecnt);
-  for (auto& t : times) t = r.be(time_bytes);
-  std::vector<std::uint8_t> type_of(h.timecnt);
-  for (auto& i : type_of) {
-    i = r.u8();
-    if (i >= h.typecnt) return bad("transition names a missing type");
+  std::string_view footer = footer_of(data);
+  if (footer.find(',') != std::string_view::npos) {  // a rule with daylight saving
+    try {
+      rules->rule.emplace(footer);
+    } catch (const std::exception&) {
+      // ptz.h cannot read every rule RFC 8536 allows (America/Nuuk's "M3.5.0/-1": negative
+      // times); such a zone keeps its table's last offset after 2037 rather than not loading.
+    }
   }
-  std::vector<std::int32_t> offsets(h.typecnt);
-  for (auto& o : offsets) {
-    o = static_cast<std::int32_t>(r.be(4));
-    r.skip(2);  // isdst, desigidx
-    if (o < -25 * 3600 || o > 26 * 3600) return bad("offset out of range");
-  }
-  r.skip(h.charcnt + h.leapcnt * (time_bytes + 4) + h.isstdcnt + h.isutcnt);
 
   TimeZone tz;
   tz.name_ = name;
-  tz.initial_offset_ = offsets[0];
-  for (std::size_t i = 0; i < times.size(); ++i) {
-    if (i > 0 && times[i] <= times[i - 1]) return bad("transitions out of order");
-    tz.transitions_.push_back({times[i], offsets[type_of[i]]});
-  }
-
-  if (time_bytes == 8 && r.has(1) && r.u8() == '\n') {
-    std::size_t start = r.pos();
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) return bad("unterminated footer");
-    std::string_view footer(data.data() + start, end - start);
-    PosixRule rule;
-    if (!footer.empty()) {
-      if (!rule.parse(footer)) return bad("footer rule not understood");
-      std::int64_t last_at = tz.transitions_.empty() ? INT64_MIN : tz.transitions_.back().at;
-      std::int32_t last_offset =
-          tz.transitions_.empty() ? tz.initial_offset_ : tz.transitions_.back().offset;
-      if (!rule.has_dst()) {
-        if (tz.transitions_.empty()) {
-          tz.initial_offset_ = rule.std_offset();
-        } else if (rule.std_offset() != last_offset) {
-          tz.transitions_.push_back({last_at + 1, rule.std_offset()});
-        }
-      } else {
-        std::vector<std::pair<std::int64_t, std::int32_t>> extra;
-        int first_year = tz.transitions_.empty() ? 1970 : year_of(last_at);
-        for (int y = first_year; y <= kLastExpandedYear; ++y) rule.transitions(y, &extra);
-        std::stable_sort(extra.begin(), extra.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (const auto& [at, offset] : extra) {
-          if (at <= last_at) continue;
-          // Two rule transitions at one instant (all-year DST): the later-listed one stands.
-          if (!tz.transitions_.empty() && tz.transitions_.back().at == at) {
-            tz.transitions_.back().offset = offset;
-          } else {
-            tz.transitions_.push_back({at, offset});
-          }
-        }
-      }
-    }
-  }
+  tz.rules_ = std::move(rules);
   return tz;
 }
 
@@ -530,11 +414,8 @@ TimeZone TimeZone::utc() {
 }
 
 std::chrono::seconds TimeZone::offset_at(TimePoint t) const {
-  std::int64_t s = std::chrono::floor<seconds>(t).time_since_epoch().count();
-  auto it = std::upper_bound(transitions_.begin(), transitions_.end(), s,
-                             [](std::int64_t v, const Transition& tr) { return v < tr.at; });
-  if (it == transitions_.begin()) return seconds(initial_offset_);
-  return seconds(std::prev(it)->offset);
+  if (!rules_) return fixed_offset_;
+  return rules_->span(std::chrono::floor<seconds>(t)).offset;
 }
 
 Date TimeZone::local_date(TimePoint t) const {
@@ -542,34 +423,20 @@ Date TimeZone::local_date(TimePoint t) const {
 }
 
 TimePoint TimeZone::start_of_day(Date d) const {
-  const std::int64_t midnight = sys_days(d).time_since_epoch().count() * kSecondsPerDay;
-  auto at = [](std::int64_t s) { return TimePoint(seconds(s)); };
-
-  // Offsets that could be in effect at local midnight: the one before and each one from a
-  // transition within two days of it.
-  std::vector<std::int32_t> candidates;
-  auto lo = std::lower_bound(
-      transitions_.begin(), transitions_.end(), midnight - 2 * kSecondsPerDay,
-      [](const Transition& tr, std::int64_t v) { return tr.at < v; });
-  candidates.push_back(lo == transitions_.begin() ? initial_offset_ : std::prev(lo)->offset);
-  auto hi = lo;
-  for (; hi != transitions_.end() && hi->at <= midnight + 2 * kSecondsPerDay; ++hi) {
-    candidates.push_back(hi->offset);
+  const sys_seconds midnight{sys_days(d)};  // local midnight, read as if it were UTC
+  if (!rules_) return midnight - fixed_offset_;
+  // Walk the intervals from one in effect before the day can begin (no offset exceeds 26 h): the
+  // day starts in the first one whose local times reach midnight, at midnight if it occurs there,
+  // else (a forward jump over midnight) where that interval begins. Two days hold a handful of
+  // intervals; the bound only guards against a rule that fails to advance.
+  Span span = rules_->span(midnight - 26h);
+  for (int i = 0; i < 8; ++i) {
+    sys_seconds t = midnight - span.offset;
+    if (t < span.begin) return span.begin;
+    if (t < span.end) return t;
+    span = rules_->span(span.end);
   }
-
-  std::optional<std::int64_t> best;
-  for (std::int32_t off : candidates) {
-    std::int64_t t = midnight - off;
-    if (offset_at(at(t)).count() == off && (!best || t < *best)) best = t;
-  }
-  if (best) return at(*best);
-
-  // Local midnight does not exist (a forward jump over it): the day starts at the jump.
-  for (auto it = lo; it != hi; ++it) {
-    std::int32_t before = it == transitions_.begin() ? initial_offset_ : std::prev(it)->offset;
-    if (it->at + before < midnight && it->at + it->offset >= midnight) return at(it->at);
-  }
-  return at(midnight - candidates.front());
+  return midnight - span.offset;
 }
 
 int DateRange::days() const { return int((sys_days(to) - sys_days(from)).count()) + 1; }

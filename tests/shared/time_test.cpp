@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -198,6 +199,98 @@ TEST(TimeZoneTest, UnknownAndUnsafeNamesAreErrors) {
   }
 }
 
+TEST(TimeZoneTest, BerlinAroundItsDaylightSavingChanges) {
+  Result<TimeZone> berlin = TimeZone::load("Europe/Berlin");
+  ASSERT_TRUE(berlin.is_ok()) << berlin.status().to_string();
+  // 2026-03-29: 02:00 CET becomes 03:00 CEST at 01:00 UTC; 2026-10-25: back at 01:00 UTC.
+  EXPECT_EQ(berlin->offset_at(at("2026-03-29T00:59:59.999Z")), 1h);
+  EXPECT_EQ(berlin->offset_at(at("2026-03-29T01:00:00Z")), 2h);
+  EXPECT_EQ(berlin->offset_at(at("2026-10-25T00:59:59.999Z")), 2h);
+  EXPECT_EQ(berlin->offset_at(at("2026-10-25T01:00:00Z")), 1h);
+  EXPECT_EQ(berlin->local_date(at("2026-07-01T21:59:59.999Z")), ymd(2026, 7, 1));
+  EXPECT_EQ(berlin->local_date(at("2026-07-01T22:00:00Z")), ymd(2026, 7, 2));
+  // Midnight itself is untouched: the day of the change is 23 (or 25) hours long.
+  EXPECT_EQ(berlin->start_of_day(ymd(2026, 3, 29)), at("2026-03-28T23:00:00Z"));
+  EXPECT_EQ(berlin->start_of_day(ymd(2026, 3, 30)), at("2026-03-29T22:00:00Z"));
+  EXPECT_EQ(berlin->start_of_day(ymd(2026, 10, 25)), at("2026-10-24T22:00:00Z"));
+  EXPECT_EQ(berlin->start_of_day(ymd(2026, 10, 26)), at("2026-10-25T23:00:00Z"));
+}
+
+TEST(TimeZoneTest, RulesHoldBeyondTheTableInBothHemispheres) {
+  // Debian's zone files list transitions up to 2037; later ones come from each file's rule.
+  Result<TimeZone> berlin = TimeZone::load("Europe/Berlin");
+  Result<TimeZone> sydney = TimeZone::load("Australia/Sydney");
+  Result<TimeZone> havana = TimeZone::load("America/Havana");
+  ASSERT_TRUE(berlin.is_ok() && sydney.is_ok() && havana.is_ok());
+  // CET-1CEST,M3.5.0,M10.5.0/3: 2050-03-27 and 2050-10-30 are the last Sundays.
+  EXPECT_EQ(berlin->offset_at(at("2050-03-27T00:59:59Z")), 1h);
+  EXPECT_EQ(berlin->offset_at(at("2050-03-27T01:00:00Z")), 2h);
+  EXPECT_EQ(berlin->offset_at(at("2050-10-30T00:59:59Z")), 2h);
+  EXPECT_EQ(berlin->offset_at(at("2050-10-30T01:00:00Z")), 1h);
+  EXPECT_EQ(berlin->start_of_day(ymd(2050, 3, 28)), at("2050-03-27T22:00:00Z"));
+  // AEST-10AEDT,M10.1.0,M4.1.0/3: summer time spans the new year; it ends 2045-04-02 03:00.
+  EXPECT_EQ(sydney->offset_at(at("2045-01-15T00:00:00Z")), 11h);
+  EXPECT_EQ(sydney->offset_at(at("2045-07-15T00:00:00Z")), 10h);
+  EXPECT_EQ(sydney->offset_at(at("2045-04-01T15:59:59Z")), 11h);
+  EXPECT_EQ(sydney->offset_at(at("2045-04-01T16:00:00Z")), 10h);
+  // Havana still skips midnight in March 2050 (second Sunday, the 13th).
+  EXPECT_EQ(havana->start_of_day(ymd(2050, 3, 13)), at("2050-03-13T05:00:00Z"));
+}
+
+TEST(TimeZoneTest, StartOfDayTakesTheEarlierMidnightWhenClocksGoBackOverIt) {
+  // America/Havana, 2026-11-01: 01:00 CDT becomes 00:00 CST, so the local clock shows midnight
+  // at 04:00 and again at 05:00 UTC.
+  Result<TimeZone> havana = TimeZone::load("America/Havana");
+  ASSERT_TRUE(havana.is_ok()) << havana.status().to_string();
+  EXPECT_EQ(havana->start_of_day(ymd(2026, 11, 1)), at("2026-11-01T04:00:00Z"));
+  EXPECT_EQ(havana->local_date(at("2026-11-01T03:59:59.999Z")), ymd(2026, 10, 31));
+  EXPECT_EQ(havana->local_date(at("2026-11-01T05:30:00Z")), ymd(2026, 11, 1));
+  EXPECT_EQ(havana->start_of_day(ymd(2026, 11, 2)), at("2026-11-02T05:00:00Z"));
+}
+
+TEST(TimeZoneTest, UnknownZoneErrorNamesTheZoneOnOneLine) {
+  Result<TimeZone> tz = TimeZone::load("Europe/Atlantis");
+  ASSERT_FALSE(tz.is_ok());
+  EXPECT_EQ(tz.status().code(), ErrorCode::not_found);
+  const std::string& message = tz.status().message();
+  EXPECT_EQ(message.rfind("time zone Europe/Atlantis: unknown", 0), 0u) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST(TimeZoneTest, ZoneWithARuleTheLibraryCannotReadStillLoads) {
+  // America/Nuuk's rule (<-02>2<-01>,M3.5.0/-1,M10.5.0/0) has a negative time of day, which the
+  // date library's POSIX reader rejects; the zone loads and is right within its table.
+  Result<TimeZone> nuuk = TimeZone::load("America/Nuuk");
+  ASSERT_TRUE(nuuk.is_ok()) << nuuk.status().to_string();
+  EXPECT_EQ(nuuk->offset_at(at("2026-01-15T00:00:00Z")), -2h);
+  EXPECT_EQ(nuuk->offset_at(at("2026-07-15T00:00:00Z")), -1h);
+}
+
+TEST(TimeZoneTest, LoadsAndLookupsFromManyThreads) {
+  // In a process of its own (ctest), the first load also reads the tz database: the threads race
+  // to it.
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&wrong] {
+      for (const char* name : {"Europe/Berlin", "Asia/Ho_Chi_Minh", "America/Havana"}) {
+        Result<TimeZone> tz = TimeZone::load(name);
+        if (!tz.is_ok()) {
+          ++wrong;
+          continue;
+        }
+        TimeZone copy = *tz;
+        for (int day = 1; day <= 31; ++day) {
+          Date d = ymd(2026, 3, static_cast<unsigned>(day));
+          if (copy.local_date(copy.start_of_day(d)) != d) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 class TzdirTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -251,6 +344,19 @@ TEST_F(TzdirTest, ReadsVersionOneFilesFromTzdir) {
   EXPECT_EQ(tz->offset_at(at("1999-12-31T23:59:59Z")), 2h);
   EXPECT_EQ(tz->offset_at(at("2000-01-01T00:00:00Z")), 3h);
   EXPECT_EQ(tz->start_of_day(ymd(2000, 1, 2)), at("2000-01-01T21:00:00Z"));
+}
+
+TEST_F(TzdirTest, ReadsVersionTwoFilesAndTheirRuleFromTzdir) {
+  std::ifstream in("/usr/share/zoneinfo/America/New_York", std::ios::binary);
+  ASSERT_TRUE(in) << "tzdata is not installed";
+  write("Test/New_York", std::string(std::istreambuf_iterator<char>(in), {}));
+  Result<TimeZone> tz = TimeZone::load("Test/New_York");
+  ASSERT_TRUE(tz.is_ok()) << tz.status().to_string();
+  EXPECT_EQ(tz->offset_at(at("1970-01-01T00:00:00Z")), -5h);
+  EXPECT_EQ(tz->offset_at(at("2026-07-15T12:00:00Z")), -4h);
+  EXPECT_EQ(tz->offset_at(at("2050-03-13T06:59:59Z")), -5h);
+  EXPECT_EQ(tz->offset_at(at("2050-03-13T07:00:00Z")), -4h);
+  EXPECT_EQ(tz->start_of_day(ymd(2050, 11, 6)), at("2050-11-06T04:00:00Z"));
 }
 
 TEST_F(TzdirTest, RejectsFilesThatAreNotTzif) {

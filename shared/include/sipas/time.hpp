@@ -2,8 +2,15 @@
 //
 // All instants are UTC milliseconds (TimePoint). A "day" in every report is the local date in the
 // unit's time zone (SPEC: Asia/Ho_Chi_Minh unless the unit says otherwise), so conversions go
-// through TimeZone, which reads the system's TZif files (tzdata) and is immutable after load, so
-// it may be shared between threads.
+// through TimeZone.
+//
+// TimeZone takes IANA zones from the system's tz database (tzdata, /usr/share/zoneinfo) through
+// Howard Hinnant's date/tz library (libdate-tz); the first load() in a process lists the database
+// (a few ms). Threads: a TimeZone is immutable once loaded; copies are cheap and share the zone,
+// and any thread may use one or call load(). Errors: load()
+// reports every failure as a Status whose message names the zone (invalid_argument for a
+// malformed name or zone file, not_found for a zone the database lacks); a loaded TimeZone's
+// lookups never fail and never throw.
 #pragma once
 
 #include <chrono>
@@ -12,7 +19,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "sipas/status.hpp"
 
@@ -61,25 +67,26 @@ std::optional<Date> parse_date(std::string_view text);
 
 class TimeZone {
  public:
-  // name: an IANA name such as "Asia/Ho_Chi_Minh" (read from /usr/share/zoneinfo or $TZDIR), or a
-  // fixed offset "UTC+07:00" / "UTC-03:30" / "UTC".
+  // name: an IANA name such as "Asia/Ho_Chi_Minh", or a fixed offset "UTC+07:00" / "UTC-03:30" /
+  // "UTC". When $TZDIR names another directory than /usr/share/zoneinfo, the zone's TZif file is
+  // read from there instead. Instants after a zone's transition table (2037 in Debian's files)
+  // follow the POSIX rule at the end of its file, where the date library can read it (not
+  // America/Nuuk's, which has negative times of day: that zone keeps its last offset).
   static Result<TimeZone> load(const std::string& name);
   static TimeZone utc();
 
   const std::string& name() const { return name_; }
   std::chrono::seconds offset_at(TimePoint t) const;
   Date local_date(TimePoint t) const;
-  // The first instant of the local day d.
+  // The first instant of the local day d: local midnight (its earlier occurrence when clocks go
+  // back over it), or the instant clocks jump forward over it.
   TimePoint start_of_day(Date d) const;
 
  private:
-  struct Transition {
-    std::int64_t at;       // UTC seconds
-    std::int32_t offset;   // seconds east of UTC from `at` on
-  };
+  struct Rules;                           // time.cpp
   std::string name_;
-  std::int32_t initial_offset_ = 0;
-  std::vector<Transition> transitions_;  // ascending by `at`
+  std::shared_ptr<const Rules> rules_;    // null for UTC and fixed offsets
+  std::chrono::seconds fixed_offset_{0};
 };
 
 // The report cycles of SPEC. Ranges are inclusive of both dates.
