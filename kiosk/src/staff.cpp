@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "text.hpp"
+
 namespace sipas {
 namespace {
 
@@ -91,10 +93,11 @@ PageWindow page_window(std::size_t total, std::size_t per_page, std::size_t firs
 }
 
 std::string page_label(const PageWindow& page, const std::string& language) {
-  const std::string of = language == "en" ? " of " : " / ";
-  if (page.total == 0) return "0" + of + "0";
-  return std::to_string(page.first + 1) + "–" + std::to_string(page.first + page.count) + of +
-         std::to_string(page.total);
+  const std::string shown = page.total == 0 ? std::string("0")
+                                            : std::to_string(page.first + 1) + "–" +
+                                                  std::to_string(page.first + page.count);
+  return format_text(text(language, Text::staff_page_of), shown.c_str(),
+                     std::to_string(page.total).c_str());
 }
 
 std::string local_time_text(TimePoint t, const TimeZone& tz) {
