@@ -175,7 +175,30 @@ class Flow {
   void commit(ResponseStatus status, TimePoint now);
   void go_welcome();
   void go_out_of_service(TimePoint now);
+  // Where "back" leads from a screen: the screen and the question shown there (Screen::welcome
+  // starts afresh). can_go_back() and the back action both follow it.
+  struct BackStep {
+    Screen screen;
+    std::size_t question;
+  };
+  std::optional<BackStep> back_step() const;
+  bool go_back();
+  bool press_corner(TimePoint now);
+  void leave_staff(TimePoint now);
+
+  // handle() routes an action: the corner and "back" itself, the rest to the handler of the
+  // screen showing. Each returns whether the action was accepted.
   bool handle(const Action& a, TimePoint now);
+  bool handle_welcome(const Action& a, TimePoint now);
+  bool handle_dossier(const Action& a, TimePoint now);
+  bool submit_dossier(TimePoint now);
+  bool handle_procedure(const Action& a);
+  bool handle_question(const Action& a, TimePoint now);
+  bool handle_followup(const Action& a);
+  bool handle_comment(const Action& a, TimePoint now);
+  bool handle_pin(const Action& a, TimePoint now);
+  bool submit_pin(TimePoint now);
+  bool handle_staff(const Action& a, TimePoint now);
 
   const KioskConfig& config_;
   const Survey& survey_;

@@ -572,5 +572,136 @@ TEST_F(FlowTest, TheCornerDoesNothingDuringASurvey) {
   EXPECT_EQ(flow_->screen(), Screen::question);
 }
 
+// "back" is routed in one place for every screen: the back button is drawn exactly where the
+// action is accepted.
+TEST_F(FlowTest, BackIsOfferedExactlyWhereItIsAccepted) {
+  auto check = [&](const char* where) {
+    SCOPED_TRACE(where);
+    const bool offered = flow_->can_go_back();
+    EXPECT_EQ(tap(ActionKind::back), offered);
+  };
+  auto open_staff = [&] {
+    press_corner(3s);
+    for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+    ASSERT_TRUE(tap(ActionKind::pin_submit));
+  };
+  make(testing::short_survey());
+  check("welcome");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  check("first question without dossier or procedure");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({4});
+  check("second question");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  check("followup");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  tap(ActionKind::followup_next);
+  check("comment");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({4, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::thanks);
+  check("thanks");
+  make(testing::short_survey());
+  press_corner(3s);
+  check("pin");
+  make(testing::short_survey());
+  open_staff();
+  check("staff");
+  make(testing::mau01_survey());
+  tap(ActionKind::start);
+  check("dossier");
+  make(testing::short_survey());
+  flow_->store_failed();
+  check("out of service");
+}
+
+TEST_F(FlowTest, BackFromTheCommentReturnsToTheFollowupOrWithoutReasonsToTheLastQuestion) {
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  tap(ActionKind::followup_next);
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::followup);
+
+  Survey no_reasons = testing::short_survey();
+  no_reasons.reasons.clear();
+  make(no_reasons);
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 2u);
+}
+
+TEST_F(FlowTest, BackFromTheDossierStartsAfreshOnWelcome) {
+  make(testing::mau01_survey());
+  config_.languages = {"vi", "en"};
+  ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
+  tap(ActionKind::start);
+  for (char c : std::string("12/3")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(flow_->language(), "vi");
+  EXPECT_EQ(flow_->dossier_entry(), "");
+}
+
+// Leaving the staff screen, by its back button or after two minutes, returns to out_of_service
+// when the store had failed.
+TEST_F(FlowTest, LeavingTheStaffScreenKeepsAFailedStoreOutOfService) {
+  make(testing::short_survey());
+  sink_.fail_with = ErrorCode::read_only;
+  flow_->store_failed();
+  for (bool by_timeout : {false, true}) {
+    SCOPED_TRACE(by_timeout ? "timeout" : "back");
+    press_corner(3s);
+    for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+    ASSERT_TRUE(tap(ActionKind::pin_submit));
+    ASSERT_EQ(flow_->screen(), Screen::staff);
+    if (by_timeout) {
+      clock_.advance(120s);
+      flow_->tick();
+    } else {
+      ASSERT_TRUE(tap(ActionKind::staff_back));
+    }
+    EXPECT_EQ(flow_->screen(), Screen::out_of_service);
+  }
+}
+
+// Each screen takes its own actions only; an action of another screen changes nothing.
+TEST_F(FlowTest, AScreenRefusesTheActionsOfOtherScreens) {
+  make(testing::short_survey());
+  for (ActionKind k : {ActionKind::answer, ActionKind::comment_submit, ActionKind::pin_submit,
+                       ActionKind::staff_exit, ActionKind::dossier_submit, ActionKind::followup_next}) {
+    EXPECT_FALSE(tap(k, 3)) << "welcome, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  tap(ActionKind::start);
+  for (ActionKind k : {ActionKind::start, ActionKind::set_language, ActionKind::toggle_reason,
+                       ActionKind::comment_submit, ActionKind::staff_tab, ActionKind::pin_key}) {
+    EXPECT_FALSE(tap(k, '1', "long_wait")) << "question, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 0u);
+  press_corner(3s);
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  make(testing::short_survey());
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  for (ActionKind k : {ActionKind::start, ActionKind::pin_key, ActionKind::answer, ActionKind::comment_key}) {
+    EXPECT_FALSE(tap(k, '1')) << "staff, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::staff);
+}
+
 }  // namespace
 }  // namespace sipas
