@@ -252,40 +252,11 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
 
   StaffModel staff(config, *tz, clock);
   std::function<void()> sync_now;
-  bool sync_configured = false;
 #ifdef SIPAS_KIOSK_WITH_SYNC
-  if (worker) {
-    sync_now = [w = worker.get()] { w->request_sync_now(); };
-    sync_configured = true;
-  }
+  if (worker) sync_now = [w = worker.get()] { w->request_sync_now(); };
 #endif
-  auto refresh_staff = [&] {
-    if (!sink.store()) return;
-    if (Status st = staff.refresh(*sink.store(), sync_configured); !st.is_ok()) log_line(st.to_string());
-  };
-  Screen last_screen = flow.screen();
-  auto dispatch = [&](const Action& a) {
-    const bool accepted = flow.dispatch(a);
-    if (accepted && flow.screen() == Screen::staff) {
-      switch (a.kind) {
-        case ActionKind::staff_tab:
-        case ActionKind::staff_sync_now:
-        case ActionKind::staff_officer:
-        case ActionKind::staff_export:
-        case ActionKind::staff_page:
-          if (Status st = staff.apply(a, sink.store(), sync_now); !st.is_ok()) log_line(st.to_string());
-          refresh_staff();
-          break;
-        default:
-          break;
-      }
-    }
-    if (flow.screen() == Screen::staff && last_screen != Screen::staff) {
-      staff.set_tab(StaffTab::today);
-      refresh_staff();
-    }
-    last_screen = flow.screen();
-  };
+  StaffController staff_desk(staff, [&sink] { return sink.store(); }, sync_now, log_line);
+  flow.set_staff_desk(&staff_desk);
 
   std::uint64_t frames = 0;
   std::optional<double> first_frame_ms;
@@ -316,7 +287,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   };
   auto dispatch_all = [&](std::vector<Action>* list) {
     for (const Action& a : *list) {
-      dispatch(a);
+      flow.dispatch(a);
       if (args.stats_file && is_typed_key(a)) unshown_keys.push_back(a.value);
     }
     list->clear();
@@ -359,7 +330,7 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
         extra_frames = 3;
       } else if (ev.type == wake_event) {
         extra_frames = std::max(extra_frames, 1);
-        if (flow.screen() == Screen::staff) refresh_staff();
+        if (flow.screen() == Screen::staff) staff_desk.refresh();
       }
       // SDL_QUIT is ignored: only the staff screen's "exit" ends the kiosk.
       got = SDL_PollEvent(&ev) == 1;
@@ -375,7 +346,6 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
     }
     const Screen before = flow.screen();
     flow.tick();
-    last_screen = flow.screen();
     if (flow.quit_requested()) break;
     if (flow.screen() != before) extra_frames = std::max(extra_frames, 2);
 

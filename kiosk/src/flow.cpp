@@ -466,6 +466,7 @@ bool Flow::submit_pin(TimePoint now) {
   pin_failures_ = 0;
   pin_notice_ = PinNotice::none;
   screen_ = Screen::staff;
+  if (staff_desk_) staff_desk_->opened();
   return true;
 }
 
@@ -479,22 +480,22 @@ bool Flow::handle_staff(const Action& a, TimePoint now) {
       return true;
     case ActionKind::staff_officer: {
       const Counter* c = config_.find_counter(config_.counter);
-      if (!c) return false;
-      for (const Officer& o : c->officers) {
-        if (o.id == a.text) {
-          officer_ = o.id;
-          return true;
-        }
+      if (!c || std::none_of(c->officers.begin(), c->officers.end(),
+                             [&a](const Officer& o) { return o.id == a.text; })) {
+        return false;
       }
-      return false;
+      officer_ = a.text;
+      break;
     }
     case ActionKind::staff_tab:
     case ActionKind::staff_sync_now:
     case ActionKind::staff_export:
     case ActionKind::staff_page:
-      return true;  // the StaffModel carries them out; here they only keep the screen awake
+      break;
     default: return false;
   }
+  if (staff_desk_) staff_desk_->carry_out(a);
+  return true;
 }
 
 // A store that failed while staff worked leaves the kiosk out of service, not on welcome.

@@ -104,6 +104,20 @@ struct FlowSettings {
   static FlowSettings from_config(const KioskConfig& config);
 };
 
+// The staff screen's work beyond navigation (figures, the officer setting, exports, uploads),
+// carried out outside the Flow: in the app, the StaffController over the StaffModel. The Flow is
+// the one place that decides which actions are staff work; it calls the desk from dispatch(), on
+// the UI thread, once it has accepted the action.
+class StaffDesk {
+ public:
+  virtual ~StaffDesk() = default;
+  // The right PIN opened the staff screen.
+  virtual void opened() = 0;
+  // staff_tab, staff_page, staff_sync_now, staff_export, and staff_officer once the Flow has taken
+  // the officer (one of this counter's). Not staff_back or staff_exit, which only navigate.
+  virtual void carry_out(const Action& action) = 0;
+};
+
 class Flow {
  public:
   // `config`, `sink`, `clock` and `tz` must outlive the Flow. last_submitted: the newest stored
@@ -123,6 +137,9 @@ class Flow {
   // The store failed outside a survey (at start, or in a staff action): show out_of_service.
   void store_failed();
   void set_officer(std::optional<std::string> officer) { officer_ = std::move(officer); }
+  // Where staff work goes; must outlive its use. nullptr (the default): the staff screen only
+  // navigates and keeps the officer.
+  void set_staff_desk(StaffDesk* desk) { staff_desk_ = desk; }
   // Locked PIN pad: when it opens again; nullopt when it is not locked.
   std::optional<TimePoint> pin_locked_until() const { return pin_locked_until_; }
 
@@ -230,6 +247,7 @@ class Flow {
   std::string last_tap_;
   TimePoint last_tap_at_{};
 
+  StaffDesk* staff_desk_ = nullptr;
   std::optional<TimePoint> corner_since_;
   Screen pin_return_ = Screen::welcome;
   std::string pin_entry_;

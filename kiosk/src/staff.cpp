@@ -369,4 +369,25 @@ Status StaffModel::apply(const Action& a, ResponseStore* store, const std::funct
   }
 }
 
+StaffController::StaffController(StaffModel& model, std::function<ResponseStore*()> store,
+                                 std::function<void()> sync_now, std::function<void(const std::string&)> log)
+    : model_(model), store_(std::move(store)), sync_now_(std::move(sync_now)), log_(std::move(log)) {}
+
+void StaffController::opened() {
+  model_.set_tab(StaffTab::today);
+  refresh();
+}
+
+void StaffController::carry_out(const Action& action) {
+  if (Status st = model_.apply(action, store_(), sync_now_); !st.is_ok()) log_(st.to_string());
+  refresh();
+}
+
+// "Sync now" exists exactly when a worker runs, so it also says whether sync is configured.
+void StaffController::refresh() {
+  ResponseStore* store = store_();
+  if (!store) return;
+  if (Status st = model_.refresh(*store, static_cast<bool>(sync_now_)); !st.is_ok()) log_(st.to_string());
+}
+
 }  // namespace sipas

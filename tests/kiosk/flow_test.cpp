@@ -1,6 +1,7 @@
 #include "flow.hpp"
 
 #include <memory>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -701,6 +702,84 @@ TEST_F(FlowTest, AScreenRefusesTheActionsOfOtherScreens) {
     EXPECT_FALSE(tap(k, '1')) << "staff, action " << static_cast<int>(k);
   }
   EXPECT_EQ(flow_->screen(), Screen::staff);
+}
+
+// Records what the Flow hands to the staff screen's model, and the officer the Flow held then.
+class RecordingDesk final : public StaffDesk {
+ public:
+  explicit RecordingDesk(const std::unique_ptr<Flow>& flow) : flow_(flow) {}
+  void opened() override { ++opened_calls; }
+  void carry_out(const Action& a) override {
+    carried.push_back(a.kind);
+    officer_then = flow_->officer();
+  }
+  int opened_calls = 0;
+  std::vector<ActionKind> carried;
+  std::optional<std::string> officer_then;
+
+ private:
+  const std::unique_ptr<Flow>& flow_;
+};
+
+TEST_F(FlowTest, TheRightPinOpensTheStaffDeskOnce) {
+  make(testing::short_survey());
+  RecordingDesk desk(flow_);
+  flow_->set_staff_desk(&desk);
+  press_corner(3s);
+  for (char c : std::string("1357")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  EXPECT_FALSE(tap(ActionKind::pin_submit));
+  EXPECT_EQ(desk.opened_calls, 0);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  EXPECT_EQ(desk.opened_calls, 1);
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 2));
+  EXPECT_EQ(desk.opened_calls, 1);
+}
+
+// Staff work goes to the desk from the Flow alone: every staff action but back and exit, once
+// accepted, and the officer only after the Flow has taken it.
+TEST_F(FlowTest, AcceptedStaffActionsAndOnlyTheyReachTheStaffDesk) {
+  make(testing::short_survey());
+  config_.counters[0].officers.push_back(Officer{"o2", "Trần Văn Bình"});
+  RecordingDesk desk(flow_);
+  flow_->set_staff_desk(&desk);
+  EXPECT_FALSE(tap(ActionKind::staff_tab, 1));
+  EXPECT_FALSE(tap(ActionKind::staff_sync_now));
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  EXPECT_TRUE(desk.carried.empty()) << "nothing before the staff screen";
+
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 1));
+  ASSERT_TRUE(tap(ActionKind::staff_page, 5, "officers"));
+  ASSERT_TRUE(tap(ActionKind::staff_sync_now));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::staff_sync_now, 0, {}})) << "a repeated tap";
+  ASSERT_TRUE(tap(ActionKind::staff_export, 1));
+  EXPECT_FALSE(tap(ActionKind::staff_officer, 0, "o9")) << "not at this counter";
+  ASSERT_TRUE(tap(ActionKind::staff_officer, 0, "o2"));
+  EXPECT_EQ(desk.officer_then, "o2");
+  EXPECT_EQ(desk.carried, (std::vector<ActionKind>{ActionKind::staff_tab, ActionKind::staff_page,
+                                                   ActionKind::staff_sync_now, ActionKind::staff_export,
+                                                   ActionKind::staff_officer}));
+  ASSERT_TRUE(tap(ActionKind::staff_back));
+  EXPECT_EQ(desk.carried.size(), 5u);
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  ASSERT_TRUE(tap(ActionKind::staff_exit));
+  EXPECT_EQ(desk.carried.size(), 5u);
+  EXPECT_EQ(desk.opened_calls, 2);
+}
+
+TEST_F(FlowTest, WithoutAStaffDeskTheOfficerIsStillTaken) {
+  make(testing::short_survey());
+  config_.counters[0].officers.push_back(Officer{"o2", "Trần Văn Bình"});
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  ASSERT_TRUE(tap(ActionKind::staff_officer, 0, "o2"));
+  EXPECT_EQ(flow_->officer(), "o2");
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 3));
 }
 
 }  // namespace
