@@ -1,6 +1,7 @@
-// The kiosk's message catalogue: every word the kiosk program shows of its own, in Vietnamese and
-// English (the questionnaire's and the configuration's words come from their files). The texts
-// are in one table in text.cpp, one entry per message, Vietnamese above English.
+// The kiosk's message catalogue: every word of its own the kiosk shows on screen, in Vietnamese
+// and English (the questionnaire's and the configuration's words come from their files; the log
+// and the command line speak English to administrators). The texts are in one table in text.cpp,
+// one entry per message, Vietnamese above English.
 //
 // Some messages are printf formats; the comment beside each id says what it takes, and a message's
 // Vietnamese and English take the same conversions in the same order.
