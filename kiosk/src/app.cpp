@@ -116,6 +116,376 @@ bool is_typed_key(const Action& a) {
          a.kind == ActionKind::pin_key;
 }
 
+// SDL, the window with its OpenGL context, and Dear ImGui on them; torn down in that order's
+// reverse.
+struct Display {
+  SdlGuard sdl;
+  WindowOwner win;
+  std::optional<ImGuiOwner> imgui;
+  Uint32 wake_event = 0;  // pushed by the sync worker's thread to wake the loop
+};
+
+// Full screen and borderless unless --windowed. nullptr, after logging why, when SDL, the window,
+// OpenGL or the renderer cannot start.
+std::unique_ptr<Display> open_display(const KioskArgs& args) {
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+    log_line(std::string("cannot start SDL: ") + SDL_GetError());
+    return nullptr;
+  }
+  auto d = std::make_unique<Display>();
+  d->wake_event = SDL_RegisterEvents(1);
+
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
+  int width = 1280, height = 800;
+  if (args.windowed) {
+    width = args.windowed->first;
+    height = args.windowed->second;
+  } else {
+    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+  }
+  d->win.window = SDL_CreateWindow("SIPAS", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
+                                   height, flags);
+  if (!d->win.window) {
+    log_line(std::string("cannot open a window: ") + SDL_GetError());
+    return nullptr;
+  }
+  d->win.gl = SDL_GL_CreateContext(d->win.window);
+  if (!d->win.gl) {
+    log_line(std::string("cannot create an OpenGL context: ") + SDL_GetError());
+    return nullptr;
+  }
+  SDL_GL_MakeCurrent(d->win.window, d->win.gl);
+  SDL_GL_SetSwapInterval(1);
+  SDL_ShowCursor(args.windowed ? SDL_ENABLE : SDL_DISABLE);
+
+  ImGuiOwner& imgui = d->imgui.emplace();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.LogFilename = nullptr;
+  io.ConfigInputTextCursorBlink = false;
+  ImGui::StyleColorsLight();
+  imgui.sdl = ImGui_ImplSDL2_InitForOpenGL(d->win.window, d->win.gl);
+  imgui.gl = ImGui_ImplOpenGL3_Init("#version 130");
+  if (!imgui.sdl || !imgui.gl) {
+    log_line("cannot initialise the renderer");
+    return nullptr;
+  }
+  return d;
+}
+
+// The KioskView with fonts sized for the window, loaded again whenever the window's size changes.
+class SizedView {
+ public:
+  SizedView(SDL_Window* window, FontFiles files) : window_(window), files_(std::move(files)) {}
+
+  // Loads the fonts when the size changed since the last call; false (logged) when they cannot
+  // be loaded. Call it before each frame, outside ImGui::NewFrame/Render.
+  bool fit() {
+    int w = 0, h = 0;
+    SDL_GetWindowSize(window_, &w, &h);
+    if (w == fonts_w_ && h == fonts_h_ && view_) return true;
+    ImGuiIO& io = ImGui::GetIO();
+    auto loaded = load_fonts(io.Fonts, files_, static_cast<float>(w), static_cast<float>(h));
+    if (!loaded.is_ok()) {
+      log_line(loaded.status().message());
+      return false;
+    }
+    io.Fonts->Build();
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    if (view_) {
+      view_->set_fonts(*loaded);
+    } else {
+      view_.emplace(*loaded);
+    }
+    fonts_w_ = w;
+    fonts_h_ = h;
+    return true;
+  }
+  // After the first successful fit().
+  KioskView& view() { return *view_; }
+
+ private:
+  SDL_Window* window_;
+  FontFiles files_;
+  int fonts_w_ = 0, fonts_h_ = 0;
+  std::optional<KioskView> view_;
+};
+
+// The background SyncWorker, when the kiosk is built with it and a server and token are set (in
+// the config or on the command line). Each committed response wakes it; it wakes the UI by
+// pushing `wake_event`.
+class Uploader {
+ public:
+  Uploader([[maybe_unused]] const KioskConfig& config, [[maybe_unused]] const KioskArgs& args,
+           [[maybe_unused]] const std::string& db_path, [[maybe_unused]] Uint32 wake_event,
+           [[maybe_unused]] StoreSink& sink) {
+#ifdef SIPAS_KIOSK_WITH_SYNC
+    const std::string server = args.server ? *args.server : config.server.url;
+    std::string token = args.token_file ? *args.token_file : config.server.token_file;
+    if (server.empty() || token.empty()) return;
+    SyncWorkerOptions options = SyncWorkerOptions::from_config(config);
+    options.db_path = db_path;
+    options.uploader.server_url = server;
+    options.uploader.token_file = token;
+    options.on_change = [wake_event] {
+      SDL_Event e{};
+      e.type = wake_event;
+      SDL_PushEvent(&e);
+    };
+    auto started = SyncWorker::start(std::move(options));
+    if (started.is_ok()) {
+      worker_ = std::move(started).value();
+      sink.set_on_appended([w = worker_.get()] { w->notify(); });
+    } else {
+      log_line("sync not started: " + started.status().message());
+    }
+#endif
+  }
+
+  // The staff screen's "sync now"; empty when no worker runs.
+  std::function<void()> sync_now() const {
+#ifdef SIPAS_KIOSK_WITH_SYNC
+    if (worker_) return [w = worker_.get()] { w->request_sync_now(); };
+#endif
+    return {};
+  }
+
+  void stop() {
+#ifdef SIPAS_KIOSK_WITH_SYNC
+    if (worker_) worker_->stop();
+#endif
+  }
+
+ private:
+#ifdef SIPAS_KIOSK_WITH_SYNC
+  std::unique_ptr<SyncWorker> worker_;
+#endif
+};
+
+// --stats-file (bench/): frames drawn, time to the first frame, and typed keys (on-screen or
+// physical) with the steady-clock time of the first frame that showed them; bench/ matches them
+// against the instants it sent the taps. Without the option it records nothing.
+class FrameStats {
+ public:
+  FrameStats(std::optional<std::string> file, SteadyClock::time_point process_start)
+      : file_(std::move(file)), process_start_(process_start), last_write_(SteadyClock::now()) {}
+
+  void dispatched(const Action& a) {
+    if (file_ && is_typed_key(a)) unshown_keys_.push_back(a.value);
+  }
+
+  void frame_shown() {
+    ++frames_;
+    if (!unshown_keys_.empty()) {
+      const double now_ms =
+          std::chrono::duration<double, std::milli>(SteadyClock::now().time_since_epoch()).count();
+      for (int c : unshown_keys_) shown_keys_.push_back(ShownKey{c, now_ms});
+      unshown_keys_.clear();
+      dirty_ = true;
+    }
+    if (!first_frame_ms_) {
+      first_frame_ms_ =
+          std::chrono::duration<double, std::milli>(SteadyClock::now() - process_start_).count();
+      write(true);
+    }
+    write(false);
+  }
+
+  // Before the loop sleeps: keys shown since the last write go out now.
+  void flush() {
+    if (dirty_) write(true);
+  }
+
+  // At most once a second unless forced.
+  void write(bool force) {
+    if (!file_) return;
+    const auto now = SteadyClock::now();
+    if (!force && now - last_write_ < std::chrono::seconds(1)) return;
+    last_write_ = now;
+    dirty_ = false;
+    nlohmann::json j{{"frames", frames_}, {"first_frame_ms", first_frame_ms_.value_or(-1.0)}};
+    nlohmann::json keys = nlohmann::json::array();
+    for (const ShownKey& k : shown_keys_) {
+      keys.push_back({{"key", u32_to_utf8(std::u32string(1, static_cast<char32_t>(k.code_point)))},
+                      {"shown_ms", k.shown_ms}});
+    }
+    j["keys"] = std::move(keys);
+    (void)write_file_atomically(*file_, j.dump() + "\n");
+  }
+
+ private:
+  struct ShownKey {
+    int code_point;
+    double shown_ms;
+  };
+  std::optional<std::string> file_;
+  SteadyClock::time_point process_start_;
+  SteadyClock::time_point last_write_;
+  std::uint64_t frames_ = 0;
+  std::optional<double> first_frame_ms_;
+  std::vector<ShownKey> shown_keys_;
+  std::vector<int> unshown_keys_;
+  bool dirty_ = false;
+};
+
+// The event loop: asleep until input or the next deadline, then the queued keys and at most one
+// press or release (see input_queue.hpp), time's changes, one frame, and the frame's taps.
+class FrameLoop {
+ public:
+  FrameLoop(const KioskArgs& args, Flow& flow, const Clock& clock, Display& display, SizedView& view,
+            StaffController& staff, FrameStats& stats)
+      : args_(args), flow_(flow), clock_(clock), display_(display), view_(view), staff_(staff),
+        stats_(stats), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
+    if (args.ui_dump) dump_.emplace(*args.ui_dump);
+  }
+
+  // Until staff choose "exit" (0), or fonts cannot be loaded for a new window size (2).
+  int run() {
+    while (!flow_.quit_requested()) {
+      const int timeout_ms = wait_ms();
+      if (timeout_ms != 0) stats_.flush();
+      take_events(timeout_ms);
+
+      // One press or release per frame (see input_queue.hpp); the keys before it apply first, each
+      // on the screen the previous one left.
+      const InputFrame in = input_.next_frame();
+      if (in.had_input) extra_frames_ = 3;
+      for (const InputEvent& key : in.keys) {
+        std::vector<Action> typed = key_actions(flow_.screen(), key);
+        dispatch_all(&typed, std::nullopt);
+      }
+      const Screen before = flow_.screen();
+      flow_.tick();
+      if (flow_.quit_requested()) break;
+      if (flow_.screen() != before) extra_frames_ = std::max(extra_frames_, 2);
+
+      if (!view_.fit()) return 2;
+      const Screen drawn = draw(in.pointer);
+      stats_.frame_shown();
+      if (extra_frames_ > 0) --extra_frames_;
+
+      // Taps take effect at once so the next frame already shows their result.
+      const bool tapped = !actions_.empty();
+      dispatch_all(&actions_, in.transition_at);
+      if (tapped || flow_.screen() != drawn) extra_frames_ = std::max(extra_frames_, 2);
+
+      if (dump_) {
+        if (Status st = dump_->update(snapshot_, SteadyClock::now()); !st.is_ok()) log_line(st.message());
+        if (Status st = dump_->flush(SteadyClock::now()); !st.is_ok()) log_line(st.message());
+      }
+      if (args_.continuous_redraw) {
+        next_continuous_ += std::chrono::microseconds(16667);
+        if (next_continuous_ < SteadyClock::now()) next_continuous_ = SteadyClock::now();
+      }
+    }
+    return 0;
+  }
+
+ private:
+  // 0 while frames are owed or input waits; otherwise until the next deadline (the flow's, the
+  // dump's), or -1 for none.
+  int wait_ms() const {
+    int timeout_ms = -1;
+    if (extra_frames_ > 0 || !input_.empty()) {
+      timeout_ms = 0;
+    } else if (args_.continuous_redraw) {
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_continuous_ - SteadyClock::now())
+                 .count()));
+    } else {
+      std::optional<std::int64_t> wait;
+      if (auto d = flow_.next_deadline()) wait = (*d - clock_.now()).count();
+      if (dump_) {
+        if (auto d = dump_->deadline()) {
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d - SteadyClock::now()).count();
+          wait = wait ? std::min(*wait, ms) : ms;
+        }
+      }
+      if (wait) timeout_ms = static_cast<int>(std::clamp<std::int64_t>(*wait + 1, 0, 3600000));
+    }
+    return timeout_ms;
+  }
+
+  // Waits up to `timeout_ms` (-1: for ever) for the first event, then takes every pending one.
+  void take_events(int timeout_ms) {
+    SDL_Event ev;
+    bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
+    while (got) {
+      InputEvent queued;
+      if (to_input(ev, &queued)) {
+        // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
+        // the tap to within one frame, however long it then waits in the input queue.
+        queued.at = clock_.now();
+        input_.push(std::move(queued));
+      } else if (ev.type == SDL_WINDOWEVENT) {
+        if (ev.window.event != SDL_WINDOWEVENT_CLOSE) ImGui_ImplSDL2_ProcessEvent(&ev);
+        extra_frames_ = 3;
+      } else if (ev.type == display_.wake_event) {
+        extra_frames_ = std::max(extra_frames_, 1);
+        if (flow_.screen() == Screen::staff) staff_.refresh();
+      }
+      // SDL_QUIT is ignored: only the staff screen's "exit" ends the kiosk.
+      got = SDL_PollEvent(&ev) == 1;
+    }
+  }
+
+  // Draws the current screen with `pointer` as this frame's pointer; returns the screen drawn.
+  Screen draw(const PointerState& pointer) {
+    ImGuiIO& io = ImGui::GetIO();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    apply_pointer(pointer, io);
+    ImGui::NewFrame();
+    const Screen drawn = flow_.screen();
+    view_.view().draw(flow_, &actions_, &snapshot_);
+    ImGui::Render();
+    glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+               static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
+    glClearColor(0.95f, 0.96f, 0.97f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    SDL_GL_SwapWindow(display_.win.window);
+    return drawn;
+  }
+
+  // `tapped_at`: when the tap these actions come from happened (nullopt for typed keys).
+  void dispatch_all(std::vector<Action>* list, std::optional<TimePoint> tapped_at) {
+    for (const Action& a : *list) {
+      flow_.dispatch(a, tapped_at);
+      stats_.dispatched(a);
+    }
+    list->clear();
+  }
+
+  const KioskArgs& args_;
+  Flow& flow_;
+  const Clock& clock_;
+  Display& display_;
+  SizedView& view_;
+  StaffController& staff_;
+  FrameStats& stats_;
+  std::optional<UiDumpWriter> dump_;
+  InputQueue input_;
+  int extra_frames_ = 3;
+  SteadyClock::time_point next_continuous_;
+  std::vector<Action> actions_;
+  UiSnapshot snapshot_;
+};
+
+// The newest stored response, from which the minimum interval counts across restarts.
+std::optional<TimePoint> last_submitted(ResponseStore* store) {
+  if (!store) return std::nullopt;
+  if (auto last = store->last_submitted_at(); last.is_ok()) return *last;
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
@@ -135,303 +505,29 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   const std::string db_path = args.db ? *args.db : config.db_path;
   StoreSink sink(db_path);
   const Status opened = sink.open();
-  std::optional<TimePoint> last_submitted;
-  if (opened.is_ok()) {
-    if (auto last = sink.store()->last_submitted_at(); last.is_ok()) last_submitted = *last;
-  } else {
-    log_line(db_path + ": " + opened.to_string());
-  }
-  const std::optional<std::string> officer = initial_officer(config, sink.store());
-
-  Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz, last_submitted);
-  flow.set_officer(officer);
+  if (!opened.is_ok()) log_line(db_path + ": " + opened.to_string());
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz,
+            last_submitted(opened.is_ok() ? sink.store() : nullptr));
+  flow.set_officer(initial_officer(config, sink.store()));
   if (!opened.is_ok()) flow.store_failed();
 
-  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
-  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
-  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-    log_line(std::string("cannot start SDL: ") + SDL_GetError());
-    return 1;
-  }
-  SdlGuard sdl_guard;
-  const Uint32 wake_event = SDL_RegisterEvents(1);
-
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
-  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-  WindowOwner win;
-  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
-  int width = 1280, height = 800;
-  if (args.windowed) {
-    width = args.windowed->first;
-    height = args.windowed->second;
-  } else {
-    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-  }
-  win.window = SDL_CreateWindow("SIPAS", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
-                                height, flags);
-  if (!win.window) {
-    log_line(std::string("cannot open a window: ") + SDL_GetError());
-    return 1;
-  }
-  win.gl = SDL_GL_CreateContext(win.window);
-  if (!win.gl) {
-    log_line(std::string("cannot create an OpenGL context: ") + SDL_GetError());
-    return 1;
-  }
-  SDL_GL_MakeCurrent(win.window, win.gl);
-  SDL_GL_SetSwapInterval(1);
-  SDL_ShowCursor(args.windowed ? SDL_ENABLE : SDL_DISABLE);
-
-  ImGuiOwner imgui;
-  ImGuiIO& io = ImGui::GetIO();
-  io.IniFilename = nullptr;
-  io.LogFilename = nullptr;
-  io.ConfigInputTextCursorBlink = false;
-  ImGui::StyleColorsLight();
-  imgui.sdl = ImGui_ImplSDL2_InitForOpenGL(win.window, win.gl);
-  imgui.gl = ImGui_ImplOpenGL3_Init("#version 130");
-  if (!imgui.sdl || !imgui.gl) {
-    log_line("cannot initialise the renderer");
-    return 1;
-  }
-
-  int fonts_w = 0, fonts_h = 0;
-  std::optional<KioskView> view;
-  auto ensure_fonts = [&]() -> bool {
-    int w = 0, h = 0;
-    SDL_GetWindowSize(win.window, &w, &h);
-    if (w == fonts_w && h == fonts_h && view) return true;
-    auto loaded = load_fonts(io.Fonts, *fonts_found, static_cast<float>(w), static_cast<float>(h));
-    if (!loaded.is_ok()) {
-      log_line(loaded.status().message());
-      return false;
-    }
-    io.Fonts->Build();
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
-    if (view) {
-      view->set_fonts(*loaded);
-    } else {
-      view.emplace(*loaded);
-    }
-    fonts_w = w;
-    fonts_h = h;
-    return true;
-  };
-  if (!ensure_fonts()) return 2;
-
-#ifdef SIPAS_KIOSK_WITH_SYNC
-  std::unique_ptr<SyncWorker> worker;
-  {
-    const std::string server = args.server ? *args.server : config.server.url;
-    std::string token = args.token_file ? *args.token_file : config.server.token_file;
-    if (!server.empty() && !token.empty()) {
-      SyncWorkerOptions options = SyncWorkerOptions::from_config(config);
-      options.db_path = db_path;
-      options.uploader.server_url = server;
-      options.uploader.token_file = token;
-      options.on_change = [wake_event] {
-        SDL_Event e{};
-        e.type = wake_event;
-        SDL_PushEvent(&e);
-      };
-      auto started = SyncWorker::start(std::move(options));
-      if (started.is_ok()) {
-        worker = std::move(started).value();
-        sink.set_on_appended([w = worker.get()] { w->notify(); });
-      } else {
-        log_line("sync not started: " + started.status().message());
-      }
-    }
-  }
-#endif
-
-  std::optional<UiDumpWriter> dump;
-  if (args.ui_dump) dump.emplace(*args.ui_dump);
+  const std::unique_ptr<Display> display = open_display(args);
+  if (!display) return 1;
+  SizedView view(display->win.window, *fonts_found);
+  if (!view.fit()) return 2;
+  Uploader uploader(config, args, db_path, display->wake_event, sink);
 
   StaffModel staff(config, *tz, clock);
-  std::function<void()> sync_now;
-  bool sync_configured = false;
-#ifdef SIPAS_KIOSK_WITH_SYNC
-  if (worker) {
-    sync_now = [w = worker.get()] { w->request_sync_now(); };
-    sync_configured = true;
-  }
-#endif
-  auto refresh_staff = [&] {
-    if (!sink.store()) return;
-    if (Status st = staff.refresh(*sink.store(), sync_configured); !st.is_ok()) log_line(st.to_string());
-  };
-  Screen last_screen = flow.screen();
-  auto dispatch = [&](const Action& a, std::optional<TimePoint> tapped_at) {
-    const bool accepted = flow.dispatch(a, tapped_at);
-    if (accepted && flow.screen() == Screen::staff) {
-      switch (a.kind) {
-        case ActionKind::staff_tab:
-        case ActionKind::staff_sync_now:
-        case ActionKind::staff_officer:
-        case ActionKind::staff_export:
-        case ActionKind::staff_page:
-          if (Status st = staff.apply(a, sink.store(), sync_now); !st.is_ok()) log_line(st.to_string());
-          refresh_staff();
-          break;
-        default:
-          break;
-      }
-    }
-    if (flow.screen() == Screen::staff && last_screen != Screen::staff) {
-      staff.set_tab(StaffTab::today);
-      refresh_staff();
-    }
-    last_screen = flow.screen();
-  };
+  StaffController staff_desk(
+      staff, [&sink] { return sink.store(); }, uploader.sync_now(), log_line);
+  flow.set_staff_desk(&staff_desk);
+  view.view().set_staff(&staff);
 
-  std::uint64_t frames = 0;
-  std::optional<double> first_frame_ms;
-  auto last_stats = SteadyClock::now();
-  // Typed keys (on-screen or physical) with the steady-clock time of the first frame that showed
-  // them; bench/ matches them against the instants it sent the taps.
-  struct ShownKey {
-    int code_point;
-    double shown_ms;
-  };
-  std::vector<ShownKey> shown_keys;
-  std::vector<int> unshown_keys;
-  bool stats_dirty = false;
-  auto write_stats = [&](bool force) {
-    if (!args.stats_file) return;
-    const auto now = SteadyClock::now();
-    if (!force && now - last_stats < std::chrono::seconds(1)) return;
-    last_stats = now;
-    stats_dirty = false;
-    nlohmann::json j{{"frames", frames}, {"first_frame_ms", first_frame_ms.value_or(-1.0)}};
-    nlohmann::json keys = nlohmann::json::array();
-    for (const ShownKey& k : shown_keys) {
-      keys.push_back({{"key", u32_to_utf8(std::u32string(1, static_cast<char32_t>(k.code_point)))},
-                      {"shown_ms", k.shown_ms}});
-    }
-    j["keys"] = std::move(keys);
-    (void)write_file_atomically(*args.stats_file, j.dump() + "\n");
-  };
-  auto dispatch_all = [&](std::vector<Action>* list, std::optional<TimePoint> tapped_at) {
-    for (const Action& a : *list) {
-      dispatch(a, tapped_at);
-      if (args.stats_file && is_typed_key(a)) unshown_keys.push_back(a.value);
-    }
-    list->clear();
-  };
-
-  InputQueue input(!args.merge_input);
-  int extra_frames = 3;
-  auto next_continuous = SteadyClock::now();
-  std::vector<Action> actions;
-  UiSnapshot snapshot;
-  while (!flow.quit_requested()) {
-    int timeout_ms = -1;
-    if (extra_frames > 0 || !input.empty()) {
-      timeout_ms = 0;
-    } else if (args.continuous_redraw) {
-      timeout_ms = static_cast<int>(std::max<std::int64_t>(
-          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_continuous - SteadyClock::now())
-                 .count()));
-    } else {
-      std::optional<std::int64_t> wait;
-      if (auto d = flow.next_deadline()) wait = (*d - clock.now()).count();
-      if (dump) {
-        if (auto d = dump->deadline()) {
-          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d - SteadyClock::now()).count();
-          wait = wait ? std::min(*wait, ms) : ms;
-        }
-      }
-      if (wait) timeout_ms = static_cast<int>(std::clamp<std::int64_t>(*wait + 1, 0, 3600000));
-    }
-    if (timeout_ms != 0 && stats_dirty) write_stats(true);
-
-    SDL_Event ev;
-    bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
-    while (got) {
-      InputEvent queued;
-      if (to_input(ev, &queued)) {
-        // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
-        // the tap to within one frame, however long it then waits in the input queue.
-        queued.at = clock.now();
-        input.push(std::move(queued));
-      } else if (ev.type == SDL_WINDOWEVENT) {
-        if (ev.window.event != SDL_WINDOWEVENT_CLOSE) ImGui_ImplSDL2_ProcessEvent(&ev);
-        extra_frames = 3;
-      } else if (ev.type == wake_event) {
-        extra_frames = std::max(extra_frames, 1);
-        if (flow.screen() == Screen::staff) refresh_staff();
-      }
-      // SDL_QUIT is ignored: only the staff screen's "exit" ends the kiosk.
-      got = SDL_PollEvent(&ev) == 1;
-    }
-
-    // One press or release per frame (see input_queue.hpp); the keys before it apply first, each
-    // on the screen the previous one left.
-    const InputFrame in = input.next_frame();
-    if (in.had_input) extra_frames = 3;
-    for (const InputEvent& key : in.keys) {
-      std::vector<Action> typed = key_actions(flow.screen(), key);
-      dispatch_all(&typed, std::nullopt);
-    }
-    const Screen before = flow.screen();
-    flow.tick();
-    last_screen = flow.screen();
-    if (flow.quit_requested()) break;
-    if (flow.screen() != before) extra_frames = std::max(extra_frames, 2);
-
-    if (!ensure_fonts()) return 2;
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplSDL2_NewFrame();
-    apply_pointer(in.pointer, io);
-    ImGui::NewFrame();
-    const Screen drawn = flow.screen();
-    view->set_staff(&staff);
-    view->draw(flow, &actions, &snapshot);
-    ImGui::Render();
-    glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
-               static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
-    glClearColor(0.95f, 0.96f, 0.97f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    SDL_GL_SwapWindow(win.window);
-    ++frames;
-    if (!unshown_keys.empty()) {
-      const double now_ms =
-          std::chrono::duration<double, std::milli>(SteadyClock::now().time_since_epoch()).count();
-      for (int c : unshown_keys) shown_keys.push_back(ShownKey{c, now_ms});
-      unshown_keys.clear();
-      stats_dirty = true;
-    }
-    if (!first_frame_ms) {
-      first_frame_ms =
-          std::chrono::duration<double, std::milli>(SteadyClock::now() - process_start).count();
-      write_stats(true);
-    }
-    write_stats(false);
-    if (extra_frames > 0) --extra_frames;
-
-    // Taps take effect at once so the next frame already shows their result.
-    const bool tapped = !actions.empty();
-    dispatch_all(&actions, in.transition_at);
-    if (tapped || flow.screen() != drawn) extra_frames = std::max(extra_frames, 2);
-
-    if (dump) {
-      if (Status st = dump->update(snapshot, SteadyClock::now()); !st.is_ok()) log_line(st.message());
-      if (Status st = dump->flush(SteadyClock::now()); !st.is_ok()) log_line(st.message());
-    }
-    if (args.continuous_redraw) {
-      next_continuous += std::chrono::microseconds(16667);
-      if (next_continuous < SteadyClock::now()) next_continuous = SteadyClock::now();
-    }
-  }
-  write_stats(true);
-#ifdef SIPAS_KIOSK_WITH_SYNC
-  if (worker) worker->stop();
-#endif
+  FrameStats stats(args.stats_file, process_start);
+  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats);
+  if (const int status = loop.run(); status != 0) return status;
+  stats.write(true);
+  uploader.stop();
   return 0;
 }
 

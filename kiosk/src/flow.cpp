@@ -68,16 +68,7 @@ int Flow::seconds_until_next() const {
   return static_cast<int>((left.count() + 999) / 1000);
 }
 
-bool Flow::can_go_back() const {
-  switch (screen_) {
-    case Screen::question: return question_index_ > 0 || asks_procedure() || survey_.ask_dossier;
-    case Screen::procedure:
-    case Screen::followup:
-    case Screen::comment:
-    case Screen::dossier: return true;
-    default: return false;
-  }
-}
+bool Flow::can_go_back() const { return back_step().has_value(); }
 
 bool Flow::reason_selected(const std::string& id) const {
   return std::find(reasons_.begin(), reasons_.end(), id) != reasons_.end();
@@ -232,284 +223,28 @@ bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   return handle(action, now);
 }
 
+// Actions that mean the same on every screen are routed here, before the screen's own handler
+// sees the rest: the staff corner and "back".
 bool Flow::handle(const Action& a, TimePoint now) {
-  if (a.kind == ActionKind::corner_down) {
-    if (screen_ != Screen::welcome && screen_ != Screen::out_of_service) return false;
-    corner_since_ = now;
-    return true;
-  }
-  if (a.kind == ActionKind::corner_up) {
-    corner_since_.reset();
-    return true;
+  switch (a.kind) {
+    case ActionKind::corner_down: return press_corner(now);
+    case ActionKind::corner_up:
+      corner_since_.reset();
+      return true;
+    case ActionKind::back: return go_back();
+    default: break;
   }
   switch (screen_) {
-    case Screen::welcome:
-      if (a.kind == ActionKind::set_language) {
-        if (std::find(config_.languages.begin(), config_.languages.end(), a.text) ==
-            config_.languages.end()) {
-          return false;
-        }
-        language_ = a.text;
-        return true;
-      }
-      if (a.kind == ActionKind::start) {
-        if (next_allowed_ && now < *next_allowed_) return false;
-        begin_survey(now);
-        return true;
-      }
-      return false;
-
-    case Screen::dossier:
-      switch (a.kind) {
-        case ActionKind::dossier_key:
-          if (a.value < 0x20 || a.value > 0x7E) return false;
-          if (dossier_entry_.size() >= settings_.dossier_max_length) return false;
-          dossier_entry_.push_back(static_cast<char>(a.value));
-          dossier_notice_ = DossierNotice::none;
-          return true;
-        case ActionKind::dossier_backspace:
-          if (dossier_entry_.empty()) return false;
-          dossier_entry_.pop_back();
-          dossier_notice_ = DossierNotice::none;
-          return true;
-        case ActionKind::dossier_submit: {
-          if (dossier_entry_.empty()) {
-            dossier_notice_ = DossierNotice::empty;
-            return false;
-          }
-          const Date today = tz_.local_date(now);
-          const TimePoint from = tz_.start_of_day(today);
-          const TimePoint to =
-              tz_.start_of_day(Date{std::chrono::sys_days(today) + std::chrono::days(1)});
-          const auto used = sink_.dossier_used(dossier_entry_, from, to);
-          if (!used.is_ok()) {
-            go_out_of_service(now);
-            return false;
-          }
-          if (*used) {
-            dossier_notice_ = DossierNotice::used_today;
-            return false;
-          }
-          dossier_ = dossier_entry_;
-          dossier_notice_ = DossierNotice::none;
-          enter_questions();
-          return true;
-        }
-        case ActionKind::dossier_skip:
-          if (!survey_.dossier_optional) return false;
-          dossier_.reset();
-          dossier_entry_.clear();
-          dossier_notice_ = DossierNotice::none;
-          enter_questions();
-          return true;
-        case ActionKind::back:
-          go_welcome();
-          return true;
-        default:
-          return false;
-      }
-
-    case Screen::procedure:
-      switch (a.kind) {
-        case ActionKind::procedure_choose:
-          if (std::none_of(procedures_.begin(), procedures_.end(),
-                           [&a](const Procedure* p) { return p->code == a.text; })) {
-            return false;
-          }
-          procedure_ = a.text;
-          question_index_ = 0;
-          screen_ = Screen::question;
-          return true;
-        case ActionKind::procedure_skip:
-          procedure_.reset();
-          question_index_ = 0;
-          screen_ = Screen::question;
-          return true;
-        case ActionKind::back:
-          if (survey_.ask_dossier) {
-            screen_ = Screen::dossier;
-          } else {
-            go_welcome();
-          }
-          return true;
-        default:
-          return false;
-      }
-
-    case Screen::question:
-      switch (a.kind) {
-        case ActionKind::answer:
-        case ActionKind::not_applicable: {
-          const Criterion& c = current_question();
-          std::optional<int> value;
-          if (a.kind == ActionKind::answer) {
-            if (!survey_.is_valid_value(c, a.value)) return false;
-            value = a.value;
-          } else if (!survey_.allow_not_applicable) {
-            return false;
-          }
-          answers_[question_index_] = value;
-          if (question_index_ + 1 < questions_.size()) {
-            ++question_index_;
-          } else {
-            after_last_question(now);
-          }
-          return true;
-        }
-        case ActionKind::back:
-          if (question_index_ > 0) {
-            --question_index_;
-            return true;
-          }
-          if (asks_procedure()) {
-            screen_ = Screen::procedure;
-            return true;
-          }
-          if (survey_.ask_dossier) {
-            screen_ = Screen::dossier;
-            return true;
-          }
-          return false;
-        default:
-          return false;
-      }
-
-    case Screen::followup:
-      switch (a.kind) {
-        case ActionKind::toggle_reason: {
-          if (!survey_.find_reason(a.text)) return false;
-          auto it = std::find(reasons_.begin(), reasons_.end(), a.text);
-          if (it == reasons_.end()) {
-            reasons_.push_back(a.text);
-          } else {
-            reasons_.erase(it);
-          }
-          return true;
-        }
-        case ActionKind::followup_next:
-          screen_ = Screen::comment;
-          return true;
-        case ActionKind::back:
-          question_index_ = questions_.size() - 1;
-          screen_ = Screen::question;
-          return true;
-        default:
-          return false;
-      }
-
-    case Screen::comment:
-      switch (a.kind) {
-        case ActionKind::comment_key: {
-          char32_t c = static_cast<char32_t>(a.value);
-          if (shift_ && c >= U'a' && c <= U'z') c -= 32;
-          const bool ok = comment_.type(c);
-          if (ok) shift_ = false;
-          return ok;
-        }
-        case ActionKind::comment_backspace:
-          if (comment_.length() == 0) return false;
-          comment_.backspace();
-          return true;
-        case ActionKind::comment_shift:
-          shift_ = !shift_;
-          return true;
-        case ActionKind::comment_submit:
-          commit(ResponseStatus::complete, now);
-          return true;
-        case ActionKind::back:
-          if (survey_.reasons.empty()) {
-            question_index_ = questions_.size() - 1;
-            screen_ = Screen::question;
-          } else {
-            screen_ = Screen::followup;
-          }
-          return true;
-        default:
-          return false;
-      }
-
+    case Screen::welcome: return handle_welcome(a, now);
+    case Screen::dossier: return handle_dossier(a, now);
+    case Screen::procedure: return handle_procedure(a);
+    case Screen::question: return handle_question(a, now);
+    case Screen::followup: return handle_followup(a);
+    case Screen::comment: return handle_comment(a, now);
+    case Screen::pin: return handle_pin(a, now);
+    case Screen::staff: return handle_staff(a, now);
     case Screen::thanks:
-      return false;
-
-    case Screen::pin:
-      switch (a.kind) {
-        case ActionKind::pin_key:
-          if (pin_locked_until_ && now < *pin_locked_until_) return false;
-          if (a.value < '0' || a.value > '9') return false;
-          if (pin_entry_.size() >= settings_.pin_max_length) return false;
-          pin_entry_.push_back(static_cast<char>(a.value));
-          pin_notice_ = PinNotice::none;
-          return true;
-        case ActionKind::pin_backspace:
-          if (pin_entry_.empty()) return false;
-          pin_entry_.pop_back();
-          return true;
-        case ActionKind::pin_submit: {
-          if (pin_locked_until_ && now < *pin_locked_until_) return false;
-          if (config_.staff_pin_hash.empty()) {
-            pin_notice_ = PinNotice::not_set;
-            pin_entry_.clear();
-            return false;
-          }
-          const bool ok = verify_secret(pin_entry_, config_.staff_pin_hash);
-          pin_entry_.clear();
-          if (!ok) {
-            if (++pin_failures_ >= settings_.pin_attempts) {
-              pin_locked_until_ = now + settings_.pin_lockout;
-              pin_failures_ = 0;
-              pin_notice_ = PinNotice::locked;
-            } else {
-              pin_notice_ = PinNotice::wrong;
-            }
-            return false;
-          }
-          pin_failures_ = 0;
-          pin_notice_ = PinNotice::none;
-          screen_ = Screen::staff;
-          return true;
-        }
-        case ActionKind::pin_cancel:
-          pin_entry_.clear();
-          screen_ = pin_return_;
-          return true;
-        default:
-          return false;
-      }
-
-    case Screen::staff:
-      switch (a.kind) {
-        case ActionKind::staff_exit:
-          quit_requested_ = true;
-          return true;
-        case ActionKind::staff_back:
-          if (store_ok_) {
-            go_welcome();
-          } else {
-            go_out_of_service(now);
-          }
-          return true;
-        case ActionKind::staff_officer: {
-          const Counter* c = config_.find_counter(config_.counter);
-          if (!c) return false;
-          for (const Officer& o : c->officers) {
-            if (o.id == a.text) {
-              officer_ = o.id;
-              return true;
-            }
-          }
-          return false;
-        }
-        case ActionKind::staff_tab:
-        case ActionKind::staff_sync_now:
-        case ActionKind::staff_export:
-        case ActionKind::staff_page:
-          return true;  // the StaffModel carries them out; here they only keep the screen awake
-        default:
-          return false;
-      }
-
-    case Screen::out_of_service:
-      return false;
+    case Screen::out_of_service: return false;
   }
   return false;
 }
@@ -522,6 +257,278 @@ void Flow::open_pin_pad(TimePoint now) {
                                                                   : PinNotice::none;
   screen_ = Screen::pin;
   last_input_ = now;
+}
+
+// Only where no citizen is midway: a survey in progress is never interrupted by the PIN pad.
+bool Flow::press_corner(TimePoint now) {
+  if (screen_ != Screen::welcome && screen_ != Screen::out_of_service) return false;
+  corner_since_ = now;
+  return true;
+}
+
+std::optional<Flow::BackStep> Flow::back_step() const {
+  switch (screen_) {
+    case Screen::dossier: return BackStep{Screen::welcome, question_index_};
+    case Screen::procedure:
+      return BackStep{survey_.ask_dossier ? Screen::dossier : Screen::welcome, question_index_};
+    case Screen::question:
+      if (question_index_ > 0) return BackStep{Screen::question, question_index_ - 1};
+      if (asks_procedure()) return BackStep{Screen::procedure, question_index_};
+      if (survey_.ask_dossier) return BackStep{Screen::dossier, question_index_};
+      return std::nullopt;
+    case Screen::followup: return BackStep{Screen::question, questions_.size() - 1};
+    case Screen::comment:
+      if (survey_.reasons.empty()) return BackStep{Screen::question, questions_.size() - 1};
+      return BackStep{Screen::followup, question_index_};
+    default: return std::nullopt;
+  }
+}
+
+// Back to welcome starts afresh (go_welcome clears the draft); every other step keeps the answers.
+bool Flow::go_back() {
+  const std::optional<BackStep> step = back_step();
+  if (!step) return false;
+  if (step->screen == Screen::welcome) {
+    go_welcome();
+  } else {
+    screen_ = step->screen;
+    question_index_ = step->question;
+  }
+  return true;
+}
+
+bool Flow::handle_welcome(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::set_language:
+      if (std::find(config_.languages.begin(), config_.languages.end(), a.text) ==
+          config_.languages.end()) {
+        return false;
+      }
+      language_ = a.text;
+      return true;
+    case ActionKind::start:
+      if (next_allowed_ && now < *next_allowed_) return false;
+      begin_survey(now);
+      return true;
+    default: return false;
+  }
+}
+
+bool Flow::handle_dossier(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::dossier_key:
+      if (a.value < 0x20 || a.value > 0x7E) return false;
+      if (dossier_entry_.size() >= settings_.dossier_max_length) return false;
+      dossier_entry_.push_back(static_cast<char>(a.value));
+      dossier_notice_ = DossierNotice::none;
+      return true;
+    case ActionKind::dossier_backspace:
+      if (dossier_entry_.empty()) return false;
+      dossier_entry_.pop_back();
+      dossier_notice_ = DossierNotice::none;
+      return true;
+    case ActionKind::dossier_submit: return submit_dossier(now);
+    case ActionKind::dossier_skip:
+      if (!survey_.dossier_optional) return false;
+      dossier_.reset();
+      dossier_entry_.clear();
+      dossier_notice_ = DossierNotice::none;
+      enter_questions();
+      return true;
+    default: return false;
+  }
+}
+
+// "Today" is the unit's local day, the day the rule of one response per dossier counts in.
+bool Flow::submit_dossier(TimePoint now) {
+  if (dossier_entry_.empty()) {
+    dossier_notice_ = DossierNotice::empty;
+    return false;
+  }
+  const Date today = tz_.local_date(now);
+  const TimePoint from = tz_.start_of_day(today);
+  const TimePoint to = tz_.start_of_day(Date{std::chrono::sys_days(today) + std::chrono::days(1)});
+  const auto used = sink_.dossier_used(dossier_entry_, from, to);
+  if (!used.is_ok()) {
+    go_out_of_service(now);
+    return false;
+  }
+  if (*used) {
+    dossier_notice_ = DossierNotice::used_today;
+    return false;
+  }
+  dossier_ = dossier_entry_;
+  dossier_notice_ = DossierNotice::none;
+  enter_questions();
+  return true;
+}
+
+bool Flow::handle_procedure(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::procedure_choose:
+      if (std::none_of(procedures_.begin(), procedures_.end(),
+                       [&a](const Procedure* p) { return p->code == a.text; })) {
+        return false;
+      }
+      procedure_ = a.text;
+      break;
+    case ActionKind::procedure_skip:
+      procedure_.reset();
+      break;
+    default: return false;
+  }
+  question_index_ = 0;
+  screen_ = Screen::question;
+  return true;
+}
+
+bool Flow::handle_question(const Action& a, TimePoint now) {
+  std::optional<int> value;
+  switch (a.kind) {
+    case ActionKind::answer:
+      if (!survey_.is_valid_value(current_question(), a.value)) return false;
+      value = a.value;
+      break;
+    case ActionKind::not_applicable:
+      if (!survey_.allow_not_applicable) return false;
+      break;
+    default: return false;
+  }
+  answers_[question_index_] = value;
+  if (question_index_ + 1 < questions_.size()) {
+    ++question_index_;
+  } else {
+    after_last_question(now);
+  }
+  return true;
+}
+
+bool Flow::handle_followup(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::toggle_reason: {
+      if (!survey_.find_reason(a.text)) return false;
+      auto it = std::find(reasons_.begin(), reasons_.end(), a.text);
+      if (it == reasons_.end()) {
+        reasons_.push_back(a.text);
+      } else {
+        reasons_.erase(it);
+      }
+      return true;
+    }
+    case ActionKind::followup_next:
+      screen_ = Screen::comment;
+      return true;
+    default: return false;
+  }
+}
+
+bool Flow::handle_comment(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::comment_key: {
+      char32_t c = static_cast<char32_t>(a.value);
+      if (shift_ && c >= U'a' && c <= U'z') c -= 32;
+      const bool ok = comment_.type(c);
+      if (ok) shift_ = false;
+      return ok;
+    }
+    case ActionKind::comment_backspace:
+      if (comment_.length() == 0) return false;
+      comment_.backspace();
+      return true;
+    case ActionKind::comment_shift:
+      shift_ = !shift_;
+      return true;
+    case ActionKind::comment_submit:
+      commit(ResponseStatus::complete, now);
+      return true;
+    default: return false;
+  }
+}
+
+bool Flow::handle_pin(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::pin_key:
+      if (pin_locked_until_ && now < *pin_locked_until_) return false;
+      if (a.value < '0' || a.value > '9') return false;
+      if (pin_entry_.size() >= settings_.pin_max_length) return false;
+      pin_entry_.push_back(static_cast<char>(a.value));
+      pin_notice_ = PinNotice::none;
+      return true;
+    case ActionKind::pin_backspace:
+      if (pin_entry_.empty()) return false;
+      pin_entry_.pop_back();
+      return true;
+    case ActionKind::pin_submit: return submit_pin(now);
+    case ActionKind::pin_cancel:
+      pin_entry_.clear();
+      screen_ = pin_return_;
+      return true;
+    default: return false;
+  }
+}
+
+// Failures count across entries until one succeeds; the pad locks after pin_attempts of them.
+bool Flow::submit_pin(TimePoint now) {
+  if (pin_locked_until_ && now < *pin_locked_until_) return false;
+  if (config_.staff_pin_hash.empty()) {
+    pin_notice_ = PinNotice::not_set;
+    pin_entry_.clear();
+    return false;
+  }
+  const bool ok = verify_secret(pin_entry_, config_.staff_pin_hash);
+  pin_entry_.clear();
+  if (!ok) {
+    if (++pin_failures_ >= settings_.pin_attempts) {
+      pin_locked_until_ = now + settings_.pin_lockout;
+      pin_failures_ = 0;
+      pin_notice_ = PinNotice::locked;
+    } else {
+      pin_notice_ = PinNotice::wrong;
+    }
+    return false;
+  }
+  pin_failures_ = 0;
+  pin_notice_ = PinNotice::none;
+  screen_ = Screen::staff;
+  if (staff_desk_) staff_desk_->opened();
+  return true;
+}
+
+bool Flow::handle_staff(const Action& a, TimePoint now) {
+  switch (a.kind) {
+    case ActionKind::staff_exit:
+      quit_requested_ = true;
+      return true;
+    case ActionKind::staff_back:
+      leave_staff(now);
+      return true;
+    case ActionKind::staff_officer: {
+      const Counter* c = config_.find_counter(config_.counter);
+      if (!c || std::none_of(c->officers.begin(), c->officers.end(),
+                             [&a](const Officer& o) { return o.id == a.text; })) {
+        return false;
+      }
+      officer_ = a.text;
+      break;
+    }
+    case ActionKind::staff_tab:
+    case ActionKind::staff_sync_now:
+    case ActionKind::staff_export:
+    case ActionKind::staff_page:
+      break;
+    default: return false;
+  }
+  if (staff_desk_) staff_desk_->carry_out(a);
+  return true;
+}
+
+// A store that failed while staff worked leaves the kiosk out of service, not on welcome.
+void Flow::leave_staff(TimePoint now) {
+  if (store_ok_) {
+    go_welcome();
+  } else {
+    go_out_of_service(now);
+  }
 }
 
 void Flow::tick() {
@@ -560,13 +567,7 @@ void Flow::tick() {
       }
       break;
     case Screen::staff:
-      if (now - last_input_ >= settings_.staff_timeout) {
-        if (store_ok_) {
-          go_welcome();
-        } else {
-          go_out_of_service(now);
-        }
-      }
+      if (now - last_input_ >= settings_.staff_timeout) leave_staff(now);
       break;
     case Screen::out_of_service:
       if (now >= next_retry_) {

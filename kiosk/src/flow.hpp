@@ -104,6 +104,20 @@ struct FlowSettings {
   static FlowSettings from_config(const KioskConfig& config);
 };
 
+// The staff screen's work beyond navigation (figures, the officer setting, exports, uploads),
+// carried out outside the Flow: in the app, the StaffController over the StaffModel. The Flow is
+// the one place that decides which actions are staff work; it calls the desk from dispatch(), on
+// the UI thread, once it has accepted the action.
+class StaffDesk {
+ public:
+  virtual ~StaffDesk() = default;
+  // The right PIN opened the staff screen.
+  virtual void opened() = 0;
+  // staff_tab, staff_page, staff_sync_now, staff_export, and staff_officer once the Flow has taken
+  // the officer (one of this counter's). Not staff_back or staff_exit, which only navigate.
+  virtual void carry_out(const Action& action) = 0;
+};
+
 class Flow {
  public:
   // `config`, `sink`, `clock` and `tz` must outlive the Flow. last_submitted: the newest stored
@@ -125,6 +139,9 @@ class Flow {
   // The store failed outside a survey (at start, or in a staff action): show out_of_service.
   void store_failed();
   void set_officer(std::optional<std::string> officer) { officer_ = std::move(officer); }
+  // Where staff work goes; must outlive its use. nullptr (the default): the staff screen only
+  // navigates and keeps the officer.
+  void set_staff_desk(StaffDesk* desk) { staff_desk_ = desk; }
   // Locked PIN pad: when it opens again; nullopt when it is not locked.
   std::optional<TimePoint> pin_locked_until() const { return pin_locked_until_; }
 
@@ -178,7 +195,30 @@ class Flow {
   void commit(ResponseStatus status, TimePoint now);
   void go_welcome();
   void go_out_of_service(TimePoint now);
+  // Where "back" leads from a screen: the screen and the question shown there (Screen::welcome
+  // starts afresh). can_go_back() and the back action both follow it.
+  struct BackStep {
+    Screen screen;
+    std::size_t question;
+  };
+  std::optional<BackStep> back_step() const;
+  bool go_back();
+  bool press_corner(TimePoint now);
+  void leave_staff(TimePoint now);
+
+  // handle() routes an action: the corner and "back" itself, the rest to the handler of the
+  // screen showing. Each returns whether the action was accepted.
   bool handle(const Action& a, TimePoint now);
+  bool handle_welcome(const Action& a, TimePoint now);
+  bool handle_dossier(const Action& a, TimePoint now);
+  bool submit_dossier(TimePoint now);
+  bool handle_procedure(const Action& a);
+  bool handle_question(const Action& a, TimePoint now);
+  bool handle_followup(const Action& a);
+  bool handle_comment(const Action& a, TimePoint now);
+  bool handle_pin(const Action& a, TimePoint now);
+  bool submit_pin(TimePoint now);
+  bool handle_staff(const Action& a, TimePoint now);
 
   const KioskConfig& config_;
   const Survey& survey_;
@@ -210,6 +250,7 @@ class Flow {
   std::string last_tap_;
   TimePoint last_tap_at_{};
 
+  StaffDesk* staff_desk_ = nullptr;
   std::optional<TimePoint> corner_since_;
   Screen pin_return_ = Screen::welcome;
   std::string pin_entry_;

@@ -6,6 +6,8 @@
 #include "sipas/csv.hpp"
 #include "sipas/files.hpp"
 
+#include "text.hpp"
+
 namespace sipas {
 namespace {
 
@@ -56,10 +58,11 @@ PageWindow page_window(std::size_t total, std::size_t per_page, std::size_t firs
 }
 
 std::string page_label(const PageWindow& page, const std::string& language) {
-  const std::string of = language == "en" ? " of " : " / ";
-  if (page.total == 0) return "0" + of + "0";
-  return std::to_string(page.first + 1) + "–" + std::to_string(page.first + page.count) + of +
-         std::to_string(page.total);
+  const std::string shown = page.total == 0 ? std::string("0")
+                                            : std::to_string(page.first + 1) + "–" +
+                                                  std::to_string(page.first + page.count);
+  return format_text(text(language, Text::staff_page_of), shown.c_str(),
+                     std::to_string(page.total).c_str());
 }
 
 std::string local_time_text(TimePoint t, const TimeZone& tz) {
@@ -289,6 +292,27 @@ Status StaffModel::apply(const Action& a, ResponseStore* store, const std::funct
     default:
       return Status::ok();
   }
+}
+
+StaffController::StaffController(StaffModel& model, std::function<ResponseStore*()> store,
+                                 std::function<void()> sync_now, std::function<void(const std::string&)> log)
+    : model_(model), store_(std::move(store)), sync_now_(std::move(sync_now)), log_(std::move(log)) {}
+
+void StaffController::opened() {
+  model_.set_tab(StaffTab::today);
+  refresh();
+}
+
+void StaffController::carry_out(const Action& action) {
+  if (Status st = model_.apply(action, store_(), sync_now_); !st.is_ok()) log_(st.to_string());
+  refresh();
+}
+
+// "Sync now" exists exactly when a worker runs, so it also says whether sync is configured.
+void StaffController::refresh() {
+  ResponseStore* store = store_();
+  if (!store) return;
+  if (Status st = model_.refresh(*store, static_cast<bool>(sync_now_)); !st.is_ok()) log_(st.to_string());
 }
 
 }  // namespace sipas

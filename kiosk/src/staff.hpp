@@ -167,4 +167,29 @@ class StaffModel {
   bool sync_requested_ = false;
 };
 
+// The Flow's StaffDesk in the app: opens the staff screen on its first tab and carries out each
+// staff action on the StaffModel, reloading the figures after it. A failure goes to `log` and the
+// screen keeps the figures it had. UI thread only.
+class StaffController final : public StaffDesk {
+ public:
+  // `model` must outlive the controller. `store` gives the UI thread's store at each call (nullptr
+  // while it cannot be opened; it may be reopened between calls). `sync_now` is empty when no
+  // server is configured.
+  StaffController(StaffModel& model, std::function<ResponseStore*()> store, std::function<void()> sync_now,
+                  std::function<void(const std::string&)> log);
+
+  // The Today tab from every list's first row, with fresh figures.
+  void opened() override;
+  // StaffModel::apply, then refresh().
+  void carry_out(const Action& action) override;
+  // Reloads the figures (also when the sync worker reports a pass); nothing while the store is closed.
+  void refresh();
+
+ private:
+  StaffModel& model_;
+  std::function<ResponseStore*()> store_;
+  std::function<void()> sync_now_;
+  std::function<void(const std::string&)> log_;
+};
+
 }  // namespace sipas

@@ -1,72 +1,312 @@
 #include "text.hpp"
 
-namespace sipas {
+#include <cstdarg>
+#include <cstdio>
+#include <iterator>
 
-const char* text(const std::string& language, Text id) {
-  const bool en = language == "en";
-  switch (id) {
-    case Text::touch_to_rate: return en ? "Touch to rate our service" : "Chạm để đánh giá";
-    case Text::welcome_prompt:
-      return en ? "Your opinion helps us serve you better. It takes less than a minute."
-                : "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn. Chỉ mất chưa đến một phút.";
-    case Text::counter: return en ? "Counter" : "Quầy";
-    case Text::officer: return en ? "Officer" : "Cán bộ";
-    case Text::wait_seconds:
-      return en ? "The next rating can start in %d s" : "Có thể đánh giá tiếp sau %d giây";
-    case Text::dossier_title: return en ? "Your dossier number" : "Số hồ sơ của Ông/Bà";
-    case Text::dossier_hint:
-      return en ? "Scan the barcode on your receipt, or type the number."
-                : "Quét mã vạch trên giấy hẹn, hoặc nhập số hồ sơ.";
-    case Text::dossier_empty:
-      return en ? "Please enter the dossier number." : "Vui lòng nhập số hồ sơ.";
-    case Text::dossier_used:
-      return en ? "This dossier has already been rated today."
-                : "Hồ sơ này đã được đánh giá trong hôm nay.";
-    case Text::procedure_title:
-      return en ? "What did you come for today?" : "Hôm nay Ông/Bà đến làm thủ tục gì?";
-    case Text::procedure_hint:
-      return en ? "Touch the procedure, so that we know which service to improve."
-                : "Chạm vào thủ tục để chúng tôi biết cần cải thiện dịch vụ nào.";
-    case Text::procedure_skip: return en ? "Other / not sure" : "Khác / không nhớ";
-    case Text::skip: return en ? "Skip" : "Bỏ qua";
-    case Text::next: return en ? "Continue" : "Tiếp tục";
-    case Text::back: return en ? "Back" : "Quay lại";
-    case Text::not_applicable: return en ? "Not applicable" : "Không áp dụng";
-    case Text::followup_title:
-      return en ? "What did not satisfy you?" : "Điều gì chưa làm Ông/Bà hài lòng?";
-    case Text::followup_hint: return en ? "You may choose several." : "Có thể chọn nhiều ý.";
-    case Text::comment_title:
-      return en ? "Anything else to tell us? (optional)" : "Ông/Bà có góp ý thêm? (không bắt buộc)";
-    case Text::comment_hint:
-      return en ? "Telex typing: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = tones"
-                : "Gõ kiểu Telex: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = dấu";
-    case Text::comment_count: return en ? "%d/%d characters" : "%d/%d ký tự";
-    case Text::submit: return en ? "Send" : "Gửi đánh giá";
-    case Text::thanks_title: return en ? "Thank you!" : "Xin cảm ơn Ông/Bà!";
-    case Text::thanks_body:
-      return en ? "Your rating has been recorded." : "Đánh giá của Ông/Bà đã được ghi nhận.";
-    case Text::pin_title: return en ? "Staff PIN" : "Mã PIN cán bộ";
-    case Text::pin_wrong: return en ? "Wrong PIN." : "Sai mã PIN.";
-    case Text::pin_locked:
-      return en ? "Too many attempts. The PIN pad is locked; try again in a few minutes."
-                : "Nhập sai quá nhiều lần. Bàn phím tạm khoá, thử lại sau ít phút.";
-    case Text::pin_not_set:
-      return en ? "No staff PIN is set (sipas-kiosk set-pin)."
-                : "Chưa đặt mã PIN (sipas-kiosk set-pin).";
-    case Text::ok: return "OK";
-    case Text::cancel: return en ? "Cancel" : "Huỷ";
-    case Text::staff_title: return en ? "Kiosk administration" : "Quản trị kiosk";
-    case Text::staff_exit: return en ? "Exit the kiosk" : "Thoát chương trình";
-    case Text::staff_info: return en ? "Kiosk %s · counter %s · %s" : "Kiosk %s · quầy %s · %s";
-    case Text::out_of_service_title:
-      return en ? "Temporarily out of service" : "Tạm ngừng nhận đánh giá";
-    case Text::out_of_service_body:
-      return en ? "We are sorry. The kiosk will be back by itself shortly."
-                : "Xin lỗi Ông/Bà. Máy sẽ tự hoạt động trở lại trong ít phút.";
-    case Text::question_progress: return "%d/%d";
-    case Text::space: return en ? "space" : "dấu cách";
+namespace sipas {
+namespace {
+
+// Translators: one entry per message, the Vietnamese first, the English under it; keep the
+// conversions (%d, %s) of the Vietnamese, in the same order. Spaces at either end are part of the
+// text. The kiosk's screens fit these lengths at 800×480; a much longer text may need a look.
+constexpr Message kCatalogue[] = {
+    {Text::touch_to_rate,
+     "Chạm để đánh giá",
+     "Touch to rate our service"},
+    {Text::welcome_prompt,
+     "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn. Chỉ mất chưa đến một phút.",
+     "Your opinion helps us serve you better. It takes less than a minute."},
+    {Text::counter,
+     "Quầy",
+     "Counter"},
+    {Text::officer,
+     "Cán bộ",
+     "Officer"},
+    {Text::wait_seconds,
+     "Có thể đánh giá tiếp sau %d giây",
+     "The next rating can start in %d s"},
+    {Text::language_name_vi,
+     "Tiếng Việt",
+     "Tiếng Việt"},
+    {Text::language_name_en,
+     "English",
+     "English"},
+    {Text::dossier_title,
+     "Số hồ sơ của Ông/Bà",
+     "Your dossier number"},
+    {Text::dossier_hint,
+     "Quét mã vạch trên giấy hẹn, hoặc nhập số hồ sơ.",
+     "Scan the barcode on your receipt, or type the number."},
+    {Text::dossier_empty,
+     "Vui lòng nhập số hồ sơ.",
+     "Please enter the dossier number."},
+    {Text::dossier_used,
+     "Hồ sơ này đã được đánh giá trong hôm nay.",
+     "This dossier has already been rated today."},
+    {Text::procedure_title,
+     "Hôm nay Ông/Bà đến làm thủ tục gì?",
+     "What did you come for today?"},
+    {Text::procedure_hint,
+     "Chạm vào thủ tục để chúng tôi biết cần cải thiện dịch vụ nào.",
+     "Touch the procedure, so that we know which service to improve."},
+    {Text::procedure_skip,
+     "Khác / không nhớ",
+     "Other / not sure"},
+    {Text::skip,
+     "Bỏ qua",
+     "Skip"},
+    {Text::next,
+     "Tiếp tục",
+     "Continue"},
+    {Text::back,
+     "Quay lại",
+     "Back"},
+    {Text::not_applicable,
+     "Không áp dụng",
+     "Not applicable"},
+    {Text::followup_title,
+     "Điều gì chưa làm Ông/Bà hài lòng?",
+     "What did not satisfy you?"},
+    {Text::followup_hint,
+     "Có thể chọn nhiều ý.",
+     "You may choose several."},
+    {Text::comment_title,
+     "Ông/Bà có góp ý thêm? (không bắt buộc)",
+     "Anything else to tell us? (optional)"},
+    {Text::comment_hint,
+     "Gõ kiểu Telex: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = dấu",
+     "Telex typing: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = tones"},
+    {Text::comment_count,
+     "%d/%d ký tự",
+     "%d/%d characters"},
+    {Text::space,
+     "dấu cách",
+     "space"},
+    {Text::delete_key,
+     "Xoá",
+     "Delete"},
+    {Text::submit,
+     "Gửi đánh giá",
+     "Send"},
+    {Text::thanks_title,
+     "Xin cảm ơn Ông/Bà!",
+     "Thank you!"},
+    {Text::thanks_body,
+     "Đánh giá của Ông/Bà đã được ghi nhận.",
+     "Your rating has been recorded."},
+    {Text::pin_title,
+     "Mã PIN cán bộ",
+     "Staff PIN"},
+    {Text::pin_wrong,
+     "Sai mã PIN.",
+     "Wrong PIN."},
+    {Text::pin_locked,
+     "Nhập sai quá nhiều lần. Bàn phím tạm khoá, thử lại sau ít phút.",
+     "Too many attempts. The PIN pad is locked; try again in a few minutes."},
+    {Text::pin_not_set,
+     "Chưa đặt mã PIN (sipas-kiosk set-pin).",
+     "No staff PIN is set (sipas-kiosk set-pin)."},
+    {Text::ok,
+     "OK",
+     "OK"},
+    {Text::cancel,
+     "Huỷ",
+     "Cancel"},
+    {Text::question_progress,
+     "%d/%d",
+     "%d/%d"},
+    {Text::out_of_service_title,
+     "Tạm ngừng nhận đánh giá",
+     "Temporarily out of service"},
+    {Text::out_of_service_body,
+     "Xin lỗi Ông/Bà. Máy sẽ tự hoạt động trở lại trong ít phút.",
+     "We are sorry. The kiosk will be back by itself shortly."},
+    {Text::staff_title,
+     "Quản trị kiosk",
+     "Kiosk administration"},
+    {Text::staff_exit,
+     "Thoát chương trình",
+     "Exit the kiosk"},
+    {Text::staff_info,
+     "Kiosk %s · quầy %s · %s",
+     "Kiosk %s · counter %s · %s"},
+    {Text::staff_tab_today,
+     "Hôm nay",
+     "Today"},
+    {Text::staff_tab_criteria,
+     "Tiêu chí",
+     "Criteria"},
+    {Text::staff_tab_trend,
+     "Xu hướng",
+     "Trend"},
+    {Text::staff_tab_sync,
+     "Đồng bộ",
+     "Sync"},
+    {Text::staff_tab_shift,
+     "Ca làm việc",
+     "Shift"},
+    {Text::staff_tab_export,
+     "Xuất CSV",
+     "Export"},
+    {Text::staff_page_of,
+     "%s / %s",
+     "%s of %s"},
+    {Text::staff_responses,
+     "Lượt đánh giá",
+     "Responses"},
+    {Text::staff_complete,
+     "Đầy đủ",
+     "Complete"},
+    {Text::staff_partial,
+     "Dở dang",
+     "Partial"},
+    {Text::staff_mean_points,
+     "Điểm TB (0–18)",
+     "Mean points (0–18)"},
+    {Text::staff_satisfied,
+     "Hài lòng %",
+     "Satisfied %"},
+    {Text::staff_by_element,
+     "Theo yếu tố",
+     "By element"},
+    {Text::staff_by_counter,
+     "Theo quầy",
+     "By counter"},
+    {Text::staff_by_officer,
+     "Theo cán bộ",
+     "By officer"},
+    {Text::staff_indicator_points,
+     "Điểm TB từng chỉ tiêu (0–2)",
+     "Mean points per indicator (0–2)"},
+    {Text::staff_criterion_satisfied,
+     "Tỷ lệ hài lòng theo tiêu chí (%)",
+     "Satisfied % by criterion"},
+    {Text::staff_last_7_days,
+     "7 ngày qua",
+     "Last 7 days"},
+    {Text::staff_last_30_days,
+     "30 ngày qua",
+     "Last 30 days"},
+    {Text::staff_none_yet,
+     "Chưa có",
+     "None yet"},
+    {Text::staff_top_reasons,
+     "Lý do được chọn nhiều nhất",
+     "Most chosen reasons"},
+    {Text::staff_latest_comments,
+     "Góp ý mới nhất",
+     "Latest comments"},
+    {Text::staff_sync_pending,
+     "Chờ gửi",
+     "Waiting to send"},
+    {Text::staff_sync_not_set_up,
+     "Chưa cấu hình",
+     "Not set up"},
+    {Text::staff_sync_reachable,
+     "Kết nối tốt",
+     "Reachable"},
+    {Text::staff_sync_no_answer,
+     "Mất kết nối",
+     "No answer"},
+    {Text::staff_province_server,
+     "Máy chủ tỉnh",
+     "Province server"},
+    {Text::staff_sync_now,
+     "Gửi ngay",
+     "Sync now"},
+    {Text::staff_last_success,
+     "Gửi thành công lần cuối: %s",
+     "Last successful upload: %s"},
+    {Text::staff_sync_requested,
+     "Đã yêu cầu gửi.",
+     "Upload requested."},
+    {Text::staff_no_error,
+     "Lỗi gần nhất: không có",
+     "Last error: none"},
+    {Text::staff_server_refused,
+     "Máy chủ tỉnh trả lời nhưng chưa nhận dữ liệu:",
+     "The province server answered but did not take the data:"},
+    {Text::staff_server_unreachable,
+     "Không kết nối được máy chủ tỉnh. Dữ liệu vẫn được lưu trên kiosk và sẽ tự gửi lại.",
+     "Cannot reach the province server. Responses stay on the kiosk and will be sent later."},
+    {Text::staff_rejected,
+     "Bị máy chủ từ chối: %d",
+     "Rejected by the server: %d"},
+    {Text::staff_officer_at,
+     "Cán bộ đang làm việc tại %s",
+     "Officer working at %s"},
+    {Text::staff_no_officers,
+     "Chưa có cán bộ nào trong cấu hình.",
+     "No officers configured."},
+    {Text::staff_officer_selected,
+     "Đang chọn: %s — chạm tên khác để đổi, áp dụng từ lượt đánh giá tiếp theo.",
+     "Selected: %s — tap another name to change; applies from the next response."},
+    {Text::staff_export_folder,
+     "Thư mục xuất: %s",
+     "Export folder: %s"},
+    {Text::staff_export_folder_not_set,
+     "(chưa cấu hình)",
+     "(not set)"},
+    {Text::staff_export_today,
+     "Xuất hôm nay (CSV)",
+     "Export today (CSV)"},
+    {Text::staff_export_month,
+     "Xuất tháng này (CSV)",
+     "Export this month (CSV)"},
+    {Text::staff_export_saved,
+     "Đã lưu %s lượt vào %s",
+     "Saved %s responses to %s"},
+    {Text::staff_export_missing,
+     "Không thấy thư mục xuất. Hãy cắm USB rồi thử lại.",
+     "The export folder is missing. Plug in the USB stick and try again."},
+    {Text::staff_export_read_only,
+     "Không ghi được vào thư mục xuất (chỉ đọc hoặc bị khoá ghi).",
+     "The export folder cannot be written (read-only or write-protected)."},
+    {Text::staff_export_full,
+     "Thư mục xuất đã đầy. Hãy dùng USB khác hoặc xoá bớt tệp.",
+     "The export folder is full. Use another USB stick or free some space."},
+    {Text::staff_export_failed,
+     "Xuất thất bại: %s",
+     "Export failed: %s"},
+};
+
+// message() indexes the table by id, so every id has its entry, in the enum's order.
+constexpr bool in_enum_order() {
+  if (std::size(kCatalogue) != kTextCount) return false;
+  for (std::size_t i = 0; i < kTextCount; ++i) {
+    if (static_cast<std::size_t>(kCatalogue[i].id) != i) return false;
   }
-  return "";
+  return true;
+}
+static_assert(in_enum_order(), "kCatalogue must hold every Text once, in the order of the enum");
+
+}  // namespace
+
+const Message& message(Text id) { return kCatalogue[static_cast<std::size_t>(id)]; }
+
+const char* text(const std::string& language, const Message& m) {
+  if (language == "en" && m.en && *m.en) return m.en;
+  return m.vi;
+}
+
+const char* text(const std::string& language, Text id) { return text(language, message(id)); }
+
+std::string format_text(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string out;
+  if (n > 0) {
+    out.resize(static_cast<std::size_t>(n) + 1);
+    std::vsnprintf(out.data(), out.size(), format, again);
+    out.resize(static_cast<std::size_t>(n));
+  }
+  va_end(again);
+  return out;
 }
 
 }  // namespace sipas

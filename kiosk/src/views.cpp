@@ -264,12 +264,6 @@ class Painter {
   bool portrait_ = false;
 };
 
-std::string format(const char* fmt, int a, int b = 0) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, a, b);
-  return buf;
-}
-
 float option_level(std::size_t i, std::size_t n) {
   return n <= 1 ? 1.0f : static_cast<float>(i) / static_cast<float>(n - 1);
 }
@@ -291,7 +285,7 @@ void draw_welcome(Painter& p) {
   const float sh = smax.y - smin.y;
   const float fr = std::min(sh * 0.11f, (smax.x - smin.x) / (p.portrait() ? 13.0f : 16.0f));
   const std::string sub =
-      wait == 0 ? std::string(p.tr(Text::welcome_prompt)) : format(p.tr(Text::wait_seconds), wait);
+      wait == 0 ? std::string(p.tr(Text::welcome_prompt)) : format_text(p.tr(Text::wait_seconds), wait);
   const float inner_w = smax.x - smin.x - 2 * m;
   const float block = 2 * fr + sh * 0.06f + p.text_height(p.fonts().huge, p.tr(Text::touch_to_rate), inner_w) +
                       g + p.text_height(p.fonts().body, sub, inner_w - 2 * m);
@@ -330,7 +324,9 @@ void draw_welcome(Painter& p) {
   }
   float x = p.w() - m - langs_w + g;
   for (const auto& l : cfg.languages) {
-    const std::string label = l == "vi" ? "Tiếng Việt" : l == "en" ? "English" : l;
+    const std::string label = l == "vi"   ? p.tr(Text::language_name_vi)
+                              : l == "en" ? p.tr(Text::language_name_en)
+                                          : l;
     if (p.button("lang-" + l, label, ImVec2(x, fy), ImVec2(x + lang_w, fy + bh),
                  l == flow.language() ? Look::selected : Look::card)) {
       p.emit(ActionKind::set_language, 0, l);
@@ -358,7 +354,7 @@ void draw_question(Painter& p) {
   const std::size_t n = flow.question_count(), i = flow.question_index();
   p.background(kBackground);
   const float top =
-      p.header(format(p.tr(Text::question_progress), static_cast<int>(i + 1), static_cast<int>(n)));
+      p.header(format_text(p.tr(Text::question_progress), static_cast<int>(i + 1), static_cast<int>(n)));
   const float m = p.margin(), g = p.gap(), u = p.u();
   p.dl()->AddRectFilled(ImVec2(0, top), ImVec2(p.w(), top + 6 * u), rgb(214, 222, 230));
   p.dl()->AddRectFilled(ImVec2(0, top),
@@ -569,8 +565,8 @@ void draw_comment(Painter& p) {
   if (!shown.empty() && shown.back() == ' ') caret_x += f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, " ").x;
   p.dl()->AddRectFilled(ImVec2(caret_x + 1, caret_y + 2 * u), ImVec2(caret_x + 1 + 3 * u, caret_y + f->FontSize),
                         kPrimary);
-  const std::string count = format(p.tr(Text::comment_count), static_cast<int>(c.length()),
-                                   static_cast<int>(c.max_length()));
+  const std::string count = format_text(p.tr(Text::comment_count), static_cast<int>(c.length()),
+                                        static_cast<int>(c.max_length()));
   const bool full = c.length() >= c.max_length();
   float y = bmax.y + g / 2;
   const float hint_h = f->FontSize * 1.2f;
@@ -600,7 +596,7 @@ void draw_comment(Painter& p) {
   auto row4 = letter_row("zxcvbnm");
   row4.insert(row4.begin(), Key{"key-shift", shift ? "abc" : "ABC", ActionKind::comment_shift, 0, 1.5f,
                                 shift ? Look::selected : Look::quiet});
-  row4.push_back(Key{"key-backspace", p.lang() == "en" ? "Delete" : "Xoá",
+  row4.push_back(Key{"key-backspace", p.tr(Text::delete_key),
                      ActionKind::comment_backspace, 0, 1.5f, Look::quiet});
   rows.push_back(row4);
   rows.push_back({Key{"back", std::string("‹ ") + p.tr(Text::back), ActionKind::back, 0, 2.0f, Look::quiet},
@@ -650,7 +646,7 @@ void draw_dossier(Painter& p) {
     pad_min = ImVec2(m + left_w + g * 2, top + m);
     pad_max = ImVec2(p.w() - m, footer_y - g);
   }
-  const char* erase = p.lang() == "en" ? "Delete" : "Xoá";
+  const char* erase = p.tr(Text::delete_key);
   struct PadKey {
     const char* id;
     std::string label;
@@ -800,19 +796,19 @@ void draw_pin(Painter& p) {
     }
   }
   y += dot * 2 + g * 2;
-  Text notice = Text::ok;
+  std::optional<Text> notice;
   switch (flow.pin_notice()) {
     case PinNotice::wrong: notice = Text::pin_wrong; break;
     case PinNotice::locked: notice = Text::pin_locked; break;
     case PinNotice::not_set: notice = Text::pin_not_set; break;
     case PinNotice::none: break;
   }
-  if (notice != Text::ok) {
+  if (notice) {
     const float top = y;
-    y += p.text_block(p.fonts().bold, p.tr(notice), ImVec2(m, y), ImVec2(m + left_w, y), kDanger,
+    y += p.text_block(p.fonts().bold, p.tr(*notice), ImVec2(m, y), ImVec2(m + left_w, y), kDanger,
                       0.0f, 0.0f);
     if (flow.pin_notice() == PinNotice::locked) {
-      p.record("pin-locked", p.tr(notice), ImVec2(m, top), ImVec2(m + left_w, std::max(y, top + 44)));
+      p.record("pin-locked", p.tr(*notice), ImVec2(m, top), ImVec2(m + left_w, std::max(y, top + 44)));
     }
   }
   const float footer_h = std::round(std::max(56.0f, 84 * u));
@@ -838,11 +834,11 @@ void draw_pin(Painter& p) {
     const ImVec2 a(pad_min.x + static_cast<float>(k % 3) * (kw + kg), pad_min.y + static_cast<float>(k / 3) * (kh + kg));
     const ImVec2 b(a.x + kw, a.y + kh);
     if (k == 9) {
-      if (p.button("pin-backspace", p.lang() == "en" ? "Delete" : "Xoá", a, b, Look::quiet)) {
+      if (p.button("pin-backspace", p.tr(Text::delete_key), a, b, Look::quiet)) {
         p.emit(ActionKind::pin_backspace);
       }
     } else if (k == 11) {
-      if (p.button("pin-ok", "OK", a, b, Look::primary, p.fonts().large)) p.emit(ActionKind::pin_submit);
+      if (p.button("pin-ok", p.tr(Text::ok), a, b, Look::primary, p.fonts().large)) p.emit(ActionKind::pin_submit);
     } else if (p.button(std::string("pin-") + labels[k], labels[k], a, b, Look::card, p.fonts().large)) {
       p.emit(ActionKind::pin_key, labels[k][0]);
     }
@@ -859,10 +855,6 @@ std::string fixed1(std::optional<double> v) {
 std::string clock_text(std::optional<TimePoint> t, const StaffModel& s) {
   if (!t) return "—";
   return local_time_text(*t, s.time_zone());
-}
-
-const char* staff_text(const std::string& lang, const char* vi, const char* en) {
-  return lang == "en" ? en : vi;
 }
 
 // The text cut to one line of `width`, with "…" when it did not fit.
@@ -1003,11 +995,11 @@ void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     std::string value;
     const char* caption;
   } cards[] = {
-      {"staff-today-responses", std::to_string(t.complete + t.partial), staff_text(L, "Lượt đánh giá", "Responses")},
-      {"staff-today-complete", std::to_string(t.complete), staff_text(L, "Đầy đủ", "Complete")},
-      {"staff-today-partial", std::to_string(t.partial), staff_text(L, "Dở dang", "Partial")},
+      {"staff-today-responses", std::to_string(t.complete + t.partial), p.tr(Text::staff_responses)},
+      {"staff-today-complete", std::to_string(t.complete), p.tr(Text::staff_complete)},
+      {"staff-today-partial", std::to_string(t.partial), p.tr(Text::staff_partial)},
       {"staff-today-index", fixed1(t.index),
-       t.points ? staff_text(L, "Điểm TB (0–18)", "Mean points (0–18)") : staff_text(L, "Hài lòng %", "Satisfied %")},
+       p.tr(t.points ? Text::staff_mean_points : Text::staff_satisfied)},
   };
   for (int i = 0; i < 4; ++i) {
     const float x = min.x + static_cast<float>(i % per_row) * (kw + g);
@@ -1037,7 +1029,7 @@ void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
                                     : max.y - y;
   float ly = y, lx1 = lx0 + colw;
   const PageWindow ep = list_section(p, StaffList::elements, s.first_row(StaffList::elements),
-                                     staff_text(L, "Theo yếu tố", "By element"), n_el, row, lx0, lx1, ly, left_h);
+                                     p.tr(Text::staff_by_element), n_el, row, lx0, lx1, ly, left_h);
   for (std::size_t i = ep.first; i < ep.first + ep.count; ++i) {
     if (t.points) {
       const CriterionScore& c = t.points_score.indicators[i];
@@ -1074,17 +1066,17 @@ void draw_staff_today(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   };
   if (counters_left) {
     float cy = ly + g / 2;
-    section_title(p, staff_text(L, "Theo quầy", "By counter"), lx0, lx1, cy);
+    section_title(p, p.tr(Text::staff_by_counter), lx0, lx1, cy);
     cy += th;
     for (const GroupFigure& gf : t.counters) {
       group_row(p, StaffList::counters, gf, scale, ImVec2(lx0, cy), ImVec2(lx1, cy + row), small);
       cy += row;
     }
-    groups(StaffList::officers, staff_text(L, "Theo cán bộ", "By officer"), t.officers, top, avail);
+    groups(StaffList::officers, p.tr(Text::staff_by_officer), t.officers, top, avail);
     return;
   }
-  groups(StaffList::counters, staff_text(L, "Theo quầy", "By counter"), t.counters, top, hc);
-  groups(StaffList::officers, staff_text(L, "Theo cán bộ", "By officer"), t.officers, top + hc + g / 2,
+  groups(StaffList::counters, p.tr(Text::staff_by_counter), t.counters, top, hc);
+  groups(StaffList::officers, p.tr(Text::staff_by_officer), t.officers, top + hc + g / 2,
          avail - hc - g / 2);
 }
 
@@ -1113,8 +1105,7 @@ void draw_staff_criteria(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max
   const std::size_t columns =
       p.portrait() || lines.size() <= rows_in(max.y - min.y - title_height(p), row) ? 1 : 2;
   float x1 = max.x, y = min.y;
-  const char* title = t.points ? staff_text(L, "Điểm TB từng chỉ tiêu (0–2)", "Mean points per indicator (0–2)")
-                                : staff_text(L, "Tỷ lệ hài lòng theo tiêu chí (%)", "Satisfied % by criterion");
+  const char* title = p.tr(t.points ? Text::staff_indicator_points : Text::staff_criterion_satisfied);
   const PageWindow page = list_section(p, StaffList::criteria, s.first_row(StaffList::criteria), title, lines.size(),
                                        row, min.x, x1, y, max.y - min.y, columns);
   const std::size_t per_column = std::max<std::size_t>(1, (page.per_page + columns - 1) / columns);
@@ -1165,15 +1156,14 @@ void day_chart(Painter& p, const std::vector<DayFigure>& days, double scale_max,
 }
 
 void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
-  const std::string& L = p.lang();
   const TodayFigures& t = s.today();
   const float g = p.gap();
   const double scale = t.points ? 18.0 : 100.0;
   const float colw = (max.x - min.x - 2 * g) / 2;
   const float chart_h = std::round((max.y - min.y) * 0.42f);
   float y = min.y;
-  y += section_title(p, staff_text(L, "7 ngày qua", "Last 7 days"), min.x, min.x + colw, y);
-  section_title(p, staff_text(L, "30 ngày qua", "Last 30 days"), min.x + colw + 2 * g, max.x, min.y);
+  y += section_title(p, p.tr(Text::staff_last_7_days), min.x, min.x + colw, y);
+  section_title(p, p.tr(Text::staff_last_30_days), min.x + colw + 2 * g, max.x, min.y);
   day_chart(p, t.last7, scale, ImVec2(min.x, y), ImVec2(min.x + colw, y + chart_h));
   day_chart(p, t.last30, scale, ImVec2(min.x + colw + 2 * g, y), ImVec2(max.x, y + chart_h));
   y += chart_h + g;
@@ -1186,7 +1176,7 @@ void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     const PageWindow page =
         list_section(p, which, s.first_row(which), title, items.size(), row, x0, x1, yy, max.y - y);
     if (items.empty()) {
-      p.text_block(small, staff_text(L, "Chưa có", "None yet"), ImVec2(x0, yy), ImVec2(x1, yy), kMuted, 0.0f, 0.0f);
+      p.text_block(small, p.tr(Text::staff_none_yet), ImVec2(x0, yy), ImVec2(x1, yy), kMuted, 0.0f, 0.0f);
     }
     for (std::size_t i = page.first; i < page.first + page.count; ++i) {
       p.text_block(small, first_lines(p, small, items[i], x1 - x0, lines_per_item), ImVec2(x0, yy),
@@ -1197,27 +1187,25 @@ void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   std::vector<std::string> reasons, comments;
   for (const ReasonFigure& r : t.reasons) reasons.push_back(std::to_string(r.count) + " × " + r.text);
   for (const CommentLine& c : t.comments) comments.push_back("“" + c.text + "”");
-  list(StaffList::reasons, staff_text(L, "Lý do được chọn nhiều nhất", "Most chosen reasons"), reasons, min.x,
-       min.x + colw, 1);
-  list(StaffList::comments, staff_text(L, "Góp ý mới nhất", "Latest comments"), comments, min.x + colw + 2 * g,
-       max.x, 2);
+  list(StaffList::reasons, p.tr(Text::staff_top_reasons), reasons, min.x, min.x + colw, 1);
+  list(StaffList::comments, p.tr(Text::staff_latest_comments), comments, min.x + colw + 2 * g, max.x, 2);
 }
 
 void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
-  const std::string& L = p.lang();
   const SyncFigures& f = s.sync();
   const float g = p.gap();
   const float kh = std::max(70.0f, std::round(120 * p.u()));
   const float kw = (max.x - min.x - 2 * g) / 3;
-  kpi(p, "staff-sync-pending", std::to_string(f.pending), staff_text(L, "Chờ gửi", "Waiting to send"),
+  kpi(p, "staff-sync-pending", std::to_string(f.pending), p.tr(Text::staff_sync_pending),
       ImVec2(min.x, min.y), ImVec2(min.x + kw, min.y + kh));
   kpi(p, "staff-sync-reachable",
-      !f.configured ? staff_text(L, "Chưa cấu hình", "Not set up")
-      : f.server_reachable ? staff_text(L, "Kết nối tốt", "Reachable") : staff_text(L, "Mất kết nối", "No answer"),
-      staff_text(L, "Máy chủ tỉnh", "Province server"), ImVec2(min.x + kw + g, min.y),
+      p.tr(!f.configured         ? Text::staff_sync_not_set_up
+           : f.server_reachable ? Text::staff_sync_reachable
+                                : Text::staff_sync_no_answer),
+      p.tr(Text::staff_province_server), ImVec2(min.x + kw + g, min.y),
       ImVec2(min.x + 2 * kw + g, min.y + kh));
   const ImVec2 bmin(min.x + 2 * (kw + g), min.y), bmax(max.x, min.y + kh);
-  if (p.button("staff-sync-now", staff_text(L, "Gửi ngay", "Sync now"), bmin, bmax, Look::primary,
+  if (p.button("staff-sync-now", p.tr(Text::staff_sync_now), bmin, bmax, Look::primary,
                p.fonts().large, f.configured)) {
     p.emit(ActionKind::staff_sync_now);
   }
@@ -1227,18 +1215,13 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     y += p.text_block(body, t, ImVec2(min.x, y), ImVec2(max.x, y), col, 0.0f, 0.0f);
   };
   const float success_y = y;
-  line(std::string(staff_text(L, "Gửi thành công lần cuối: ", "Last successful upload: ")) +
-           clock_text(f.last_success, s), kInk);
+  line(format_text(p.tr(Text::staff_last_success), clock_text(f.last_success, s).c_str()), kInk);
   p.record("staff-sync-last-success", clock_text(f.last_success, s), ImVec2(min.x, success_y), ImVec2(max.x, y));
-  if (s.sync_requested()) line(staff_text(L, "Đã yêu cầu gửi.", "Upload requested."), kMuted);
+  if (s.sync_requested()) line(p.tr(Text::staff_sync_requested), kMuted);
   if (f.last_error.empty()) {
-    line(std::string(staff_text(L, "Lỗi gần nhất: ", "Last error: ")) + staff_text(L, "không có", "none"), kGreen);
+    line(p.tr(Text::staff_no_error), kGreen);
   } else {
-    line(f.server_reachable
-             ? staff_text(L, "Máy chủ tỉnh trả lời nhưng chưa nhận dữ liệu:", "The province server answered but did not take the data:")
-             : staff_text(L, "Không kết nối được máy chủ tỉnh. Dữ liệu vẫn được lưu trên kiosk và sẽ tự gửi lại.",
-                          "Cannot reach the province server. Responses stay on the kiosk and will be sent later."),
-         kDanger);
+    line(p.tr(f.server_reachable ? Text::staff_server_refused : Text::staff_server_unreachable), kDanger);
     line(f.last_error, kMuted);
   }
   y += g / 2;
@@ -1246,7 +1229,7 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   const float row = std::round(body->FontSize * 1.4f);
   const PageWindow page = list_section(
       p, StaffList::rejected, s.first_row(StaffList::rejected),
-      std::string(staff_text(L, "Bị máy chủ từ chối: ", "Rejected by the server: ")) + std::to_string(f.rejected.size()),
+      format_text(p.tr(Text::staff_rejected), static_cast<int>(f.rejected.size())),
       f.rejected.size(), row, min.x, x1, y, max.y - y);
   for (std::size_t i = page.first; i < page.first + page.count; ++i) {
     const RejectedResponse& r = f.rejected[i];
@@ -1258,26 +1241,22 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
 }
 
 void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
-  const std::string& L = p.lang();
   const KioskConfig& cfg = p.flow().config();
   const Counter* counter = cfg.find_counter(cfg.counter);
   float y = min.y;
   y += p.text_block(p.fonts().bold,
-                    std::string(staff_text(L, "Cán bộ đang làm việc tại ", "Officer working at ")) +
-                        (counter ? counter->name : cfg.counter),
+                    format_text(p.tr(Text::staff_officer_at), (counter ? counter->name : cfg.counter).c_str()),
                     ImVec2(min.x, y), ImVec2(max.x, y), kInk, 0.0f, 0.0f);
   y += p.gap();
   if (!counter || counter->officers.empty()) {
-    p.text_block(p.fonts().body, staff_text(L, "Chưa có cán bộ nào trong cấu hình.", "No officers configured."),
-                 ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+    p.text_block(p.fonts().body, p.tr(Text::staff_no_officers), ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f,
+                 0.0f);
     return;
   }
   for (const Officer& o : counter->officers) {
     if (p.flow().officer() && *p.flow().officer() == o.id) {
       y += p.text_block(p.fonts().body,
-                        std::string(staff_text(L, "Đang chọn: ", "Selected: ")) + o.name +
-                            staff_text(L, " — chạm tên khác để đổi, áp dụng từ lượt đánh giá tiếp theo.",
-                                       " — tap another name to change; applies from the next response."),
+                        format_text(p.tr(Text::staff_officer_selected), o.name.c_str()),
                         ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
       y += p.gap();
     }
@@ -1303,21 +1282,20 @@ void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
 }
 
 void draw_staff_export(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
-  const std::string& L = p.lang();
   const KioskConfig& cfg = p.flow().config();
   float y = min.y;
   y += p.text_block(p.fonts().body,
-                    std::string(staff_text(L, "Thư mục xuất: ", "Export folder: ")) +
-                        (cfg.export_dir.empty() ? staff_text(L, "(chưa cấu hình)", "(not set)") : cfg.export_dir),
+                    format_text(p.tr(Text::staff_export_folder),
+                                cfg.export_dir.empty() ? p.tr(Text::staff_export_folder_not_set) : cfg.export_dir.c_str()),
                     ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
   y += p.gap();
   const float bh = std::round(std::max(64.0f, 100 * p.u()));
   const float bw = (max.x - min.x - p.gap()) / 2;
-  if (p.button("staff-export-today", staff_text(L, "Xuất hôm nay (CSV)", "Export today (CSV)"),
+  if (p.button("staff-export-today", p.tr(Text::staff_export_today),
                ImVec2(min.x, y), ImVec2(min.x + bw, y + bh), Look::primary)) {
     p.emit(ActionKind::staff_export, static_cast<int>(ExportRange::today));
   }
-  if (p.button("staff-export-month", staff_text(L, "Xuất tháng này (CSV)", "Export this month (CSV)"),
+  if (p.button("staff-export-month", p.tr(Text::staff_export_month),
                ImVec2(min.x + bw + p.gap(), y), ImVec2(max.x, y + bh), Look::primary)) {
     p.emit(ActionKind::staff_export, static_cast<int>(ExportRange::month));
   }
@@ -1328,24 +1306,20 @@ void draw_staff_export(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) 
   ImU32 col = kDanger;
   switch (e.status.code()) {
     case ErrorCode::ok:
-      msg = std::string(staff_text(L, "Đã lưu ", "Saved ")) + std::to_string(e.rows) +
-            staff_text(L, " lượt vào ", " responses to ") + e.file.string();
+      msg = format_text(p.tr(Text::staff_export_saved), std::to_string(e.rows).c_str(), e.file.c_str());
       col = kGreen;
       break;
     case ErrorCode::not_found:
-      msg = staff_text(L, "Không thấy thư mục xuất. Hãy cắm USB rồi thử lại.",
-                       "The export folder is missing. Plug in the USB stick and try again.");
+      msg = p.tr(Text::staff_export_missing);
       break;
     case ErrorCode::read_only:
-      msg = staff_text(L, "Không ghi được vào thư mục xuất (chỉ đọc hoặc bị khoá ghi).",
-                       "The export folder cannot be written (read-only or write-protected).");
+      msg = p.tr(Text::staff_export_read_only);
       break;
     case ErrorCode::disk_full:
-      msg = staff_text(L, "Thư mục xuất đã đầy. Hãy dùng USB khác hoặc xoá bớt tệp.",
-                       "The export folder is full. Use another USB stick or free some space.");
+      msg = p.tr(Text::staff_export_full);
       break;
     default:
-      msg = std::string(staff_text(L, "Xuất thất bại: ", "Export failed: ")) + e.status.message();
+      msg = format_text(p.tr(Text::staff_export_failed), e.status.message().c_str());
       break;
   }
   const float h = p.text_height(p.fonts().bold, msg, max.x - min.x);
@@ -1358,9 +1332,8 @@ void draw_staff(Painter& p, const StaffModel* s) {
   const KioskConfig& cfg = flow.config();
   const std::string& L = p.lang();
   p.background(kBackground);
-  char info[512];
-  std::snprintf(info, sizeof info, p.tr(Text::staff_info), cfg.kiosk_id.c_str(), cfg.counter.c_str(),
-                flow.survey().title.get(L).c_str());
+  const std::string info = format_text(p.tr(Text::staff_info), cfg.kiosk_id.c_str(), cfg.counter.c_str(),
+                                       flow.survey().title.get(L).c_str());
   const float top = p.header(p.tr(Text::staff_title));
   const float m = p.margin(), g = p.gap(), u = p.u();
   const float nav_w = std::round(std::clamp(p.w() * 0.2f, 150.0f, 340 * u));
@@ -1371,16 +1344,15 @@ void draw_staff(Painter& p, const StaffModel* s) {
   const struct {
     StaffTab tab;
     const char* id;
-    const char* vi;
-    const char* en;
-  } tabs[] = {{StaffTab::today, "staff-tab-today", "Hôm nay", "Today"},
-              {StaffTab::criteria, "staff-tab-criteria", "Tiêu chí", "Criteria"},
-              {StaffTab::trend, "staff-tab-trend", "Xu hướng", "Trend"},
-              {StaffTab::sync, "staff-tab-sync", "Đồng bộ", "Sync"},
-              {StaffTab::shift, "staff-tab-shift", "Ca làm việc", "Shift"},
-              {StaffTab::export_csv, "staff-tab-export", "Xuất CSV", "Export"}};
+    Text label;
+  } tabs[] = {{StaffTab::today, "staff-tab-today", Text::staff_tab_today},
+              {StaffTab::criteria, "staff-tab-criteria", Text::staff_tab_criteria},
+              {StaffTab::trend, "staff-tab-trend", Text::staff_tab_trend},
+              {StaffTab::sync, "staff-tab-sync", Text::staff_tab_sync},
+              {StaffTab::shift, "staff-tab-shift", Text::staff_tab_shift},
+              {StaffTab::export_csv, "staff-tab-export", Text::staff_tab_export}};
   for (const auto& t : tabs) {
-    if (p.button(t.id, staff_text(L, t.vi, t.en), ImVec2(m, y), ImVec2(m + nav_w, y + bh),
+    if (p.button(t.id, p.tr(t.label), ImVec2(m, y), ImVec2(m + nav_w, y + bh),
                  tab == t.tab ? Look::selected : Look::card)) {
       p.emit(ActionKind::staff_tab, static_cast<int>(t.tab));
     }

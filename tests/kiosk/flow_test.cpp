@@ -1,6 +1,7 @@
 #include "flow.hpp"
 
 #include <memory>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -608,6 +609,215 @@ TEST_F(FlowTest, TheCornerDoesNothingDuringASurvey) {
   tap(ActionKind::start);
   press_corner(3s);
   EXPECT_EQ(flow_->screen(), Screen::question);
+}
+
+// "back" is routed in one place for every screen: the back button is drawn exactly where the
+// action is accepted.
+TEST_F(FlowTest, BackIsOfferedExactlyWhereItIsAccepted) {
+  auto check = [&](const char* where) {
+    SCOPED_TRACE(where);
+    const bool offered = flow_->can_go_back();
+    EXPECT_EQ(tap(ActionKind::back), offered);
+  };
+  auto open_staff = [&] {
+    press_corner(3s);
+    for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+    ASSERT_TRUE(tap(ActionKind::pin_submit));
+  };
+  make(testing::short_survey());
+  check("welcome");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  check("first question without dossier or procedure");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({4});
+  check("second question");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  check("followup");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  tap(ActionKind::followup_next);
+  check("comment");
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({4, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::thanks);
+  check("thanks");
+  make(testing::short_survey());
+  press_corner(3s);
+  check("pin");
+  make(testing::short_survey());
+  open_staff();
+  check("staff");
+  make(testing::mau01_survey());
+  tap(ActionKind::start);
+  check("dossier");
+  make(testing::short_survey());
+  flow_->store_failed();
+  check("out of service");
+}
+
+TEST_F(FlowTest, BackFromTheCommentReturnsToTheFollowupOrWithoutReasonsToTheLastQuestion) {
+  make(testing::short_survey());
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  tap(ActionKind::followup_next);
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::followup);
+
+  Survey no_reasons = testing::short_survey();
+  no_reasons.reasons.clear();
+  make(no_reasons);
+  tap(ActionKind::start);
+  answer_all({1, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 2u);
+}
+
+TEST_F(FlowTest, BackFromTheDossierStartsAfreshOnWelcome) {
+  make(testing::mau01_survey());
+  config_.languages = {"vi", "en"};
+  ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
+  tap(ActionKind::start);
+  for (char c : std::string("12/3")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(flow_->language(), "vi");
+  EXPECT_EQ(flow_->dossier_entry(), "");
+}
+
+// Leaving the staff screen, by its back button or after two minutes, returns to out_of_service
+// when the store had failed.
+TEST_F(FlowTest, LeavingTheStaffScreenKeepsAFailedStoreOutOfService) {
+  make(testing::short_survey());
+  sink_.fail_with = ErrorCode::read_only;
+  flow_->store_failed();
+  for (bool by_timeout : {false, true}) {
+    SCOPED_TRACE(by_timeout ? "timeout" : "back");
+    press_corner(3s);
+    for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+    ASSERT_TRUE(tap(ActionKind::pin_submit));
+    ASSERT_EQ(flow_->screen(), Screen::staff);
+    if (by_timeout) {
+      clock_.advance(120s);
+      flow_->tick();
+    } else {
+      ASSERT_TRUE(tap(ActionKind::staff_back));
+    }
+    EXPECT_EQ(flow_->screen(), Screen::out_of_service);
+  }
+}
+
+// Each screen takes its own actions only; an action of another screen changes nothing.
+TEST_F(FlowTest, AScreenRefusesTheActionsOfOtherScreens) {
+  make(testing::short_survey());
+  for (ActionKind k : {ActionKind::answer, ActionKind::comment_submit, ActionKind::pin_submit,
+                       ActionKind::staff_exit, ActionKind::dossier_submit, ActionKind::followup_next}) {
+    EXPECT_FALSE(tap(k, 3)) << "welcome, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  tap(ActionKind::start);
+  for (ActionKind k : {ActionKind::start, ActionKind::set_language, ActionKind::toggle_reason,
+                       ActionKind::comment_submit, ActionKind::staff_tab, ActionKind::pin_key}) {
+    EXPECT_FALSE(tap(k, '1', "long_wait")) << "question, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 0u);
+  press_corner(3s);
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  make(testing::short_survey());
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  for (ActionKind k : {ActionKind::start, ActionKind::pin_key, ActionKind::answer, ActionKind::comment_key}) {
+    EXPECT_FALSE(tap(k, '1')) << "staff, action " << static_cast<int>(k);
+  }
+  EXPECT_EQ(flow_->screen(), Screen::staff);
+}
+
+// Records what the Flow hands to the staff screen's model, and the officer the Flow held then.
+class RecordingDesk final : public StaffDesk {
+ public:
+  explicit RecordingDesk(const std::unique_ptr<Flow>& flow) : flow_(flow) {}
+  void opened() override { ++opened_calls; }
+  void carry_out(const Action& a) override {
+    carried.push_back(a.kind);
+    officer_then = flow_->officer();
+  }
+  int opened_calls = 0;
+  std::vector<ActionKind> carried;
+  std::optional<std::string> officer_then;
+
+ private:
+  const std::unique_ptr<Flow>& flow_;
+};
+
+TEST_F(FlowTest, TheRightPinOpensTheStaffDeskOnce) {
+  make(testing::short_survey());
+  RecordingDesk desk(flow_);
+  flow_->set_staff_desk(&desk);
+  press_corner(3s);
+  for (char c : std::string("1357")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  EXPECT_FALSE(tap(ActionKind::pin_submit));
+  EXPECT_EQ(desk.opened_calls, 0);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  EXPECT_EQ(desk.opened_calls, 1);
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 2));
+  EXPECT_EQ(desk.opened_calls, 1);
+}
+
+// Staff work goes to the desk from the Flow alone: every staff action but back and exit, once
+// accepted, and the officer only after the Flow has taken it.
+TEST_F(FlowTest, AcceptedStaffActionsAndOnlyTheyReachTheStaffDesk) {
+  make(testing::short_survey());
+  config_.counters[0].officers.push_back(Officer{"o2", "Trần Văn Bình"});
+  RecordingDesk desk(flow_);
+  flow_->set_staff_desk(&desk);
+  EXPECT_FALSE(tap(ActionKind::staff_tab, 1));
+  EXPECT_FALSE(tap(ActionKind::staff_sync_now));
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  EXPECT_TRUE(desk.carried.empty()) << "nothing before the staff screen";
+
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 1));
+  ASSERT_TRUE(tap(ActionKind::staff_page, 5, "officers"));
+  ASSERT_TRUE(tap(ActionKind::staff_sync_now));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::staff_sync_now, 0, {}})) << "a repeated tap";
+  ASSERT_TRUE(tap(ActionKind::staff_export, 1));
+  EXPECT_FALSE(tap(ActionKind::staff_officer, 0, "o9")) << "not at this counter";
+  ASSERT_TRUE(tap(ActionKind::staff_officer, 0, "o2"));
+  EXPECT_EQ(desk.officer_then, "o2");
+  EXPECT_EQ(desk.carried, (std::vector<ActionKind>{ActionKind::staff_tab, ActionKind::staff_page,
+                                                   ActionKind::staff_sync_now, ActionKind::staff_export,
+                                                   ActionKind::staff_officer}));
+  ASSERT_TRUE(tap(ActionKind::staff_back));
+  EXPECT_EQ(desk.carried.size(), 5u);
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  ASSERT_TRUE(tap(ActionKind::staff_exit));
+  EXPECT_EQ(desk.carried.size(), 5u);
+  EXPECT_EQ(desk.opened_calls, 2);
+}
+
+TEST_F(FlowTest, WithoutAStaffDeskTheOfficerIsStillTaken) {
+  make(testing::short_survey());
+  config_.counters[0].officers.push_back(Officer{"o2", "Trần Văn Bình"});
+  press_corner(3s);
+  for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(tap(ActionKind::pin_submit));
+  ASSERT_TRUE(tap(ActionKind::staff_officer, 0, "o2"));
+  EXPECT_EQ(flow_->officer(), "o2");
+  ASSERT_TRUE(tap(ActionKind::staff_tab, 3));
 }
 
 }  // namespace

@@ -471,5 +471,81 @@ TEST_F(StaffTest, APageTapOnTheStaffScreenCountsAsATouch) {
   EXPECT_EQ(flow.screen(), Screen::welcome);
 }
 
+// The app's StaffDesk: what the Flow hands over reaches the StaffModel and the store, and the
+// figures are loaded again after it.
+class StaffControllerTest : public StaffTest {
+ protected:
+  StaffController controller(StaffModel& staff, bool with_sync) {
+    std::function<void()> sync_now;
+    if (with_sync) sync_now = [this] { ++sync_calls_; };
+    return StaffController(staff, [this]() -> ResponseStore* { return open_ ? store_.get() : nullptr; },
+                           sync_now, [this](const std::string& line) { log_.push_back(line); });
+  }
+  bool open_ = true;
+  int sync_calls_ = 0;
+  std::vector<std::string> log_;
+};
+
+TEST_F(StaffControllerTest, OpeningShowsTheTodayTabFromTheFirstRowsWithFreshFigures) {
+  StaffModel staff(config_, tz_, clock_);
+  StaffController desk = controller(staff, true);
+  staff.set_tab(StaffTab::export_csv);
+  staff.set_first_row(StaffList::officers, 5);
+  add(draft(morning() - 1h, {{"officer.polite", 5}}));
+  desk.opened();
+  EXPECT_EQ(staff.tab(), StaffTab::today);
+  EXPECT_EQ(staff.first_row(StaffList::officers), 0u);
+  EXPECT_EQ(staff.today().complete, 1);
+  EXPECT_TRUE(staff.sync().configured);
+  EXPECT_TRUE(log_.empty());
+}
+
+TEST_F(StaffControllerTest, EachStaffActionIsCarriedOutAndTheFiguresReloaded) {
+  StaffModel staff(config_, tz_, clock_);
+  StaffController desk = controller(staff, true);
+  desk.carry_out(Action{ActionKind::staff_tab, static_cast<int>(StaffTab::sync), {}});
+  EXPECT_EQ(staff.tab(), StaffTab::sync);
+  desk.carry_out(Action{ActionKind::staff_page, 2, "rejected"});
+  EXPECT_EQ(staff.first_row(StaffList::rejected), 2u);
+  desk.carry_out(Action{ActionKind::staff_sync_now, 0, {}});
+  EXPECT_EQ(sync_calls_, 1);
+  EXPECT_TRUE(staff.sync_requested());
+  desk.carry_out(Action{ActionKind::staff_officer, 0, "o2"});
+  auto stored = store_->setting("officer.q1");
+  ASSERT_TRUE(stored.is_ok());
+  EXPECT_EQ(*stored, "o2");
+  add(draft(morning() - 1h, {{"officer.polite", 5}}));
+  desk.carry_out(Action{ActionKind::staff_export, static_cast<int>(ExportRange::today), {}});
+  ASSERT_TRUE(staff.last_export().has_value());
+  EXPECT_EQ(staff.today().complete, 1) << "reloaded after the action";
+  EXPECT_EQ(staff.sync().pending, 1);
+}
+
+TEST_F(StaffControllerTest, WithoutASyncWorkerTheSyncTabSaysNotConfigured) {
+  StaffModel staff(config_, tz_, clock_);
+  StaffController desk = controller(staff, false);
+  desk.opened();
+  EXPECT_FALSE(staff.sync().configured);
+  desk.carry_out(Action{ActionKind::staff_sync_now, 0, {}});
+  EXPECT_FALSE(staff.sync_requested());
+}
+
+TEST_F(StaffControllerTest, AClosedStoreIsLoggedAndTheFiguresStayAsTheyWere) {
+  StaffModel staff(config_, tz_, clock_);
+  StaffController desk = controller(staff, true);
+  add(draft(morning() - 1h, {{"officer.polite", 5}}));
+  desk.opened();
+  ASSERT_EQ(staff.today().complete, 1);
+  open_ = false;
+  add(draft(morning() - 30min, {{"officer.polite", 4}}));
+  desk.refresh();
+  desk.carry_out(Action{ActionKind::staff_officer, 0, "o2"});
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("not open"), std::string::npos) << log_[0];
+  EXPECT_EQ(staff.today().complete, 1);
+  desk.carry_out(Action{ActionKind::staff_tab, static_cast<int>(StaffTab::trend), {}});
+  EXPECT_EQ(staff.tab(), StaffTab::trend) << "a tab needs no store";
+}
+
 }  // namespace
 }  // namespace sipas
