@@ -5,58 +5,14 @@
 # to the first frame, and peak memory. Prints table rows only; progress goes to stderr.
 set -euo pipefail
 
-build="${SIPAS_BENCH_BUILD:-$(pwd)/build}"
-src="${SIPAS_SOURCE_DIR:-$(pwd)}"
-kiosk="$build/bin/sipas-kiosk"
 idle_seconds="${SIPAS_BENCH_KIOSK_IDLE_SECONDS:-60}"
 frame_seconds=10
-[ -x "$kiosk" ] || { echo "run-30-kiosk: $kiosk not built" >&2; exit 1; }
-for tool in Xvfb xdotool python3; do
-  command -v "$tool" >/dev/null || { echo "run-30-kiosk: $tool missing" >&2; exit 1; }
-done
-
-work="$(mktemp -d /tmp/sipas-bench-kiosk.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cp -r "$src/kiosk-config" "$work/config"
-python3 - "$work" <<'EOF'
-import json, sys
-work = sys.argv[1]
-p = f"{work}/config/kiosk.json"
-j = json.load(open(p))
-j["server"]["url"] = "http://127.0.0.1:1"
-j["active_survey"] = "counter-short"
-json.dump(j, open(p, "w"), ensure_ascii=False)
-EOF
-
-exec 3> "$work/display"
-Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 2>/dev/null &
-pids+=($!)
-exec 3>&-
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(head -n1 "$work/display")"
-export LIBGL_ALWAYS_SOFTWARE=1
-echo "run-30-kiosk: Xvfb on $DISPLAY" >&2
+# shellcheck source=bench/kiosk-xvfb.sh
+source "$(dirname "$0")/kiosk-xvfb.sh"
+kiosk_bench_setup run-30-kiosk
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 now_ms() { date +%s%3N; }
-screen_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["screen"])' "$1" 2>/dev/null || true; }
-wait_screen() {  # dump, screen
-  for _ in $(seq 400); do [ "$(screen_of "$1")" = "$2" ] && return 0; sleep 0.05; done
-  echo "run-30-kiosk: no $2 screen in $1" >&2; return 1
-}
-element_center() {  # dump, id
-  python3 -c '
-import json, sys
-for e in json.load(open(sys.argv[1]))["elements"]:
-    if e["id"] == sys.argv[2]:
-        print(e["x"] + e["w"] // 2, e["y"] + e["h"] // 2)' "$1" "$2"
-}
 cpu_share() {  # pid, seconds -> percent of one core
   local t0 t1 hz
   hz=$(getconf CLK_TCK)
@@ -90,12 +46,10 @@ sleep 2
 busy_cpu=$(cpu_share "$kpid" "$idle_seconds")
 
 echo "run-30-kiosk: question screen, ${frame_seconds} s of frames" >&2
-read -r x y < <(element_center "$work/busy.json" start)
-xdotool mousemove "$x" "$y" click 1
+tap "$work/busy.json" start
 # The sample counter lists procedures, so the procedure screen comes first.
 wait_screen "$work/busy.json" procedure
-read -r x y < <(element_center "$work/busy.json" procedure.skip)
-xdotool mousemove "$x" "$y" click 1
+tap "$work/busy.json" procedure.skip
 wait_screen "$work/busy.json" question
 sleep 1.5
 frames() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$work/stats.json"; }

@@ -8,59 +8,9 @@
 # CLOCK_MONOTONIC. Prints table rows only; progress goes to stderr.
 set -euo pipefail
 
-build="${SIPAS_BENCH_BUILD:-$(pwd)/build}"
-src="${SIPAS_SOURCE_DIR:-$(pwd)}"
-kiosk="$build/bin/sipas-kiosk"
-[ -x "$kiosk" ] || { echo "run-35-taps: $kiosk not built" >&2; exit 1; }
-for tool in Xvfb xdotool python3; do
-  command -v "$tool" >/dev/null || { echo "run-35-taps: $tool missing" >&2; exit 1; }
-done
-
-work="$(mktemp -d /tmp/sipas-bench-taps.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cp -r "$src/kiosk-config" "$work/config"
-python3 - "$work" <<'EOF'
-import json, sys
-work = sys.argv[1]
-p = f"{work}/config/kiosk.json"
-j = json.load(open(p))
-j["server"]["url"] = "http://127.0.0.1:1"
-j["active_survey"] = "counter-short"
-j["idle_timeout_seconds"] = 600
-json.dump(j, open(p, "w"), ensure_ascii=False)
-EOF
-
-exec 3> "$work/display"
-Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 2>/dev/null &
-pids+=($!)
-exec 3>&-
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(head -n1 "$work/display")"
-export LIBGL_ALWAYS_SOFTWARE=1
-echo "run-35-taps: Xvfb on $DISPLAY" >&2
-
-screen_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["screen"])' "$1" 2>/dev/null || true; }
-wait_screen() {  # dump, screen
-  for _ in $(seq 400); do [ "$(screen_of "$1")" = "$2" ] && return 0; sleep 0.05; done
-  echo "run-35-taps: no $2 screen in $1" >&2; return 1
-}
-tap() {  # dump, id
-  local x y
-  read -r x y < <(python3 -c '
-import json, sys
-for e in json.load(open(sys.argv[1]))["elements"]:
-    if e["id"] == sys.argv[2]:
-        print(e["x"] + e["w"] // 2, e["y"] + e["h"] // 2)' "$1" "$2")
-  [ -n "${y:-}" ] || { echo "run-35-taps: no element $2 in $1" >&2; return 1; }
-  xdotool mousemove "$x" "$y" click 1
-  sleep 0.4
-}
+# shellcheck source=bench/kiosk-xvfb.sh
+source "$(dirname "$0")/kiosk-xvfb.sh"
+kiosk_bench_setup run-35-taps idle_timeout_seconds=600
 
 # Starts the kiosk (extra args: its input mode) and taps through to the comment screen.
 to_comment() {  # name, extra args...
