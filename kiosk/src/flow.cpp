@@ -207,30 +207,15 @@ bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint at = tapped_at.value_or(now);
   last_input_ = now;
   if (is_repeat(action, at)) return false;
-  // The staff corner's hold is measured between the press and the release themselves, so a hold
-  // whose release waited behind slow frames (and reached the flow before tick() saw the deadline)
-  // still opens the PIN pad.
-  if (action.kind == ActionKind::corner_down) {
-    if (!handle(action, now)) return false;
-    corner_since_ = at;
-    return true;
-  }
-  if (action.kind == ActionKind::corner_up && corner_since_ &&
-      at - *corner_since_ >= settings_.long_press) {
-    open_pin_pad(now);
-    return true;
-  }
-  return handle(action, now);
+  return handle(action, now, at);
 }
 
 // Actions that mean the same on every screen are routed here, before the screen's own handler
 // sees the rest: the staff corner and "back".
-bool Flow::handle(const Action& a, TimePoint now) {
+bool Flow::handle(const Action& a, TimePoint now, TimePoint at) {
   switch (a.kind) {
-    case ActionKind::corner_down: return press_corner(now);
-    case ActionKind::corner_up:
-      corner_since_.reset();
-      return true;
+    case ActionKind::corner_down: return press_corner(at);
+    case ActionKind::corner_up: return release_corner(at, now);
     case ActionKind::back: return go_back();
     default: break;
   }
@@ -260,9 +245,19 @@ void Flow::open_pin_pad(TimePoint now) {
 }
 
 // Only where no citizen is midway: a survey in progress is never interrupted by the PIN pad.
-bool Flow::press_corner(TimePoint now) {
+bool Flow::press_corner(TimePoint at) {
   if (screen_ != Screen::welcome && screen_ != Screen::out_of_service) return false;
-  corner_since_ = now;
+  corner_since_ = at;
+  return true;
+}
+
+// A release can reach the flow before tick() has seen the hold's deadline pass.
+bool Flow::release_corner(TimePoint at, TimePoint now) {
+  if (corner_since_ && at - *corner_since_ >= settings_.long_press) {
+    open_pin_pad(now);
+  } else {
+    corner_since_.reset();
+  }
   return true;
 }
 

@@ -203,12 +203,15 @@ class Flow {
   };
   std::optional<BackStep> back_step() const;
   bool go_back();
-  bool press_corner(TimePoint now);
+  // The staff corner's hold runs from the press to the release, both at the times the taps
+  // happened: a release that waited behind slow frames still counts the whole hold.
+  bool press_corner(TimePoint at);
+  bool release_corner(TimePoint at, TimePoint now);
   void leave_staff(TimePoint now);
 
   // handle() routes an action: the corner and "back" itself, the rest to the handler of the
-  // screen showing. Each returns whether the action was accepted.
-  bool handle(const Action& a, TimePoint now);
+  // screen showing. Each returns whether the action was accepted. `at` is when the tap happened.
+  bool handle(const Action& a, TimePoint now, TimePoint at);
   bool handle_welcome(const Action& a, TimePoint now);
   bool handle_dossier(const Action& a, TimePoint now);
   bool submit_dossier(TimePoint now);
