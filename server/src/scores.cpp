@@ -14,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-Result<TimeZone> zone(const std::string& name) { return cached_zone(name); }
-
 Date next_day(Date d) { return Date(std::chrono::sys_days(d) + std::chrono::days(1)); }
 Date last_of_month(Date d) { return Date{d.year() / d.month() / std::chrono::last}; }
 }  // namespace
@@ -161,7 +159,7 @@ Result<bool> ScoreService::is_within(const std::string& unit, const std::string&
 }
 
 Result<Date> ScoreService::today(const std::string& unit, TimePoint now) {
-  auto tz = zone(impl_->zone_of(unit));
+  auto tz = cached_zone(impl_->zone_of(unit));
   if (!tz.is_ok()) return tz.status();
   return tz->local_date(now);
 }
@@ -269,7 +267,7 @@ Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
                         return sv && sv->scale == ScaleKind::points;
                       });
     for (const auto& zone_entry : by_zone) {
-      auto tz = zone(zone_entry.first);
+      auto tz = cached_zone(zone_entry.first);
       if (!tz.is_ok()) return tz.status();
       RawFilter filter;
       filter.units = zone_entry.second;
@@ -566,7 +564,7 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
   std::vector<CommentRow> rows;
   // Local days start at different instants in different zones, so the storage is asked per zone.
   for (const auto& [zone_name, zone_units] : impl_->by_zone(impl_->subtree(unit))) {
-    auto tz = zone(zone_name);
+    auto tz = cached_zone(zone_name);
     if (!tz.is_ok()) return tz.status();
     auto part = store_->comments(zone_units, tz->start_of_day(range.from),
                                  tz->start_of_day(next_day(range.to)), filter, limit);
@@ -589,7 +587,7 @@ Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
   if (!ls.is_ok()) return ls;
   std::vector<RawRow> rows;
   for (const auto& [zone_name, zone_units] : impl_->by_zone(impl_->subtree(unit))) {
-    auto tz = zone(zone_name);
+    auto tz = cached_zone(zone_name);
     if (!tz.is_ok()) return tz.status();
     auto part = store_->raw_responses(zone_units, tz->start_of_day(range.from),
                                       tz->start_of_day(next_day(range.to)), limit);

@@ -168,12 +168,13 @@ Result<Stmt> Db::prepare(const std::string& sql, std::string_view what) {
   return Stmt(s);
 }
 
-Result<StmtLease> Db::cached(const std::string& sql, std::string_view what) {
+Result<StmtLease> Db::cached(std::string_view sql, std::string_view what) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
-    auto s = prepare(sql, what);
+    std::string text(sql);
+    auto s = prepare(text, what);
     if (!s.is_ok()) return s.status();
-    it = cache_.emplace(sql, std::move(s).value()).first;
+    it = cache_.emplace(std::move(text), std::move(s).value()).first;
   } else {
     it->second.reset();
   }

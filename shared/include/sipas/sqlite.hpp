@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,25 +111,25 @@ class Db {
   Status exec(const char* sql, std::string_view what = {});
   Status exec(const std::string& sql, std::string_view what = {}) { return exec(sql.c_str(), what); }
   // A statement prepared once and kept for the life of the Db, keyed by its text.
-  Result<StmtLease> cached(const std::string& sql, std::string_view what = "prepare");
+  Result<StmtLease> cached(std::string_view sql, std::string_view what = "prepare");
   Result<Stmt> prepare(const std::string& sql, std::string_view what = "prepare");
 
   // Runs a statement that returns no rows: `bind(Stmt&)` binds its parameters.
   template <class Bind>
-  Status run(const std::string& sql, std::string_view what, Bind&& bind) {
+  Status run(std::string_view sql, std::string_view what, Bind&& bind) {
     auto st = cached(sql, what);
     if (!st.is_ok()) return st.status();
     bind(**st);
     const int rc = (*st)->step();
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::ok() : error(rc, what);
   }
-  Status run(const std::string& sql, std::string_view what) {
+  Status run(std::string_view sql, std::string_view what) {
     return run(sql, what, [](Stmt&) {});
   }
 
   // Calls `on_row(const Stmt&)` for each row; stops at the first error.
   template <class Bind, class OnRow>
-  Status each_row(const std::string& sql, std::string_view what, Bind&& bind, OnRow&& on_row) {
+  Status each_row(std::string_view sql, std::string_view what, Bind&& bind, OnRow&& on_row) {
     auto st = cached(sql, what);
     if (!st.is_ok()) return st.status();
     bind(**st);
@@ -151,13 +152,14 @@ class Db {
     }
   }
   template <class OnRow>
-  Status each_row(const std::string& sql, std::string_view what, OnRow&& on_row) {
+  Status each_row(std::string_view sql, std::string_view what, OnRow&& on_row) {
     return each_row(sql, what, [](Stmt&) {}, std::forward<OnRow>(on_row));
   }
 
   // Whether the query returns a row; `on_row` reads the first one.
   template <class Bind, class OnRow>
-  Result<bool> first_row(const std::string& sql, std::string_view what, Bind&& bind, OnRow&& on_row) {
+  Result<bool> first_row(std::string_view sql, std::string_view what, Bind&& bind,
+                         OnRow&& on_row) {
     auto st = cached(sql, what);
     if (!st.is_ok()) return st.status();
     bind(**st);
@@ -177,7 +179,12 @@ class Db {
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_ = nullptr;
   std::string path_;
-  std::unordered_map<std::string, Stmt> cache_;
+  // Looked up by string_view, so running a cached statement allocates nothing.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Stmt, TextHash, std::equal_to<>> cache_;
 };
 
 // A transaction, begun on construction (see begin_status()); rolled back in the destructor
