@@ -118,15 +118,9 @@ std::string with_params(const std::string& path,
   return out;
 }
 
-std::string index_class(const json& v) {
-  if (!v.is_number()) return "idx";
-  double d = v.get<double>();
-  return d >= 80 ? "idx good" : d >= 60 ? "idx fair" : "idx poor";
-}
-
-std::optional<double> num(const json& v) {
-  if (v.is_number()) return v.get<double>();
-  return std::nullopt;
+std::string index_class(const std::optional<double>& v) {
+  if (!v) return "idx";
+  return *v >= 80 ? "idx good" : *v >= 60 ? "idx fair" : "idx poor";
 }
 
 Data list() { return Data(Data::type::list); }
@@ -323,7 +317,7 @@ void Dashboard::Impl::send_page(httplib::Response& res, const PageContext* ctx,
     }
     d.set("nav", nav);
     d.set("lang_switch", lang_switch_url(req, lang));
-    d.set("other_language", lang == "en" ? "Tiếng Việt" : "English");
+    d.set("other_language", tr("other_language", lang));
     d.set("user", ctx->who.user);
     d.set("has_csrf", ctx->who.csrf.has_value());
     if (ctx->who.csrf) d.set("csrf", *ctx->who.csrf);
@@ -383,7 +377,7 @@ bool Dashboard::Impl::visible_unit(const httplib::Request& req, httplib::Respons
   bool known = std::any_of(units->begin(), units->end(),
                            [&](const UnitRecord& u) { return u.code == unit; });
   if (!known) {
-    page_error(res, &ctx, req, 404, (ctx.lang == "en" ? "Unknown unit " : "Không có đơn vị ") + unit);
+    page_error(res, &ctx, req, 404, tr("unknown_unit", ctx.lang) + (" " + unit));
     return false;
   }
   if (ctx.who.unit) {
@@ -491,7 +485,7 @@ void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response&
     int status = scores.status().code() == ErrorCode::invalid_argument ? 400 : 503;
     return send_error(res, status, scores.status().message());
   }
-  send_json(res, 200, *scores);
+  send_json(res, 200, to_json(*scores));
 }
 
 void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response& res) {
@@ -540,7 +534,7 @@ Result<std::string> login_html(const std::string& lang, const std::string& csrf,
   d.set("csrf", csrf);
   d.set("next", next);
   d.set("lang_switch", with_params("/login", {{"next", next}, {"lang", lang == "en" ? "" : "en"}}));
-  d.set("other_language", lang == "en" ? "Tiếng Việt" : "English");
+  d.set("other_language", tr("other_language", lang));
   return html::render("login", std::move(d));
 }
 
@@ -573,9 +567,7 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
   std::string lang = lang_of(req);
   auto expected = cookie(req, kLoginCookie);
   if (!expected || !same_secret(*expected, param(req, "csrf"))) {
-    page_error(res, nullptr, req, 403,
-               lang == "en" ? "The form has expired; open the login page again."
-                            : "Biểu mẫu đã hết hạn; hãy mở lại trang đăng nhập.");
+    page_error(res, nullptr, req, 403, tr("form_expired", lang));
     return;
   }
   std::string next = safe_next(param(req, "next"));
@@ -665,13 +657,13 @@ Data period_form(const httplib::Request& req, const std::string& path, const std
   return f;
 }
 
-std::string count_text(const json& v) { return std::to_string(v.get<std::int64_t>()); }
+std::string count_text(std::int64_t v) { return std::to_string(v); }
 
 // An index cell: its colour class, the value tests compare with the API, the text shown.
-void set_index(Data& d, const json& v, const std::string& lang) {
+void set_index(Data& d, const std::optional<double>& v, const std::string& lang) {
   d.set("cls", index_class(v));
-  d.set("value", html::data_number(num(v)));
-  d.set("index", html::number(num(v), lang));
+  d.set("value", html::data_number(v));
+  d.set("index", html::number(v, lang));
 }
 
 }  // namespace
@@ -706,12 +698,11 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     int st = scores.status().code() == ErrorCode::invalid_argument ? 400 : 503;
     return page_error(res, &ctx, req, st, scores.status().message());
   }
-  const json& s = *scores;
+  const Scores& s = *scores;
+  const SurveyScore& overall = s.overall;
   std::string procedure_shown;
   if (q.procedure) {
-    procedure_shown = s["procedure_name"].is_string()
-                          ? s["procedure_name"].get<std::string>() + " (" + *q.procedure + ")"
-                          : *q.procedure;
+    procedure_shown = s.procedure_name ? *s.procedure_name + " (" + *q.procedure + ")" : *q.procedure;
   }
 
   std::vector<std::pair<std::string, std::string>> period_params;
@@ -779,7 +770,7 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
                                                          false)}});
     }
   }
-  std::string title = s["unit_name"].get<std::string>();
+  std::string title = s.unit_name;
   if (q.counter) title += " · " + std::string(tr("counter", lang)) + " " + *q.counter;
   if (q.officer) title += " · " + std::string(tr("officer", lang)) + " " + *q.officer;
   if (q.procedure) title += " · " + procedure_shown;
@@ -811,36 +802,36 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
                             std::move(exports)));
 
   // Key figures.
-  const json& nat = s["national"];
+  const NationalReference& nat = national_reference();
+  const ScoreExtras& x = *s.extras;
   {
     Data k;
-    k.set("index_class", index_class(s["index"]));
-    k.set("index_value", html::data_number(num(s["index"])));
-    k.set("index_text", html::number(num(s["index"]), lang) + (s["index"].is_number() ? "%" : ""));
-    k.set("responses", count_text(s["responses"]));
-    k.set("complete", count_text(s["complete"]));
-    k.set("partial", count_text(s["partial"]));
-    auto change = num(s["change"]);
-    k.set("change_class", change ? (*change >= 0 ? "up" : "down") : "");
-    k.set("change_value", html::data_number(change));
-    k.set("change_text", html::signed_number(change, lang));
-    k.set("previous_from", s["previous"]["from"].get<std::string>());
-    k.set("previous_to", s["previous"]["to"].get<std::string>());
-    k.set("previous_index", html::number(num(s["previous"]["index"]), lang));
-    k.set("national", html::number(83.94, lang, 2));
-    k.set("target", html::number(nat["target_2030"].get<double>(), lang, 0));
+    k.set("index_class", index_class(overall.index));
+    k.set("index_value", html::data_number(overall.index));
+    k.set("index_text", html::number(overall.index, lang) + (overall.index ? "%" : ""));
+    k.set("responses", count_text(overall.responses));
+    k.set("complete", count_text(overall.complete));
+    k.set("partial", count_text(overall.partial));
+    k.set("change_class", x.change ? (*x.change >= 0 ? "up" : "down") : "");
+    k.set("change_value", html::data_number(x.change));
+    k.set("change_text", html::signed_number(x.change, lang));
+    k.set("previous_from", format_date(x.previous.range.from));
+    k.set("previous_to", format_date(x.previous.range.to));
+    k.set("previous_index", html::number(x.previous.index, lang));
+    k.set("national", html::number(nat.latest(), lang, 2));
+    k.set("target", html::number(nat.target_2030, lang, 0));
     d.set("kpi", k);
   }
 
   // Elements and trend.
   std::vector<html::Bar> bars;
-  for (const auto& e : s["elements"]) {
-    if (!e["in_index"].get<bool>()) continue;
+  for (const auto& e : overall.elements) {
+    if (!e.in_index) continue;
     html::Bar bar;
-    bar.label = e["name"].get<std::string>();
-    bar.value = num(e["index"]);
-    std::string id = e["id"].get<std::string>();
-    if (nat["elements_2023"].contains(id)) bar.reference = nat["elements_2023"][id].get<double>();
+    bar.label = e.name.get(lang);
+    bar.value = e.index;
+    auto ref = nat.elements_2023.find(e.id);
+    if (ref != nat.elements_2023.end()) bar.reference = ref->second;
     bars.push_back(bar);
   }
   std::vector<html::TrendPoint> trend;
@@ -857,58 +848,57 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
       char label[16];
       std::snprintf(label, sizeof label, "%u/%d", static_cast<unsigned>(ym.month()),
                     static_cast<int>(ym.year()) % 100);
-      trend.push_back({label, num((*ms)["index"])});
+      trend.push_back({label, ms->overall.index});
     }
   }
   d.set("elements_svg", html::bars_svg(bars, lang, tr("national", lang)));
   d.set("trend_svg", html::trend_svg(trend,
-                                     {{std::string(tr("national", lang)) + " 2024", 83.94, "national"},
-                                      {tr("target", lang), 95.0, "target"}},
+                                     {{std::string(tr("national", lang)) + " " +
+                                           std::to_string(nat.sipas.back().year),
+                                       nat.latest(), "national"},
+                                      {tr("target", lang), nat.target_2030, "target"}},
                                      lang));
 
   // Fix first and reasons.
   {
     Data rows = list();
-    for (const auto& f : s["fix_first"]) {
-      Data r = Object{{"text", f["text"].get<std::string>()},
-                      {"element", f["element_name"].get<std::string>()},
-                      {"n", count_text(f["n"])}};
-      set_index(r, f["index"], lang);
+    for (const auto& f : x.fix_first) {
+      Data r = Object{{"text", f.text}, {"element", f.element_name}, {"n", count_text(f.n)}};
+      set_index(r, f.index, lang);
       rows << r;
     }
-    d.set("any_fix_first", !s["fix_first"].empty());
+    d.set("any_fix_first", !x.fix_first.empty());
     d.set("fix_first", rows);
   }
   {
     Data rows = list();
-    for (const auto& r : s["top_reasons"]) {
-      rows << Object{{"text", r["text"].get<std::string>()}, {"count", count_text(r["count"])}};
+    for (const auto& r : x.top_reasons) {
+      rows << Object{{"text", r.text}, {"count", count_text(r.count)}};
     }
-    d.set("any_reasons", !s["top_reasons"].empty());
+    d.set("any_reasons", !x.top_reasons.empty());
     d.set("reasons", rows);
   }
 
   // Drill-down: units below, counters, officers.
-  d.set("any_children", !q.counter && !q.officer && !s["children"].empty());
+  d.set("any_children", !q.counter && !q.officer && !x.children.empty());
   {
     Data rows = list();
-    for (const auto& c : s["children"]) {
+    for (const auto& c : x.children) {
       Data row;
-      row.set("code", c["unit"].get<std::string>());
-      row.set("rank", c["rank"].is_number() ? std::to_string(c["rank"].get<int>()) : "–");
-      row.set("href", link("/unit", {{"unit", c["unit"].get<std::string>()}}));
-      row.set("name", c["name"].get<std::string>());
-      row.set("responses", count_text(c["responses"]));
-      set_index(row, c["index"], lang);
+      row.set("code", c.unit);
+      row.set("rank", c.rank ? std::to_string(*c.rank) : "–");
+      row.set("href", link("/unit", {{"unit", c.unit}}));
+      row.set("name", c.name);
+      row.set("responses", count_text(c.score.responses));
+      set_index(row, c.score.index, lang);
       Data weak = list();
-      for (const auto& f : c["fix_first"]) {
-        weak << Object{{"text", f["text"].get<std::string>()},
-                       {"index", html::number(num(f["index"]), lang, 0)}};
+      for (const auto& f : c.fix_first) {
+        weak << Object{{"text", f.text}, {"index", html::number(f.index, lang, 0)}};
       }
       row.set("weak", weak);
       Data why = list();
-      for (const auto& r : c["top_reasons"]) {
-        why << Object{{"text", r["text"].get<std::string>()}, {"count", count_text(r["count"])}};
+      for (const auto& r : c.top_reasons) {
+        why << Object{{"text", r.text}, {"count", count_text(r.count)}};
       }
       row.set("why", why);
       rows << row;
@@ -925,15 +915,15 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     box.set("id", q.counter ? "officers" : "counters");
     box.set("heading", tr(q.counter ? "officers" : "counters", lang));
     box.set("key_title", tr(q.counter ? "officer" : "counter", lang));
-    box.set("any_rows", !(*groups)["groups"].empty());
+    box.set("any_rows", !groups->groups.empty());
     Data names = list();
-    for (const auto& e : s["elements"]) {
-      if (e["in_index"].get<bool>()) names << Data(e["name"].get<std::string>());
+    for (const auto& e : overall.elements) {
+      if (e.in_index) names << Data(e.name.get(lang));
     }
     box.set("element_names", names);
     Data rows = list();
-    for (const auto& gr : (*groups)["groups"]) {
-      std::string key = gr["key"].get<std::string>();
+    for (const auto& gr : groups->groups) {
+      std::string key = gr.key.value_or("");
       std::vector<std::pair<std::string, std::string>> p{{"unit", unit}};
       if (q.counter) {
         p.emplace_back("counter", *q.counter);
@@ -945,13 +935,13 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
       row.set("linked", !key.empty());
       row.set("href", link("/unit", p));
       row.set("shown", key.empty() ? tr("not_recorded", lang) : key);
-      row.set("responses", count_text(gr["responses"]));
-      set_index(row, gr["index"], lang);
+      row.set("responses", count_text(gr.score.responses));
+      set_index(row, gr.score.index, lang);
       Data cells = list();
-      for (const auto& e : gr["elements"]) {
-        if (!e["in_index"].get<bool>()) continue;
+      for (const auto& e : gr.score.elements) {
+        if (!e.in_index) continue;
         Data cell;
-        set_index(cell, e["index"], lang);
+        set_index(cell, e.index, lang);
         cells << cell;
       }
       row.set("elements", cells);
@@ -970,38 +960,38 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
     auto groups = svc.scores(g);
     if (!groups.is_ok()) return page_error(res, &ctx, req, 503, groups.status().message());
     // The weakest first, so that the row to act on leads; responses without a procedure last.
-    std::vector<json> sorted((*groups)["groups"].begin(), (*groups)["groups"].end());
-    std::stable_sort(sorted.begin(), sorted.end(), [](const json& a, const json& b) {
-      auto rank = [](const json& g) { return g["key"].is_null() ? 2 : g["index"].is_number() ? 0 : 1; };
+    std::vector<ScoreGroup> sorted = std::move(groups->groups);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const ScoreGroup& a, const ScoreGroup& b) {
+      auto rank = [](const ScoreGroup& g) { return !g.key ? 2 : g.score.index ? 0 : 1; };
       if (rank(a) != rank(b)) return rank(a) < rank(b);
-      return rank(a) == 0 && a["index"].get<double>() < b["index"].get<double>();
+      return rank(a) == 0 && *a.score.index < *b.score.index;
     });
-    d.set("any_procedures",
-          std::any_of(sorted.begin(), sorted.end(), [](const json& r) { return r["key"].is_string(); }));
+    d.set("any_procedures", std::any_of(sorted.begin(), sorted.end(),
+                                        [](const ScoreGroup& g) { return g.key.has_value(); }));
     Data rows = list();
     for (const auto& gr : sorted) {
-      const json* weakest = nullptr;
-      for (const auto& e : gr["elements"]) {
-        if (!e["in_index"].get<bool>() || !e["index"].is_number()) continue;
-        if (!weakest || e["index"].get<double>() < (*weakest)["index"].get<double>()) weakest = &e;
+      const ElementScore* weakest = nullptr;
+      for (const auto& e : gr.score.elements) {
+        if (!e.in_index || !e.index) continue;
+        if (!weakest || *e.index < *weakest->index) weakest = &e;
       }
-      std::string code = gr["key"].is_string() ? gr["key"].get<std::string>() : "";
+      std::string code = gr.key.value_or("");
       Data row;
       row.set("code", code);
       row.set("linked", !code.empty());
-      row.set("named", gr["name"].is_string());
-      row.set("name", gr["name"].is_string() ? gr["name"].get<std::string>() : code);
+      row.set("named", gr.name.has_value());
+      row.set("name", gr.name.value_or(code));
       row.set("href", link("/unit", {{"unit", unit},
                                      {"counter", q.counter.value_or("")},
                                      {"officer", q.officer.value_or("")},
                                      {"procedure", code}}));
-      row.set("responses", count_text(gr["responses"]));
-      set_index(row, gr["index"], lang);
+      row.set("responses", count_text(gr.score.responses));
+      set_index(row, gr.score.index, lang);
       if (weakest) {
         Data w;
-        w.set("id", (*weakest)["id"].get<std::string>());
-        w.set("name", (*weakest)["name"].get<std::string>());
-        set_index(w, (*weakest)["index"], lang);
+        w.set("id", weakest->id);
+        w.set("name", weakest->name.get(lang));
+        set_index(w, weakest->index, lang);
         row.set("weakest", w);
       } else {
         row.set("weakest", false);
@@ -1014,18 +1004,19 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   // Criteria.
   {
     Data rows = list();
-    for (const auto& e : s["elements"]) {
-      for (const auto& c : e["criteria"]) {
+    for (const auto& e : overall.elements) {
+      for (const auto& c : e.criteria) {
         Data row;
-        row.set("id", c["id"].get<std::string>());
-        row.set("element", e["name"].get<std::string>());
-        row.set("text", c["text"].get<std::string>());
-        set_index(row, c["index"], lang);
-        row.set("mean", html::number(num(c["mean"]), lang, 2));
-        row.set("n", count_text(c["n"]));
+        row.set("id", c.id);
+        row.set("element", e.name.get(lang));
+        row.set("text", c.text.get(lang));
+        set_index(row, c.index, lang);
+        row.set("mean", html::number(c.mean, lang, 2));
+        row.set("n", count_text(c.n));
         Data counts = list();
         for (int k = 1; k <= 5; ++k) {
-          counts << Data(std::to_string(c["counts"].value(std::to_string(k), 0)));
+          auto it = c.counts.find(k);
+          counts << Data(std::to_string(it == c.counts.end() ? 0 : it->second));
         }
         row.set("counts", counts);
         rows << row;
@@ -1037,28 +1028,26 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   // Mẫu 01.
   {
     Data boxes = list();
-    for (const auto& p : s["points"]) {
+    for (const auto& p : x.points) {
       Data box;
-      box.set("responses", count_text(p["responses"]));
-      box.set("mean_total_value", html::data_number(num(p["mean_total"])));
-      box.set("mean_total", html::number(num(p["mean_total"]), lang, 2));
+      box.set("responses", count_text(p.score.responses));
+      box.set("mean_total_value", html::data_number(p.score.mean_total));
+      box.set("mean_total", html::number(p.score.mean_total, lang, 2));
       Data grades = list();
-      for (const auto& g : p["grades"]) {
-        grades << Object{{"name", g["name"].get<std::string>()}, {"count", count_text(g["count"])}};
+      for (const auto& g : p.score.grades) {
+        grades << Object{{"name", g.name.get(lang)}, {"count", count_text(g.count)}};
       }
       box.set("grades", grades);
       Data officers = list();
-      for (const auto& o : p["officers"]) {
-        std::string name = o["officer"].get<std::string>();
-        officers << Object{{"name", name.empty() ? tr("not_recorded", lang) : name},
-                           {"responses", count_text(o["responses"])},
-                           {"mean_total", html::number(num(o["mean_total"]), lang, 2)}};
+      for (const auto& o : p.officers) {
+        officers << Object{{"name", o.key.empty() ? tr("not_recorded", lang) : o.key},
+                           {"responses", count_text(o.score.responses)},
+                           {"mean_total", html::number(o.score.mean_total, lang, 2)}};
       }
       box.set("officers", officers);
       Data indicators = list();
-      for (const auto& i : p["indicators"]) {
-        indicators << Object{{"text", i["text"].get<std::string>()},
-                             {"mean", html::number(num(i["mean"]), lang, 2)}};
+      for (const auto& i : p.score.indicators) {
+        indicators << Object{{"text", i.text.get(lang)}, {"mean", html::number(i.mean, lang, 2)}};
       }
       box.set("indicators", indicators);
       boxes << box;

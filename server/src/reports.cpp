@@ -10,20 +10,13 @@
 #include <set>
 #include <sstream>
 
+#include "html.hpp"
 #include "sipas/csv.hpp"
 
 namespace sipas {
 namespace {
 
 using nlohmann::json;
-
-bool vi(const std::string& lang) { return lang != "en"; }
-
-std::string text_of(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
-}
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -53,10 +46,8 @@ Cell Cell::count(std::int64_t v) {
   return c;
 }
 
-Cell Cell::of(const json& v, int decimals) {
-  if (v.is_number_integer()) return count(v.get<std::int64_t>());
-  if (v.is_number()) return num(v.get<double>(), decimals);
-  return Cell(text_of(v));
+Cell Cell::of(const std::optional<double>& v, int decimals) {
+  return v ? num(*v, decimals) : Cell("");
 }
 
 Result<Report> build_report(ScoreService& service, const std::string& unit, const DateRange& range,
@@ -71,18 +62,14 @@ Result<Report> build_report(ScoreService& service, const std::string& unit, cons
   if (!scores.is_ok()) return scores.status();
   r.scores = std::move(scores).value();
   q.extras = false;
-  q.group = Grouping::counter;
-  auto counters = service.scores(q);
-  if (!counters.is_ok()) return counters.status();
-  r.counters = (*counters)["groups"];
-  q.group = Grouping::officer;
-  auto officers = service.scores(q);
-  if (!officers.is_ok()) return officers.status();
-  r.officers = (*officers)["groups"];
-  q.group = Grouping::procedure;
-  auto procedures = service.scores(q);
-  if (!procedures.is_ok()) return procedures.status();
-  r.procedures = (*procedures)["groups"];
+  for (auto [group, into] : {std::pair{Grouping::counter, &r.counters},
+                             std::pair{Grouping::officer, &r.officers},
+                             std::pair{Grouping::procedure, &r.procedures}}) {
+    q.group = group;
+    auto grouped = service.scores(q);
+    if (!grouped.is_ok()) return grouped.status();
+    *into = std::move(grouped->groups);
+  }
   auto comments = service.comments(unit, range, kReportComments);
   if (!comments.is_ok()) return comments.status();
   r.comments = std::move(comments).value();
@@ -93,42 +80,42 @@ Result<Report> build_report(ScoreService& service, const std::string& unit, cons
 // and in raw_tables) so that the XLSX shows it the same way, and it stays inert when someone
 // saves that sheet as CSV.
 std::vector<Table> report_tables(const Report& report, const ScoreService& service) {
-  const bool v = vi(report.language);
-  const json& s = report.scores;
+  const std::string& lang = report.language;
+  auto t = [&](std::string_view key) { return std::string(html::tr(key, lang)); };
+  const Scores& s = report.scores;
+  const SurveyScore& overall = s.overall;
   std::vector<Table> out;
 
-  Table summary{v ? "Tổng hợp" : "Summary", {}};
-  summary.rows.push_back({v ? "Mục" : "Item", v ? "Giá trị" : "Value"});
-  summary.rows.push_back({v ? "Đơn vị" : "Unit", text_of(s["unit_name"]) + " (" + text_of(s["unit"]) + ")"});
-  summary.rows.push_back({v ? "Từ ngày" : "From", text_of(s["from"])});
-  summary.rows.push_back({v ? "Đến ngày" : "To", text_of(s["to"])});
-  summary.rows.push_back({v ? "Số phiếu" : "Responses", Cell::of(s["responses"])});
-  summary.rows.push_back({v ? "Phiếu đầy đủ" : "Complete", Cell::of(s["complete"])});
-  summary.rows.push_back({v ? "Phiếu chưa đầy đủ" : "Partial", Cell::of(s["partial"])});
-  summary.rows.push_back({v ? "Chỉ số hài lòng (%)" : "Satisfaction index (%)", Cell::of(s["index"])});
-  if (s.contains("previous")) {
-    summary.rows.push_back({v ? "Kỳ trước" : "Previous period",
-                            text_of(s["previous"]["from"]) + " – " + text_of(s["previous"]["to"])});
-    summary.rows.push_back({v ? "Chỉ số kỳ trước (%)" : "Previous index (%)",
-                            Cell::of(s["previous"]["index"])});
-    summary.rows.push_back({v ? "Thay đổi (điểm %)" : "Change (points)", Cell::of(s["change"])});
+  Table summary{t("xl_summary"), {}};
+  summary.rows.push_back({t("xl_item"), t("xl_value")});
+  summary.rows.push_back({t("unit"), s.unit_name + " (" + s.unit + ")"});
+  summary.rows.push_back({t("from"), format_date(s.range.from)});
+  summary.rows.push_back({t("to"), format_date(s.range.to)});
+  summary.rows.push_back({t("responses"), Cell::count(overall.responses)});
+  summary.rows.push_back({t("xl_complete"), Cell::count(overall.complete)});
+  summary.rows.push_back({t("xl_partial"), Cell::count(overall.partial)});
+  summary.rows.push_back({t("xl_index"), Cell::of(overall.index)});
+  if (s.extras) {
+    const PreviousPeriod& prev = s.extras->previous;
+    summary.rows.push_back({t("previous"), format_date(prev.range.from) + " – " + format_date(prev.range.to)});
+    summary.rows.push_back({t("xl_previous_index"), Cell::of(prev.index)});
+    summary.rows.push_back({t("xl_change"), Cell::of(s.extras->change)});
   }
-  for (const auto& e : s["elements"]) {
-    summary.rows.push_back({(v ? "Yếu tố: " : "Element: ") + text_of(e["name"]), Cell::of(e["index"])});
+  for (const auto& e : overall.elements) {
+    summary.rows.push_back({t("xl_element_prefix") + e.name.get(lang), Cell::of(e.index)});
   }
   out.push_back(std::move(summary));
 
-  Table criteria{v ? "Tiêu chí" : "Criteria", {}};
-  criteria.rows.push_back({v ? "Yếu tố" : "Element", v ? "Mã tiêu chí" : "Criterion id",
-                           v ? "Nội dung" : "Text", v ? "Chỉ số (%)" : "Index (%)",
-                           v ? "Điểm trung bình" : "Mean", v ? "Số trả lời" : "Answers", "1", "2",
-                           "3", "4", "5"});
-  for (const auto& e : s["elements"]) {
-    for (const auto& c : e["criteria"]) {
-      std::vector<Cell> row{text_of(e["name"]), text_of(c["id"]), text_of(c["text"]),
-                            Cell::of(c["index"]), Cell::of(c["mean"]), Cell::of(c["n"])};
+  Table criteria{t("xl_criteria"), {}};
+  criteria.rows.push_back({t("element"), t("xl_criterion_id"), t("xl_text"), t("xl_index_col"),
+                           t("xl_mean"), t("answers"), "1", "2", "3", "4", "5"});
+  for (const auto& e : overall.elements) {
+    for (const auto& c : e.criteria) {
+      std::vector<Cell> row{e.name.get(lang), c.id, c.text.get(lang), Cell::of(c.index),
+                            Cell::of(c.mean), Cell::count(c.n)};
       for (int k = 1; k <= 5; ++k) {
-        row.push_back(Cell::of(c["counts"].value(std::to_string(k), json(0))));
+        auto it = c.counts.find(k);
+        row.push_back(Cell::count(it == c.counts.end() ? 0 : it->second));
       }
       criteria.rows.push_back(std::move(row));
     }
@@ -136,73 +123,71 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
   out.push_back(std::move(criteria));
 
   // Procedure groups carry a catalogue name as a second column.
-  auto group_table = [&](const std::string& name, const std::string& key_title, const json& groups,
-                         const char* name_title = nullptr) {
-    Table t{name, {}};
+  auto group_table = [&](const std::string& name, const std::string& key_title,
+                         const std::vector<ScoreGroup>& groups, bool with_name) {
+    Table table{name, {}};
     std::vector<Cell> header{key_title};
-    if (name_title) header.push_back(name_title);
-    header.push_back(v ? "Số phiếu" : "Responses");
-    header.push_back(v ? "Chỉ số (%)" : "Index (%)");
-    for (const auto& e : s["elements"]) header.push_back(text_of(e["name"]));
-    t.rows.push_back(std::move(header));
+    if (with_name) header.push_back(t("xl_procedure_name"));
+    header.push_back(t("responses"));
+    header.push_back(t("xl_index_col"));
+    for (const auto& e : overall.elements) header.push_back(e.name.get(lang));
+    table.rows.push_back(std::move(header));
     for (const auto& g : groups) {
-      std::string key = text_of(g["key"]);
-      if (key.empty()) key = v ? "(không ghi)" : "(not recorded)";
+      std::string key = g.key.value_or("");
+      if (key.empty()) key = t("not_recorded");
       std::vector<Cell> row{formula_guarded(key)};
-      if (name_title) row.push_back(text_of(g["name"]));
-      row.push_back(Cell::of(g["responses"]));
-      row.push_back(Cell::of(g["index"]));
-      for (const auto& e : s["elements"]) {
-        json idx;
-        for (const auto& ge : g["elements"]) {
-          if (ge["id"] == e["id"]) idx = ge["index"];
+      if (with_name) row.push_back(g.name.value_or(""));
+      row.push_back(Cell::count(g.score.responses));
+      row.push_back(Cell::of(g.score.index));
+      for (const auto& e : overall.elements) {
+        std::optional<double> idx;
+        for (const auto& ge : g.score.elements) {
+          if (ge.id == e.id) idx = ge.index;
         }
         row.push_back(Cell::of(idx));
       }
-      t.rows.push_back(std::move(row));
+      table.rows.push_back(std::move(row));
     }
-    return t;
+    return table;
   };
-  out.push_back(group_table(v ? "Quầy" : "Counters", v ? "Quầy" : "Counter", report.counters));
-  out.push_back(group_table(v ? "Cán bộ" : "Officers", v ? "Cán bộ" : "Officer", report.officers));
-  out.push_back(group_table(v ? "Thủ tục hành chính" : "Procedures",
-                            v ? "Mã thủ tục" : "Procedure code", report.procedures,
-                            v ? "Tên thủ tục" : "Procedure name"));
+  out.push_back(group_table(t("xl_counters"), t("counter"), report.counters, false));
+  out.push_back(group_table(t("xl_officers"), t("officer"), report.officers, false));
+  out.push_back(group_table(t("procedures"), t("xl_procedure_code"), report.procedures, true));
 
-  Table units{v ? "Đơn vị trực thuộc" : "Units below", {}};
-  units.rows.push_back({v ? "Hạng" : "Rank", v ? "Mã đơn vị" : "Unit code", v ? "Tên" : "Name",
-                        v ? "Số phiếu" : "Responses", v ? "Chỉ số (%)" : "Index (%)",
-                        v ? "Cần cải thiện trước" : "Fix first"});
-  for (const auto& c : s.value("children", json::array())) {
-    std::vector<std::string> weak;
-    for (const auto& f : c["fix_first"]) weak.push_back(text_of(f["text"]));
-    units.rows.push_back({Cell::of(c["rank"]), text_of(c["unit"]), text_of(c["name"]),
-                          Cell::of(c["responses"]), Cell::of(c["index"]), join(weak, "; ")});
+  Table units{t("xl_units_below"), {}};
+  units.rows.push_back({t("rank"), t("xl_unit_code"), t("xl_name"), t("responses"),
+                        t("xl_index_col"), t("fix_first")});
+  Table reasons{t("xl_reasons"), {}};
+  reasons.rows.push_back({t("xl_id"), t("xl_reason"), t("xl_times_chosen")});
+  if (s.extras) {
+    for (const auto& c : s.extras->children) {
+      std::vector<std::string> weak;
+      for (const auto& f : c.fix_first) weak.push_back(f.text);
+      units.rows.push_back({c.rank ? Cell::count(*c.rank) : Cell(""), c.unit, c.name,
+                            Cell::count(c.score.responses), Cell::of(c.score.index),
+                            join(weak, "; ")});
+    }
+    for (const auto& r : s.extras->top_reasons) {
+      reasons.rows.push_back({r.id, r.text, Cell::count(r.count)});
+    }
   }
   out.push_back(std::move(units));
-
-  Table reasons{v ? "Lý do" : "Reasons", {}};
-  reasons.rows.push_back({v ? "Mã" : "Id", v ? "Lý do" : "Reason", v ? "Số lần chọn" : "Times chosen"});
-  for (const auto& r : s.value("top_reasons", json::array())) {
-    reasons.rows.push_back({text_of(r["id"]), text_of(r["text"]), Cell::of(r["count"])});
-  }
   out.push_back(std::move(reasons));
 
-  Table comments{v ? "Ý kiến" : "Comments", {}};
-  comments.rows.push_back({v ? "Thời gian (giờ địa phương)" : "Local time", v ? "Đơn vị" : "Unit",
-                           v ? "Quầy" : "Counter", v ? "Cán bộ" : "Officer",
-                           v ? "Lý do" : "Reasons", v ? "Ý kiến" : "Comment"});
+  Table comments{t("comments"), {}};
+  comments.rows.push_back({t("xl_local_time"), t("unit"), t("counter"), t("officer"),
+                           t("reason_col"), t("comment")});
   for (const auto& c : report.comments) {
     std::vector<std::string> texts;
     for (const auto& id : c.reasons) {
-      std::string t = id;
+      std::string text = id;
       for (const auto& sv : service.surveys()) {
         if (const Reason* r = sv.find_reason(id)) {
-          t = r->text.get(report.language);
+          text = r->text.get(lang);
           break;
         }
       }
-      texts.push_back(t);
+      texts.push_back(text);
     }
     comments.rows.push_back({c.local_time, c.unit, formula_guarded(c.counter),
                              formula_guarded(c.officer.value_or("")), join(texts, "; "),
@@ -210,37 +195,33 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
   }
   out.push_back(std::move(comments));
 
-  for (const auto& p : s.value("points", json::array())) {
-    Table t{v ? "Mẫu 01" : "Form 01", {}};
-    t.rows.push_back({v ? "Mục" : "Item", v ? "Giá trị" : "Value"});
-    t.rows.push_back({v ? "Số phiếu" : "Responses", Cell::of(p["responses"])});
-    t.rows.push_back({v ? "Tổng điểm trung bình (0–18)" : "Mean total (0–18)", Cell::of(p["mean_total"])});
-    for (const auto& g : p["grades"]) {
-      t.rows.push_back({(v ? "Xếp loại: " : "Grade: ") + text_of(g["name"]), Cell::of(g["count"])});
+  if (s.extras && !s.extras->points.empty()) {
+    const PointsSection& p = s.extras->points.front();
+    Table table{t("xl_form01"), {}};
+    table.rows.push_back({t("xl_item"), t("xl_value")});
+    table.rows.push_back({t("responses"), Cell::count(p.score.responses)});
+    table.rows.push_back({t("mean_total"), Cell::of(p.score.mean_total)});
+    for (const auto& g : p.score.grades) {
+      table.rows.push_back({t("xl_grade_prefix") + g.name.get(lang), Cell::count(g.count)});
     }
-    for (const auto& i : p["indicators"]) {
-      t.rows.push_back({(v ? "Điểm TB: " : "Mean points: ") + text_of(i["text"]), Cell::of(i["mean"])});
+    for (const auto& i : p.score.indicators) {
+      table.rows.push_back({t("xl_mean_points_prefix") + i.text.get(lang), Cell::of(i.mean)});
     }
-    for (const auto& o : p["officers"]) {
-      std::string name = text_of(o["officer"]);
-      t.rows.push_back({(v ? "Cán bộ " : "Officer ") + formula_guarded(name) +
-                            (v ? ": tổng điểm TB" : ": mean total"),
-                        Cell::of(o["mean_total"])});
+    for (const auto& o : p.officers) {
+      table.rows.push_back({t("officer") + " " + formula_guarded(o.key) + t("xl_mean_total_suffix"),
+                            Cell::of(o.score.mean_total)});
     }
-    for (const auto& u : p["units"]) {
-      t.rows.push_back({(v ? "Đơn vị " : "Unit ") + text_of(u["name"]) +
-                            (v ? ": tổng điểm TB" : ": mean total"),
-                        Cell::of(u["mean_total"])});
+    for (const auto& u : p.units) {
+      table.rows.push_back({t("unit") + " " + u.name + t("xl_mean_total_suffix"),
+                            Cell::of(u.score.mean_total)});
     }
-    out.push_back(std::move(t));
-    break;
+    out.push_back(std::move(table));
   }
   return out;
 }
 
 std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreService& service,
                               const std::string& language) {
-  const bool v = vi(language);
   std::vector<std::string> criteria;
   std::set<std::string> seen;
   for (const auto& sv : service.surveys()) {
@@ -253,7 +234,7 @@ std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreServic
       if (seen.insert(c).second) criteria.push_back(c);
     }
   }
-  Table t{v ? "Phiếu" : "Responses", {}};
+  Table t{html::tr("xl_responses_sheet", language), {}};
   std::vector<Cell> header{"id", "kiosk_id", "seq", "unit", "counter", "officer", "dossier",
                            "procedure", "survey_id", "survey_version", "language", "submitted_at", "local_day",
                            "status"};

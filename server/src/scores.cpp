@@ -42,38 +42,164 @@ const char* to_string(Grouping g) {
   return "none";
 }
 
-json national_reference() {
-  return {{"sipas",
-           json::array({{{"year", 2019}, {"index", 84.45}},
-                        {{"year", 2021}, {"index", 87.16}},
-                        {{"year", 2022}, {"index", 80.08}, {"note", "new method"}},
-                        {{"year", 2023}, {"index", 82.66}},
-                        {{"year", 2024}, {"index", 83.94}}})},
-          {"elements_2023",
-           {{"access", 83.00}, {"procedures", 83.02}, {"officer", 83.12}, {"result", 83.03},
-            {"feedback", 82.27}}},
-          {"admin_services_2024", 84.09},
-          {"target_2030", 95.0}};
+const NationalReference& national_reference() {
+  static const NationalReference n{
+      {{2019, 84.45, std::nullopt},
+       {2021, 87.16, std::nullopt},
+       {2022, 80.08, "new method"},
+       {2023, 82.66, std::nullopt},
+       {2024, 83.94, std::nullopt}},
+      {{"access", 83.00}, {"procedures", 83.02}, {"officer", 83.12}, {"result", 83.03},
+       {"feedback", 82.27}},
+      84.09,
+      95.0};
+  return n;
 }
 
-struct ScoreService::Impl {
-  std::vector<UnitRecord> units;
-  std::map<std::string, const UnitRecord*> by_code;
+json to_json(const NationalReference& n) {
+  json years = json::array();
+  for (const auto& y : n.sipas) {
+    json j = {{"year", y.year}, {"index", y.index}};
+    if (y.note) j["note"] = *y.note;
+    years.push_back(std::move(j));
+  }
+  return {{"sipas", std::move(years)},
+          {"elements_2023", n.elements_2023},
+          {"admin_services_2024", n.admin_services_2024},
+          {"target_2030", n.target_2030}};
+}
 
+namespace {
+
+json optional_json(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+json to_json(const WeakCriterion& w) {
+  return {{"id", w.id},       {"text", w.text},   {"element", w.element},
+          {"element_name", w.element_name}, {"index", w.index}, {"n", w.n}};
+}
+
+json to_json(const ReasonCount& r) { return {{"id", r.id}, {"text", r.text}, {"count", r.count}}; }
+
+template <typename T>
+json array_of(const std::vector<T>& items) {
+  json out = json::array();
+  for (const auto& x : items) out.push_back(to_json(x));
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Scores& s) {
+  const std::string& lang = s.language;
+  json result = to_json(s.overall, lang);
+  result["unit"] = s.unit;
+  result["unit_name"] = s.unit_name;
+  result["from"] = format_date(s.range.from);
+  result["to"] = format_date(s.range.to);
+  result["source"] = s.source == ScoreSource::rollups ? "rollups" : "raw";
+  if (s.survey) result["survey"] = *s.survey;
+  if (s.counter) result["counter"] = *s.counter;
+  if (s.officer) result["officer"] = *s.officer;
+  if (s.procedure) {
+    result["procedure"] = *s.procedure;
+    result["procedure_name"] = optional_json(s.procedure_name);
+  }
+  if (s.group != Grouping::none) {
+    const bool named = s.group == Grouping::unit || s.group == Grouping::survey ||
+                       s.group == Grouping::procedure || s.group == Grouping::element ||
+                       s.group == Grouping::criterion;
+    json groups = json::array();
+    for (const ScoreGroup& g : s.groups) {
+      json j = to_json(g.score, lang);
+      j["key"] = optional_json(g.key);
+      if (named) j["name"] = optional_json(g.name);
+      if (g.element) j["element"] = *g.element;
+      groups.push_back(std::move(j));
+    }
+    result["group"] = to_string(s.group);
+    result["groups"] = std::move(groups);
+  }
+  if (s.extras) {
+    const ScoreExtras& x = *s.extras;
+    result["fix_first"] = array_of(x.fix_first);
+    result["top_reasons"] = array_of(x.top_reasons);
+    result["national"] = to_json(national_reference());
+    result["previous"] = {{"from", format_date(x.previous.range.from)},
+                          {"to", format_date(x.previous.range.to)},
+                          {"index", optional_json(x.previous.index)},
+                          {"responses", x.previous.responses}};
+    result["change"] = optional_json(x.change);
+    json children = json::array();
+    for (const ChildUnitScore& c : x.children) {
+      json full = to_json(c.score, lang);
+      children.push_back({{"unit", c.unit},
+                          {"name", c.name},
+                          {"index", full["index"]},
+                          {"responses", full["responses"]},
+                          {"elements", full["elements"]},
+                          {"fix_first", array_of(c.fix_first)},
+                          {"top_reasons", array_of(c.top_reasons)},
+                          {"rank", c.rank ? json(*c.rank) : json(nullptr)}});
+    }
+    result["children"] = std::move(children);
+    json points = json::array();
+    for (const PointsSection& p : x.points) {
+      json pj = to_json(p.score, lang);
+      pj["survey"] = p.survey;
+      pj["title"] = p.title;
+      json units = json::array();
+      for (const auto& u : p.units) {
+        json uj = to_json(u.score, lang);
+        uj["unit"] = u.key;
+        uj["name"] = u.name;
+        units.push_back(std::move(uj));
+      }
+      json officers = json::array();
+      for (const auto& o : p.officers) {
+        json oj = to_json(o.score, lang);
+        oj["officer"] = o.key;
+        officers.push_back(std::move(oj));
+      }
+      pj["units"] = std::move(units);
+      pj["officers"] = std::move(officers);
+      points.push_back(std::move(pj));
+    }
+    result["points"] = std::move(points);
+  }
+  return result;
+}
+
+namespace {
+
+// The unit tree as the storage last gave it, for the queries' lookups.
+class ScoreUnits {
+ public:
   Status load(ServerStore& store) {
     auto u = store.units();
     if (!u.is_ok()) return u.status();
-    units = std::move(u).value();
-    by_code.clear();
-    for (const auto& x : units) by_code[x.code] = &x;
+    units_ = std::move(u).value();
+    by_code_.clear();
+    for (const auto& x : units_) by_code_[x.code] = &x;
     return Status::ok();
   }
+  const std::vector<UnitRecord>& all() const { return units_; }
+  bool known(const std::string& code) const { return by_code_.count(code) > 0; }
+  // `root` and every unit below it, root first.
   std::vector<std::string> subtree(const std::string& root) const {
     std::vector<std::string> out{root};
     for (std::size_t i = 0; i < out.size(); ++i) {
-      for (const auto& u : units) {
+      for (const auto& u : units_) {
         if (u.parent && *u.parent == out[i]) out.push_back(u.code);
       }
+    }
+    return out;
+  }
+  // The units directly below `root`.
+  std::vector<std::string> children(const std::string& root) const {
+    std::vector<std::string> out;
+    for (const auto& u : units_) {
+      if (u.parent && *u.parent == root) out.push_back(u.code);
     }
     return out;
   }
@@ -81,8 +207,8 @@ struct ScoreService::Impl {
   std::string child_of(const std::string& root, const std::string& unit) const {
     std::string cur = unit;
     for (int guard = 0; guard < 64; ++guard) {
-      auto it = by_code.find(cur);
-      if (it == by_code.end() || !it->second->parent) return cur;
+      auto it = by_code_.find(cur);
+      if (it == by_code_.end() || !it->second->parent) return cur;
       if (*it->second->parent == root) return cur;
       if (cur == root) return cur;
       cur = *it->second->parent;
@@ -90,12 +216,12 @@ struct ScoreService::Impl {
     return cur;
   }
   std::string name_of(const std::string& code) const {
-    auto it = by_code.find(code);
-    return it == by_code.end() ? code : it->second->name;
+    auto it = by_code_.find(code);
+    return it == by_code_.end() ? code : it->second->name;
   }
   std::string zone_of(const std::string& code) const {
-    auto it = by_code.find(code);
-    return it == by_code.end() ? "Asia/Ho_Chi_Minh" : it->second->time_zone;
+    auto it = by_code_.find(code);
+    return it == by_code_.end() ? "Asia/Ho_Chi_Minh" : it->second->time_zone;
   }
   // Local days start at different instants in different zones, so raw-row queries run per zone.
   std::map<std::string, std::vector<std::string>> by_zone(
@@ -104,7 +230,15 @@ struct ScoreService::Impl {
     for (const auto& u : units) out[zone_of(u)].push_back(u);
     return out;
   }
+
+ private:
+  std::vector<UnitRecord> units_;
+  std::map<std::string, const UnitRecord*> by_code_;
 };
+
+}  // namespace
+
+struct ScoreService::Impl : ScoreUnits {};
 
 ScoreService::~ScoreService() = default;
 
@@ -146,7 +280,7 @@ Status ScoreService::rebuild() { return store_->rebuild_rollups(); }
 Result<std::vector<UnitRecord>> ScoreService::units() {
   Status s = impl_->load(*store_);
   if (!s.is_ok()) return s;
-  return impl_->units;
+  return impl_->all();
 }
 
 Result<std::vector<ProcedureRecord>> ScoreService::procedures() { return store_->procedures(); }
@@ -210,350 +344,357 @@ Status read_rollups(ServerStore& store, const std::vector<std::string>& surveys,
   return Status::ok();
 }
 
-// The raw path's lookups, answered from what the service has loaded.
-class ServiceLookups final : public RollupLookups {
+// Per survey id, the counts of a set of slice entries.
+using PerSurvey = std::map<std::string, Tally>;
+
+// One ScoreQuery's steps: read the slice, score it, group it, and add the extras. Lives for one
+// call of ScoreService::scores.
+class ScoreRun final : public RollupLookups {
  public:
-  ServiceLookups(std::function<std::string(const std::string&)> zone_of,
-                 std::function<bool(const std::string&)> is_points)
-      : zone_of_(std::move(zone_of)), is_points_(std::move(is_points)) {}
-  Result<std::string> zone_of(const std::string& unit) override { return zone_of_(unit); }
-  Result<bool> is_points(const std::string& survey) override { return is_points_(survey); }
+  ScoreRun(ServerStore& store, const ScoreService& service, const ScoreUnits& units,
+           const ScoreQuery& q)
+      : store_(store), service_(service), units_(units), q_(q), lang_(q.language) {}
+
+  Result<Scores> run() {
+    Status s = prepare();
+    if (!s.is_ok()) return s;
+    Needs needs;
+    needs.day = q_.group == Grouping::day;
+    needs.counter = q_.group == Grouping::counter;
+    needs.officer = q_.group == Grouping::officer;
+    needs.procedure = q_.group == Grouping::procedure;
+    Slice slice;
+    s = load(q_.range, needs, slice);
+    if (!s.is_ok()) return s;
+
+    Scores out;
+    out.language = lang_;
+    out.unit = q_.unit;
+    out.unit_name = units_.name_of(q_.unit);
+    out.range = q_.range;
+    out.source = q_.source;
+    out.survey = q_.survey;
+    out.counter = q_.counter;
+    out.officer = q_.officer;
+    out.procedure = q_.procedure;
+    if (q_.procedure || q_.group == Grouping::procedure) {
+      s = load_catalogue();
+      if (!s.is_ok()) return s;
+    }
+    if (q_.procedure) out.procedure_name = procedure_name(*q_.procedure);
+    const PerSurvey whole = per_survey(slice);
+    out.overall = score_of(whole);
+    out.group = q_.group;
+    out.groups = groups(out.overall, slice);
+    if (q_.extras) {
+      auto x = extras(out.overall, whole, slice);
+      if (!x.is_ok()) return x.status();
+      out.extras = std::move(x).value();
+    }
+    return out;
+  }
+
+  // RollupLookups, for the raw path.
+  Result<std::string> zone_of(const std::string& unit) override { return units_.zone_of(unit); }
+  Result<bool> is_points(const std::string& survey) override { return points_survey(survey); }
 
  private:
-  std::function<std::string(const std::string&)> zone_of_;
-  std::function<bool(const std::string&)> is_points_;
-};
-
-}  // namespace
-
-Result<nlohmann::json> ScoreService::scores(const ScoreQuery& q) {
-  Status ls = impl_->load(*store_);
-  if (!ls.is_ok()) return ls;
-  if (!impl_->by_code.count(q.unit)) {
-    return Status::error(ErrorCode::invalid_argument, "unknown unit " + q.unit);
-  }
-  if (std::chrono::sys_days(q.range.from) > std::chrono::sys_days(q.range.to)) {
-    return Status::error(ErrorCode::invalid_argument, "from is after to");
-  }
-  if (q.range.days() > 3700) {
-    return Status::error(ErrorCode::invalid_argument, "the range is longer than ten years");
-  }
-  const std::vector<std::string> units = impl_->subtree(q.unit);
-  std::vector<std::string> survey_ids;
-  for (const auto& s : surveys_) {
-    if (!q.survey || s.id == *q.survey) survey_ids.push_back(s.id);
-  }
-  if (q.survey && survey_ids.empty()) {
-    return Status::error(ErrorCode::invalid_argument, "unknown survey " + *q.survey);
-  }
-  const std::string& lang = q.language;
-
-  Needs needs;
-  needs.day = q.group == Grouping::day;
-  needs.counter = q.group == Grouping::counter;
-  needs.officer = q.group == Grouping::officer;
-  needs.procedure = q.group == Grouping::procedure;
-
-  auto load = [&](const DateRange& range, const Needs& n, Slice& slice) -> Status {
-    if (survey_ids.empty()) return Status::ok();
-    if (q.source == ScoreSource::rollups) {
-      return read_rollups(*store_, survey_ids, units, range, q, n, slice);
+  // Checks the query and settles the units and surveys it covers.
+  Status prepare() {
+    if (!units_.known(q_.unit)) {
+      return Status::error(ErrorCode::invalid_argument, "unknown unit " + q_.unit);
     }
-    // From the raw rows: per time zone, the instants of the range's local days.
-    auto by_zone = impl_->by_zone(units);
-    ServiceLookups lk([&](const std::string& u) { return impl_->zone_of(u); },
-                      [&](const std::string& id) {
-                        const Survey* sv = survey(id);
-                        return sv && sv->scale == ScaleKind::points;
-                      });
-    for (const auto& zone_entry : by_zone) {
-      auto tz = cached_zone(zone_entry.first);
+    if (std::chrono::sys_days(q_.range.from) > std::chrono::sys_days(q_.range.to)) {
+      return Status::error(ErrorCode::invalid_argument, "from is after to");
+    }
+    if (q_.range.days() > 3700) {
+      return Status::error(ErrorCode::invalid_argument, "the range is longer than ten years");
+    }
+    subtree_ = units_.subtree(q_.unit);
+    for (const auto& sv : service_.surveys()) {
+      if (q_.survey && sv.id != *q_.survey) continue;
+      survey_ids_.push_back(sv.id);
+      if (sv.scale == ScaleKind::likert5) likert_all_.push_back(&sv);
+    }
+    if (q_.survey && survey_ids_.empty()) {
+      return Status::error(ErrorCode::invalid_argument, "unknown survey " + *q_.survey);
+    }
+    return Status::ok();
+  }
+
+  // The slice of `range` for the query's units, surveys and filters, from the rollups or the raw
+  // rows as the query asks.
+  Status load(const DateRange& range, const Needs& needs, Slice& slice,
+              const std::vector<std::string>* surveys = nullptr) {
+    const std::vector<std::string>& ids = surveys ? *surveys : survey_ids_;
+    if (ids.empty()) return Status::ok();
+    if (q_.source == ScoreSource::rollups) {
+      return read_rollups(store_, ids, subtree_, range, q_, needs, slice);
+    }
+    // Local days start at different instants in different zones, so raw rows are read per zone.
+    for (const auto& [zone, zone_units] : units_.by_zone(subtree_)) {
+      auto tz = cached_zone(zone);
       if (!tz.is_ok()) return tz.status();
       RawFilter filter;
-      filter.units = zone_entry.second;
-      filter.surveys = survey_ids;
+      filter.units = zone_units;
+      filter.surveys = ids;
       filter.from = tz->start_of_day(range.from);
       filter.to = tz->start_of_day(next_day(range.to));
-      filter.counter = q.counter;
-      filter.officer = q.officer;
-      filter.procedure = q.procedure;
-      Status s = store_->stream_responses(
-          filter, [&](const ResponseFacts& f) { return accumulate(lk, slice, f, n); });
+      filter.counter = q_.counter;
+      filter.officer = q_.officer;
+      filter.procedure = q_.procedure;
+      Status s = store_.stream_responses(
+          filter, [&](const ResponseFacts& f) { return accumulate(*this, slice, f, needs); });
       if (!s.is_ok()) return s;
     }
     return Status::ok();
-  };
-
-  Slice slice;
-  Status s = load(q.range, needs, slice);
-  if (!s.is_ok()) return s;
-
-  auto is_points = [&](const std::string& id) {
-    const Survey* sv = survey(id);
-    return sv && sv->scale == ScaleKind::points;
-  };
-  std::vector<const Survey*> likert_all;
-  for (const auto& sv : surveys_) {
-    if (sv.scale == ScaleKind::likert5 && (!q.survey || sv.id == *q.survey)) likert_all.push_back(&sv);
   }
 
-  // Scores a set of slice entries: SPEC's shape, all responses counted, the likert surveys scored
+  Status load_catalogue() {
+    auto list = store_.procedures();
+    if (!list.is_ok()) return list.status();
+    for (auto& p : *list) catalogue_.emplace(p.code, std::move(p));
+    return Status::ok();
+  }
+
+  std::optional<std::string> procedure_name(const std::string& code) const {
+    auto it = catalogue_.find(code);
+    if (it == catalogue_.end()) return std::nullopt;
+    return it->second.name_in(lang_);
+  }
+
+  bool points_survey(const std::string& id) const {
+    const Survey* sv = service_.survey(id);
+    return sv && sv->scale == ScaleKind::points;
+  }
+
+  static PerSurvey per_survey(const Slice& slice) {
+    PerSurvey out;
+    for (const auto& [k, t] : slice) out[k.survey].merge(t);
+    return out;
+  }
+
+  // SPEC's score of a set of slice entries: all responses counted, the likert surveys scored
   // together.
-  auto score_of = [&](const std::map<std::string, Tally>& per_survey, SurveyScore* out) {
+  SurveyScore score_of(const PerSurvey& per_survey) const {
     Tally all, likert;
     std::vector<const Survey*> used;
     for (const auto& [id, t] : per_survey) {
       all.merge(t);
-      if (!is_points(id)) {
-        likert.merge(t);
-        if (const Survey* sv = survey(id)) used.push_back(sv);
-      }
+      if (points_survey(id)) continue;
+      likert.merge(t);
+      if (const Survey* sv = service_.survey(id)) used.push_back(sv);
     }
-    if (used.empty()) used = likert_all;
+    if (used.empty()) used = likert_all_;
     std::vector<Option> options = used.empty() ? std::vector<Option>{} : used.front()->options;
     SurveyScore sc = score_likert(merge_elements(used), options, likert);
     sc.complete = all.complete;
     sc.partial = all.partial;
     sc.responses = all.responses();
-    json j = to_json(sc, lang);
-    if (out) *out = std::move(sc);
-    return j;
-  };
+    return sc;
+  }
 
-  auto reason_text = [&](const std::string& id) {
-    for (const auto& sv : surveys_) {
-      if (const Reason* r = sv.find_reason(id)) return r->text.get(lang);
-    }
-    return id;
-  };
-  auto fix_first = [&](const SurveyScore& sc, std::size_t n) {
-    std::vector<std::pair<double, json>> all;
+  // The criteria of the index, weakest first.
+  std::vector<WeakCriterion> fix_first(const SurveyScore& sc, std::size_t n) const {
+    std::vector<WeakCriterion> all;
     for (const auto& e : sc.elements) {
       if (!e.in_index) continue;
       for (const auto& c : e.criteria) {
         if (!c.index) continue;
-        all.push_back({*c.index, json{{"id", c.id},
-                                       {"text", c.text.get(lang)},
-                                       {"element", e.id},
-                                       {"element_name", e.name.get(lang)},
-                                       {"index", *c.index},
-                                       {"n", c.n}}});
+        all.push_back({c.id, c.text.get(lang_), e.id, e.name.get(lang_), *c.index, c.n});
       }
     }
     std::stable_sort(all.begin(), all.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    json out = json::array();
-    for (std::size_t i = 0; i < all.size() && i < n; ++i) out.push_back(all[i].second);
-    return out;
-  };
-  auto top_reasons = [&](const std::map<std::string, Tally>& per_survey, std::size_t n) {
+                     [](const auto& a, const auto& b) { return a.index < b.index; });
+    if (all.size() > n) all.resize(n);
+    return all;
+  }
+
+  std::string reason_text(const std::string& id) const {
+    for (const auto& sv : service_.surveys()) {
+      if (const Reason* r = sv.find_reason(id)) return r->text.get(lang_);
+    }
+    return id;
+  }
+
+  // The reasons chosen most often.
+  std::vector<ReasonCount> top_reasons(const PerSurvey& per_survey, std::size_t n) const {
     std::map<std::string, std::int64_t> counts;
     for (const auto& [id, t] : per_survey) {
       for (const auto& [r, c] : t.reasons) counts[r] += c;
     }
-    std::vector<std::pair<std::string, std::int64_t>> v(counts.begin(), counts.end());
-    std::stable_sort(v.begin(), v.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    json out = json::array();
-    for (std::size_t i = 0; i < v.size() && i < n; ++i) {
-      out.push_back({{"id", v[i].first}, {"text", reason_text(v[i].first)}, {"count", v[i].second}});
+    std::vector<ReasonCount> v;
+    for (const auto& [id, c] : counts) v.push_back({id, reason_text(id), c});
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
+    if (v.size() > n) v.resize(n);
+    return v;
+  }
+
+  // Every child unit of the queried one (those without responses too), with its counts.
+  std::map<std::string, PerSurvey> by_child(const Slice& slice) const {
+    std::map<std::string, PerSurvey> out;
+    for (const auto& code : units_.children(q_.unit)) out[code];
+    for (const auto& [k, t] : slice) {
+      std::string c = units_.child_of(q_.unit, k.unit);
+      if (c != q_.unit) out[c][k.survey].merge(t);
     }
     return out;
-  };
-
-  std::map<std::string, Tally> whole;
-  for (const auto& [k, t] : slice) whole[k.survey].merge(t);
-  SurveyScore overall;
-  json result = score_of(whole, &overall);
-  result["unit"] = q.unit;
-  result["unit_name"] = impl_->name_of(q.unit);
-  result["from"] = format_date(q.range.from);
-  result["to"] = format_date(q.range.to);
-  result["source"] = q.source == ScoreSource::rollups ? "rollups" : "raw";
-  if (q.survey) result["survey"] = *q.survey;
-  if (q.counter) result["counter"] = *q.counter;
-  if (q.officer) result["officer"] = *q.officer;
-  std::map<std::string, ProcedureRecord> catalogue;
-  if (q.procedure || q.group == Grouping::procedure) {
-    auto list = store_->procedures();
-    if (!list.is_ok()) return list.status();
-    for (auto& p : *list) catalogue.emplace(p.code, std::move(p));
-  }
-  auto procedure_name = [&](const std::string& code) -> json {
-    auto it = catalogue.find(code);
-    if (it == catalogue.end()) return nullptr;
-    return it->second.name_in(lang);
-  };
-  if (q.procedure) {
-    result["procedure"] = *q.procedure;
-    result["procedure_name"] = procedure_name(*q.procedure);
   }
 
-  if (q.group != Grouping::none) {
-    json groups = json::array();
-    if (q.group == Grouping::element || q.group == Grouping::criterion) {
-      json base = result;
-      for (const auto& e : base["elements"]) {
-        if (q.group == Grouping::element) {
-          json g = {{"key", e["id"]}, {"name", e["name"]}, {"index", e["index"]},
-                    {"responses", base["responses"]}, {"complete", base["complete"]},
-                    {"partial", base["partial"]}, {"elements", json::array({e})}};
-          groups.push_back(std::move(g));
-        } else {
-          for (const auto& c : e["criteria"]) {
-            json one = e;
-            one["criteria"] = json::array({c});
-            one["index"] = c["index"];
-            groups.push_back({{"key", c["id"]}, {"name", c["text"]}, {"element", e["id"]},
-                              {"index", c["index"]}, {"responses", base["responses"]},
-                              {"complete", base["complete"]}, {"partial", base["partial"]},
-                              {"elements", json::array({one})}});
-          }
+  std::vector<ScoreGroup> groups(const SurveyScore& overall, const Slice& slice) const {
+    std::vector<ScoreGroup> out;
+    if (q_.group == Grouping::none) return out;
+    if (q_.group == Grouping::element || q_.group == Grouping::criterion) {
+      for (const auto& e : overall.elements) {
+        if (q_.group == Grouping::element) {
+          ScoreGroup g{e.id, e.name.get(lang_), std::nullopt, overall};
+          g.score.index = e.index;
+          g.score.elements = {e};
+          out.push_back(std::move(g));
+          continue;
+        }
+        for (const auto& c : e.criteria) {
+          ScoreGroup g{c.id, c.text.get(lang_), e.id, overall};
+          ElementScore one = e;
+          one.criteria = {c};
+          one.index = c.index;
+          g.score.index = c.index;
+          g.score.elements = {std::move(one)};
+          out.push_back(std::move(g));
         }
       }
-    } else {
-      std::map<std::string, std::map<std::string, Tally>> by_group;
-      for (const auto& [k, t] : slice) {
-        std::string key;
-        switch (q.group) {
-          case Grouping::unit: key = impl_->child_of(q.unit, k.unit); break;
-          case Grouping::counter: key = k.counter; break;
-          case Grouping::officer: key = k.officer; break;
-          case Grouping::day: key = k.day; break;
-          case Grouping::survey: key = k.survey; break;
-          case Grouping::procedure: key = k.procedure; break;
-          default: break;
-        }
-        by_group[key][k.survey].merge(t);
-      }
-      if (q.group == Grouping::unit) {
-        for (const auto& u : impl_->units) {
-          if (u.parent && *u.parent == q.unit) by_group[u.code];
-        }
-      }
-      for (const auto& [key, per_survey] : by_group) {
-        json g = score_of(per_survey, nullptr);
-        g["key"] = key;
-        if (q.group == Grouping::unit) g["name"] = impl_->name_of(key);
-        if (q.group == Grouping::survey) {
-          const Survey* sv = survey(key);
-          g["name"] = sv ? sv->title.get(lang) : key;
-        }
-        if (q.group == Grouping::procedure) {
-          g["key"] = key.empty() ? json(nullptr) : json(key);
-          g["name"] = key.empty() ? json(nullptr) : procedure_name(key);
-        }
-        groups.push_back(std::move(g));
-      }
+      return out;
     }
-    result["group"] = to_string(q.group);
-    result["groups"] = std::move(groups);
-  }
-
-  if (q.extras) {
-    result["fix_first"] = fix_first(overall, 5);
-    result["top_reasons"] = top_reasons(whole, 5);
-    result["national"] = national_reference();
-
-    DateRange prev = previous_range(q.range);
-    Slice prev_slice;
-    s = load(prev, Needs{}, prev_slice);
-    if (!s.is_ok()) return s;
-    std::map<std::string, Tally> prev_whole;
-    for (const auto& [k, t] : prev_slice) prev_whole[k.survey].merge(t);
-    json pj = score_of(prev_whole, nullptr);
-    result["previous"] = {{"from", format_date(prev.from)},
-                          {"to", format_date(prev.to)},
-                          {"index", pj["index"]},
-                          {"responses", pj["responses"]}};
-    result["change"] = (result["index"].is_number() && pj["index"].is_number())
-                           ? json(result["index"].get<double>() - pj["index"].get<double>())
-                           : json(nullptr);
-
-    // Child units from the slice's unit column (present at every level).
-    std::map<std::string, std::map<std::string, Tally>> by_child;
-    for (const auto& u : impl_->units) {
-      if (u.parent && *u.parent == q.unit) by_child[u.code];
-    }
+    std::map<std::string, PerSurvey> by_group;
     for (const auto& [k, t] : slice) {
-      std::string c = impl_->child_of(q.unit, k.unit);
-      if (c != q.unit) by_child[c][k.survey].merge(t);
+      std::string key;
+      switch (q_.group) {
+        case Grouping::unit: key = units_.child_of(q_.unit, k.unit); break;
+        case Grouping::counter: key = k.counter; break;
+        case Grouping::officer: key = k.officer; break;
+        case Grouping::day: key = k.day; break;
+        case Grouping::survey: key = k.survey; break;
+        case Grouping::procedure: key = k.procedure; break;
+        default: break;
+      }
+      by_group[key][k.survey].merge(t);
     }
-    std::vector<json> children;
-    for (const auto& [code, per_survey] : by_child) {
-      SurveyScore sc;
-      json cj = score_of(per_survey, &sc);
-      children.push_back({{"unit", code},
-                          {"name", impl_->name_of(code)},
-                          {"index", cj["index"]},
-                          {"responses", cj["responses"]},
-                          {"elements", cj["elements"]},
-                          {"fix_first", fix_first(sc, 3)},
-                          {"top_reasons", top_reasons(per_survey, 3)}});
+    if (q_.group == Grouping::unit) {
+      for (const auto& code : units_.children(q_.unit)) by_group[code];
     }
-    std::stable_sort(children.begin(), children.end(), [](const json& a, const json& b) {
-      bool an = a["index"].is_number(), bn = b["index"].is_number();
-      if (an != bn) return an;
-      return an && a["index"].get<double>() > b["index"].get<double>();
-    });
-    json ranked = json::array();
-    int rank = 0;
-    for (auto& c : children) {
-      c["rank"] = c["index"].is_number() ? json(++rank) : json(nullptr);
-      ranked.push_back(std::move(c));
+    for (const auto& [key, per] : by_group) {
+      ScoreGroup g{key, std::nullopt, std::nullopt, score_of(per)};
+      if (q_.group == Grouping::unit) g.name = units_.name_of(key);
+      if (q_.group == Grouping::survey) {
+        const Survey* sv = service_.survey(key);
+        g.name = sv ? sv->title.get(lang_) : key;
+      }
+      if (q_.group == Grouping::procedure) {
+        if (key.empty()) g.key = std::nullopt;
+        if (!key.empty()) g.name = procedure_name(key);
+      }
+      out.push_back(std::move(g));
     }
-    result["children"] = std::move(ranked);
+    return out;
+  }
 
-    // Mẫu 01: per survey, the whole unit, each child unit and each officer.
-    json points = json::array();
-    for (const auto& sv : surveys_) {
+  Result<ScoreExtras> extras(const SurveyScore& overall, const PerSurvey& whole,
+                             const Slice& slice) {
+    ScoreExtras x;
+    x.fix_first = fix_first(overall, 5);
+    x.top_reasons = top_reasons(whole, 5);
+
+    x.previous.range = previous_range(q_.range);
+    Slice prev_slice;
+    Status s = load(x.previous.range, Needs{}, prev_slice);
+    if (!s.is_ok()) return s;
+    SurveyScore prev = score_of(per_survey(prev_slice));
+    x.previous.index = prev.index;
+    x.previous.responses = prev.responses;
+    if (overall.index && prev.index) x.change = *overall.index - *prev.index;
+
+    const auto children = by_child(slice);
+    x.children = ranked_children(children);
+    auto points = points_sections(slice, children);
+    if (!points.is_ok()) return points.status();
+    x.points = std::move(points).value();
+    return x;
+  }
+
+  std::vector<ChildUnitScore> ranked_children(const std::map<std::string, PerSurvey>& children) const {
+    std::vector<ChildUnitScore> out;
+    for (const auto& [code, per] : children) {
+      SurveyScore sc = score_of(per);
+      auto weak = fix_first(sc, 3);
+      out.push_back({code, units_.name_of(code), std::move(sc), std::move(weak),
+                     top_reasons(per, 3), std::nullopt});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      const auto &ai = a.score.index, &bi = b.score.index;
+      if (ai.has_value() != bi.has_value()) return ai.has_value();
+      return ai && *ai > *bi;
+    });
+    int rank = 0;
+    for (auto& c : out) {
+      if (c.score.index) c.rank = ++rank;
+    }
+    return out;
+  }
+
+  // Mẫu 01: per points survey, the whole unit, each child unit and each officer.
+  Result<std::vector<PointsSection>> points_sections(
+      const Slice& slice, const std::map<std::string, PerSurvey>& children) {
+    std::vector<PointsSection> out;
+    for (const auto& sv : service_.surveys()) {
       if (sv.scale != ScaleKind::points) continue;
-      if (q.survey && *q.survey != sv.id) continue;
+      if (q_.survey && *q_.survey != sv.id) continue;
       Tally t;
       for (const auto& [k, x] : slice) {
         if (k.survey == sv.id) t.merge(x);
       }
       if (t.responses() == 0) continue;
-      json pj2 = to_json(score_points(sv, t), lang);
-      pj2["survey"] = sv.id;
-      pj2["title"] = sv.title.get(lang);
-      json by_unit = json::array();
-      for (const auto& [code, per_survey] : by_child) {
-        auto it = per_survey.find(sv.id);
-        if (it == per_survey.end()) continue;
-        json u = to_json(score_points(sv, it->second), lang);
-        u["unit"] = code;
-        u["name"] = impl_->name_of(code);
-        by_unit.push_back(std::move(u));
+      PointsSection p;
+      p.survey = sv.id;
+      p.title = sv.title.get(lang_);
+      p.score = score_points(sv, t);
+      for (const auto& [code, per] : children) {
+        auto it = per.find(sv.id);
+        if (it == per.end()) continue;
+        p.units.push_back({code, units_.name_of(code), score_points(sv, it->second)});
       }
-      pj2["units"] = std::move(by_unit);
       Slice officers;
-      ScoreQuery oq = q;
-      oq.survey = sv.id;
-      Needs on;
-      on.officer = true;
-      if (q.source == ScoreSource::rollups) {
-        s = read_rollups(*store_, {sv.id}, units, q.range, oq, on, officers);
-      } else {
-        s = load(q.range, on, officers);
-      }
+      Needs by_officer;
+      by_officer.officer = true;
+      const std::vector<std::string> one{sv.id};
+      Status s = load(q_.range, by_officer, officers, &one);
       if (!s.is_ok()) return s;
       std::map<std::string, Tally> per_officer;
       for (const auto& [k, x] : officers) {
         if (k.survey == sv.id) per_officer[k.officer].merge(x);
       }
-      json by_officer = json::array();
-      for (const auto& [o, x] : per_officer) {
-        json oj = to_json(score_points(sv, x), lang);
-        oj["officer"] = o;
-        by_officer.push_back(std::move(oj));
-      }
-      pj2["officers"] = std::move(by_officer);
-      points.push_back(std::move(pj2));
+      for (const auto& [o, x] : per_officer) p.officers.push_back({o, "", score_points(sv, x)});
+      out.push_back(std::move(p));
     }
-    result["points"] = std::move(points);
+    return out;
   }
-  return result;
+
+  ServerStore& store_;
+  const ScoreService& service_;
+  const ScoreUnits& units_;
+  const ScoreQuery& q_;
+  const std::string& lang_;
+  std::vector<std::string> subtree_;
+  std::vector<std::string> survey_ids_;
+  std::vector<const Survey*> likert_all_;
+  std::map<std::string, ProcedureRecord> catalogue_;
+};
+
+}  // namespace
+
+Result<Scores> ScoreService::scores(const ScoreQuery& q) {
+  Status ls = impl_->load(*store_);
+  if (!ls.is_ok()) return ls;
+  return ScoreRun(*store_, *this, *impl_, q).run();
 }
 
 Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,

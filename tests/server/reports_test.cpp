@@ -157,8 +157,8 @@ TEST_F(ReportsTest, FormulaLikeCitizenTextStaysText) {
   EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
   std::vector<Table> t{{"x", {{Cell("=1+1")}}}};
   Report r;
-  r.scores = nlohmann::json::parse(R"({"unit":"u","unit_name":"U","from":"a","to":"b","responses":0,
-    "complete":0,"partial":0,"index":null,"elements":[]})");
+  r.scores.unit = "u";
+  r.scores.unit_name = "U";
   CommentRow c;
   c.text = "=HYPERLINK(\"http://x\")";
   r.comments.push_back(c);

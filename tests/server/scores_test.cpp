@@ -35,7 +35,7 @@ class ScoresTest : public DashboardTest {
     q.language = lang;
     auto r = svc_->scores(q);
     EXPECT_TRUE(r.is_ok()) << r.status().message();
-    return r.is_ok() ? *r : json();
+    return r.is_ok() ? to_json(*r) : json();
   }
 
   static const json& element(const json& s, const std::string& id) {
@@ -319,6 +319,57 @@ TEST_F(ScoresTest, RollupRebuildCommandRecomputesFromRawRows) {
   EXPECT_EQ(scores("22", "2026-07-01", "2026-09-30")["responses"], 5);
 }
 
+// The dashboard and the reports read the typed result; the API writes its JSON. Both must say
+// the same thing.
+TEST_F(ScoresTest, TypedResultHoldsTheFiguresItsJsonShows) {
+  ScoreQuery q;
+  q.unit = "22";
+  q.range = DateRange{*parse_date("2026-07-01"), *parse_date("2026-09-30")};
+  auto r = svc_->scores(q);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  json j = to_json(*r);
+  EXPECT_EQ(r->overall.responses, 5);
+  EXPECT_EQ(j["responses"], 5);
+  ASSERT_TRUE(r->overall.index);
+  EXPECT_DOUBLE_EQ(*r->overall.index, j["index"].get<double>());
+  ASSERT_TRUE(r->extras);
+  ASSERT_EQ(r->extras->children.size(), 2u);
+  EXPECT_EQ(r->extras->children[0].unit, kUnit);
+  EXPECT_EQ(r->extras->children[0].rank, 1);
+  EXPECT_EQ(r->extras->fix_first[0].id, "officer.guidance");
+  EXPECT_EQ(r->extras->previous.range.to, *parse_date("2026-06-30"));
+  EXPECT_EQ(j["previous"]["to"], "2026-06-30");
+  ASSERT_EQ(r->extras->points.size(), 1u);
+  EXPECT_EQ(r->extras->points[0].survey, "mau01");
+  EXPECT_EQ(j["points"][0]["responses"], r->extras->points[0].score.responses);
+}
+
+TEST_F(ScoresTest, WithoutExtrasTheJsonHasNoExtraKeys) {
+  ScoreQuery q;
+  q.unit = "22";
+  q.range = DateRange{*parse_date("2026-07-01"), *parse_date("2026-09-30")};
+  q.extras = false;
+  auto r = svc_->scores(q);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(r->extras);
+  json j = to_json(*r);
+  for (const char* key : {"previous", "change", "children", "fix_first", "top_reasons", "points",
+                          "national", "groups"}) {
+    EXPECT_FALSE(j.contains(key)) << key;
+  }
+}
+
+TEST_F(ScoresTest, GroupsHaveANameOnlyWhereTheGroupingNamesThem) {
+  json counters = scores(kUnit, "2026-07-01", "2026-09-30", Grouping::counter);
+  ASSERT_FALSE(counters["groups"].empty());
+  for (const auto& g : counters["groups"]) EXPECT_FALSE(g.contains("name")) << g.dump();
+  json units = scores("22", "2026-07-01", "2026-09-30", Grouping::unit);
+  for (const auto& g : units["groups"]) EXPECT_TRUE(g["name"].is_string()) << g.dump();
+  json criteria = scores("22", "2026-07-01", "2026-09-30", Grouping::criterion);
+  EXPECT_EQ(group(criteria, "officer.polite")["element"], "officer");
+  EXPECT_EQ(group(criteria, "officer.polite")["responses"], criteria["responses"]);
+}
+
 TEST_F(ScoresTest, UnknownUnitIsInvalid) {
   ScoreQuery q;
   q.unit = "nope";
@@ -372,7 +423,7 @@ class RollupIngestTest : public DashboardTest {
     auto svc = service();
     auto r = svc->scores(q);
     EXPECT_TRUE(r.is_ok()) << r.status().message();
-    json j = r.is_ok() ? *r : json();
+    json j = r.is_ok() ? to_json(*r) : json();
     j.erase("source");
     return j;
   }

@@ -13,10 +13,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sipas/server/scores.hpp"
 #include "sipas/status.hpp"
@@ -25,10 +24,10 @@ namespace sipas {
 
 struct Report {
   std::string language = "vi";
-  nlohmann::json scores;    // ScoreService::scores() with extras
-  nlohmann::json counters;  // scores grouped by counter
-  nlohmann::json officers;  // scores grouped by officer
-  nlohmann::json procedures;  // scores grouped by procedure
+  Scores scores;                      // ScoreService::scores() with extras
+  std::vector<ScoreGroup> counters;    // scores grouped by counter
+  std::vector<ScoreGroup> officers;    // scores grouped by officer
+  std::vector<ScoreGroup> procedures;  // scores grouped by procedure
   std::vector<CommentRow> comments;
 };
 
@@ -48,8 +47,8 @@ struct Cell {
   Cell(const char* t) : text(t) {}              // NOLINT
   static Cell num(double v, int decimals = 2);
   static Cell count(std::int64_t v);
-  // A number or an empty cell for a JSON null.
-  static Cell of(const nlohmann::json& v, int decimals = 2);
+  // A number, or an empty cell for none.
+  static Cell of(const std::optional<double>& v, int decimals = 2);
 };
 
 // Rows of cells, one table per section, for both formats.

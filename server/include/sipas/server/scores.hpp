@@ -53,8 +53,121 @@ struct ScoreQuery {
   bool extras = true;
 };
 
-// The national SIPAS figures (SPEC) as JSON, for reference lines.
-nlohmann::json national_reference();
+// The national SIPAS figures (SPEC), for reference lines.
+struct NationalReference {
+  struct Year {
+    int year = 0;
+    double index = 0;
+    std::optional<std::string> note;
+  };
+  std::vector<Year> sipas;                       // the yearly national index
+  std::map<std::string, double> elements_2023;   // element id -> national element index, 2023
+  double admin_services_2024 = 0;                // administrative services, 2024
+  double target_2030 = 0;                        // the 2030 target
+  // The latest national index (the last of `sipas`).
+  double latest() const { return sipas.empty() ? 0 : sipas.back().index; }
+};
+const NationalReference& national_reference();
+nlohmann::json to_json(const NationalReference& n);
+
+// A criterion of the index, for "fix first" lists (weakest first).
+struct WeakCriterion {
+  std::string id;
+  std::string text;          // in the query's language
+  std::string element;       // element id
+  std::string element_name;  // in the query's language
+  double index = 0;
+  std::int64_t n = 0;
+};
+
+// How often citizens chose a follow-up reason.
+struct ReasonCount {
+  std::string id;
+  std::string text;  // in the query's language; the id for a reason no questionnaire knows
+  std::int64_t count = 0;
+};
+
+// One group of a grouped query. `key` is the counter, officer, day ("YYYY-MM-DD"), survey id,
+// child unit code, procedure code, element id or criterion id; nullopt only for the group of
+// responses without a procedure. `name` is set where the grouping has names: the unit's name,
+// the survey's title, the procedure's catalogue name (nullopt for a code not in the catalogue),
+// the element's name, the criterion's text. `element` is the element id of a criterion group.
+// Element and criterion groups carry the whole result's counts and, in `score.elements`, the one
+// element (with, for a criterion, just that criterion); their `score.index` is its index.
+struct ScoreGroup {
+  std::optional<std::string> key;
+  std::optional<std::string> name;
+  std::optional<std::string> element;
+  SurveyScore score;
+};
+
+// A child unit of the queried one, with its own weakest criteria and reasons.
+struct ChildUnitScore {
+  std::string unit;
+  std::string name;
+  SurveyScore score;
+  std::vector<WeakCriterion> fix_first;  // up to 3
+  std::vector<ReasonCount> top_reasons;  // up to 3
+  std::optional<int> rank;               // 1 = best; nullopt while it has no index
+};
+
+// The previous period of the same length and its figures.
+struct PreviousPeriod {
+  DateRange range{};
+  std::optional<double> index;
+  std::int64_t responses = 0;
+};
+
+// Mẫu 01 (a points questionnaire): the whole unit, each child unit and each officer.
+struct PointsSection {
+  struct Part {
+    std::string key;   // a child unit's code, or an officer ("" for none recorded)
+    std::string name;  // the child unit's name; empty for officers
+    PointsScore score;
+  };
+  std::string survey;
+  std::string title;  // in the query's language
+  PointsScore score;
+  std::vector<Part> units;
+  std::vector<Part> officers;
+};
+
+// What ScoreQuery::extras adds.
+struct ScoreExtras {
+  std::vector<WeakCriterion> fix_first;  // up to 5
+  std::vector<ReasonCount> top_reasons;  // up to 5
+  PreviousPeriod previous;
+  std::optional<double> change;  // index minus the previous period's; nullopt when either is
+  std::vector<ChildUnitScore> children;  // ranked: best index first, units without one last
+  std::vector<PointsSection> points;     // one per points questionnaire with responses
+};
+
+// The answer to a ScoreQuery. Texts inside `overall`, `groups` etc. are LocalizedText where the
+// shared scoring keeps them; `language` says which language the resolved strings here are in.
+struct Scores {
+  std::string language;
+  std::string unit;
+  std::string unit_name;
+  DateRange range{};
+  ScoreSource source = ScoreSource::rollups;
+  std::optional<std::string> survey;
+  std::optional<std::string> counter;
+  std::optional<std::string> officer;
+  std::optional<std::string> procedure;
+  std::optional<std::string> procedure_name;  // with `procedure`: its catalogue name, if any
+  SurveyScore overall;
+  Grouping group = Grouping::none;
+  std::vector<ScoreGroup> groups;  // empty unless grouped
+  std::optional<ScoreExtras> extras;
+};
+
+// The JSON of SPEC's /api/v1/scores: the overall score's fields plus "unit", "unit_name",
+// "from", "to", "source", the filters given, "group" and "groups" when grouped, and with extras
+// "fix_first", "top_reasons", "previous", "change", "children", "points" and "national".
+// Grouped by procedure, a group's "key" and "name" are null for responses without a procedure
+// and "name" is null for a code not in the catalogue; counter, officer and day groups have no
+// "name".
+nlohmann::json to_json(const Scores& s);
 
 class ScoreService {
  public:
@@ -64,12 +177,9 @@ class ScoreService {
   ScoreService(const ScoreService&) = delete;
   ScoreService& operator=(const ScoreService&) = delete;
 
-  // The JSON of SPEC's /api/v1/scores plus: "unit_name", "groups" (when grouped), "points",
-  // "previous" and "change", "children" (ranked), "fix_first", "top_reasons", "national".
-  // Grouped by procedure, each group's "key" is the code and "name" its catalogue name in the
-  // query's language (Vietnamese when there is none in it), null for a code not in the
-  // catalogue; responses without a procedure form one group whose key and name are null.
-  Result<nlohmann::json> scores(const ScoreQuery& q);
+  // Scores the query (see Scores). Names are in the query's language, Vietnamese when a text
+  // has none in it.
+  Result<Scores> scores(const ScoreQuery& q);
 
   Status rebuild();
   ServerStore& store() { return *store_; }
