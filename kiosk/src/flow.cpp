@@ -542,15 +542,7 @@ void Flow::tick() {
     case Screen::question:
     case Screen::followup:
     case Screen::comment:
-      if (now - last_input_ >= settings_.idle_timeout) {
-        const bool any = std::any_of(answers_.begin(), answers_.end(),
-                                     [](const auto& a) { return a.has_value(); });
-        if (any) {
-          commit(ResponseStatus::partial, now);
-        } else {
-          go_welcome();
-        }
-      }
+      if (now - last_input_ >= settings_.idle_timeout) walk_away(now);
       break;
     case Screen::thanks:
       if (now >= thanks_until_) go_welcome();
@@ -565,21 +557,34 @@ void Flow::tick() {
       if (now - last_input_ >= settings_.staff_timeout) leave_staff(now);
       break;
     case Screen::out_of_service:
-      if (now >= next_retry_) {
-        next_retry_ = now + settings_.retry_interval;
-        if (!sink_.recover().is_ok()) break;
-        if (pending_) {
-          if (!sink_.append(*pending_).is_ok()) break;
-          next_allowed_ = pending_->submitted_at + settings_.min_interval;
-          pending_.reset();
-        }
-        store_ok_ = true;
-        go_welcome();
-      }
+      if (now >= next_retry_) retry_store(now);
       break;
     case Screen::welcome:
       break;
   }
+}
+
+void Flow::walk_away(TimePoint now) {
+  // What the citizen answered before walking away still counts, as a partial response.
+  const bool any = std::any_of(answers_.begin(), answers_.end(),
+                               [](const auto& a) { return a.has_value(); });
+  if (any) {
+    commit(ResponseStatus::partial, now);
+  } else {
+    go_welcome();
+  }
+}
+
+void Flow::retry_store(TimePoint now) {
+  next_retry_ = now + settings_.retry_interval;
+  if (!sink_.recover().is_ok()) return;
+  if (pending_) {
+    if (!sink_.append(*pending_).is_ok()) return;
+    next_allowed_ = pending_->submitted_at + settings_.min_interval;
+    pending_.reset();
+  }
+  store_ok_ = true;
+  go_welcome();
 }
 
 std::optional<TimePoint> Flow::next_deadline() const {

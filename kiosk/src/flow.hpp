@@ -194,6 +194,10 @@ class Flow {
   ResponseDraft make_draft(ResponseStatus status, TimePoint now) const;
   void commit(ResponseStatus status, TimePoint now);
   void go_welcome();
+  // The idle timeout on a survey screen: keeps what was answered (partial) or starts over.
+  void walk_away(TimePoint now);
+  // Out of service: tries the store again and, once it works, saves the response held back.
+  void retry_store(TimePoint now);
   void go_out_of_service(TimePoint now);
   // Where "back" leads from a screen: the screen and the question shown there (Screen::welcome
   // starts afresh). can_go_back() and the back action both follow it.
