@@ -274,6 +274,10 @@ struct Dashboard::Impl {
   // The unit a request asks for, checked against what the user may see (403 page otherwise).
   bool visible_unit(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
                     std::string& unit);
+  // A unit page's start: the session, the unit the user may see and the period asked for (a
+  // period picked as "range" uses the date inputs). False when an error page was sent.
+  bool begin_unit_page(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
+                       std::string& unit, DateRange& range);
   // The template `page` rendered with `data` inside the layout (header, navigation, language
   // switch, logout), sent as the response; without `ctx` (no user yet) the layout has no header.
   void send_page(httplib::Response& res, const PageContext* ctx, const httplib::Request& req,
@@ -668,23 +672,31 @@ void set_index(Data& d, const std::optional<double>& v, const std::string& lang)
 
 }  // namespace
 
-void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& res) {
+bool Dashboard::Impl::begin_unit_page(const httplib::Request& req, httplib::Response& res,
+                                      PageContext& ctx, std::string& unit, DateRange& range) {
   no_store(res);
+  if (!begin_page(req, res, ctx)) return false;
+  if (!visible_unit(req, res, ctx, unit)) return false;
+  httplib::Request adjusted = req;
+  if (param(req, "period") == "range" && !req.has_param("from")) adjusted.params.erase("period");
+  auto r = range_of(**ctx.svc, adjusted, unit);
+  if (!r.is_ok()) {
+    page_error(res, &ctx, req, 400, r.status().message());
+    return false;
+  }
+  range = *r;
+  return true;
+}
+
+void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& res) {
   PageContext ctx;
-  if (!begin_page(req, res, ctx)) return;
   std::string unit;
-  if (!visible_unit(req, res, ctx, unit)) return;
+  DateRange period;
+  if (!begin_unit_page(req, res, ctx, unit, period)) return;
   ScoreService& svc = **ctx.svc;
   const std::string& lang = ctx.lang;
   const std::string l = lang == "en" ? "en" : "";
-
-  // The range: period/date, or from/to (a range picked as "range" uses the date inputs below).
-  httplib::Request adjusted = req;
-  if (param(req, "period") == "range" && !req.has_param("from")) {
-    adjusted.params.erase("period");
-  }
-  auto range = range_of(svc, adjusted, unit);
-  if (!range.is_ok()) return page_error(res, &ctx, req, 400, range.status().message());
+  const DateRange* range = &period;
 
   ScoreQuery q;
   q.unit = unit;
@@ -1077,17 +1089,13 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
 }
 
 void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Response& res) {
-  no_store(res);
   PageContext ctx;
-  if (!begin_page(req, res, ctx)) return;
   std::string unit;
-  if (!visible_unit(req, res, ctx, unit)) return;
+  DateRange period;
+  if (!begin_unit_page(req, res, ctx, unit, period)) return;
   ScoreService& svc = **ctx.svc;
   const std::string& lang = ctx.lang;
-  httplib::Request adjusted = req;
-  if (param(req, "period") == "range" && !req.has_param("from")) adjusted.params.erase("period");
-  auto range = range_of(svc, adjusted, unit);
-  if (!range.is_ok()) return page_error(res, &ctx, req, 400, range.status().message());
+  const DateRange* range = &period;
   CommentFilter filter{opt_param(req, "counter"), opt_param(req, "officer"),
                        opt_param(req, "procedure")};
   auto comments = svc.comments(unit, *range, 500, filter);
@@ -1118,16 +1126,7 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
   Data rows = list();
   for (const auto& c : *comments) {
     Data reasons = list();
-    for (const auto& id : c.reasons) {
-      std::string text = id;
-      for (const auto& sv : svc.surveys()) {
-        if (const Reason* r = sv.find_reason(id)) {
-          text = r->text.get(lang);
-          break;
-        }
-      }
-      reasons << Data(text);
-    }
+    for (const auto& id : c.reasons) reasons << Data(svc.reason_text(id, lang));
     rows << Object{{"time", c.local_time},         {"unit_code", c.unit},
                    {"counter", c.counter},           {"officer", c.officer.value_or("")},
                    {"reasons", std::move(reasons)},  {"text", c.text}};

@@ -179,16 +179,7 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
                            t("reason_col"), t("comment")});
   for (const auto& c : report.comments) {
     std::vector<std::string> texts;
-    for (const auto& id : c.reasons) {
-      std::string text = id;
-      for (const auto& sv : service.surveys()) {
-        if (const Reason* r = sv.find_reason(id)) {
-          text = r->text.get(lang);
-          break;
-        }
-      }
-      texts.push_back(text);
-    }
+    for (const auto& id : c.reasons) texts.push_back(service.reason_text(id, lang));
     comments.rows.push_back({c.local_time, c.unit, formula_guarded(c.counter),
                              formula_guarded(c.officer.value_or("")), join(texts, "; "),
                              formula_guarded(c.text)});

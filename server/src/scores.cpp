@@ -275,6 +275,13 @@ const Survey* ScoreService::survey(const std::string& id) const {
   return nullptr;
 }
 
+std::string ScoreService::reason_text(const std::string& id, const std::string& language) const {
+  for (const auto& s : surveys_) {
+    if (const Reason* r = s.find_reason(id)) return r->text.get(language);
+  }
+  return id;
+}
+
 Status ScoreService::rebuild() { return store_->rebuild_rollups(); }
 
 Result<std::vector<UnitRecord>> ScoreService::units() {
@@ -510,13 +517,6 @@ class ScoreRun final : public RollupLookups {
     return all;
   }
 
-  std::string reason_text(const std::string& id) const {
-    for (const auto& sv : service_.surveys()) {
-      if (const Reason* r = sv.find_reason(id)) return r->text.get(lang_);
-    }
-    return id;
-  }
-
   // The reasons chosen most often.
   std::vector<ReasonCount> top_reasons(const PerSurvey& per_survey, std::size_t n) const {
     std::map<std::string, std::int64_t> counts;
@@ -524,7 +524,7 @@ class ScoreRun final : public RollupLookups {
       for (const auto& [r, c] : t.reasons) counts[r] += c;
     }
     std::vector<ReasonCount> v;
-    for (const auto& [id, c] : counts) v.push_back({id, reason_text(id), c});
+    for (const auto& [id, c] : counts) v.push_back({id, service_.reason_text(id, lang_), c});
     std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
     if (v.size() > n) v.resize(n);
     return v;

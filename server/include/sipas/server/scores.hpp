@@ -192,6 +192,9 @@ class ScoreService {
   // The latest survey of each id, Vietnamese-first texts; likert and points.
   const std::vector<Survey>& surveys() const { return surveys_; }
   const Survey* survey(const std::string& id) const;
+  // A follow-up reason's text in `language` from the first questionnaire that has it; the id for
+  // a reason none has.
+  std::string reason_text(const std::string& id, const std::string& language) const;
 
   // Comments in the unit's subtree and range, newest first; `filter` narrows them the way
   // ScoreQuery's counter/officer/procedure narrow the scores.
