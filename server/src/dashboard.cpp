@@ -97,10 +97,14 @@ bool is_loopback(const std::string& addr) {
   return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1";
 }
 
-// A local path to return to after logging in; anything else becomes "/".
+// A local path to return to after logging in; anything else becomes "/". Browsers drop tabs and
+// newlines inside URLs and read a backslash as a slash, so "/\t/evil.example" would leave the
+// site: only a plain path is kept — starting with one "/", without control characters, spaces or
+// backslashes.
 std::string safe_next(const std::string& next) {
-  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) {
-    return "/";
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && next[1] == '/')) return "/";
+  for (unsigned char c : next) {
+    if (c < 0x21 || c == 0x7f || c == '\\') return "/";
   }
   return next;
 }
@@ -142,6 +146,24 @@ void send_html(httplib::Response& res, const Result<std::string>& page) {
   res.set_content(*page, "text/html; charset=utf-8");
 }
 
+}  // namespace
+
+// Whether a user may see a unit. A user bound to a unit gets the same answer (forbidden) for a
+// code that does not exist as for a unit outside their own, so unit codes cannot be probed;
+// province-wide users see every unit and are told when one does not exist.
+namespace {
+enum class UnitAccess { visible, unknown, forbidden };
+Result<UnitAccess> unit_access(ScoreService& svc, const Principal& who, const std::string& unit) {
+  auto units = svc.units();
+  if (!units.is_ok()) return units.status();
+  bool known = std::any_of(units->begin(), units->end(),
+                           [&](const UnitRecord& u) { return u.code == unit; });
+  if (!who.unit) return known ? UnitAccess::visible : UnitAccess::unknown;
+  if (!known) return UnitAccess::forbidden;
+  auto inside = svc.is_within(unit, *who.unit);
+  if (!inside.is_ok()) return inside.status();
+  return *inside ? UnitAccess::visible : UnitAccess::forbidden;
+}
 }  // namespace
 
 struct Dashboard::Impl {
@@ -230,7 +252,13 @@ struct Dashboard::Impl {
       if (std::chrono::sys_days(*from) > std::chrono::sys_days(*to)) {
         return Status::error(ErrorCode::invalid_argument, "from is after to");
       }
-      return DateRange{*from, *to};
+      DateRange r{*from, *to};
+      // Reports and exports as well as scores: an unbounded range is the client's mistake, and
+      // would build an export of everything.
+      if (r.days() > kMaxRangeDays) {
+        return Status::error(ErrorCode::invalid_argument, "the range is longer than ten years");
+      }
+      return r;
     }
     Date d = *today;
     if (req.has_param("date")) {
@@ -249,8 +277,9 @@ struct Dashboard::Impl {
 
   void install(httplib::Server& http);
   // The common start of the API calls: a connection, the caller (401 with WWW-Authenticate
-  // otherwise) and the unit asked for (the caller's top unit when none is), known (404) and
-  // visible to the caller (403). false when `res` already holds the error.
+  // otherwise) and the unit asked for (the caller's top unit when none is), as unit_access()
+  // says: 404 unknown, 403 not visible. Marks the answer no-store and nosniff. false when `res`
+  // already holds the error.
   bool authorize_api(const httplib::Request& req, httplib::Response& res,
                      std::optional<Lease>& svc, std::string& unit);
   void api_scores(const httplib::Request& req, httplib::Response& res);
@@ -373,26 +402,22 @@ bool Dashboard::Impl::visible_unit(const httplib::Request& req, httplib::Respons
                                    PageContext& ctx, std::string& unit) {
   unit = param(req, "unit");
   if (unit.empty()) unit = ctx.home;
-  auto units = (*ctx.svc)->units();
-  if (!units.is_ok()) {
-    page_error(res, &ctx, req, 503, units.status().message());
+  auto access = unit_access(**ctx.svc, ctx.who, unit);
+  if (!access.is_ok()) {
+    page_error(res, &ctx, req, 503, access.status().message());
     return false;
   }
-  bool known = std::any_of(units->begin(), units->end(),
-                           [&](const UnitRecord& u) { return u.code == unit; });
-  if (!known) {
+  if (*access == UnitAccess::unknown) {
     page_error(res, &ctx, req, 404, tr("unknown_unit", ctx.lang) + (" " + unit));
     return false;
   }
-  if (ctx.who.unit) {
-    auto inside = (*ctx.svc)->is_within(unit, *ctx.who.unit);
-    if (!inside.is_ok() || !*inside) {
-      page_error(res, &ctx, req, 403, tr("forbidden", ctx.lang));
-      return false;
-    }
+  if (*access == UnitAccess::forbidden) {
+    page_error(res, &ctx, req, 403, tr("forbidden", ctx.lang));
+    return false;
   }
   return true;
 }
+
 
 void Dashboard::Impl::install(httplib::Server& http) {
   http.Get("/api/v1/scores", [this](const httplib::Request& q, httplib::Response& r) { api_scores(q, r); });
@@ -414,6 +439,7 @@ void Dashboard::Impl::install(httplib::Server& http) {
 bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
                                     std::optional<Lease>& svc, std::string& unit) {
   res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
   auto lease = acquire();
   if (!lease.is_ok()) {
     send_error(res, 503, lease.status().message());
@@ -437,26 +463,18 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
   }
   unit = param(req, "unit");
   if (unit.empty()) unit = *home;
-  auto units = (*svc)->units();
-  if (!units.is_ok()) {
-    send_error(res, 503, units.status().message());
+  auto access = unit_access(**svc, **who, unit);
+  if (!access.is_ok()) {
+    send_error(res, 503, access.status().message());
     return false;
   }
-  if (std::none_of(units->begin(), units->end(),
-                   [&](const UnitRecord& u) { return u.code == unit; })) {
+  if (*access == UnitAccess::unknown) {
     send_error(res, 404, "unknown unit " + unit);
     return false;
   }
-  if ((*who)->unit) {
-    auto inside = (*svc)->is_within(unit, *(*who)->unit);
-    if (!inside.is_ok()) {
-      send_error(res, 503, inside.status().message());
-      return false;
-    }
-    if (!*inside) {
-      send_error(res, 403, "user " + (*who)->user + " may not see unit " + unit);
-      return false;
-    }
+  if (*access == UnitAccess::forbidden) {
+    send_error(res, 403, "user " + (*who)->user + " may not see unit " + unit);
+    return false;
   }
   return true;
 }
@@ -509,7 +527,10 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
   std::vector<Table> tables;
   if (kind == "report") {
     auto report = build_report(**svc, unit, *range, lang);
-    if (!report.is_ok()) return send_error(res, 503, report.status().message());
+    if (!report.is_ok()) {
+      int status = report.status().code() == ErrorCode::invalid_argument ? 400 : 503;
+      return send_error(res, status, report.status().message());
+    }
     tables = report_tables(*report, **svc);
   } else {
     auto rows = (*svc)->raw_responses(unit, *range, kRawExportRows);

@@ -414,7 +414,7 @@ class ScoreRun final : public RollupLookups {
     if (std::chrono::sys_days(q_.range.from) > std::chrono::sys_days(q_.range.to)) {
       return Status::error(ErrorCode::invalid_argument, "from is after to");
     }
-    if (q_.range.days() > 3700) {
+    if (q_.range.days() > kMaxRangeDays) {
       return Status::error(ErrorCode::invalid_argument, "the range is longer than ten years");
     }
     subtree_ = units_.subtree(q_.unit);

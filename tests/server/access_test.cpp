@@ -200,6 +200,89 @@ TEST_F(AccessTest, LoginRedirectStaysOnThisSite) {
   EXPECT_EQ(res->get_header_value("Location"), "/");
 }
 
+// Browsers drop tabs and newlines inside URLs and read "\" as "/": each of these would leave the
+// site.
+TEST_F(AccessTest, LoginRedirectRefusesPathsABrowserReadsAsAnotherSite) {
+  auto c = dash_client();
+  auto page = c.Get("/login");
+  ASSERT_TRUE(page);
+  std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  const std::string csrf = m[1];
+  auto after_login = [&](const std::string& next) {
+    auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}},
+                      httplib::Params{{"csrf", csrf}, {"user", "province"},
+                                      {"password", "pw-province"}, {"next", next}});
+    return res ? res->get_header_value("Location") : std::string("(no answer)");
+  };
+  for (const std::string next : {"/\t/evil.example", "/\n/evil.example", "/\\evil.example",
+                                 "/ /evil.example", "/\x7f/evil.example", "//evil.example"}) {
+    EXPECT_EQ(after_login(next), "/") << next;
+  }
+  EXPECT_EQ(after_login("/unit?unit=22.PVHCC&period=year"), "/unit?unit=22.PVHCC&period=year");
+}
+
+TEST_F(AccessTest, LoginLinkRedirectStaysOnThisSite) {
+  auto svc = service();
+  auto token = svc->store().create_login_link("province", clock_.now());
+  ASSERT_TRUE(token.is_ok());
+  auto c = dash_client();
+  auto r = c.Get("/login/link?token=" + *token + "&next=/%09/evil.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 303);
+  EXPECT_EQ(r->get_header_value("Location"), "/");
+}
+
+// A unit-bound user cannot tell a unit that does not exist from one outside their own.
+TEST_F(AccessTest, UnitUserGetsTheSameAnswerForUnknownAndForeignUnits) {
+  auto foreign = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?unit=22.SO-TP&period=year&date=2026-09-30");
+  auto unknown = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?unit=22.NOPE&period=year&date=2026-09-30");
+  ASSERT_TRUE(foreign);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_EQ(unknown->status, 403);
+  std::string session = login("pvhcc", "pw-pvhcc");
+  ASSERT_FALSE(session.empty());
+  auto foreign_page = get_with_session(session, "/unit?unit=22.SO-TP");
+  auto unknown_page = get_with_session(session, "/unit?unit=22.NOPE");
+  ASSERT_TRUE(foreign_page);
+  ASSERT_TRUE(unknown_page);
+  EXPECT_EQ(foreign_page->status, 403);
+  EXPECT_EQ(unknown_page->status, 403);
+  auto main_of = [](const std::string& page) {
+    auto from = page.find("<main>"), to = page.find("</main>");
+    return from == std::string::npos || to == std::string::npos ? page : page.substr(from, to - from);
+  };
+  EXPECT_EQ(main_of(foreign_page->body), main_of(unknown_page->body));
+  // A province-wide user sees every unit and is told when one does not exist.
+  auto province = get_as("province", "pw-province", "/api/v1/scores?unit=22.NOPE");
+  ASSERT_TRUE(province);
+  EXPECT_EQ(province->status, 404);
+}
+
+TEST_F(AccessTest, ApiAndExportAnswersAreNeitherStoredNorSniffed) {
+  for (const char* target : {"/api/v1/scores?unit=22&period=year&date=2026-09-30",
+                             "/api/v1/reports?unit=22&period=year&date=2026-09-30",
+                             "/api/v1/reports?unit=22&period=year&date=2026-09-30&kind=raw",
+                             "/api/v1/scores?unit=22&period=nonsense"}) {
+    auto r = get_as("province", "pw-province", target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << target;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << target;
+  }
+}
+
+TEST_F(AccessTest, ReportOverMoreThanTenYearsIsTheClientsMistake) {
+  for (const char* kind : {"report", "raw"}) {
+    auto r = get_as("province", "pw-province",
+                    std::string("/api/v1/reports?unit=22&from=0001-01-01&to=9999-12-31&kind=") + kind);
+    ASSERT_TRUE(r) << kind;
+    EXPECT_EQ(r->status, 400) << kind;
+    EXPECT_NE(r->body.find("longer than ten years"), std::string::npos) << r->body;
+  }
+}
+
 TEST_F(AccessTest, LoginLinkCommandPrintsAWorkingLink) {
   std::ostringstream out, err;
   auto code = run_dashboard_command({"user", "login-link", "--db", db_path_, "--user", "pvhcc",

@@ -15,6 +15,7 @@
 // Errors: invalid_argument for a bad query (unknown unit, from after to), storage codes otherwise.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ enum class ScoreSource { rollups, raw };
 enum class Grouping { none, unit, counter, officer, day, survey, criterion, element, procedure };
 std::optional<Grouping> parse_grouping(const std::string& text);
 const char* to_string(Grouping g);
+
+// The longest range a query, report or export may cover, in days (ten years and a little).
+constexpr std::int64_t kMaxRangeDays = 3700;
 
 struct ScoreQuery {
   std::string unit;
