@@ -1,5 +1,6 @@
 #include "sipas/server/batch.hpp"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -129,6 +130,14 @@ std::string validate_response(const Response& r, const SurveyCatalog& surveys,
         {"counter", &r.counter, true},
         {"language", &r.language, true}}) {
     if (auto e = check_field(name, *value, required); !e.empty()) return e;
+  }
+  // The language ends up in exports and spreadsheets: only a language the survey is written in.
+  if (auto langs = survey->languages();
+      std::find(langs.begin(), langs.end(), r.language) == langs.end()) {
+    std::string offered;
+    for (const auto& l : langs) offered += (offered.empty() ? "" : ", ") + l;
+    return "language: \"" + r.language.substr(0, 16) + "\" is not a language of survey \"" +
+           r.survey_id + "\" (" + offered + ")";
   }
   if (r.officer) {
     if (auto e = check_field("officer", *r.officer, true); !e.empty()) return e;

@@ -38,6 +38,14 @@ const Element* Survey::element_of(const std::string& criterion_id) const {
   return nullptr;
 }
 
+std::vector<std::string> Survey::languages() const {
+  std::vector<std::string> out{"vi"};
+  for (const auto& [code, text] : title.by_language) {
+    if (code != "vi") out.push_back(code);
+  }
+  return out;
+}
+
 const Reason* Survey::find_reason(const std::string& id) const {
   for (const Reason& r : reasons) {
     if (r.id == id) return &r;

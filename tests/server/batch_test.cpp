@@ -71,6 +71,27 @@ TEST_F(BatchParseTest, RepeatedCriterionIsInvalid) {
   EXPECT_NE(batch.responses[0].error.find("answered twice"), std::string::npos);
 }
 
+// The language reaches exports and spreadsheets as it was sent: only the survey's own languages.
+TEST_F(BatchParseTest, LanguageMustBeOneTheSurveyIsWrittenIn) {
+  for (const std::string lang : {"=HYPERLINK(\"http://x\")", "fr", ""}) {
+    auto chain = make_chain("U1", 1, 1);
+    chain[0].language = lang;
+    chain[0].hash = compute_hash(chain[0]);
+    auto batch = std::get<ParsedBatch>(parse(make_body("k1", chain)));
+    EXPECT_NE(batch.responses[0].error.find("].language: "), std::string::npos) << lang << ": "
+                                                                   << batch.responses[0].error;
+  }
+  auto chain = make_chain("U1", 1, 1);
+  chain[0].language = "fr";
+  chain[0].hash = compute_hash(chain[0]);
+  auto batch = std::get<ParsedBatch>(parse(make_body("k1", chain)));
+  EXPECT_NE(batch.responses[0].error.find("(vi, en)"), std::string::npos) << batch.responses[0].error;
+  chain[0].language = "en";
+  chain[0].hash = compute_hash(chain[0]);
+  batch = std::get<ParsedBatch>(parse(make_body("k1", chain)));
+  EXPECT_TRUE(batch.responses[0].error.empty()) << batch.responses[0].error;
+}
+
 TEST_F(BatchParseTest, UnknownCriterionIsInvalid) {
   auto chain = make_chain("U1", 1, 1);
   chain[0].answers.push_back({"officer.telepathy", 3});

@@ -168,6 +168,27 @@ TEST_F(ReportsTest, FormulaLikeCitizenTextStaysText) {
   EXPECT_NE(csv.find("'=HYPERLINK"), std::string::npos);
 }
 
+// Every text cell of the raw export is guarded, whatever column it is in.
+TEST_F(ReportsTest, RawCsvGuardsEveryTextColumn) {
+  RawRow r;
+  r.id = "=id";
+  r.kiosk_id = "=kiosk";
+  r.unit = "=unit";
+  r.counter = "=counter";
+  r.procedure = "=procedure";
+  r.survey_id = "=survey";
+  r.language = "=HYPERLINK(\"http://x\")";
+  r.submitted_at = "@time";
+  r.local_day = "+day";
+  r.status = "-status";
+  auto svc = service();
+  std::string csv = to_csv(raw_tables({r}, *svc, "vi"));
+  for (const char* cell : {"'=id", "'=kiosk", "'=unit", "'=counter", "'=procedure", "'=survey",
+                           "\"'=HYPERLINK(\"\"http://x\"\")\"", "'@time", "'+day", "'-status"}) {
+    EXPECT_NE(csv.find(cell), std::string::npos) << cell << " in " << csv;
+  }
+}
+
 TEST_F(ReportsTest, ReportXlsxUnzipsIntoReadableSheets) {
   std::string xlsx = download("/api/v1/reports?unit=22&period=quarter&date=2026-09-30&format=xlsx");
   ASSERT_GT(xlsx.size(), 100u);

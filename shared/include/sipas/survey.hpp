@@ -89,6 +89,9 @@ struct Survey {
   // Lookups; nullptr when absent.
   const Criterion* find_criterion(const std::string& id) const;
   const Element* element_of(const std::string& criterion_id) const;
+  // The languages the questionnaire is written in: Vietnamese always, and each language its
+  // title is given in.
+  std::vector<std::string> languages() const;
   const Reason* find_reason(const std::string& id) const;
   // The options that apply to a criterion (its own, else the survey's).
   const std::vector<Option>& options_for(const Criterion& c) const;
