@@ -1,5 +1,6 @@
 #include "sipas/server/auth.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -101,16 +102,58 @@ Result<KioskRecord> authenticate_kiosk(ServerStore& store, std::string_view auth
   return std::move(**kiosk);
 }
 
-Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization) {
+VerifiedCredentials::VerifiedCredentials(std::chrono::seconds lifetime, std::size_t capacity)
+    : secret_(random_token(32)), lifetime_(lifetime), capacity_(capacity) {}
+
+std::string VerifiedCredentials::key_of(const BasicCredentials& c,
+                                        const std::string& stored_hash) const {
+  std::string material = secret_;
+  for (const std::string* part : {&c.user, &c.password, &stored_hash}) {
+    material += '\0';
+    material += *part;
+  }
+  return sha256_hex(material);
+}
+
+bool VerifiedCredentials::contains(const BasicCredentials& c, const std::string& stored_hash,
+                                   TimePoint now) const {
+  const std::string key = key_of(c, stored_hash);
+  std::lock_guard lock(mutex_);
+  auto it = verified_.find(key);
+  return it != verified_.end() && now >= it->second && now - it->second < lifetime_;
+}
+
+void VerifiedCredentials::remember(const BasicCredentials& c, const std::string& stored_hash,
+                                   TimePoint now) {
+  const std::string key = key_of(c, stored_hash);
+  std::lock_guard lock(mutex_);
+  for (auto it = verified_.begin(); it != verified_.end();) {
+    it = now - it->second >= lifetime_ ? verified_.erase(it) : std::next(it);
+  }
+  while (verified_.size() >= capacity_) {
+    auto oldest = std::min_element(verified_.begin(), verified_.end(),
+                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+    verified_.erase(oldest);
+  }
+  verified_[key] = now;
+}
+
+Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization,
+                                       VerifiedCredentials* cache, TimePoint now) {
   // Checked against when the user does not exist, so that both failures cost the same.
   static const std::string dummy_hash = hash_secret("not a password");
   auto credentials = basic_credentials(authorization);
   if (!credentials) return unauthorized("missing credentials");
   auto user = store.user(credentials->user);
   if (!user.is_ok()) return user.status();
-  const std::string& stored = *user ? (*user)->password_hash : dummy_hash;
+  const bool usable = *user && !(*user)->disabled;
+  const std::string& stored = usable ? (*user)->password_hash : dummy_hash;
+  if (usable && cache && cache->contains(*credentials, stored, now)) {
+    return ApiPrincipal{(*user)->name, (*user)->unit};
+  }
   bool ok = verify_secret(credentials->password, stored);
-  if (!*user || !ok) return unauthorized("wrong user name or password");
+  if (!usable || !ok) return unauthorized("wrong user name or password");
+  if (cache) cache->remember(*credentials, stored, now);
   return ApiPrincipal{(*user)->name, (*user)->unit};
 }
 

@@ -41,6 +41,12 @@ Usage:
   sipas-server kiosk revoke --db PATH --kiosk-id ID
   sipas-server kiosk token --db PATH --kiosk-id ID               (a new token; un-revokes)
   sipas-server user add --db PATH --user NAME [--unit CODE]      (password on standard input)
+  sipas-server user password --db PATH --user NAME   (new password on standard input; ends sessions)
+  sipas-server user disable --db PATH --user NAME    (refuses logins, ends sessions at once)
+  sipas-server user enable --db PATH --user NAME
+  sipas-server user delete --db PATH --user NAME
+  sipas-server user logout --db PATH --user NAME     (ends every session of the user)
+  sipas-server user list --db PATH
   sipas-server survey import --db PATH --file SURVEY.json
   sipas-server survey list --db PATH
   sipas-server procedure load --db PATH --file PROCEDURES.json   (add or update procedures)
@@ -182,6 +188,12 @@ class Cli {
     if (command == "kiosk revoke") return kiosk_revoke(args);
     if (command == "kiosk token") return kiosk_token(args);
     if (command == "user add") return user_add(args);
+    if (command == "user password") return user_password(args);
+    if (command == "user disable" || command == "user enable" || command == "user delete" ||
+        command == "user logout") {
+      return user_change(args, command);
+    }
+    if (command == "user list") return user_list(args);
     if (command == "survey import") return survey_import(args);
     if (command == "survey list") return survey_list(args);
     if (command == "procedure load") return procedure_load(args);
@@ -321,22 +333,73 @@ class Cli {
     return 0;
   }
 
-  int user_add(const std::vector<std::string>& args) {
-    int exit = 0;
-    if (!prepare(args, 2, "user add", {"user", "unit"}, {"user"}, &exit)) return exit;
+  // One line of standard input, at least 8 characters; nullopt (after saying so) otherwise.
+  std::optional<std::string> read_password(const std::string& command) {
     std::string password;
     std::getline(in_, password);
     while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
       password.pop_back();
     }
     if (password.size() < 8) {
-      err_ << "sipas-server user add: the password (one line on standard input) must have at "
-              "least 8 characters\n";
-      return 1;
+      err_ << "sipas-server " << command
+           << ": the password (one line on standard input) must have at least 8 characters\n";
+      return std::nullopt;
     }
-    Status s = store_->add_user({*args_.get("user"), hash_secret(password), args_.get("unit")});
+    return password;
+  }
+
+  int user_add(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "user add", {"user", "unit"}, {"user"}, &exit)) return exit;
+    auto password = read_password("user add");
+    if (!password) return 1;
+    Status s = store_->add_user({*args_.get("user"), hash_secret(*password), args_.get("unit")});
     if (!s.is_ok()) return fail("user add", s);
     out_ << "user " << *args_.get("user") << " added\n";
+    return 0;
+  }
+
+  int user_password(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "user password", {"user"}, {"user"}, &exit)) return exit;
+    auto password = read_password("user password");
+    if (!password) return 1;
+    const std::string user = *args_.get("user");
+    Status s = store_->set_user_password(user, hash_secret(*password));
+    if (!s.is_ok()) return fail("user password", s);
+    out_ << "user " << user << ": password changed; their sessions ended\n";
+    return 0;
+  }
+
+  // disable, enable, delete and logout: one user, no input.
+  int user_change(const std::vector<std::string>& args, const std::string& command) {
+    int exit = 0;
+    if (!prepare(args, 2, command, {"user"}, {"user"}, &exit)) return exit;
+    const std::string user = *args_.get("user");
+    if (command == "user logout") {
+      auto ended = store_->end_user_sessions(user);
+      if (!ended.is_ok()) return fail(command, ended.status());
+      out_ << "user " << user << ": " << *ended << " session(s) ended\n";
+      return 0;
+    }
+    Status s = command == "user delete" ? store_->delete_user(user)
+                                        : store_->set_user_disabled(user, command == "user disable");
+    if (!s.is_ok()) return fail(command, s);
+    if (command == "user disable") out_ << "user " << user << " disabled; their sessions ended\n";
+    if (command == "user enable") out_ << "user " << user << " enabled\n";
+    if (command == "user delete") out_ << "user " << user << " deleted\n";
+    return 0;
+  }
+
+  int user_list(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!prepare(args, 2, "user list", {}, {}, &exit)) return exit;
+    auto users = store_->users();
+    if (!users.is_ok()) return fail("user list", users.status());
+    for (const auto& u : *users) {
+      out_ << u.name << "\t" << u.unit.value_or("(province)") << (u.disabled ? "\tdisabled" : "")
+           << "\n";
+    }
     return 0;
   }
 

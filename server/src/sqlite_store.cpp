@@ -677,14 +677,114 @@ Status SqliteServerStore::add_user(const UserRecord& user) {
   return tx.commit();
 }
 
+namespace {
+
+// A disabled user's password hash is kept behind a "!", as passwd -l does: no password verifies
+// against it, and enabling the user restores the same password without a schema change.
+constexpr char kDisabledMark = '!';
+
+UserRecord user_row(const Stmt& q) {
+  UserRecord u{q.text(0), q.text(1), q.opt_text(2)};
+  if (!u.password_hash.empty() && u.password_hash[0] == kDisabledMark) {
+    u.disabled = true;
+    u.password_hash.erase(0, 1);
+  }
+  return u;
+}
+
+}  // namespace
+
 Result<std::optional<UserRecord>> SqliteServerStore::user(const std::string& name) {
   std::optional<UserRecord> out;
   auto found = db_->first_row(
       "SELECT name, password_hash, unit FROM users WHERE name = ?", "find user",
-      [&](Stmt& q) { q.bind(1, name); },
-      [&](const Stmt& q) { out = UserRecord{q.text(0), q.text(1), q.opt_text(2)}; });
+      [&](Stmt& q) { q.bind(1, name); }, [&](const Stmt& q) { out = user_row(q); });
   if (!found.is_ok()) return found.status();
   return out;
+}
+
+Result<std::vector<UserRecord>> SqliteServerStore::users() {
+  std::vector<UserRecord> out;
+  Status s = db_->each_row("SELECT name, password_hash, unit FROM users ORDER BY name",
+                           "list users", [](Stmt&) {},
+                           [&](const Stmt& q) { out.push_back(user_row(q)); });
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Status SqliteServerStore::end_sessions_of(const std::string& name) {
+  for (const char* sql : {"DELETE FROM sessions WHERE user = ?", "DELETE FROM login_links WHERE user = ?"}) {
+    Status s = db_->run(sql, "end the user's sessions", [&](Stmt& q) { q.bind(1, name); });
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+Status SqliteServerStore::change_user(const std::string& name, const char* sql, const char* what,
+                                      const std::function<void(Stmt&)>& bind, bool end_sessions) {
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = db_->run(sql, what, bind);
+  if (!s.is_ok()) return s;
+  if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown user " + name);
+  if (end_sessions) {
+    s = end_sessions_of(name);
+    if (!s.is_ok()) return s;
+  }
+  return tx.commit();
+}
+
+Status SqliteServerStore::set_user_password(const std::string& name, const std::string& password_hash) {
+  // A disabled user stays disabled, with the new password behind the mark.
+  return change_user(
+      name,
+      "UPDATE users SET password_hash = CASE WHEN substr(password_hash, 1, 1) = '!' "
+      "THEN '!' || ?1 ELSE ?1 END WHERE name = ?2",
+      "set password", [&](Stmt& q) {
+        q.bind(1, password_hash);
+        q.bind(2, name);
+      },
+      true);
+}
+
+Status SqliteServerStore::set_user_disabled(const std::string& name, bool disabled) {
+  const char* sql = disabled
+                        ? "UPDATE users SET password_hash = '!' || password_hash WHERE name = ?1 "
+                          "AND substr(password_hash, 1, 1) <> '!'"
+                        : "UPDATE users SET password_hash = substr(password_hash, 2) WHERE name = ?1 "
+                          "AND substr(password_hash, 1, 1) = '!'";
+  auto known = user(name);
+  if (!known.is_ok()) return known.status();
+  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + name);
+  if ((*known)->disabled == disabled) {
+    // Already so; a disable still makes sure no session is left.
+    return disabled ? end_sessions_of(name) : Status::ok();
+  }
+  return change_user(name, sql, disabled ? "disable user" : "enable user",
+                     [&](Stmt& q) { q.bind(1, name); }, disabled);
+}
+
+Status SqliteServerStore::delete_user(const std::string& name) {
+  return change_user(name, "DELETE FROM users WHERE name = ?", "delete user",
+                     [&](Stmt& q) { q.bind(1, name); }, true);
+}
+
+Result<std::int64_t> SqliteServerStore::end_user_sessions(const std::string& name) {
+  auto known = user(name);
+  if (!known.is_ok()) return known.status();
+  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + name);
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = db_->run("DELETE FROM sessions WHERE user = ?", "end the user's sessions",
+                      [&](Stmt& q) { q.bind(1, name); });
+  if (!s.is_ok()) return s;
+  std::int64_t ended = db_->changes();
+  s = db_->run("DELETE FROM login_links WHERE user = ?", "end the user's login links",
+               [&](Stmt& q) { q.bind(1, name); });
+  if (!s.is_ok()) return s;
+  s = tx.commit();
+  if (!s.is_ok()) return s;
+  return ended;
 }
 
 Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
@@ -1150,6 +1250,7 @@ Result<NewSession> SqliteServerStore::create_session(const std::string& user, Ti
   auto known = this->user(user);
   if (!known.is_ok()) return known.status();
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
+  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
   NewSession out;
   out.token = random_token(32);
   out.session.user = user;
@@ -1177,7 +1278,7 @@ Result<std::optional<Session>> SqliteServerStore::find_session(const std::string
   if (token.empty()) return out;
   auto found = db_->first_row(
       "SELECT s.user, u.unit, s.csrf FROM sessions s JOIN users u ON u.name = s.user "
-      "WHERE s.token_hash = ? AND s.expires_ms > ?",
+      "WHERE s.token_hash = ? AND s.expires_ms > ? AND substr(u.password_hash, 1, 1) <> '!'",
       "find session",
       [&](Stmt& q) {
         q.bind(1, sha256_hex(token));
@@ -1197,6 +1298,7 @@ Result<std::string> SqliteServerStore::create_login_link(const std::string& user
   auto known = this->user(user);
   if (!known.is_ok()) return known.status();
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
+  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
   std::string token = random_token(32);
   Status s = db_->run("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)",
                       "create login link", [&](Stmt& q) {
@@ -1224,6 +1326,9 @@ Result<std::optional<std::string>> SqliteServerStore::redeem_login_link(const st
       });
   if (!found.is_ok()) return found.status();
   if (!valid) return std::optional<std::string>();
+  auto known = this->user(*user);
+  if (!known.is_ok()) return known.status();
+  if (!*known || (*known)->disabled) return std::optional<std::string>();
   return user;
 }
 

@@ -33,6 +33,11 @@ class SqliteServerStore final : public ServerStore {
   Result<std::vector<KioskRecord>> kiosks() override;
   Status add_user(const UserRecord& user) override;
   Result<std::optional<UserRecord>> user(const std::string& name) override;
+  Result<std::vector<UserRecord>> users() override;
+  Status set_user_password(const std::string& name, const std::string& password_hash) override;
+  Status set_user_disabled(const std::string& name, bool disabled) override;
+  Status delete_user(const std::string& name) override;
+  Result<std::int64_t> end_user_sessions(const std::string& name) override;
   Result<NewSession> create_session(const std::string& user, TimePoint now) override;
   Result<std::optional<Session>> find_session(const std::string& token, TimePoint now) override;
   Status end_session(const std::string& token) override;
@@ -67,6 +72,12 @@ class SqliteServerStore final : public ServerStore {
   sql::Db& db() { return *db_; }
 
  private:
+  // Ends every session and login link of `name`, inside the caller's transaction.
+  Status end_sessions_of(const std::string& name);
+  // Runs one UPDATE or DELETE of a user row (not_found when it changes none) and, with
+  // `end_sessions`, ends their sessions, all in one transaction.
+  Status change_user(const std::string& name, const char* sql, const char* what,
+                     const std::function<void(sql::Stmt&)>& bind, bool end_sessions);
   explicit SqliteServerStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
   Status migrate();
   std::unique_ptr<sql::Db> db_;

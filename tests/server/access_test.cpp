@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "dashboard_test_support.hpp"
+#include "sipas/server/cli.hpp"
 #include "sipas/server/sessions.hpp"
 
 namespace sipas::test {
@@ -44,6 +45,21 @@ class AccessTest : public DashboardTest {
     if (!res || res->status != 303) return "";
     return cookie_value(set_cookie(res, "sipas_session"));
   }
+
+  // `sipas-server user ...` on this test's database; the exit status.
+  int user_command(const std::string& verb, const std::string& user, const std::string& input = "") {
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    int status = run_cli({"user", verb, "--db", db_path_, "--user", user}, in, out, err);
+    last_out_ = out.str();
+    last_err_ = err.str();
+    return status;
+  }
+  int api_status(const std::string& user, const std::string& password) {
+    auto r = get_as(user, password, "/api/v1/scores?period=year&date=2026-09-30");
+    return r ? r->status : -1;
+  }
+  std::string last_out_, last_err_;
 
   httplib::Result get_with_session(const std::string& session, const std::string& target) {
     auto c = dash_client();
@@ -281,6 +297,94 @@ TEST_F(AccessTest, ReportOverMoreThanTenYearsIsTheClientsMistake) {
     EXPECT_EQ(r->status, 400) << kind;
     EXPECT_NE(r->body.find("longer than ten years"), std::string::npos) << r->body;
   }
+}
+
+TEST_F(AccessTest, PasswordResetLetsOnlyTheNewPasswordInAndEndsSessions) {
+  std::string session = login("pvhcc", "pw-pvhcc");
+  ASSERT_FALSE(session.empty());
+  ASSERT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);
+  ASSERT_EQ(user_command("password", "pvhcc", "a new long password\n"), 0) << last_err_;
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 401);  // even though just verified
+  EXPECT_EQ(api_status("pvhcc", "a new long password"), 200);
+  auto page = get_with_session(session, "/unit");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 303);  // back to the login page
+  EXPECT_EQ(user_command("password", "pvhcc", "short\n"), 1);
+  EXPECT_NE(last_err_.find("at least 8 characters"), std::string::npos) << last_err_;
+  EXPECT_EQ(user_command("password", "nobody", "a long enough one\n"), 1);
+  EXPECT_NE(last_err_.find("unknown user nobody"), std::string::npos) << last_err_;
+}
+
+TEST_F(AccessTest, DisabledUserIsOutAtOnceAndBackWhenEnabled) {
+  std::string session = login("pvhcc", "pw-pvhcc");
+  ASSERT_FALSE(session.empty());
+  ASSERT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);
+  ASSERT_EQ(user_command("disable", "pvhcc"), 0) << last_err_;
+  auto page = get_with_session(session, "/unit");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 303);
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 401);
+  EXPECT_TRUE(login("pvhcc", "pw-pvhcc").empty());
+  auto svc = service();
+  EXPECT_FALSE(svc->store().create_login_link("pvhcc", clock_.now()).is_ok());
+  ASSERT_EQ(user_command("list", ""), 2);  // list takes no --user
+  {
+    std::istringstream in;
+    std::ostringstream out, err;
+    ASSERT_EQ(run_cli({"user", "list", "--db", db_path_}, in, out, err), 0) << err.str();
+    EXPECT_NE(out.str().find("pvhcc\t22.PVHCC\tdisabled"), std::string::npos) << out.str();
+  }
+  ASSERT_EQ(user_command("enable", "pvhcc"), 0) << last_err_;
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);
+  EXPECT_FALSE(login("pvhcc", "pw-pvhcc").empty());
+  EXPECT_EQ(api_status("province", "pw-province"), 200);  // nobody else was touched
+}
+
+TEST_F(AccessTest, DeletedUserCannotComeBack) {
+  std::string session = login("pvhcc", "pw-pvhcc");
+  ASSERT_FALSE(session.empty());
+  ASSERT_EQ(user_command("delete", "pvhcc"), 0) << last_err_;
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 401);
+  auto page = get_with_session(session, "/unit");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 303);
+  EXPECT_EQ(user_command("delete", "pvhcc"), 1);
+  EXPECT_NE(last_err_.find("unknown user pvhcc"), std::string::npos) << last_err_;
+}
+
+TEST_F(AccessTest, LogoutCommandEndsEverySessionOfThatUserOnly) {
+  std::string a = login("pvhcc", "pw-pvhcc");
+  std::string b = login("pvhcc", "pw-pvhcc");
+  std::string other = login("province", "pw-province");
+  ASSERT_FALSE(a.empty() || b.empty() || other.empty());
+  ASSERT_EQ(user_command("logout", "pvhcc"), 0) << last_err_;
+  EXPECT_NE(last_out_.find("2 session(s) ended"), std::string::npos) << last_out_;
+  for (const auto& s : {a, b}) {
+    auto page = get_with_session(s, "/unit");
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 303);
+  }
+  auto still = get_with_session(other, "/unit");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);  // the password still works
+}
+
+TEST(VerifiedCredentialsTest, RemembersForItsLifetimeAndOnlyForTheSameStoredHash) {
+  VerifiedCredentials cache(std::chrono::seconds(60), 2);
+  const TimePoint t0 = *parse_rfc3339("2026-09-30T08:00:00Z");
+  BasicCredentials c{"u", "secret"};
+  EXPECT_FALSE(cache.contains(c, "hash1", t0));
+  cache.remember(c, "hash1", t0);
+  EXPECT_TRUE(cache.contains(c, "hash1", t0 + std::chrono::seconds(59)));
+  EXPECT_FALSE(cache.contains(c, "hash1", t0 + std::chrono::seconds(60)));
+  EXPECT_FALSE(cache.contains(c, "hash2", t0));  // the password was changed since
+  EXPECT_FALSE(cache.contains({"u", "other"}, "hash1", t0));
+  EXPECT_FALSE(cache.contains({"v", "secret"}, "hash1", t0));
+  cache.remember({"v", "1"}, "h", t0 + std::chrono::seconds(1));
+  cache.remember({"w", "2"}, "h", t0 + std::chrono::seconds(2));  // capacity 2: u goes
+  EXPECT_FALSE(cache.contains(c, "hash1", t0 + std::chrono::seconds(3)));
+  EXPECT_TRUE(cache.contains({"w", "2"}, "h", t0 + std::chrono::seconds(3)));
 }
 
 TEST_F(AccessTest, LoginLinkCommandPrintsAWorkingLink) {

@@ -6,12 +6,16 @@
 // its own ServerStore.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "sipas/server/server_store.hpp"
 #include "sipas/status.hpp"
+#include "sipas/time.hpp"
 
 namespace sipas {
 
@@ -42,8 +46,32 @@ struct ApiPrincipal {
   std::optional<std::string> unit;  // nullopt: the whole province
 };
 
+// Recently verified HTTP Basic credentials, so that a script calling the API many times does not
+// pay a full PBKDF2 per request. An entry is a keyed hash (the key is random per process, so the
+// table says nothing about passwords) of the user name and password, with the stored password
+// hash it was verified against: a new password, a disabled or deleted user take effect at the
+// next request, because the stored hash is read every time. Entries last `lifetime`; at most
+// `capacity` are kept (the oldest go first). Thread-safe.
+class VerifiedCredentials {
+ public:
+  explicit VerifiedCredentials(std::chrono::seconds lifetime = std::chrono::minutes(5),
+                               std::size_t capacity = 1024);
+  bool contains(const BasicCredentials& c, const std::string& stored_hash, TimePoint now) const;
+  void remember(const BasicCredentials& c, const std::string& stored_hash, TimePoint now);
+
+ private:
+  std::string key_of(const BasicCredentials& c, const std::string& stored_hash) const;
+  const std::string secret_;
+  const std::chrono::seconds lifetime_;
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::map<std::string, TimePoint> verified_;  // key -> when verified
+};
+
 // Checks HTTP Basic credentials against the users table (verify_secret). not_found (HTTP 401)
-// for a missing header, unknown user or wrong password; the time taken does not reveal which.
-Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization);
+// for a missing header, unknown or disabled user or wrong password; the time taken does not
+// reveal which. With `cache`, credentials verified within its lifetime skip the hash.
+Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization,
+                                       VerifiedCredentials* cache = nullptr, TimePoint now = {});
 
 }  // namespace sipas

@@ -57,6 +57,7 @@ struct UserRecord {
   std::string name;
   std::string password_hash;  // hash_secret() output
   std::optional<std::string> unit;  // nullopt: the whole province
+  bool disabled = false;      // may not log in; has no sessions
 };
 
 // An entry of the administrative procedure catalogue (kiosk-config/procedures.json).
@@ -153,12 +154,23 @@ class ServerStore {
   virtual Result<std::optional<KioskRecord>> kiosk_by_token_hash(const std::string& token_hash) = 0;
   virtual Result<std::vector<KioskRecord>> kiosks() = 0;
 
-  // Users of the dashboard and API.
+  // Users of the dashboard and API. The changes below are not_found for an unknown user.
   virtual Status add_user(const UserRecord& user) = 0;
   virtual Result<std::optional<UserRecord>> user(const std::string& name) = 0;
+  virtual Result<std::vector<UserRecord>> users() = 0;  // by name
+  // A new password; the user's sessions and login links end (whoever knew the old one is out).
+  virtual Status set_user_password(const std::string& name, const std::string& password_hash) = 0;
+  // Disabling ends the user's sessions and login links at once; enabling lets the same password
+  // in again.
+  virtual Status set_user_disabled(const std::string& name, bool disabled) = 0;
+  // The user, their sessions and login links.
+  virtual Status delete_user(const std::string& name) = 0;
+  // Ends every session and login link of the user; how many sessions ended.
+  virtual Result<std::int64_t> end_user_sessions(const std::string& name) = 0;
 
   // Dashboard sessions and single-use login links (see sessions.hpp). An unknown, expired or used
-  // token is not an error (nullopt); an unknown user is not_found.
+  // token, or one of a disabled user, is not an error (nullopt); an unknown user is not_found, a
+  // disabled one invalid_argument.
   virtual Result<NewSession> create_session(const std::string& user, TimePoint now) = 0;
   virtual Result<std::optional<Session>> find_session(const std::string& token, TimePoint now) = 0;
   virtual Status end_session(const std::string& token) = 0;
