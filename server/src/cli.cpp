@@ -19,6 +19,7 @@
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
+#include "sipas/server/config_file.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
 #include "sipas/server/server_store.hpp"
@@ -47,6 +48,7 @@ Usage:
   sipas-server procedure load --db PATH --file PROCEDURES.json   (add or update procedures)
   sipas-server procedure list --db PATH
   sipas-server rollup rebuild --db PATH                         (recompute the score rollups)
+  sipas-server serve --config FILE [OPTIONS]      (serve's options as "key = value" lines in FILE)
   sipas-server backup --db PATH --to FILE | --to-dir DIR [--keep N]
   sipas-server restore --from FILE --db PATH                    (with the server stopped)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
@@ -56,10 +58,12 @@ Usage:
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
-backup copies the database as of one moment while kiosks upload, checks the
-copy and puts it in place atomically; --to-dir DIR names it DIR/sipas-YYYYMMDDTHHMMSSZ.db and
-then deletes all but the --keep N newest such files (default 14). restore checks the backup,
-copies it over --db and migrates it to this version.
+serve --config FILE reads one option per line, "listen = 127.0.0.1:8080", named as on the
+command line without the dashes; blank lines and lines starting with # are skipped, and options
+on the command line win over the file's. backup copies the database as of one moment while
+kiosks upload, checks the copy and puts it in place atomically; --to-dir DIR names it
+DIR/sipas-YYYYMMDDTHHMMSSZ.db and then deletes all but the --keep N newest such files (default 14).
+restore checks the backup, copies it over --db and migrates it to this version.
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -206,7 +210,18 @@ class Cli {
   bool parse(const std::vector<std::string>& args, std::size_t from, const std::string& command,
              std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
     allowed.insert("db");
-    auto parsed = Args::parse(args, from, command, allowed);
+    // serve --config FILE: the file's settings go before the command line's, which win.
+    std::vector<std::string> with_file;
+    if (command == "serve") {
+      auto merged = with_config_file(args, from, allowed);
+      if (!merged.is_ok()) {
+        err_ << "sipas-server " << command << ": " << merged.status().message() << "\n";
+        *exit = 2;
+        return false;
+      }
+      with_file = std::move(merged).value();
+    }
+    auto parsed = Args::parse(command == "serve" ? with_file : args, from, command, allowed);
     if (auto* e = std::get_if<UsageError>(&parsed)) {
       err_ << "sipas-server " << e->message << "\n";
       *exit = 2;
