@@ -23,6 +23,7 @@
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
 #include "sipas/server/server_store.hpp"
+#include "sipas/server/service_notify.hpp"
 #include "sipas/server/surveys.hpp"
 #include "sipas/server/units_file.hpp"
 
@@ -521,7 +522,12 @@ class Cli {
 
     out_ << "sipas-server: listening on " << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
          << ":" << *bound << std::endl;
+    // systemd (Type=notify): ready now that the socket is bound; watchdog pings while the store
+    // answers. Nothing happens when not run by a service manager.
+    std::optional<ServiceNotifier> notifier;
+    notifier.emplace("serving on port " + std::to_string(*bound), store_probe(*args_.get("db")));
     Status s = srv->serve();
+    notifier.reset();
     on_stop_signal(0);
     watcher.join();
     signal(SIGTERM, SIG_DFL);
