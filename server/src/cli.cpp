@@ -18,9 +18,12 @@
 #include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/backup.hpp"
+#include "sipas/server/config_file.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
 #include "sipas/server/server_store.hpp"
+#include "sipas/server/service_notify.hpp"
 #include "sipas/server/surveys.hpp"
 #include "sipas/server/units_file.hpp"
 
@@ -52,6 +55,9 @@ Usage:
   sipas-server procedure load --db PATH --file PROCEDURES.json   (add or update procedures)
   sipas-server procedure list --db PATH
   sipas-server rollup rebuild --db PATH                         (recompute the score rollups)
+  sipas-server serve --config FILE [OPTIONS]      (serve's options as "key = value" lines in FILE)
+  sipas-server backup --db PATH --to FILE | --to-dir DIR [--keep N]
+  sipas-server restore --from FILE --db PATH                    (with the server stopped)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
                                                     (one-time login link, 5 min, this machine)
   sipas-server --help | --version
@@ -59,6 +65,12 @@ Usage:
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
+serve --config FILE reads one option per line, "listen = 127.0.0.1:8080", named as on the
+command line without the dashes; blank lines and lines starting with # are skipped, and options
+on the command line win over the file's. backup copies the database as of one moment while
+kiosks upload, checks the copy and puts it in place atomically; --to-dir DIR names it
+DIR/sipas-YYYYMMDDTHHMMSSZ.db and then deletes all but the --keep N newest such files (default 14).
+restore checks the backup, copies it over --db and migrates it to this version.
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -175,6 +187,8 @@ class Cli {
     }
     std::string group = args[0];
     if (group == "serve") return serve(args);
+    if (group == "backup") return backup(args);
+    if (group == "restore") return restore(args);
     if (args.size() < 2) {
       err_ << "sipas-server " << group << ": missing subcommand (try --help)\n";
       return 2;
@@ -209,7 +223,18 @@ class Cli {
   bool parse(const std::vector<std::string>& args, std::size_t from, const std::string& command,
              std::set<std::string> allowed, const std::set<std::string>& required, int* exit) {
     allowed.insert("db");
-    auto parsed = Args::parse(args, from, command, allowed);
+    // serve --config FILE: the file's settings go before the command line's, which win.
+    std::vector<std::string> with_file;
+    if (command == "serve") {
+      auto merged = with_config_file(args, from, allowed);
+      if (!merged.is_ok()) {
+        err_ << "sipas-server " << command << ": " << merged.status().message() << "\n";
+        *exit = 2;
+        return false;
+      }
+      with_file = std::move(merged).value();
+    }
+    auto parsed = Args::parse(command == "serve" ? with_file : args, from, command, allowed);
     if (auto* e = std::get_if<UsageError>(&parsed)) {
       err_ << "sipas-server " << e->message << "\n";
       *exit = 2;
@@ -560,7 +585,12 @@ class Cli {
 
     out_ << "sipas-server: listening on " << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
          << ":" << *bound << std::endl;
+    // systemd (Type=notify): ready now that the socket is bound; watchdog pings while the store
+    // answers. Nothing happens when not run by a service manager.
+    std::optional<ServiceNotifier> notifier;
+    notifier.emplace("serving on port " + std::to_string(*bound), store_probe(*args_.get("db")));
     Status s = srv->serve();
+    notifier.reset();
     on_stop_signal(0);
     watcher.join();
     signal(SIGTERM, SIG_DFL);
@@ -570,6 +600,50 @@ class Cli {
     g_signal_pipe[0] = g_signal_pipe[1] = -1;
     if (!s.is_ok()) return fail("serve", s);
     out_ << "sipas-server: stopped" << std::endl;
+    return 0;
+  }
+
+  int backup(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!parse(args, 1, "backup", {"to", "to-dir", "keep"}, {}, &exit)) return exit;
+    const auto to = args_.get("to");
+    const auto dir = args_.get("to-dir");
+    if (to.has_value() == dir.has_value()) {
+      err_ << "sipas-server backup: give either --to FILE or --to-dir DIR\n";
+      return 2;
+    }
+    if (to) {
+      if (args_.get("keep")) {
+        err_ << "sipas-server backup: --keep goes with --to-dir\n";
+        return 2;
+      }
+      Status s = backup_database(*args_.get("db"), *to);
+      if (!s.is_ok()) return fail("backup", s);
+      out_ << "backup written to " << *to << "\n";
+      return 0;
+    }
+    long long keep = 14;
+    if (auto k = args_.get("keep")) {
+      auto n = to_number(*k);
+      if (!n || *n < 1 || *n > 100000) {
+        err_ << "sipas-server backup: --keep must be a number from 1 to 100000\n";
+        return 2;
+      }
+      keep = *n;
+    }
+    auto run = backup_into_dir(*args_.get("db"), *dir, static_cast<int>(keep), SystemClock().now());
+    if (!run.is_ok()) return fail("backup", run.status());
+    out_ << "backup written to " << run->written.string() << "; " << run->removed.size()
+         << (run->removed.size() == 1 ? " older backup" : " older backups") << " removed\n";
+    return 0;
+  }
+
+  int restore(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!parse(args, 1, "restore", {"from"}, {"from"}, &exit)) return exit;
+    Status s = restore_database(*args_.get("from"), *args_.get("db"));
+    if (!s.is_ok()) return fail("restore", s);
+    out_ << "restored " << *args_.get("db") << " from " << *args_.get("from") << "\n";
     return 0;
   }
 

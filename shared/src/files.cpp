@@ -36,6 +36,7 @@ class UniqueFd {
   explicit UniqueFd(int fd) : fd_(fd) {}
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
   ~UniqueFd() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -62,31 +63,29 @@ int create_temporary(const std::filesystem::path& dir, const std::string& name,
   }
 }
 
-}  // namespace
-
-Status write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+// Creates the temporary file beside `path` with the mode `path` has now, if it exists.
+Status open_temporary(const std::filesystem::path& path, std::filesystem::path* tmp, int* fd_out) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::filesystem::path tmp;
-  UniqueFd fd(create_temporary(dir, path.filename().string(), &tmp));
+  UniqueFd fd(create_temporary(dir, path.filename().string(), tmp));
   if (fd.get() < 0) return cannot_write(path, errno);
+  struct stat old {};
+  if (::stat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode) &&
+      ::fchmod(fd.get(), old.st_mode & 07777) != 0) {
+    const int err = errno;
+    ::unlink(tmp->c_str());
+    return cannot_write(path, err);
+  }
+  *fd_out = fd.release();
+  return Status::ok();
+}
+
+// Makes `tmp`'s bytes durable through `fd`, closes it and renames `tmp` over `path`.
+Status commit_temporary(const std::filesystem::path& path, const std::filesystem::path& tmp,
+                        UniqueFd fd) {
   auto give_up = [&](int err) {
     ::unlink(tmp.c_str());
     return cannot_write(path, err);
   };
-  struct stat old {};
-  if (::stat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode) &&
-      ::fchmod(fd.get(), old.st_mode & 07777) != 0) {
-    return give_up(errno);
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return give_up(errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
   // Without this fsync a crash after the rename can leave `path` empty on ext4 and others.
   if (::fsync(fd.get()) != 0) return give_up(errno);
   if (::close(fd.release()) != 0) return give_up(errno);
@@ -94,9 +93,52 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   // The rename is durable only once the directory is. Best effort: the new file is in place by
   // now, so a failure here (some filesystems cannot sync a directory) is not reported as a
   // failed write.
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) (void)::fsync(dfd.get());
   return Status::ok();
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  std::filesystem::path tmp;
+  int raw = -1;
+  if (Status s = open_temporary(path, &tmp, &raw); !s.is_ok()) return s;
+  UniqueFd fd(raw);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      return cannot_write(path, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return commit_temporary(path, tmp, std::move(fd));
+}
+
+Status write_file_atomically(const std::filesystem::path& path,
+                             const std::function<Status(const std::filesystem::path& tmp)>& fill) {
+  std::filesystem::path tmp;
+  int raw = -1;
+  if (Status s = open_temporary(path, &tmp, &raw); !s.is_ok()) return s;
+  ::close(raw);
+  Status filled = fill(tmp);
+  if (!filled.is_ok()) {
+    ::unlink(tmp.c_str());
+    return filled;
+  }
+  // Opened again: the writer may have replaced the file rather than written into it.
+  UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return cannot_write(path, err);
+  }
+  return commit_temporary(path, tmp, std::move(fd));
 }
 
 }  // namespace sipas

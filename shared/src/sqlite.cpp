@@ -193,6 +193,18 @@ Status Db::error(int rc, std::string_view what) const {
   return Status::error(map_code(rc, sys, path_), std::move(message));
 }
 
+Status copy_database(Db& source, Db& target) {
+  sqlite3_backup* backup = sqlite3_backup_init(target.get(), "main", source.get(), "main");
+  if (!backup) return target.error(sqlite3_errcode(target.get()), "start the copy");
+  // One step of every page rather than many small ones: a small step lets writers in between,
+  // and each write to the source restarts the copy, which under steady uploads may never end.
+  const int rc = sqlite3_backup_step(backup, -1);
+  const int finish = sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return target.error(rc, "copy the database");
+  if (finish != SQLITE_OK) return target.error(finish, "finish the copy");
+  return Status::ok();
+}
+
 Transaction::Transaction(Db& db, Kind kind) : db_(db) {
   begin_ = db_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", "begin transaction");
   open_ = begin_.is_ok();

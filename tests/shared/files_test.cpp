@@ -77,6 +77,40 @@ TEST(WriteFileAtomically, AnEmptyContentMakesAnEmptyFile) {
   EXPECT_EQ(fs::file_size(dir / "x"), 0u);
 }
 
+// The form for files another library writes (the server's backups): what fill() leaves at the
+// temporary path takes the name only when fill() succeeds.
+TEST(WriteFileAtomically, AFillerWritesTheTemporaryFileThatThenTakesTheName) {
+  test::TempDir dir;
+  const fs::path target = dir / "backup.db";
+  ASSERT_TRUE(write_file_atomically(target, "old").is_ok());
+  fs::path seen;
+  Status s = write_file_atomically(target, [&](const fs::path& tmp) {
+    seen = tmp;
+    EXPECT_EQ(tmp.parent_path(), dir.path());
+    EXPECT_TRUE(fs::exists(tmp));
+    std::ofstream(tmp, std::ios::binary) << "new";
+    return Status::ok();
+  });
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  EXPECT_EQ(read_all(target), "new");
+  EXPECT_FALSE(fs::exists(seen));
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"backup.db"});
+}
+
+TEST(WriteFileAtomically, AFailingFillerLeavesTheOldFileAndNoTemporaryFile) {
+  test::TempDir dir;
+  const fs::path target = dir / "backup.db";
+  ASSERT_TRUE(write_file_atomically(target, "old").is_ok());
+  Status s = write_file_atomically(target, [&](const fs::path& tmp) {
+    std::ofstream(tmp, std::ios::binary) << "half";
+    return Status::error(ErrorCode::corrupt, "the copy failed its check");
+  });
+  EXPECT_EQ(s.code(), ErrorCode::corrupt);
+  EXPECT_EQ(s.message(), "the copy failed its check");
+  EXPECT_EQ(read_all(target), "old");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"backup.db"});
+}
+
 TEST(WriteFileAtomically, AMissingFolderIsNotFoundAndNamesThePath) {
   test::TempDir dir;
   const fs::path target = dir / "usb" / "export.csv";

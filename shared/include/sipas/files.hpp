@@ -1,8 +1,9 @@
 // Whole-file writes that no reader sees half done and that survive a power cut: the kiosk's CSV
-// exports, kiosk.json's PIN hash, the --ui-dump and --stats-file outputs.
+// exports, kiosk.json's PIN hash, the --ui-dump and --stats-file outputs, the server's backups.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 #include "sipas/status.hpp"
@@ -22,5 +23,13 @@ namespace sipas {
 // Threads: any thread. Concurrent writers of one path each write a whole file; the last rename
 // wins.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// The same for a file another library writes (the server's database backups): `fill(tmp)` writes
+// the whole new file at `tmp`, an empty file it may open or replace in place (same directory,
+// mode as above), and returns its Status. Only when it returns ok is `tmp` fsynced and renamed
+// over `path`, and the directory fsynced; otherwise `tmp` is removed, `path` is untouched and
+// fill's Status is returned as it is.
+Status write_file_atomically(const std::filesystem::path& path,
+                             const std::function<Status(const std::filesystem::path& tmp)>& fill);
 
 }  // namespace sipas

@@ -187,6 +187,14 @@ class Db {
   std::unordered_map<std::string, Stmt, TextHash, std::equal_to<>> cache_;
 };
 
+// Copies every page of `source` over `target` with SQLite's online backup API, in one step: the
+// copy is `source` as of one moment (one read transaction), even while other connections keep
+// writing to it (in WAL mode they are not held up; a checkpoint waits for the copy). `target`'s
+// previous content is replaced whole and its file synced as its own commit is; other connections
+// to `target` are locked out until the copy is done. Both must be idle (no open transaction) and
+// used by this thread only. Errors name `target` (busy, disk_full, read_only, io_error, ...).
+Status copy_database(Db& source, Db& target);
+
 // A transaction, begun on construction (see begin_status()); rolled back in the destructor
 // unless committed. Writers take the write lock up front (BEGIN IMMEDIATE) rather than failing
 // half-way with busy.
