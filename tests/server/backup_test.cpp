@@ -51,8 +51,9 @@ class BackupTest : public ServerTest {
     auto r = (*svc)->scores(q);
     EXPECT_TRUE(r.is_ok()) << r.status().message();
     if (!r.is_ok()) return nullptr;
-    r->erase("source");  // says which of the two was asked for
-    return *r;
+    nlohmann::json j = to_json(*r);
+    j.erase("source");  // says which of the two was asked for
+    return j;
   }
 
   static std::int64_t responses_in(const std::string& db) {
