@@ -140,10 +140,16 @@ void VerifiedCredentials::remember(const BasicCredentials& c, const std::string&
 
 Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization,
                                        VerifiedCredentials* cache, TimePoint now) {
-  // Checked against when the user does not exist, so that both failures cost the same.
-  static const std::string dummy_hash = hash_secret("not a password");
   auto credentials = basic_credentials(authorization);
   if (!credentials) return unauthorized("missing credentials");
+  return authenticate_user(store, *credentials, cache, now);
+}
+
+Result<ApiPrincipal> authenticate_user(ServerStore& store, const BasicCredentials& c,
+                                       VerifiedCredentials* cache, TimePoint now) {
+  // Checked against when the user does not exist, so that both failures cost the same.
+  static const std::string dummy_hash = hash_secret("not a password");
+  const BasicCredentials* credentials = &c;
   auto user = store.user(credentials->user);
   if (!user.is_ok()) return user.status();
   const bool usable = *user && !(*user)->disabled;

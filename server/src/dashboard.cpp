@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -14,6 +15,7 @@
 #include "html.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/log_text.hpp"
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
@@ -176,6 +178,7 @@ struct Dashboard::Impl {
   const Clock* clock;
   // HTTP Basic callers of the API verified in the last minutes (skips PBKDF2 for them).
   VerifiedCredentials verified;
+  LoginThrottle throttle{options.throttle};
   std::mutex mutex;
   std::vector<std::unique_ptr<ScoreService>> free;
 
@@ -214,20 +217,64 @@ struct Dashboard::Impl {
     return Lease(this, std::move(s).value());
   }
 
-  // Who is calling: a session cookie, else HTTP Basic. nullopt when neither is valid.
-  Result<std::optional<Principal>> principal(ScoreService& svc, const httplib::Request& req) {
+  void log(const std::string& line) {
+    if (options.security_log) {
+      options.security_log(line);
+    } else {
+      std::lock_guard lock(mutex);
+      std::cerr << line << "\n";
+    }
+  }
+
+  // The one way a password is checked, from the login form or HTTP Basic: refused while the user
+  // or address is locked (nothing hashed), then checked, and the outcome counted and logged.
+  struct PasswordCheck {
+    std::optional<ApiPrincipal> who;                  // the password was right
+    std::optional<std::chrono::seconds> locked_for;   // refused: try again after this
+  };
+  Result<PasswordCheck> check_password(ServerStore& store, const BasicCredentials& c,
+                                       const std::string& address, const char* via) {
+    const TimePoint now = clock->now();
+    const std::string who = "user=" + log_text(c.user) + " address=" + log_text(address) +
+                            " via=" + via;
+    if (auto wait = throttle.locked(c.user, address, now)) {
+      log("login refused while locked " + who + " retry_after=" + std::to_string(wait->count()));
+      return PasswordCheck{std::nullopt, wait};
+    }
+    auto checked = authenticate_user(store, c, &verified, now);
+    if (checked.is_ok()) {
+      throttle.succeeded(c.user, address);
+      return PasswordCheck{std::move(checked).value(), std::nullopt};
+    }
+    if (checked.status().code() != ErrorCode::not_found) return checked.status();
+    log("login failed " + who);
+    if (auto lock = throttle.failed(c.user, address, now)) {
+      log("login locked " + who + " seconds=" + std::to_string(lock->count()));
+    }
+    return PasswordCheck{};
+  }
+
+  // Who is calling: a session cookie, else HTTP Basic. `who` is nullopt when neither is valid;
+  // `locked_for` says the Basic credentials were not even checked.
+  struct Caller {
+    std::optional<Principal> who;
+    std::optional<std::chrono::seconds> locked_for;
+  };
+  Result<Caller> principal(ScoreService& svc, const httplib::Request& req) {
     if (auto token = cookie(req, kSessionCookie)) {
       auto s = svc.store().find_session(*token, clock->now());
       if (!s.is_ok()) return s.status();
-      if (*s) return std::optional<Principal>(Principal{(*s)->user, (*s)->unit, (*s)->csrf});
+      if (*s) return Caller{Principal{(*s)->user, (*s)->unit, (*s)->csrf}, std::nullopt};
     }
     if (req.has_header("Authorization")) {
-      auto who = authenticate_user(svc.store(), req.get_header_value("Authorization"),
-                                   &verified, clock->now());
-      if (who.is_ok()) return std::optional<Principal>(Principal{who->user, who->unit, std::nullopt});
-      if (who.status().code() != ErrorCode::not_found) return who.status();
+      auto credentials = basic_credentials(req.get_header_value("Authorization"));
+      if (!credentials) return Caller{};
+      auto checked = check_password(svc.store(), *credentials, req.remote_addr, "basic");
+      if (!checked.is_ok()) return checked.status();
+      if (checked->who) return Caller{Principal{checked->who->user, checked->who->unit, std::nullopt}, std::nullopt};
+      return Caller{std::nullopt, checked->locked_for};
     }
-    return std::optional<Principal>();
+    return Caller{};
   }
 
   // The top unit a principal may see.
@@ -381,17 +428,22 @@ bool Dashboard::Impl::begin_page(const httplib::Request& req, httplib::Response&
     return false;
   }
   ctx.svc.emplace(std::move(svc).value());
-  auto who = principal(**ctx.svc, req);
-  if (!who.is_ok()) {
-    page_error(res, nullptr, req, 503, who.status().message());
+  auto caller = principal(**ctx.svc, req);
+  if (!caller.is_ok()) {
+    page_error(res, nullptr, req, 503, caller.status().message());
     return false;
   }
-  if (!*who) {
+  if (caller->locked_for) {
+    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
+    page_error(res, nullptr, req, 429, tr("too_many_logins", ctx.lang));
+    return false;
+  }
+  if (!caller->who) {
     no_store(res);
     redirect(res, with_params("/login", {{"next", req.target}, {"lang", ctx.lang == "en" ? "en" : ""}}));
     return false;
   }
-  ctx.who = **who;
+  ctx.who = *caller->who;
   auto home = home_unit(**ctx.svc, ctx.who);
   if (!home.is_ok()) {
     page_error(res, &ctx, req, 503, home.status().message());
@@ -449,24 +501,31 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
     return false;
   }
   svc.emplace(std::move(lease).value());
-  auto who = principal(**svc, req);
-  if (!who.is_ok()) {
-    send_error(res, 503, who.status().message());
+  auto caller = principal(**svc, req);
+  if (!caller.is_ok()) {
+    send_error(res, 503, caller.status().message());
     return false;
   }
-  if (!*who) {
+  if (caller->locked_for) {
+    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
+    send_error(res, 429, "too many failed logins; try again in " +
+                             std::to_string(caller->locked_for->count()) + " s");
+    return false;
+  }
+  if (!caller->who) {
     res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
     send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
     return false;
   }
-  auto home = home_unit(**svc, **who);
+  const Principal& who = *caller->who;
+  auto home = home_unit(**svc, who);
   if (!home.is_ok()) {
     send_error(res, 404, home.status().message());
     return false;
   }
   unit = param(req, "unit");
   if (unit.empty()) unit = *home;
-  auto access = unit_access(**svc, **who, unit);
+  auto access = unit_access(**svc, who, unit);
   if (!access.is_ok()) {
     send_error(res, 503, access.status().message());
     return false;
@@ -476,7 +535,7 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
     return false;
   }
   if (*access == UnitAccess::forbidden) {
-    send_error(res, 403, "user " + (*who)->user + " may not see unit " + unit);
+    send_error(res, 403, "user " + who.user + " may not see unit " + unit);
     return false;
   }
   return true;
@@ -554,11 +613,13 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
 
 namespace {
 
+// `error`: the catalogue key of the message above the form, or nullptr for none.
 Result<std::string> login_html(const std::string& lang, const std::string& csrf,
-                               const std::string& next, bool failed) {
+                               const std::string& next, const char* error) {
   Data d = page_data(lang);
   d.set("title", tr("login", lang));
-  d.set("failed", failed);
+  d.set("failed", error != nullptr);
+  d.set("login_error", error ? tr(error, lang) : "");
   d.set("csrf", csrf);
   d.set("next", next);
   d.set("lang_switch", with_params("/login", {{"next", next}, {"lang", lang == "en" ? "" : "en"}}));
@@ -587,7 +648,7 @@ void Dashboard::Impl::login_page(const httplib::Request& req, httplib::Response&
     csrf = random_token(16);
     set_login_cookie(res, csrf);
   }
-  send_html(res, login_html(lang, csrf, safe_next(param(req, "next")), false));
+  send_html(res, login_html(lang, csrf, safe_next(param(req, "next")), nullptr));
 }
 
 void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response& res) {
@@ -601,19 +662,21 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
   std::string next = safe_next(param(req, "next"));
   auto svc = acquire();
   if (!svc.is_ok()) return page_error(res, nullptr, req, 503, svc.status().message());
-  std::string user = param(req, "user");
-  std::string password = param(req, "password");
-  auto creds = base64_encode(user + ":" + password);
-  auto who = authenticate_user((*svc)->store(), "Basic " + creds);
-  if (!who.is_ok()) {
-    if (who.status().code() != ErrorCode::not_found) {
-      return page_error(res, nullptr, req, 503, who.status().message());
-    }
-    res.status = 401;
-    send_html(res, login_html(lang, *expected, next, true));
+  BasicCredentials credentials{param(req, "user"), param(req, "password")};
+  auto checked = check_password((*svc)->store(), credentials, req.remote_addr, "form");
+  if (!checked.is_ok()) return page_error(res, nullptr, req, 503, checked.status().message());
+  if (checked->locked_for) {
+    res.set_header("Retry-After", std::to_string(checked->locked_for->count()));
+    res.status = 429;
+    send_html(res, login_html(lang, *expected, next, "too_many_logins"));
     return;
   }
-  auto session = (*svc)->store().create_session(who->user, clock->now());
+  if (!checked->who) {
+    res.status = 401;
+    send_html(res, login_html(lang, *expected, next, "bad_login"));
+    return;
+  }
+  auto session = (*svc)->store().create_session(checked->who->user, clock->now());
   if (!session.is_ok()) return page_error(res, nullptr, req, 503, session.status().message());
   set_session_cookie(res, session->token);
   redirect(res, next);

@@ -54,6 +54,8 @@ const std::map<std::string_view, std::pair<const char*, const char*>>& catalogue
       {"user", {"Tên đăng nhập", "User name"}},
       {"password", {"Mật khẩu", "Password"}},
       {"bad_login", {"Sai tên đăng nhập hoặc mật khẩu.", "Wrong user name or password."}},
+      {"too_many_logins", {"Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút.",
+                           "Too many failed logins; try again in a few minutes."}},
       {"index", {"Chỉ số hài lòng", "Satisfaction index"}},
       {"responses", {"Số phiếu", "Responses"}},
       {"complete", {"đầy đủ", "complete"}},

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -368,6 +369,50 @@ TEST_F(AccessTest, LogoutCommandEndsEverySessionOfThatUserOnly) {
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
   EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);  // the password still works
+}
+
+TEST_F(AccessTest, GuessingPasswordsEndsInLocksThatLiftAndSpareOtherUsers) {
+  std::vector<int> statuses;
+  for (int i = 0; i < 8; ++i) statuses.push_back(api_status("pvhcc", "guess" + std::to_string(i)));
+  EXPECT_EQ(statuses.front(), 401);
+  EXPECT_EQ(statuses.back(), 429);
+  auto locked = get_as("pvhcc", "pw-pvhcc", "/api/v1/scores?period=year&date=2026-09-30");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429);  // the right password too, while locked
+  int retry_after = std::stoi(locked->get_header_value("Retry-After"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_EQ(api_status("province", "pw-province"), 200);  // others are not locked out
+  clock_.advance(std::chrono::seconds(retry_after));
+  EXPECT_EQ(api_status("pvhcc", "pw-pvhcc"), 200);
+  // Each failure and the lock are logged with the address.
+  auto log = security_log();
+  auto count = [&](const std::string& what) {
+    return std::count_if(log.begin(), log.end(), [&](const std::string& l) {
+      return l.find(what) != std::string::npos && l.find("user=pvhcc address=127.0.0.1") != std::string::npos;
+    });
+  };
+  EXPECT_GE(count("login failed "), 5) << ::testing::PrintToString(log);
+  EXPECT_GE(count("login locked "), 1) << ::testing::PrintToString(log);
+  EXPECT_GE(count("login refused while locked "), 1) << ::testing::PrintToString(log);
+}
+
+TEST_F(AccessTest, TheLoginFormIsThrottledLikeTheApi) {
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(login("sotp", "guess" + std::to_string(i)).empty());
+  auto c = dash_client();
+  auto page = c.Get("/login");
+  ASSERT_TRUE(page);
+  std::string login_cookie = cookie_value(set_cookie(page, "sipas_login"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  auto res = c.Post("/login", {{"Cookie", "sipas_login=" + login_cookie}},
+                    httplib::Params{{"csrf", m[1]}, {"user", "sotp"}, {"password", "pw-sotp"}, {"next", "/"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_FALSE(res->get_header_value("Retry-After").empty());
+  EXPECT_NE(res->body.find("login-error"), std::string::npos);
+  EXPECT_EQ(api_status("sotp", "pw-sotp"), 429);  // one lock for both ways in
+  clock_.advance(std::chrono::minutes(1));
+  EXPECT_FALSE(login("sotp", "pw-sotp").empty());
 }
 
 TEST(VerifiedCredentialsTest, RemembersForItsLifetimeAndOnlyForTheSameStoredHash) {

@@ -17,6 +17,7 @@
 
 #include <httplib.h>
 
+#include <mutex>
 #include <thread>
 
 #include "server_test_support.hpp"
@@ -34,7 +35,12 @@ class DashboardTest : public ServerTest {
     ASSERT_TRUE(store_->add_user({"province", hash_secret("pw-province", 1000), std::nullopt}).is_ok());
     ASSERT_TRUE(store_->add_user({"pvhcc", hash_secret("pw-pvhcc", 1000), std::string(kUnit)}).is_ok());
     ASSERT_TRUE(store_->add_user({"sotp", hash_secret("pw-sotp", 1000), std::string(kOtherUnit)}).is_ok());
-    auto dash = Dashboard::create(db_path_, DashboardOptions{&clock_});
+    DashboardOptions options{&clock_};
+    options.security_log = [this](const std::string& line) {
+      std::lock_guard lock(log_mutex_);
+      security_log_.push_back(line);
+    };
+    auto dash = Dashboard::create(db_path_, std::move(options));
     ASSERT_TRUE(dash.is_ok()) << dash.status().message();
     dashboard_ = std::move(dash).value();
     dashboard_->install(http_);
@@ -44,6 +50,12 @@ class DashboardTest : public ServerTest {
     for (int i = 0; i < 2000 && !http_.is_running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+  }
+
+  // The security log's lines so far.
+  std::vector<std::string> security_log() {
+    std::lock_guard lock(log_mutex_);
+    return security_log_;
   }
 
   void TearDown() override {
@@ -175,6 +187,8 @@ class DashboardTest : public ServerTest {
   httplib::Server http_;
   std::unique_ptr<Dashboard> dashboard_;
   std::thread dash_thread_;
+  std::mutex log_mutex_;
+  std::vector<std::string> security_log_;
   int dash_port_ = 0;
 };
 

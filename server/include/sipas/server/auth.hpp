@@ -73,5 +73,8 @@ class VerifiedCredentials {
 // reveal which. With `cache`, credentials verified within its lifetime skip the hash.
 Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view authorization,
                                        VerifiedCredentials* cache = nullptr, TimePoint now = {});
+// The same for a user name and password already taken apart (the login form).
+Result<ApiPrincipal> authenticate_user(ServerStore& store, const BasicCredentials& credentials,
+                                       VerifiedCredentials* cache = nullptr, TimePoint now = {});
 
 }  // namespace sipas

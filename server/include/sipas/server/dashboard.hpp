@@ -9,19 +9,22 @@
 //   GET  /assets/app.css
 //
 // Every page and API call needs a user: the session cookie (HttpOnly, SameSite=Strict) or HTTP
-// Basic. A user bound to a unit sees only that unit and the units below it; anything else is 403.
+// Basic. Wrong passwords (form or Basic) are throttled per user and per address: while locked,
+// 429 with Retry-After, and no password is checked. A user bound to a unit sees only that unit and the units below it; anything else is 403.
 // Every POST form carries the session's CSRF token (the login form a pre-session one). Pages are
 // in Vietnamese, or English with lang=en; citizen text is always HTML-escaped.
 //
 // Threads: handlers run on httplib's worker threads; each borrows its own database connection.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "sipas/server/login_throttle.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
 
@@ -35,6 +38,11 @@ struct DashboardOptions {
   // The time used for "today" and session expiry; nullptr: the system clock. Must outlive the
   // dashboard.
   const Clock* clock = nullptr;
+  // Where failed logins and login locks are reported, one line each (no newline), from the
+  // handler threads; empty: standard error.
+  std::function<void(const std::string& line)> security_log;
+  // Failed-login throttling (login_throttle.hpp).
+  ThrottlePolicy throttle;
 };
 
 class Dashboard {
