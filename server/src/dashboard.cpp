@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/log_text.hpp"
+#include "sipas/server/one_at_a_time.hpp"
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
@@ -179,6 +181,10 @@ struct Dashboard::Impl {
   // HTTP Basic callers of the API verified in the last minutes (skips PBKDF2 for them).
   VerifiedCredentials verified;
   LoginThrottle throttle{options.throttle};
+
+  // One export at a time per user: a second one while the first is still being sent is refused
+  // (429).
+  OneAtATime exports;
   std::mutex mutex;
   std::vector<std::unique_ptr<ScoreService>> free;
 
@@ -331,7 +337,7 @@ struct Dashboard::Impl {
   // says: 404 unknown, 403 not visible. Marks the answer no-store and nosniff. false when `res`
   // already holds the error.
   bool authorize_api(const httplib::Request& req, httplib::Response& res,
-                     std::optional<Lease>& svc, std::string& unit);
+                     std::optional<Lease>& svc, std::string& unit, std::string* user = nullptr);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
   void login_page(const httplib::Request& req, httplib::Response& res);
@@ -492,7 +498,8 @@ void Dashboard::Impl::install(httplib::Server& http) {
 }
 
 bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
-                                    std::optional<Lease>& svc, std::string& unit) {
+                                    std::optional<Lease>& svc, std::string& unit,
+                                    std::string* user) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
   auto lease = acquire();
@@ -518,6 +525,7 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
     return false;
   }
   const Principal& who = *caller->who;
+  if (user) *user = who.user;
   auto home = home_unit(**svc, who);
   if (!home.is_ok()) {
     send_error(res, 404, home.status().message());
@@ -572,10 +580,70 @@ void Dashboard::Impl::api_scores(const httplib::Request& req, httplib::Response&
   send_json(res, 200, to_json(*scores));
 }
 
+namespace {
+
+constexpr std::size_t kExportPiece = 64 * 1024;
+constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// A raw CSV export sent a piece at a time: rows are read from the storage's cursor as the client
+// takes them, so memory stays at one piece whatever the range. Holds the database connection and
+// the user's export slot until the last piece is sent or the client goes away.
+template <class Lease>
+struct RawCsvStream {
+  std::optional<Lease> lease;
+  std::shared_ptr<void> slot;  // the user's export slot
+  std::unique_ptr<RawCursor> rows;  // after `lease`: destroyed before the connection it uses
+  std::vector<std::string> criteria;
+  std::string sheet;
+  CsvRows csv;
+  bool header_sent = false;
+
+  // One piece into the sink; false when the storage fails (the client sees a cut-off file).
+  bool next(httplib::DataSink& sink) {
+    if (!header_sent) {
+      csv.title(sheet);
+      csv.row(raw_header(criteria));
+      header_sent = true;
+    }
+    std::string piece;
+    RawRow row;
+    bool more = true;
+    while (piece.size() < kExportPiece) {
+      auto r = rows->next(row);
+      if (!r.is_ok()) return false;
+      more = *r;
+      if (!more) break;
+      csv.row(raw_row(row, criteria));
+      piece += csv.take();
+    }
+    piece += csv.take();
+    if (!piece.empty() && !sink.write(piece.data(), piece.size())) return false;
+    if (!more) sink.done();
+    return true;
+  }
+};
+
+// A finished XLSX file sent a piece at a time; the file goes when the last piece is sent.
+struct FileStream {
+  std::shared_ptr<void> slot;  // the user's export slot
+  std::unique_ptr<XlsxFile> file;
+  std::ifstream in;
+  bool next(httplib::DataSink& sink) {
+    std::string piece(kExportPiece, '\0');
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    piece.resize(static_cast<std::size_t>(in.gcount()));
+    if (!piece.empty() && !sink.write(piece.data(), piece.size())) return false;
+    if (in.eof()) sink.done();
+    return !in.bad();
+  }
+};
+
+}  // namespace
+
 void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response& res) {
   std::optional<Lease> svc;
-  std::string unit;
-  if (!authorize_api(req, res, svc, unit)) return;
+  std::string unit, user;
+  if (!authorize_api(req, res, svc, unit, &user)) return;
   auto range = range_of(**svc, req, unit);
   if (!range.is_ok()) return send_error(res, 400, range.status().message());
   std::string format = param(req, "format");
@@ -585,30 +653,68 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
   if (kind.empty()) kind = "report";
   if (kind != "report" && kind != "raw") return send_error(res, 400, "kind must be report or raw");
   std::string lang = lang_of(req);
+  auto slot = exports.try_take(user);
+  if (!slot) {
+    res.set_header("Retry-After", "10");
+    return send_error(res, 429, "an export of user " + user + " is still running; one at a time");
+  }
+  std::string name = "sipas-" + kind + "-" + unit + "-" + format_date(range->from) + "-" +
+                     format_date(range->to) + "." + format;
+  res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
 
-  std::vector<Table> tables;
   if (kind == "report") {
     auto report = build_report(**svc, unit, *range, lang);
     if (!report.is_ok()) {
       int status = report.status().code() == ErrorCode::invalid_argument ? 400 : 503;
       return send_error(res, status, report.status().message());
     }
-    tables = report_tables(*report, **svc);
-  } else {
-    auto rows = (*svc)->raw_responses(unit, *range, kRawExportRows);
-    if (!rows.is_ok()) return send_error(res, 503, rows.status().message());
-    tables = raw_tables(*rows, **svc, lang);
-  }
-  std::string name = "sipas-" + kind + "-" + unit + "-" + format_date(range->from) + "-" +
-                     format_date(range->to) + "." + format;
-  res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-  if (format == "csv") {
-    res.set_content(to_csv(tables), "text/csv; charset=utf-8");
-  } else {
+    auto tables = report_tables(*report, **svc);
+    if (format == "csv") return res.set_content(to_csv(tables), "text/csv; charset=utf-8");
     auto bytes = to_xlsx(tables);
     if (!bytes.is_ok()) return send_error(res, 500, bytes.status().message());
-    res.set_content(*bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    return res.set_content(*bytes, kXlsxType);
   }
+
+  auto rows = (*svc)->raw_responses(unit, *range, kRawExportRows);
+  if (!rows.is_ok()) return send_error(res, 503, rows.status().message());
+  const std::vector<std::string> criteria = (*svc)->criterion_ids();
+  if (format == "csv") {
+    auto stream = std::make_shared<RawCsvStream<Lease>>();
+    stream->lease.emplace(std::move(*svc));
+    stream->slot = std::move(slot);
+    stream->rows = std::move(rows).value();
+    stream->criteria = criteria;
+    stream->sheet = raw_sheet_name(lang);
+    svc.reset();
+    res.set_chunked_content_provider("text/csv; charset=utf-8",
+                                     [stream](std::size_t, httplib::DataSink& sink) {
+                                       return stream->next(sink);
+                                     });
+    return;
+  }
+  // XLSX: written to a temporary file in constant memory, then sent from it.
+  auto file = XlsxFile::create(true);
+  if (!file.is_ok()) return send_error(res, 500, file.status().message());
+  Status s = (*file)->add_sheet(raw_sheet_name(lang));
+  if (s.is_ok()) s = (*file)->add_row(raw_header(criteria));
+  RawRow row;
+  for (;;) {
+    if (!s.is_ok()) break;
+    auto more = (*rows)->next(row);
+    if (!more.is_ok()) return send_error(res, 503, more.status().message());
+    if (!*more) break;
+    s = (*file)->add_row(raw_row(row, criteria));
+  }
+  if (s.is_ok()) s = (*file)->close();
+  if (!s.is_ok()) return send_error(res, 500, s.message());
+  auto stream = std::make_shared<FileStream>();
+  stream->slot = std::move(slot);
+  stream->in.open((*file)->path(), std::ios::binary);
+  if (!stream->in) return send_error(res, 500, "cannot read back the XLSX file");
+  stream->file = std::move(file).value();
+  res.set_chunked_content_provider(kXlsxType, [stream](std::size_t, httplib::DataSink& sink) {
+    return stream->next(sink);
+  });
 }
 
 namespace {

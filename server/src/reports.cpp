@@ -24,10 +24,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-struct WorkbookCloser {
-  void operator()(lxw_workbook* wb) const { workbook_close(wb); }
-};
-
 }  // namespace
 
 Cell Cell::num(double v, int decimals) {
@@ -211,129 +207,174 @@ std::vector<Table> report_tables(const Report& report, const ScoreService& servi
   return out;
 }
 
-std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreService& service,
-                              const std::string& language) {
-  std::vector<std::string> criteria;
-  std::set<std::string> seen;
-  for (const auto& sv : service.surveys()) {
-    for (const Criterion* c : sv.questions()) {
-      if (seen.insert(c->id).second) criteria.push_back(c->id);
-    }
-  }
-  for (const auto& r : rows) {
-    for (const auto& [c, value] : r.answers) {
-      if (seen.insert(c).second) criteria.push_back(c);
-    }
-  }
-  Table t{html::tr("xl_responses_sheet", language), {}};
+std::vector<Cell> raw_header(const std::vector<std::string>& criteria) {
   std::vector<Cell> header{"id", "kiosk_id", "seq", "unit", "counter", "officer", "dossier",
-                           "procedure", "survey_id", "survey_version", "language", "submitted_at", "local_day",
-                           "status"};
+                           "procedure", "survey_id", "survey_version", "language", "submitted_at",
+                           "local_day", "status"};
   for (const auto& c : criteria) header.push_back(c);
   header.push_back("reasons");
   header.push_back("comment");
-  t.rows.push_back(std::move(header));
-  for (const auto& r : rows) {
-    std::vector<Cell> row{r.id,
-                          r.kiosk_id,
-                          Cell::count(r.seq),
-                          r.unit,
-                          formula_guarded(r.counter),
-                          formula_guarded(r.officer.value_or("")),
-                          formula_guarded(r.dossier.value_or("")),
-                          r.procedure.value_or(""),
-                          r.survey_id,
-                          Cell::count(r.survey_version),
-                          r.language,
-                          r.submitted_at,
-                          r.local_day,
-                          r.status};
-    for (const auto& c : criteria) {
-      auto it = r.answers.find(c);
-      if (it == r.answers.end()) {
-        row.push_back(Cell(""));
-      } else if (!it->second) {
-        row.push_back(Cell("NA"));
-      } else {
-        row.push_back(Cell::count(*it->second));
-      }
+  return header;
+}
+
+std::vector<Cell> raw_row(const RawRow& r, const std::vector<std::string>& criteria) {
+  std::vector<Cell> row{r.id,
+                        r.kiosk_id,
+                        Cell::count(r.seq),
+                        r.unit,
+                        formula_guarded(r.counter),
+                        formula_guarded(r.officer.value_or("")),
+                        formula_guarded(r.dossier.value_or("")),
+                        r.procedure.value_or(""),
+                        r.survey_id,
+                        Cell::count(r.survey_version),
+                        r.language,
+                        r.submitted_at,
+                        r.local_day,
+                        r.status};
+  for (const auto& c : criteria) {
+    auto it = r.answers.find(c);
+    if (it == r.answers.end()) {
+      row.push_back(Cell(""));
+    } else if (!it->second) {
+      row.push_back(Cell("NA"));
+    } else {
+      row.push_back(Cell::count(*it->second));
     }
-    row.push_back(join(r.reasons, " "));
-    row.push_back(formula_guarded(r.comment.value_or("")));
-    t.rows.push_back(std::move(row));
   }
-  return {std::move(t)};
+  row.push_back(join(r.reasons, " "));
+  row.push_back(formula_guarded(r.comment.value_or("")));
+  return row;
+}
+
+std::string raw_sheet_name(const std::string& language) {
+  return html::tr("xl_responses_sheet", language);
+}
+
+void CsvRows::title(const std::string& name) {
+  if (rows_ > 0) csv_.end_row();  // an empty line between tables
+  csv_.text_cell("# " + name);
+  csv_.end_row();
+  ++rows_;
+}
+
+void CsvRows::row(const std::vector<Cell>& cells) {
+  for (const Cell& cell : cells) {
+    if (cell.number) {
+      csv_.number_cell(cell.text);
+    } else {
+      csv_.text_cell(cell.text);
+    }
+  }
+  csv_.end_row();
+  ++rows_;
 }
 
 std::string to_csv(const std::vector<Table>& tables) {
-  CsvWriter csv;
-  bool first = true;
+  CsvRows csv;
   for (const auto& t : tables) {
-    if (!first) csv.end_row();
-    first = false;
-    csv.text_cell("# " + t.name);
-    csv.end_row();
-    for (const auto& row : t.rows) {
-      for (const Cell& cell : row) {
-        if (cell.number) {
-          csv.number_cell(cell.text);
-        } else {
-          csv.text_cell(cell.text);
-        }
-      }
-      csv.end_row();
-    }
+    csv.title(t.name);
+    for (const auto& row : t.rows) csv.row(row);
   }
   return csv.take();
 }
 
-Result<std::string> to_xlsx(const std::vector<Table>& tables) {
-  std::string path = (std::filesystem::temp_directory_path() / "sipas-export-XXXXXX.xlsx").string();
-  int fd = mkstemps(path.data(), 5);
-  if (fd < 0) return Status::error(ErrorCode::io_error, "cannot create a temporary file");
-  ::close(fd);
-  struct Remove {
-    std::string p;
-    ~Remove() {
-      std::error_code ec;
-      std::filesystem::remove(p, ec);
-    }
-  } remove{path};
-  lxw_error err = LXW_NO_ERROR;
-  {
-    std::unique_ptr<lxw_workbook, WorkbookCloser> wb(workbook_new(path.c_str()));
-    if (!wb) return Status::error(ErrorCode::io_error, "cannot start the XLSX workbook");
-    lxw_format* bold = workbook_add_format(wb.get());
-    format_set_bold(bold);
-    std::set<std::string> names;
-    for (const auto& t : tables) {
-      std::string name = t.name;
-      for (int i = 2; names.count(name); ++i) name = t.name + " " + std::to_string(i);
-      names.insert(name);
-      lxw_worksheet* ws = workbook_add_worksheet(wb.get(), name.c_str());
-      if (!ws) return Status::error(ErrorCode::internal, "bad sheet name " + name);
-      for (std::size_t r = 0; r < t.rows.size() && r < LXW_ROW_MAX; ++r) {
-        const auto& row = t.rows[r];
-        for (std::size_t c = 0; c < row.size() && c < LXW_COL_MAX; ++c) {
-          auto rr = static_cast<lxw_row_t>(r);
-          auto cc = static_cast<lxw_col_t>(c);
-          if (row[c].number) {
-            worksheet_write_number(ws, rr, cc, row[c].value, r == 0 ? bold : nullptr);
-          } else if (!row[c].text.empty()) {
-            worksheet_write_string(ws, rr, cc, row[c].text.c_str(), r == 0 ? bold : nullptr);
-          }
-        }
-      }
-      worksheet_set_column(ws, 0, 0, 28, nullptr);
-      worksheet_set_column(ws, 1, 12, 16, nullptr);
-    }
-    err = workbook_close(wb.release());
+struct XlsxFile::Book {
+  lxw_workbook* wb = nullptr;
+  lxw_worksheet* ws = nullptr;
+  lxw_format* bold = nullptr;
+  lxw_row_t next_row = 0;
+  std::set<std::string> names;
+};
+
+XlsxFile::XlsxFile() = default;
+
+XlsxFile::~XlsxFile() {
+  if (book_ && book_->wb) workbook_close(book_->wb);
+  if (!path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
   }
+}
+
+Result<std::unique_ptr<XlsxFile>> XlsxFile::create(bool constant_memory) {
+  std::unique_ptr<XlsxFile> f(new XlsxFile());
+  f->path_ = (std::filesystem::temp_directory_path() / "sipas-export-XXXXXX.xlsx").string();
+  int fd = mkstemps(f->path_.data(), 5);
+  if (fd < 0) {
+    f->path_.clear();
+    return Status::error(ErrorCode::io_error, "cannot create a temporary file");
+  }
+  ::close(fd);
+  f->book_ = std::make_unique<Book>();
+  // Constant memory: each row goes to a temporary file as soon as the next one starts, so a
+  // 500,000-row export costs what one row costs (strings are then written inline rather than
+  // in a shared table).
+  lxw_workbook_options options{};
+  options.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;
+  std::string tmpdir = std::filesystem::temp_directory_path().string();
+  options.tmpdir = tmpdir.data();
+  f->book_->wb = workbook_new_opt(f->path_.c_str(), &options);
+  if (!f->book_->wb) return Status::error(ErrorCode::io_error, "cannot start the XLSX workbook");
+  f->book_->bold = workbook_add_format(f->book_->wb);
+  format_set_bold(f->book_->bold);
+  return f;
+}
+
+Status XlsxFile::add_sheet(const std::string& title) {
+  Book& b = *book_;
+  if (!b.wb) return Status::error(ErrorCode::internal, "the XLSX file is already closed");
+  std::string name = title;
+  for (int i = 2; b.names.count(name); ++i) name = title + " " + std::to_string(i);
+  b.names.insert(name);
+  b.ws = workbook_add_worksheet(b.wb, name.c_str());
+  if (!b.ws) return Status::error(ErrorCode::internal, "bad sheet name " + name);
+  worksheet_set_column(b.ws, 0, 0, 28, nullptr);
+  worksheet_set_column(b.ws, 1, 12, 16, nullptr);
+  b.next_row = 0;
+  return Status::ok();
+}
+
+Status XlsxFile::add_row(const std::vector<Cell>& cells) {
+  Book& b = *book_;
+  if (!b.ws) return Status::error(ErrorCode::internal, "no sheet to write to");
+  if (b.next_row >= LXW_ROW_MAX) return Status::ok();  // past Excel's last row
+  const lxw_row_t r = b.next_row++;
+  lxw_format* format = r == 0 ? b.bold : nullptr;
+  for (std::size_t c = 0; c < cells.size() && c < LXW_COL_MAX; ++c) {
+    const auto cc = static_cast<lxw_col_t>(c);
+    if (cells[c].number) {
+      worksheet_write_number(b.ws, r, cc, cells[c].value, format);
+    } else if (!cells[c].text.empty()) {
+      worksheet_write_string(b.ws, r, cc, cells[c].text.c_str(), format);
+    }
+  }
+  return Status::ok();
+}
+
+Status XlsxFile::close() {
+  if (!book_->wb) return Status::ok();
+  lxw_error err = workbook_close(book_->wb);
+  book_->wb = nullptr;
+  book_->ws = nullptr;
   if (err != LXW_NO_ERROR) {
     return Status::error(ErrorCode::io_error,
                          std::string("cannot write the XLSX file: ") + lxw_strerror(err));
   }
-  std::ifstream in(path, std::ios::binary);
+  return Status::ok();
+}
+
+Result<std::string> to_xlsx(const std::vector<Table>& tables) {
+  auto file = XlsxFile::create();
+  if (!file.is_ok()) return file.status();
+  for (const auto& t : tables) {
+    Status s = (*file)->add_sheet(t.name);
+    for (std::size_t r = 0; s.is_ok() && r < t.rows.size(); ++r) s = (*file)->add_row(t.rows[r]);
+    if (!s.is_ok()) return s;
+  }
+  Status s = (*file)->close();
+  if (!s.is_ok()) return s;
+  std::ifstream in((*file)->path(), std::ios::binary);
   if (!in) return Status::error(ErrorCode::io_error, "cannot read back the XLSX file");
   std::stringstream buf;
   buf << in.rdbuf();

@@ -262,6 +262,12 @@ Result<std::unique_ptr<ScoreService>> ScoreService::open(const std::string& db_p
   for (const auto& [id, v] : latest) {
     if (const Survey* sv = catalog->find(id, v)) s->surveys_.push_back(*sv);
   }
+  std::set<std::string> seen;
+  for (const Survey* sv : catalog->all()) {
+    for (const Criterion* c : sv->questions()) {
+      if (seen.insert(c->id).second) s->criterion_ids_.push_back(c->id);
+    }
+  }
   s->impl_ = std::make_unique<Impl>();
   Status st = s->impl_->load(*s->store_);
   if (!st.is_ok()) return st;
@@ -721,26 +727,47 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
   return rows;
 }
 
-Result<std::vector<RawRow>> ScoreService::raw_responses(const std::string& unit,
-                                                        const DateRange& range,
-                                                        std::size_t limit) {
+namespace {
+
+// The storage's rows with each one's local day, in its unit's time zone.
+class LocalDayCursor final : public RawCursor {
+ public:
+  LocalDayCursor(std::unique_ptr<RawCursor> rows,
+                 std::map<std::string, std::shared_ptr<const TimeZone>> zones)
+      : rows_(std::move(rows)), zones_(std::move(zones)) {}
+  Result<bool> next(RawRow& r) override {
+    auto more = rows_->next(r);
+    if (!more.is_ok() || !*more) return more;
+    auto it = zones_.find(r.unit);
+    if (it != zones_.end()) r.local_day = format_date(it->second->local_date(r.at));
+    return true;
+  }
+
+ private:
+  std::unique_ptr<RawCursor> rows_;
+  std::map<std::string, std::shared_ptr<const TimeZone>> zones_;  // by unit
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RawCursor>> ScoreService::raw_responses(const std::string& unit,
+                                                               const DateRange& range,
+                                                               std::size_t limit) {
   Status ls = impl_->load(*store_);
   if (!ls.is_ok()) return ls;
-  std::vector<RawRow> rows;
+  std::vector<RawSpan> spans;
+  std::map<std::string, std::shared_ptr<const TimeZone>> zones;
+  // Local days start at different instants in different zones: a span per zone.
   for (const auto& [zone_name, zone_units] : impl_->by_zone(impl_->subtree(unit))) {
     auto tz = cached_zone(zone_name);
     if (!tz.is_ok()) return tz.status();
-    auto part = store_->raw_responses(zone_units, tz->start_of_day(range.from),
-                                      tz->start_of_day(next_day(range.to)), limit);
-    if (!part.is_ok()) return part.status();
-    for (RawRow& r : *part) {
-      r.local_day = format_date(tz->local_date(r.at));
-      rows.push_back(std::move(r));
-    }
+    auto zone = std::make_shared<const TimeZone>(std::move(tz).value());
+    for (const auto& u : zone_units) zones[u] = zone;
+    spans.push_back({zone_units, zone->start_of_day(range.from), zone->start_of_day(next_day(range.to))});
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
-  if (rows.size() > limit) rows.resize(limit);
-  return rows;
+  auto rows = store_->raw_responses(spans, limit);
+  if (!rows.is_ok()) return rows.status();
+  return std::unique_ptr<RawCursor>(new LocalDayCursor(std::move(rows).value(), std::move(zones)));
 }
 
 }  // namespace sipas

@@ -1456,27 +1456,17 @@ Result<std::vector<CommentRow>> SqliteServerStore::comments(const std::vector<st
   return out;
 }
 
-Result<std::vector<RawRow>> SqliteServerStore::raw_responses(const std::vector<std::string>& units,
-                                                             TimePoint from, TimePoint to,
-                                                             std::size_t limit) {
-  std::string q =
-      "SELECT r.submitted_ms, r.id, r.kiosk_id, r.seq, r.unit, r.counter, r.officer, r.dossier, "
-      "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
-      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id), "
-      "(SELECT group_concat(criterion || '=' || coalesce(value, ''), ' ') FROM answers a "
-      "WHERE a.response_id = r.id), r.procedure "
-      "FROM responses r WHERE r.unit IN (" + placeholders(units.size()) +
-      ") AND r.submitted_ms >= ? AND r.submitted_ms < ? ORDER BY r.submitted_ms, r.id LIMIT ?";
-  auto st = db_->prepare(q, "read responses");
-  if (!st.is_ok()) return st.status();
-  int i = 1;
-  for (const auto& u : units) st->bind(i++, u);
-  st->bind(i++, unix_ms(from));
-  st->bind(i++, unix_ms(to));
-  st->bind(i++, static_cast<std::int64_t>(limit));
-  std::vector<RawRow> out;
-  Status s = db_->rows(*st, "read responses", [&](const Stmt& row) {
-    RawRow r;
+namespace {
+
+class SqliteRawCursor final : public RawCursor {
+ public:
+  SqliteRawCursor(sql::Db& db, Stmt st) : db_(db), st_(std::move(st)) {}
+
+  Result<bool> next(RawRow& r) override {
+    auto more = db_.step_row(st_, "read responses");
+    if (!more.is_ok() || !*more) return more;
+    const Stmt& row = st_;
+    r = RawRow{};
     r.at = from_unix_ms(row.int64(0));
     r.id = row.text(1);
     r.kiosk_id = row.text(2);
@@ -1503,10 +1493,44 @@ Result<std::vector<RawRow>> SqliteServerStore::raw_responses(const std::vector<s
           (v.empty() || ec != std::errc() || end != v.data() + v.size()) ? std::nullopt
                                                                          : std::optional<int>(value);
     }
-    out.push_back(std::move(r));
-  });
-  if (!s.is_ok()) return s;
-  return out;
+    return true;
+  }
+
+ private:
+  sql::Db& db_;
+  Stmt st_;  // its own statement, not a cached one: it stays open between calls
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RawCursor>> SqliteServerStore::raw_responses(
+    const std::vector<RawSpan>& spans, std::size_t limit) {
+  // One query over every span, so the rows come in one submission-time order.
+  std::string where;
+  for (const auto& span : spans) {
+    if (span.units.empty()) continue;
+    where += std::string(where.empty() ? "" : " OR ") + "(r.unit IN (" +
+             placeholders(span.units.size()) + ") AND r.submitted_ms >= ? AND r.submitted_ms < ?)";
+  }
+  if (where.empty()) where = "0";
+  std::string q =
+      "SELECT r.submitted_ms, r.id, r.kiosk_id, r.seq, r.unit, r.counter, r.officer, r.dossier, "
+      "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
+      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id), "
+      "(SELECT group_concat(criterion || '=' || coalesce(value, ''), ' ') FROM answers a "
+      "WHERE a.response_id = r.id), r.procedure "
+      "FROM responses r WHERE " + where + " ORDER BY r.submitted_ms, r.id LIMIT ?";
+  auto st = db_->prepare(q, "read responses");
+  if (!st.is_ok()) return st.status();
+  int i = 1;
+  for (const auto& span : spans) {
+    if (span.units.empty()) continue;
+    for (const auto& u : span.units) st->bind(i++, u);
+    st->bind(i++, unix_ms(span.from));
+    st->bind(i++, unix_ms(span.to));
+  }
+  st->bind(i++, static_cast<std::int64_t>(limit));
+  return std::unique_ptr<RawCursor>(new SqliteRawCursor(*db_, std::move(st).value()));
 }
 
 }  // namespace sipas

@@ -65,8 +65,8 @@ class SqliteServerStore final : public ServerStore {
   Result<std::vector<CommentRow>> comments(const std::vector<std::string>& units, TimePoint from,
                                            TimePoint to, const CommentFilter& filter,
                                            std::size_t limit) override;
-  Result<std::vector<RawRow>> raw_responses(const std::vector<std::string>& units, TimePoint from,
-                                            TimePoint to, std::size_t limit) override;
+  Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
+                                                   std::size_t limit) override;
 
   // For bench/, which writes a province's worth of rows directly.
   sql::Db& db() { return *db_; }

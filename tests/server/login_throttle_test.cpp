@@ -2,6 +2,7 @@
 
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/login_throttle.hpp"
+#include "sipas/server/one_at_a_time.hpp"
 
 namespace sipas::test {
 namespace {
@@ -86,6 +87,19 @@ TEST(LogTextTest, ControlBytesSpacesAndQuotesCannotForgeALine) {
   EXPECT_EQ(log_text("\x7f"), "\\x7f");
   EXPECT_EQ(log_text("\xc2\x9b" "1m"), "\\xc2\\x9b1m");  // C1 CSI in UTF-8
   EXPECT_EQ(log_text("Nguyễn Văn A"), "Nguyễn\\x20Văn\\x20A");
+}
+
+TEST(OneAtATimeTest, AKeyIsHeldUntilItsLastTokenGoes) {
+  OneAtATime exports;
+  auto first = exports.try_take("pvhcc");
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(exports.try_take("pvhcc"));
+  EXPECT_TRUE(exports.try_take("province"));  // other users are not held up
+  auto copy = first;
+  first.reset();
+  EXPECT_FALSE(exports.try_take("pvhcc"));
+  copy.reset();
+  EXPECT_TRUE(exports.try_take("pvhcc"));
 }
 
 }  // namespace

@@ -88,6 +88,19 @@ TEST_F(ReportsTest, ReportCsvHasBomAndParsesBack) {
   EXPECT_FALSE(section(rows, "Mẫu 01").empty());
 }
 
+// Raw exports are sent as they are read (chunked), not built whole in memory first.
+TEST_F(ReportsTest, RawExportsAreStreamedInPieces) {
+  for (const char* format : {"csv", "xlsx"}) {
+    auto r = get_as("province", "pw-province",
+                    std::string("/api/v1/reports?unit=22&from=2026-09-30&to=2026-10-01&kind=raw&format=") +
+                        format);
+    ASSERT_TRUE(r) << format;
+    EXPECT_EQ(r->status, 200) << format;
+    EXPECT_EQ(r->get_header_value("Transfer-Encoding"), "chunked") << format;
+    EXPECT_FALSE(r->has_header("Content-Length")) << format;
+  }
+}
+
 TEST_F(ReportsTest, RawCsvListsEveryResponseOfTheRange) {
   std::string csv = download("/api/v1/reports?unit=22&from=2026-09-30&to=2026-10-01&format=csv&kind=raw");
   auto rows = parse_csv(csv.substr(3));
@@ -182,7 +195,10 @@ TEST_F(ReportsTest, RawCsvGuardsEveryTextColumn) {
   r.local_day = "+day";
   r.status = "-status";
   auto svc = service();
-  std::string csv = to_csv(raw_tables({r}, *svc, "vi"));
+  CsvRows rows;
+  rows.row(raw_header(svc->criterion_ids()));
+  rows.row(raw_row(r, svc->criterion_ids()));
+  std::string csv = rows.take();
   for (const char* cell : {"'=id", "'=kiosk", "'=unit", "'=counter", "'=procedure", "'=survey",
                            "\"'=HYPERLINK(\"\"http://x\"\")\"", "'@time", "'+day", "'-status"}) {
     EXPECT_NE(csv.find(cell), std::string::npos) << cell << " in " << csv;

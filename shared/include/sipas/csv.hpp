@@ -38,9 +38,14 @@ class CsvWriter {
   // Ends the current row; a row without cells is an empty line.
   void end_row();
 
-  // The CSV so far, BOM included. take() hands it over; the writer is not to be used after it.
+  // The CSV so far, BOM included. take() hands over what is written since the last take(); later
+  // cells continue the same CSV (a long export is sent in pieces).
   const std::string& str() const { return out_; }
-  std::string take() { return std::move(out_); }
+  std::string take() {
+    std::string taken = std::move(out_);
+    out_.clear();
+    return taken;
+  }
 
  private:
   void separate();

@@ -151,6 +151,14 @@ class Db {
       }
     }
   }
+  // One step of a cursor the caller keeps between calls (an export read a piece at a time): true
+  // with a row to read, false at the end.
+  Result<bool> step_row(Stmt& st, std::string_view what) {
+    const int rc = st.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return error(rc, what);
+  }
   template <class OnRow>
   Status each_row(std::string_view sql, std::string_view what, OnRow&& on_row) {
     return each_row(sql, what, [](Stmt&) {}, std::forward<OnRow>(on_row));

@@ -13,10 +13,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sipas/csv.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/status.hpp"
 
@@ -57,12 +59,52 @@ struct Table {
   std::vector<std::vector<Cell>> rows;  // first row: header
 };
 std::vector<Table> report_tables(const Report& report, const ScoreService& service);
-std::vector<Table> raw_tables(const std::vector<RawRow>& rows, const ScoreService& service,
-                              const std::string& language);
+// The raw export: its sheet name, its columns (`criteria`: ScoreService::criterion_ids()) and one
+// row per response. Citizen and kiosk text is formula-guarded in the cells themselves, so the
+// XLSX shows it the same way as the CSV.
+std::string raw_sheet_name(const std::string& language);
+std::vector<Cell> raw_header(const std::vector<std::string>& criteria);
+std::vector<Cell> raw_row(const RawRow& r, const std::vector<std::string>& criteria);
 
-// CSV (CsvWriter, sipas/csv.hpp: BOM, RFC 4180 quoting, formula guard on every text cell): each
-// table under a title line "# name", tables separated by an empty line; number cells as numbers.
+// CSV (CsvWriter, sipas/csv.hpp: BOM, RFC 4180 quoting, formula guard on every text cell) written
+// a row at a time: each table under a title line "# name", tables separated by an empty line;
+// number cells as numbers. take() hands over what is written so far, so a long export can be
+// sent in pieces.
+class CsvRows {
+ public:
+  void title(const std::string& name);
+  void row(const std::vector<Cell>& cells);
+  std::string take() { return csv_.take(); }
+
+ private:
+  CsvWriter csv_;
+  std::size_t rows_ = 0;
+};
 std::string to_csv(const std::vector<Table>& tables);
+
+// An XLSX file at a temporary path, written a row at a time, in order. With `constant_memory`
+// (libxlsxwriter's mode of that name) each row goes to disk as the next one starts, for exports
+// of any size; without it strings share one table (smaller files, for reports). The file is
+// removed when the object is destroyed. Errors: io_error when the file cannot be made or written.
+class XlsxFile {
+ public:
+  static Result<std::unique_ptr<XlsxFile>> create(bool constant_memory = false);
+  ~XlsxFile();
+  XlsxFile(const XlsxFile&) = delete;
+  XlsxFile& operator=(const XlsxFile&) = delete;
+  // A new sheet (a number is added to a name already used); its first row is bold.
+  Status add_sheet(const std::string& name);
+  Status add_row(const std::vector<Cell>& cells);
+  // Finishes the file at path(); nothing can be added after.
+  Status close();
+  const std::string& path() const { return path_; }
+
+ private:
+  XlsxFile();
+  struct Book;
+  std::unique_ptr<Book> book_;
+  std::string path_;
+};
 // XLSX bytes: one sheet per table.
 Result<std::string> to_xlsx(const std::vector<Table>& tables);
 

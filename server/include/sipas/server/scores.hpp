@@ -204,9 +204,14 @@ class ScoreService {
   // ScoreQuery's counter/officer/procedure narrow the scores.
   Result<std::vector<CommentRow>> comments(const std::string& unit, const DateRange& range,
                                            std::size_t limit, const CommentFilter& filter = {});
-  // Raw responses in the unit's subtree and range, by submission time.
-  Result<std::vector<RawRow>> raw_responses(const std::string& unit, const DateRange& range,
-                                            std::size_t limit);
+  // Raw responses in the unit's subtree and range, by submission time, at most `limit`, read a
+  // row at a time with local_day filled in. The cursor uses this service's storage connection
+  // until it is destroyed: nothing else may use the service meanwhile.
+  Result<std::unique_ptr<RawCursor>> raw_responses(const std::string& unit, const DateRange& range,
+                                                   std::size_t limit);
+  // Every criterion id of every questionnaire version stored, in questionnaire order: the
+  // columns of a raw export.
+  const std::vector<std::string>& criterion_ids() const { return criterion_ids_; }
   // The local date of today in `unit`'s time zone.
   Result<Date> today(const std::string& unit, TimePoint now);
 
@@ -215,6 +220,7 @@ class ScoreService {
   struct Impl;
   std::unique_ptr<ServerStore> store_;
   std::vector<Survey> surveys_;
+  std::vector<std::string> criterion_ids_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -127,6 +127,21 @@ struct RawRow {
   TimePoint at{};  // submitted_at as an instant
 };
 
+// Units whose local days share one time zone, and the instants [from, to) of a date range there.
+struct RawSpan {
+  std::vector<std::string> units;
+  TimePoint from{};
+  TimePoint to{};
+};
+
+// Raw responses read one at a time (an export of any size in constant memory).
+class RawCursor {
+ public:
+  virtual ~RawCursor() = default;
+  // The next row into `row`: true, or false at the end.
+  virtual Result<bool> next(RawRow& row) = 0;
+};
+
 class ServerStore {
  public:
   // Opens (creating and migrating) the storage `db` names: a file path is SQLite.
@@ -224,10 +239,11 @@ class ServerStore {
                                                    TimePoint from, TimePoint to,
                                                    const CommentFilter& filter,
                                                    std::size_t limit) = 0;
-  // Responses of `units` submitted in [from, to), by submission time, at most `limit`.
-  virtual Result<std::vector<RawRow>> raw_responses(const std::vector<std::string>& units,
-                                                    TimePoint from, TimePoint to,
-                                                    std::size_t limit) = 0;
+  // Responses of each span's units submitted in its [from, to), by submission time, at most
+  // `limit`, read a row at a time. The cursor uses this storage's connection until it is
+  // destroyed: nothing else may use the storage meanwhile.
+  virtual Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
+                                                           std::size_t limit) = 0;
 };
 
 // Whether `code` is a valid unit code, kiosk id or procedure code.
