@@ -16,6 +16,7 @@
 #include "html.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/client_info.hpp"
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/one_at_a_time.hpp"
 #include "sipas/server/reports.hpp"
@@ -95,10 +96,6 @@ void no_store(httplib::Response& res) {
 void redirect(httplib::Response& res, const std::string& to) {
   res.status = 303;
   res.set_header("Location", to);
-}
-
-bool is_loopback(const std::string& addr) {
-  return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1";
 }
 
 // A local path to return to after logging in; anything else becomes "/". Browsers drop tabs and
@@ -223,6 +220,19 @@ struct Dashboard::Impl {
     return Lease(this, std::move(s).value());
   }
 
+  ClientInfo client(const httplib::Request& req) const {
+    return client_info(req, options.tls, options.trusted_proxies);
+  }
+
+  // What every answer carries: no Referer to other sites, and over HTTPS the promise to stay on
+  // HTTPS.
+  void harden(const httplib::Request& req, httplib::Response& res) const {
+    res.set_header("Referrer-Policy", "same-origin");
+    if (client(req).https) {
+      res.set_header("Strict-Transport-Security", "max-age=31536000");
+    }
+  }
+
   void log(const std::string& line) {
     if (options.security_log) {
       options.security_log(line);
@@ -275,7 +285,7 @@ struct Dashboard::Impl {
     if (req.has_header("Authorization")) {
       auto credentials = basic_credentials(req.get_header_value("Authorization"));
       if (!credentials) return Caller{};
-      auto checked = check_password(svc.store(), *credentials, req.remote_addr, "basic");
+      auto checked = check_password(svc.store(), *credentials, client(req).address, "basic");
       if (!checked.is_ok()) return checked.status();
       if (checked->who) return Caller{Principal{checked->who->user, checked->who->unit, std::nullopt}, std::nullopt};
       return Caller{std::nullopt, checked->locked_for};
@@ -345,6 +355,7 @@ struct Dashboard::Impl {
   void logout(const httplib::Request& req, httplib::Response& res);
   void login_link(const httplib::Request& req, httplib::Response& res);
   void unit_page(const httplib::Request& req, httplib::Response& res);
+  void stylesheet(const httplib::Request& req, httplib::Response& res);
   void comments_page(const httplib::Request& req, httplib::Response& res);
   void kiosks_page(const httplib::Request& req, httplib::Response& res);
 
@@ -481,20 +492,30 @@ bool Dashboard::Impl::visible_unit(const httplib::Request& req, httplib::Respons
 
 
 void Dashboard::Impl::install(httplib::Server& http) {
-  http.Get("/api/v1/scores", [this](const httplib::Request& q, httplib::Response& r) { api_scores(q, r); });
-  http.Get("/api/v1/reports", [this](const httplib::Request& q, httplib::Response& r) { api_reports(q, r); });
-  http.Get("/login", [this](const httplib::Request& q, httplib::Response& r) { login_page(q, r); });
-  http.Post("/login", [this](const httplib::Request& q, httplib::Response& r) { login_post(q, r); });
-  http.Post("/logout", [this](const httplib::Request& q, httplib::Response& r) { logout(q, r); });
-  http.Get("/login/link", [this](const httplib::Request& q, httplib::Response& r) { login_link(q, r); });
-  http.Get("/", [this](const httplib::Request& q, httplib::Response& r) { unit_page(q, r); });
-  http.Get("/unit", [this](const httplib::Request& q, httplib::Response& r) { unit_page(q, r); });
-  http.Get("/comments", [this](const httplib::Request& q, httplib::Response& r) { comments_page(q, r); });
-  http.Get("/kiosks", [this](const httplib::Request& q, httplib::Response& r) { kiosks_page(q, r); });
-  http.Get("/assets/app.css", [](const httplib::Request&, httplib::Response& r) {
-    r.set_header("Cache-Control", "max-age=3600");
-    r.set_content(std::string(html::app_css()), "text/css; charset=utf-8");
-  });
+  using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+  // Every route gets harden()'s headers before its handler runs.
+  auto route = [this](Handler h) {
+    return [this, h](const httplib::Request& q, httplib::Response& r) {
+      harden(q, r);
+      (this->*h)(q, r);
+    };
+  };
+  http.Get("/api/v1/scores", route(&Impl::api_scores));
+  http.Get("/api/v1/reports", route(&Impl::api_reports));
+  http.Get("/login", route(&Impl::login_page));
+  http.Post("/login", route(&Impl::login_post));
+  http.Post("/logout", route(&Impl::logout));
+  http.Get("/login/link", route(&Impl::login_link));
+  http.Get("/", route(&Impl::unit_page));
+  http.Get("/unit", route(&Impl::unit_page));
+  http.Get("/comments", route(&Impl::comments_page));
+  http.Get("/kiosks", route(&Impl::kiosks_page));
+  http.Get("/assets/app.css", route(&Impl::stylesheet));
+}
+
+void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res) {
+  res.set_header("Cache-Control", "max-age=3600");
+  res.set_content(std::string(html::app_css()), "text/css; charset=utf-8");
 }
 
 bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
@@ -733,15 +754,22 @@ Result<std::string> login_html(const std::string& lang, const std::string& csrf,
   return html::render("login", std::move(d));
 }
 
-void set_login_cookie(httplib::Response& res, const std::string& token) {
-  res.set_header("Set-Cookie", std::string(kLoginCookie) + "=" + token +
-                                   "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+// A cookie the page's scripts cannot read, sent back only to this site; only over HTTPS when the
+// page came over HTTPS.
+void set_cookie(httplib::Response& res, const char* name, const std::string& value,
+                const char* path, std::int64_t max_age, bool secure) {
+  res.set_header("Set-Cookie", std::string(name) + "=" + value + "; Path=" + path +
+                                   "; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
+                                   (secure ? "; Secure" : ""));
 }
 
-void set_session_cookie(httplib::Response& res, const std::string& token) {
-  res.set_header("Set-Cookie",
-                 std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count()));
+void set_login_cookie(httplib::Response& res, const std::string& token, bool secure) {
+  set_cookie(res, kLoginCookie, token, "/login", 3600, secure);
+}
+
+void set_session_cookie(httplib::Response& res, const std::string& token, bool secure) {
+  set_cookie(res, kSessionCookie, token, "/",
+             std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count(), secure);
 }
 
 }  // namespace
@@ -752,7 +780,7 @@ void Dashboard::Impl::login_page(const httplib::Request& req, httplib::Response&
   std::string csrf = cookie(req, kLoginCookie).value_or("");
   if (csrf.size() != 32) {
     csrf = random_token(16);
-    set_login_cookie(res, csrf);
+    set_login_cookie(res, csrf, client(req).https);
   }
   send_html(res, login_html(lang, csrf, safe_next(param(req, "next")), nullptr));
 }
@@ -769,7 +797,7 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
   auto svc = acquire();
   if (!svc.is_ok()) return page_error(res, nullptr, req, 503, svc.status().message());
   BasicCredentials credentials{param(req, "user"), param(req, "password")};
-  auto checked = check_password((*svc)->store(), credentials, req.remote_addr, "form");
+  auto checked = check_password((*svc)->store(), credentials, client(req).address, "form");
   if (!checked.is_ok()) return page_error(res, nullptr, req, 503, checked.status().message());
   if (checked->locked_for) {
     res.set_header("Retry-After", std::to_string(checked->locked_for->count()));
@@ -784,7 +812,7 @@ void Dashboard::Impl::login_post(const httplib::Request& req, httplib::Response&
   }
   auto session = (*svc)->store().create_session(checked->who->user, clock->now());
   if (!session.is_ok()) return page_error(res, nullptr, req, 503, session.status().message());
-  set_session_cookie(res, session->token);
+  set_session_cookie(res, session->token, client(req).https);
   redirect(res, next);
 }
 
@@ -802,13 +830,16 @@ void Dashboard::Impl::logout(const httplib::Request& req, httplib::Response& res
   }
   Status st = (*svc)->store().end_session(*token);
   if (!st.is_ok()) return page_error(res, nullptr, req, 503, st.message());
-  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  set_cookie(res, kSessionCookie, "", "/", 0, client(req).https);
   redirect(res, "/login");
 }
 
 void Dashboard::Impl::login_link(const httplib::Request& req, httplib::Response& res) {
   no_store(res);
-  if (!is_loopback(req.remote_addr)) {
+  // The TCP peer alone cannot tell: behind a proxy on this machine every request is local.
+  const ClientInfo who = client(req);
+  if (!options.login_links || who.via_proxy || !is_loopback(req.remote_addr) ||
+      req.has_header("X-Forwarded-For")) {
     return page_error(res, nullptr, req, 403, "login links work only from the server itself");
   }
   auto svc = acquire();
@@ -818,7 +849,7 @@ void Dashboard::Impl::login_link(const httplib::Request& req, httplib::Response&
   if (!*user) return page_error(res, nullptr, req, 403, "this login link is unknown, used or expired");
   auto session = (*svc)->store().create_session(**user, clock->now());
   if (!session.is_ok()) return page_error(res, nullptr, req, 503, session.status().message());
-  set_session_cookie(res, session->token);
+  set_session_cookie(res, session->token, who.https);
   redirect(res, safe_next(param(req, "next")));
 }
 

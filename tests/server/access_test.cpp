@@ -6,6 +6,7 @@
 
 #include "dashboard_test_support.hpp"
 #include "sipas/server/cli.hpp"
+#include "sipas/server/client_info.hpp"
 #include "sipas/server/sessions.hpp"
 
 namespace sipas::test {
@@ -456,6 +457,90 @@ TEST_F(AccessTest, LoginLinkCommandRefusesUnknownUser) {
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 1);
   EXPECT_NE(err.str().find("unknown user nobody"), std::string::npos);
+}
+
+TEST_F(AccessTest, EveryAnswerTellsBrowsersNotToLeakTheAddress) {
+  auto c = dash_client();
+  for (const char* target : {"/login", "/assets/app.css", "/unit", "/api/v1/scores"}) {
+    auto r = c.Get(target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->get_header_value("Referrer-Policy"), "same-origin") << target;
+    EXPECT_FALSE(r->has_header("Strict-Transport-Security")) << target;  // plain HTTP here
+  }
+}
+
+TEST_F(AccessTest, LoginLinkThroughAProxyIsRefused) {
+  auto svc = service();
+  auto token = svc->store().create_login_link("province", clock_.now());
+  ASSERT_TRUE(token.is_ok());
+  auto c = dash_client();
+  auto r = c.Get("/login/link?token=" + *token, {{"X-Forwarded-For", "203.0.113.9"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+}
+
+// The dashboard behind a TLS-terminating proxy on this machine (127.0.0.1).
+class ProxiedAccessTest : public AccessTest {
+ protected:
+  void adjust(DashboardOptions& o) override { o.trusted_proxies = {"127.0.0.1"}; }
+};
+
+TEST_F(ProxiedAccessTest, CookiesAreSecureAndHstsIsSentWhenTheProxySaysHttps) {
+  auto c = dash_client();
+  auto https = c.Get("/login", {{"X-Forwarded-Proto", "https"}, {"X-Forwarded-For", "198.51.100.7"}});
+  ASSERT_TRUE(https);
+  EXPECT_NE(set_cookie(https, "sipas_login").find("; Secure"), std::string::npos);
+  EXPECT_EQ(https->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+  auto plain = c.Get("/login", {{"X-Forwarded-Proto", "http"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(set_cookie(plain, "sipas_login").find("; Secure"), std::string::npos);
+  EXPECT_FALSE(plain->has_header("Strict-Transport-Security"));
+}
+
+TEST_F(ProxiedAccessTest, ThrottlingAndLogsUseTheForwardedAddress) {
+  auto guess = [&](const char* from, const std::string& password) {
+    auto c = dash_client();
+    auto r = c.Get("/api/v1/scores?period=year&date=2026-09-30",
+                   {{"Authorization", "Basic " + base64_encode("pvhcc:" + password)},
+                    {"X-Forwarded-For", from}});
+    return r ? r->status : -1;
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(guess("198.51.100.7", "wrong"), 401);
+  auto log = security_log();
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.back().find("address=198.51.100.7"), std::string::npos) << log.back();
+  auto svc = service();
+  auto token = svc->store().create_login_link("province", clock_.now());
+  ASSERT_TRUE(token.is_ok());
+  auto c = dash_client();
+  auto link = c.Get("/login/link?token=" + *token);  // from the proxy: not this machine's user
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->status, 403);
+}
+
+TEST(ClientInfoTest, ForwardingHeadersAreBelievedOnlyFromTrustedProxies) {
+  httplib::Request req;
+  req.remote_addr = "203.0.113.5";
+  req.headers.emplace("X-Forwarded-For", "10.9.9.9");
+  req.headers.emplace("X-Forwarded-Proto", "https");
+  ClientInfo direct = client_info(req, false, {"127.0.0.1"});
+  EXPECT_EQ(direct.address, "203.0.113.5");
+  EXPECT_FALSE(direct.https);
+  EXPECT_FALSE(direct.via_proxy);
+  EXPECT_TRUE(client_info(req, true, {}).https);  // served over TLS here
+
+  req.remote_addr = "::ffff:127.0.0.1";
+  req.headers.clear();
+  req.headers.emplace("X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.0.0.2");
+  req.headers.emplace("X-Forwarded-Proto", "https");
+  ClientInfo proxied = client_info(req, false, {"127.0.0.1", "10.0.0.2"});
+  EXPECT_TRUE(proxied.via_proxy);
+  EXPECT_TRUE(proxied.https);
+  // 10.0.0.2 is a trusted proxy too; 6.6.6.6 is what the client claimed and nobody vouches for.
+  EXPECT_EQ(proxied.address, "198.51.100.7");
+  EXPECT_TRUE(is_loopback("::ffff:127.0.0.1"));
+  EXPECT_TRUE(is_loopback("127.0.0.2"));
+  EXPECT_FALSE(is_loopback("10.0.0.1"));
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ class DashboardTest : public ServerTest {
     ASSERT_TRUE(store_->add_user({"pvhcc", hash_secret("pw-pvhcc", 1000), std::string(kUnit)}).is_ok());
     ASSERT_TRUE(store_->add_user({"sotp", hash_secret("pw-sotp", 1000), std::string(kOtherUnit)}).is_ok());
     DashboardOptions options{&clock_};
+    adjust(options);
     options.security_log = [this](const std::string& line) {
       std::lock_guard lock(log_mutex_);
       security_log_.push_back(line);
@@ -51,6 +52,9 @@ class DashboardTest : public ServerTest {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+
+  // For fixtures that need other dashboard options (behind a proxy, HTTPS).
+  virtual void adjust(DashboardOptions&) {}
 
   // The security log's lines so far.
   std::vector<std::string> security_log() {

@@ -43,6 +43,13 @@ struct DashboardOptions {
   std::function<void(const std::string& line)> security_log;
   // Failed-login throttling (login_throttle.hpp).
   ThrottlePolicy throttle;
+  // The server itself serves HTTPS: cookies carry Secure, answers Strict-Transport-Security.
+  bool tls = false;
+  // Proxies whose X-Forwarded-For/-Proto are believed (client_info.hpp); exact addresses.
+  std::vector<std::string> trusted_proxies;
+  // Whether /login/link works at all. Even then only for a request from this machine that did not
+  // come through a proxy (a proxy on this machine makes every request look local).
+  bool login_links = true;
 };
 
 class Dashboard {
