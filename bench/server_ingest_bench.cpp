@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
 
   ServerOptions options;
   options.rate_per_second = 0;
-  options.threads = static_cast<std::size_t>(o.threads);
+  options.http.worker_threads = static_cast<std::size_t>(o.threads);
   auto log = std::make_shared<std::ofstream>("/dev/null");
   options.access_log = [log](const std::string& line) { *log << line << '\n'; };
   auto server = HttpServer::create(db, options);

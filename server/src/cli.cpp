@@ -419,7 +419,7 @@ class Cli {
       *target = *n;
       return true;
     };
-    long long threads = static_cast<long long>(options.threads);
+    long long threads = static_cast<long long>(options.http.worker_threads);
     long long max_body = static_cast<long long>(options.limits.max_body_bytes);
     long long max_plain = static_cast<long long>(options.limits.max_decompressed_bytes);
     long long max_batch = static_cast<long long>(options.limits.max_responses);
@@ -429,7 +429,7 @@ class Cli {
         !number("max-batch", 1, 100000, &max_batch)) {
       return 2;
     }
-    options.threads = static_cast<std::size_t>(threads);
+    options.http.worker_threads = static_cast<std::size_t>(threads);
     options.limits.max_body_bytes = static_cast<std::size_t>(max_body);
     options.limits.max_decompressed_bytes = static_cast<std::size_t>(max_plain);
     options.limits.max_responses = static_cast<std::size_t>(max_batch);

@@ -14,6 +14,7 @@
 #include "html.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/http_transport.hpp"
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
@@ -253,7 +254,7 @@ struct Dashboard::Impl {
     return period_containing(*kind, d);
   }
 
-  void install(httplib::Server& http);
+  void install(http::Router& http);
   // The common start of the API calls: a connection, the caller (401 with WWW-Authenticate
   // otherwise) and the unit asked for (the caller's top unit when none is), known (404) and
   // visible to the caller (403). false when `res` already holds the error.
@@ -396,7 +397,7 @@ bool Dashboard::Impl::visible_unit(const httplib::Request& req, httplib::Respons
   return true;
 }
 
-void Dashboard::Impl::install(httplib::Server& http) {
+void Dashboard::Impl::install(http::Router& http) {
   http.Get("/api/v1/scores", [this](const httplib::Request& q, httplib::Response& r) { api_scores(q, r); });
   http.Get("/api/v1/reports", [this](const httplib::Request& q, httplib::Response& r) { api_reports(q, r); });
   http.Get("/login", [this](const httplib::Request& q, httplib::Response& r) { login_page(q, r); });
@@ -1205,7 +1206,7 @@ Result<std::unique_ptr<Dashboard>> Dashboard::create(const std::string& db_path,
   return std::unique_ptr<Dashboard>(new Dashboard(std::move(impl)));
 }
 
-void Dashboard::install(httplib::Server& http) { impl_->install(http); }
+void Dashboard::install(http::Router& http) { impl_->install(http); }
 
 std::optional<int> run_dashboard_command(const std::vector<std::string>& args, std::ostream& out,
                                          std::ostream& err) {
