@@ -138,6 +138,53 @@ int status_for_storage_error(const Status& s) {
   return s.code() == ErrorCode::invalid_argument ? 400 : 503;
 }
 
+// Whether a storage error means that the store cannot take writes (rather than a busy writer or a
+// problem of one batch).
+bool is_write_failure(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::disk_full:
+    case ErrorCode::read_only:
+    case ErrorCode::io_error:
+    case ErrorCode::corrupt:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What /healthz knows about writing, from the batches' own writes and the periodic probe.
+class WriteHealth {
+ public:
+  void batch_written(const Status& s) {
+    std::lock_guard lock(mutex_);
+    if (s.is_ok()) {
+      batch_failure_.reset();
+      probe_failure_.reset();
+    } else if (is_write_failure(s)) {
+      batch_failure_ = "the latest batch could not be stored: " + s.message();
+    }
+  }
+  void probed(const Status& s) {
+    std::lock_guard lock(mutex_);
+    if (s.is_ok()) {
+      probe_failure_.reset();
+    } else if (is_write_failure(s)) {
+      probe_failure_ = "the store cannot write: " + s.message();
+    }
+  }
+  // Why the store cannot be written to, or nullopt.
+  std::optional<std::string> failure() const {
+    std::lock_guard lock(mutex_);
+    if (probe_failure_) return probe_failure_;
+    return batch_failure_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<std::string> batch_failure_;
+  std::optional<std::string> probe_failure_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -158,6 +205,7 @@ struct HttpServer::Impl {
   std::unique_ptr<http::HttpTransport> transport;
   std::mutex ingest_mutex;
   std::mutex log_mutex;
+  WriteHealth health;
 
   std::atomic<std::int64_t> batches{0}, responses{0}, accepted{0}, read_ns{0}, parse_ns{0},
       sqlite_ns{0}, lock_wait_ns{0}, read_cpu_ns{0}, parse_cpu_ns{0}, sqlite_cpu_ns{0};
@@ -167,6 +215,7 @@ struct HttpServer::Impl {
   void handle_batch(const KioskRecord& kiosk, const httplib::Request& req, httplib::Response& res);
   void handle_kiosks(const httplib::Request& req, httplib::Response& res);
   void handle_health(httplib::Response& res);
+  void probe_store();
   void log_request(const http::ExchangeRecord& exchange);
 };
 
@@ -316,6 +365,7 @@ void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Req
     sqlite_cpu_ns += thread_cpu_ns() - sqlite_cpu_started;
   }
   sqlite_ns += timing.sqlite_ns;
+  health.batch_written(reply.is_ok() ? Status::ok() : reply.status());
   if (!reply.is_ok()) {
     if (reply.status().code() == ErrorCode::busy) res.set_header("Retry-After", "5");
     send_error(res, status_for_storage_error(reply.status()), reply.status().message());
@@ -402,7 +452,22 @@ void HttpServer::Impl::handle_health(httplib::Response& res) {
     send_json(res, 503, nlohmann::json{{"status", "unavailable"}, {"error", s.message()}});
     return;
   }
+  if (auto failure = health.failure()) {
+    send_json(res, 503, nlohmann::json{{"status", "degraded"}, {"error", *failure}});
+    return;
+  }
   send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", surveys.size()}});
+}
+
+void HttpServer::Impl::probe_store() {
+  auto store = pool.acquire();
+  if (!store.is_ok()) {
+    health.probed(store.status());
+    return;
+  }
+  // Taken like a batch's, so that the probe waits its turn instead of SQLite's busy timeout.
+  std::lock_guard lock(ingest_mutex);
+  health.probed((*store)->probe_write());
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -426,6 +491,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
   impl->dashboard = std::move(dashboard).value();
   impl->dashboard->install(router);
   impl->transport = std::make_unique<http::HttpTransport>(std::move(router), impl->options.http);
+  if (impl->options.health_probe_interval.count() > 0) {
+    Impl* raw = impl.get();
+    impl->transport->every(impl->options.health_probe_interval, [raw] { raw->probe_store(); });
+  }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

@@ -9,6 +9,10 @@
 // (other processes on the same database are waited for by SQLite's busy timeout). stop() may be
 // called from any thread (a signal-watching thread in `sipas-server serve`): the listening socket
 // closes at once and serve() returns after every request in flight has been answered.
+//
+// /healthz answers 503 when the store does not answer, or cannot write: the latest batch's write
+// failed for want of storage (disk full, read-only, I/O error; until a batch is stored again), or
+// the latest write probe failed (ServerStore::probe_write every health_probe_interval).
 #pragma once
 
 #include <atomic>
@@ -32,6 +36,8 @@ struct ServerOptions {
   // Threads, deadlines and connection limits. Its max_body_bytes is set from
   // limits.max_body_bytes.
   http::TransportOptions http;
+  // How often /healthz's write probe runs; 0: never (failed batch writes still count).
+  std::chrono::milliseconds health_probe_interval{std::chrono::seconds(10)};
   // One line per request (no newline), from the worker threads, serialised by the server.
   // Empty: no access log.
   std::function<void(const std::string& line)> access_log;
