@@ -291,6 +291,7 @@ struct Exchange {
   Handler handler;
   bool head_only = false;       // HEAD: the reply's head without its body
   bool wants_keep_alive = false;
+  bool must_close = false;      // a refusal: the connection ends with this reply
   bool keep_alive = false;      // decided when the reply's head is written
   std::string subject;
   std::uint64_t body_bytes_out = 0;
@@ -423,14 +424,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (fields > options().max_header_count) return refuse(431);
     if (req.target.size() > kMaxTargetBytes) return refuse(414);
     if (!parse_target(req)) return refuse(400);
-    if (router().head_filter() && !router().head_filter()(req, ex_->res)) return send_reply();
+    if (router().head_filter() && !router().head_filter()(req, ex_->res)) {
+      ex_->must_close = true;
+      return send_reply();
+    }
 
     const Router::Route* route = router().find(req.method, req.path);
     if (!route) {
       std::string allow = router().allowed_methods(req.path);
-      if (allow.empty()) return refuse(404);
+      if (allow.empty()) return answer(404);
       ex_->res.set_header("Allow", allow);
-      return refuse(405);
+      return answer(405);
     }
     if (auto length = parser_->content_length(); length && *length > options().max_body_bytes) {
       return refuse(413);
@@ -479,7 +483,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_checked(Handler handler) {
     if (state_ == State::closed) return;
-    if (!handler) return write_reply();
+    if (!handler) {
+      ex_->must_close = true;
+      return write_reply();
+    }
     ex_->handler = std::move(handler);
     read_body();
   }
@@ -544,12 +551,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     complete_reply(router(), *ex_);
   }
 
-  // A reply made by the transport itself; `method` stands in for a request that never parsed.
+  // A refusal made by the transport itself, after which the connection is closed; `method`
+  // stands in for a request that never parsed.
   void refuse(int status, const char* method = nullptr) {
     if (method) {
       ex_->req.method = method;
       ex_->req.path = method;
     }
+    ex_->must_close = true;
+    answer(status);
+  }
+
+  // A reply made by the transport itself (404, 405) that may keep the connection.
+  void answer(int status) {
     ex_->res.status = status;
     complete_reply(router(), *ex_);
     write_reply();
@@ -568,7 +582,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const bool body_allowed = has_body_status(res.status);
     const bool close_delimited = ex.streamed() && !ex.length_known() &&
                                  !res.is_chunked_content_provider_ && !ex.head_only;
-    ex.keep_alive = ex.wants_keep_alive && !stopping_ && parser_->is_done() &&
+    ex.keep_alive = ex.wants_keep_alive && !ex.must_close && !stopping_ && parser_->is_done() &&
                     requests_ < options().max_requests_per_connection && !close_delimited &&
                     !iequals(res.get_header_value("Connection"), "close");
 
@@ -593,8 +607,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     if (ex.keep_alive) {
-      head_ += "Connection: keep-alive\r\nKeep-Alive: timeout=" +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options().idle_timeout).count()) +
+      // Whole seconds, rounded up: "timeout=0" would tell the client not to reuse the connection.
+      const auto idle_s = (options().idle_timeout.count() + 999) / 1000;
+      head_ += "Connection: keep-alive\r\nKeep-Alive: timeout=" + std::to_string(idle_s) +
                ", max=" + std::to_string(options().max_requests_per_connection - requests_) + "\r\n";
     } else {
       head_ += "Connection: close\r\n";
