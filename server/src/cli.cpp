@@ -33,6 +33,9 @@ Usage:
   sipas-server serve --db PATH --listen HOST:PORT [--surveys DIR] [--access-log FILE]
                [--threads N] [--rate-limit PER_SECOND] [--rate-burst N]
                [--max-body-bytes N] [--max-decompressed-bytes N] [--max-batch N]
+               [--header-timeout S] [--body-timeout S] [--idle-timeout S]
+               [--max-connections N] [--max-connections-per-address N]
+               [--max-header-bytes N] [--max-header-count N]
   sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
   sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
   sipas-server unit list --db PATH
@@ -53,6 +56,11 @@ Usage:
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
+A request's head must arrive within --header-timeout seconds (10), its body within
+--body-timeout (60); a kept-alive connection closes after --idle-timeout (5) without a request.
+Connections beyond --max-connections (10000), or --max-connections-per-address (1000; 0 for no
+limit, e.g. behind a reverse proxy) from one address, are closed at once; a head over
+--max-header-bytes (16384) or --max-header-count fields (100) gets 431.
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -395,7 +403,9 @@ class Cli {
     int exit = 0;
     if (!parse(args, 1, "serve",
                  {"listen", "surveys", "access-log", "threads", "rate-limit", "rate-burst",
-                  "max-body-bytes", "max-decompressed-bytes", "max-batch"},
+                  "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
+                  "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
+                  "max-header-bytes", "max-header-count"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -423,12 +433,39 @@ class Cli {
     long long max_body = static_cast<long long>(options.limits.max_body_bytes);
     long long max_plain = static_cast<long long>(options.limits.max_decompressed_bytes);
     long long max_batch = static_cast<long long>(options.limits.max_responses);
+    http::TransportOptions& transport = options.http;
+    long long max_connections = static_cast<long long>(transport.max_connections);
+    long long per_address = static_cast<long long>(transport.max_connections_per_address);
+    long long header_bytes = static_cast<long long>(transport.max_header_bytes);
+    long long header_count = static_cast<long long>(transport.max_header_count);
+    auto seconds = [&](const char* key, std::chrono::milliseconds* target) -> bool {
+      auto v = args_.get(key);
+      if (!v) return true;
+      auto d = to_double(*v);
+      if (!d || !(*d >= 0.1 && *d <= 86400)) {
+        err_ << "sipas-server serve: --" << key << " must be a number of seconds from 0.1 to 86400\n";
+        return false;
+      }
+      *target = std::chrono::milliseconds(static_cast<long long>(*d * 1000));
+      return true;
+    };
     if (!number("threads", 1, 256, &threads) ||
         !number("max-body-bytes", 1024, 1LL << 32, &max_body) ||
         !number("max-decompressed-bytes", 1024, 1LL << 32, &max_plain) ||
-        !number("max-batch", 1, 100000, &max_batch)) {
+        !number("max-batch", 1, 100000, &max_batch) ||
+        !number("max-connections", 1, 1000000, &max_connections) ||
+        !number("max-connections-per-address", 0, 1000000, &per_address) ||
+        !number("max-header-bytes", 1024, 1LL << 20, &header_bytes) ||
+        !number("max-header-count", 1, 10000, &header_count) ||
+        !seconds("header-timeout", &transport.header_timeout) ||
+        !seconds("body-timeout", &transport.body_timeout) ||
+        !seconds("idle-timeout", &transport.idle_timeout)) {
       return 2;
     }
+    transport.max_connections = static_cast<std::size_t>(max_connections);
+    transport.max_connections_per_address = static_cast<std::size_t>(per_address);
+    transport.max_header_bytes = static_cast<std::size_t>(header_bytes);
+    transport.max_header_count = static_cast<std::size_t>(header_count);
     options.http.worker_threads = static_cast<std::size_t>(threads);
     options.limits.max_body_bytes = static_cast<std::size_t>(max_body);
     options.limits.max_decompressed_bytes = static_cast<std::size_t>(max_plain);
