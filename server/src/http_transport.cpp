@@ -262,7 +262,9 @@ struct Core {
     std::atomic<bool> running{false};
   };
   std::vector<std::unique_ptr<Periodic>> periodic;
+  bool stopped = false;  // on `control`: do_stop() has run
 
+  void start();
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void arm(Periodic& p);
@@ -855,17 +857,31 @@ void Core::run_periodic(Periodic& p) {
 void Core::arm(Periodic& p) {
   p.timer->expires_after(p.interval);
   p.timer->async_wait([this, &p](beast::error_code ec) {
-    if (ec) return;
+    if (ec || stopped) return;
     run_periodic(p);
     arm(p);
   });
 }
 
+// On `control`, when serving begins.
+void Core::start() {
+  if (stopped) return;
+  for (auto& p : periodic) {
+    p->timer = std::make_unique<net::steady_timer>(control);
+    run_periodic(*p);
+    arm(*p);
+  }
+  accept();
+}
+
 void Core::do_stop() {
+  stopped = true;
   beast::error_code ignored;
   acceptor.close(ignored);
   accept_retry.cancel();
-  for (auto& p : periodic) p->timer->cancel();
+  for (auto& p : periodic) {
+    if (p->timer) p->timer->cancel();
+  }
   std::vector<std::shared_ptr<Connection>> open;
   {
     std::lock_guard lock(mutex);
@@ -927,14 +943,7 @@ Status HttpTransport::serve() {
     s.work.emplace(net::make_work_guard(s.ioc));
   }
   s.pool = std::make_unique<WorkerPool>(s.options.worker_threads);
-  net::post(s.control, [&s] {
-    for (auto& p : s.periodic) {
-      p->timer = std::make_unique<net::steady_timer>(s.control);
-      s.run_periodic(*p);
-      s.arm(*p);
-    }
-    s.accept();
-  });
+  net::post(s.control, [&s] { s.start(); });
   auto run = [&s] {
     for (;;) {
       try {
