@@ -132,9 +132,14 @@ bool parse_target(Request& req) {
   return count <= 2;
 }
 
+// The workers. Uploads (the handlers of checked routes) queue behind the store's single writer;
+// so that they never hold up /healthz, the pages and the checks, they run on at most `bulk_limit`
+// workers at once and the other tasks go first.
 class WorkerPool {
  public:
-  explicit WorkerPool(std::size_t threads) {
+  explicit WorkerPool(std::size_t threads)
+      : bulk_limit_(std::max<std::size_t>(threads, 1) - std::max<std::size_t>(threads / 4, 1)) {
+    if (bulk_limit_ == 0) bulk_limit_ = 1;
     for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
       threads_.emplace_back([this] { run(); });
     }
@@ -143,10 +148,10 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  void post(std::function<void()> task) {
+  void post(std::function<void()> task, bool bulk = false) {
     {
       std::lock_guard lock(mutex_);
-      tasks_.push_back(std::move(task));
+      (bulk ? bulk_ : tasks_).push_back(std::move(task));
     }
     ready_.notify_one();
   }
@@ -168,20 +173,42 @@ class WorkerPool {
   void run() {
     for (;;) {
       std::function<void()> task;
+      bool bulk = false;
       {
         std::unique_lock lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
+        ready_.wait(lock, [this] {
+          return !tasks_.empty() || (!bulk_.empty() && bulk_running_ < bulk_limit_) ||
+                 (stopping_ && bulk_.empty());
+        });
+        if (!tasks_.empty()) {
+          task = std::move(tasks_.front());
+          tasks_.pop_front();
+        } else if (!bulk_.empty()) {
+          task = std::move(bulk_.front());
+          bulk_.pop_front();
+          bulk = true;
+          ++bulk_running_;
+        } else {
+          return;
+        }
       }
       task();
+      if (bulk) {
+        {
+          std::lock_guard lock(mutex_);
+          --bulk_running_;
+        }
+        ready_.notify_all();
+      }
     }
   }
 
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;
+  std::deque<std::function<void()>> bulk_;
+  std::size_t bulk_limit_;
+  std::size_t bulk_running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
@@ -294,6 +321,7 @@ struct Exchange {
   bool head_only = false;       // HEAD: the reply's head without its body
   bool wants_keep_alive = false;
   bool must_close = false;      // a refusal: the connection ends with this reply
+  bool upload = false;          // a checked route's handler: the workers' bulk lane
   bool keep_alive = false;      // decided when the reply's head is written
   std::string subject;
   std::uint64_t body_bytes_out = 0;
@@ -457,13 +485,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // its reference to the connection up to the strand's handler, so that the last reference is
   // always dropped on an I/O thread, within the io_context's run() that serve() waits for.
   template <class Work>
-  void on_worker(Work work) {
-    server_.pool->post([self = shared_from_this(), work = std::move(work)]() mutable {
-      auto then = work(*self);
-      Connection* c = self.get();
-      net::post(c->stream_.get_executor(),
-                [self = std::move(self), then = std::move(then)]() mutable { then(*self); });
-    });
+  void on_worker(Work work, bool bulk = false) {
+    server_.pool->post(
+        [self = shared_from_this(), work = std::move(work)]() mutable {
+          auto then = work(*self);
+          Connection* c = self.get();
+          net::post(c->stream_.get_executor(),
+                    [self = std::move(self), then = std::move(then)]() mutable { then(*self); });
+        },
+        bulk);
   }
 
   // On a worker: the route's check.
@@ -490,6 +520,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return write_reply();
     }
     ex_->handler = std::move(handler);
+    ex_->upload = true;
     read_body();
   }
 
@@ -533,10 +564,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     state_ = State::handling;
     stream_.expires_never();
-    on_worker([](Connection& c) {
-      c.run_handler();
-      return [](Connection& next) { next.write_reply(); };
-    });
+    on_worker(
+        [](Connection& c) {
+          c.run_handler();
+          return [](Connection& next) { next.write_reply(); };
+        },
+        ex_->upload);
   }
 
   // On a worker.

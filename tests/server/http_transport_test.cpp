@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -302,6 +303,50 @@ TEST_F(TransportTest, CheckedPostIsRefusedFromItsHeadWithoutReadingTheBody) {
   auto lines = log();
   EXPECT_NE(std::find(lines.begin(), lines.end(), "POST /upload 401 who"), lines.end());
   EXPECT_NE(std::find(lines.begin(), lines.end(), "POST /upload 200 who"), lines.end());
+}
+
+// Uploads stuck behind the store (here: handlers waiting for the test) leave workers for the
+// other routes.
+TEST_F(TransportTest, UploadsWaitingOnTheStoreLeaveWorkersForOtherRoutes) {
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  std::atomic<int> waiting{0};
+  http::TransportOptions options;
+  options.worker_threads = 4;
+  start(options, [&](http::Router& r) {
+    r.PostChecked("/upload", [&](const httplib::Request&, httplib::Response&) -> http::Handler {
+      return [&](const httplib::Request&, httplib::Response& res) {
+        ++waiting;
+        std::unique_lock lock(mutex);
+        released_cv.wait(lock, [&] { return released; });
+        res.set_content("stored", "text/plain");
+      };
+    });
+  });
+  std::vector<std::thread> uploads;
+  std::atomic<int> stored{0};
+  for (int i = 0; i < 6; ++i) {
+    uploads.emplace_back([&] {
+      auto r = client().Post("/upload", std::string(100, 'x'), "text/plain");
+      if (r && r->body == "stored") ++stored;
+    });
+  }
+  for (auto until = std::chrono::steady_clock::now() + kBound;
+       waiting < 3 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(waiting, 3) << "three of the four workers take uploads";
+  auto r = client().Get("/hello?name=monitor");
+  ASSERT_TRUE(r) << "no worker was left for GET /hello";
+  EXPECT_EQ(r->body, "hello monitor");
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_cv.notify_all();
+  for (auto& t : uploads) t.join();
+  EXPECT_EQ(stored, 6);
 }
 
 TEST_F(TransportTest, HeadThatDoesNotArriveWholeInTimeIsClosed) {

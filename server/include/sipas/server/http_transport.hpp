@@ -80,7 +80,10 @@ class Router {
  public:
   void Get(const std::string& path, Handler handler);
   void Post(const std::string& path, Handler handler);
-  // A POST whose head is checked (authentication, say) before its body is read.
+  // An upload: a POST whose head is checked (authentication, say) before its body is read. The
+  // handlers that checks return run on at most three quarters of the workers at once (all but
+  // one of fewer than eight), after any other waiting task, so that uploads queued behind a busy
+  // store never hold up the other routes.
   void PostChecked(const std::string& path, HeadCheck check);
   void set_head_filter(HeadFilter filter);
   void set_error_formatter(ErrorFormatter formatter);
