@@ -12,8 +12,9 @@
 // or a body streamed from a content provider (set_content_provider with a length, without one,
 // or set_chunked_content_provider; the provider runs on a worker, one piece at a time, and each
 // piece is written before the next is asked for). Bodies of 1 KiB or more of text, JSON, XML or
-// JavaScript are gzip-compressed when the client accepts gzip. Not supported: multipart bodies
-// (`files`), Range requests (answered whole), chunked request bodies (the head filter decides).
+// JavaScript are gzip-compressed when the client accepts gzip (streamed bodies are sent as they
+// come). Not supported: multipart bodies (`files`) and Range requests (answered whole). Chunked
+// request bodies are read like others, unless a head filter refuses them.
 //
 // Limits and deadlines (TransportOptions): a request's whole head must arrive within
 // header_timeout of its first byte (of the accept, for a new connection), its whole body within
@@ -25,8 +26,9 @@
 //
 // Threads: fill the Router before constructing the transport; it is read-only afterwards. Handlers
 // and head checks run on the workers, several at once; the head filter and error formatter on the
-// I/O threads (they must be cheap and never block); the logger on the workers. bind() and serve()
-// are called once, from one thread; stop() from any thread, any number of times (a signal watcher).
+// I/O threads (they must be cheap and never block; the formatter also runs on the workers); the
+// logger on the workers. bind() and serve() are called once, from one thread; stop() from any
+// thread, any number of times (a signal watcher).
 #pragma once
 
 #include <chrono>
