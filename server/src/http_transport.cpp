@@ -15,10 +15,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -30,6 +33,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "sipas/crypto.hpp"
 
@@ -39,7 +43,9 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Steady = std::chrono::steady_clock;
 
 // cpp-httplib's own limits (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, ..._FORM_URL_ENCODED_PAYLOAD_...),
@@ -213,8 +219,42 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-class Connection;
+// What the registry knows of a connection, plain or TLS.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // On the connection's strand.
+  virtual void start() = 0;
+  virtual void on_stop() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
+
 struct Exchange;
+
+// A TLS server context from PEM files: the certificate (chain) and its private key.
+Result<std::shared_ptr<ssl::context>> load_tls(const std::string& cert_file,
+                                               const std::string& key_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "cannot load the TLS certificate " + cert_file + ": " + ec.message());
+  }
+  ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "cannot load the TLS key " + key_file + ": " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return Status::error(ErrorCode::invalid_argument,
+                         "the TLS key " + key_file + " does not belong to the certificate " + cert_file);
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -269,8 +309,10 @@ struct Core {
   // Declared before the io_context: a handler destroyed with it may still end a connection.
   mutable std::mutex mutex;
   bool stop_requested = false;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
   std::unordered_map<std::string, std::size_t> per_address;
+  // The context new TLS connections get (reload_tls() replaces it); nullptr: plain HTTP.
+  std::shared_ptr<ssl::context> tls;
 
   net::io_context ioc;
   // The acceptor, the timers and stop run here, so that two I/O threads never touch them at once.
@@ -298,7 +340,7 @@ struct Core {
   void run_periodic(Periodic& p);
   void do_stop();
   bool admit(const std::string& address);
-  void forget(Connection* c, const std::string& address);
+  void forget(ConnectionBase* c, const std::string& address);
   void log(const std::shared_ptr<Exchange>& ex);
 };
 
@@ -356,28 +398,58 @@ void complete_reply(const Router& router, Exchange& ex) {
   }
 }
 
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(Core& server, tcp::socket socket, std::string address)
-      : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
-  ~Connection() { server_.forget(this, address_); }
+// One connection, over beast::tcp_stream (plain HTTP) or TlsStream (HTTPS). Everything but the
+// handlers runs on its strand.
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  void start() {
+ public:
+  // `tls`: the context for a TlsStream (kept alive as long as the connection), else nullptr.
+  Connection(Core& server, tcp::socket socket, std::string address,
+             std::shared_ptr<ssl::context> tls)
+      : server_(server),
+        tls_(std::move(tls)),
+        stream_(make_stream(std::move(socket), tls_.get())),
+        address_(std::move(address)) {}
+  ~Connection() override { server_.forget(this, address_); }
+
+  void start() override {
     head_deadline_ = Steady::now() + server_.options.header_timeout;
-    wait_for_request();
+    if constexpr (kTls) {
+      // The handshake counts against the head's deadline.
+      state_ = State::waiting;
+      lowest().expires_at(head_deadline_);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec || self->state_ == State::closed) return self->close();
+                                self->wait_for_request();
+                              });
+    } else {
+      wait_for_request();
+    }
   }
 
   // On the strand, when the server stops: a connection with no request under way closes now;
   // one with a request under way closes after answering it.
-  void on_stop() {
+  void on_stop() override {
     stopping_ = true;
     if (state_ == State::waiting || state_ == State::lingering) close();
   }
 
-  const std::string& address() const { return address_; }
-  beast::tcp_stream::executor_type executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
+  static Stream make_stream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(beast::tcp_stream(std::move(socket)), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   enum class State { waiting, head, checking, body, handling, writing, lingering, closed };
 
   const TransportOptions& options() const { return server_.options; }
@@ -395,9 +467,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     state_ = State::waiting;
-    stream_.expires_at(requests_ == 0 ? head_deadline_ : Steady::now() + options().idle_timeout);
+    lowest().expires_at(requests_ == 0 ? head_deadline_ : Steady::now() + options().idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            beast::bind_front_handler(&Connection::on_first_bytes, shared_from_this()));
+                            beast::bind_front_handler(&Connection::on_first_bytes, this->shared_from_this()));
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -410,9 +482,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_head() {
     state_ = State::head;
-    stream_.expires_at(head_deadline_);
+    lowest().expires_at(head_deadline_);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Connection::on_head, shared_from_this()));
+                             beast::bind_front_handler(&Connection::on_head, this->shared_from_this()));
   }
 
   static bool is_parse_error(const beast::error_code& ec) {
@@ -424,6 +496,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ == State::closed) return;
     ex_ = std::make_shared<Exchange>();
     ++requests_;
+    Request& req = ex_->req;
+    beast::error_code ignored;
+    auto remote = lowest().socket().remote_endpoint(ignored);
+    auto local = lowest().socket().local_endpoint(ignored);
+    req.remote_addr = remote.address().to_string();
+    req.remote_port = remote.port();
+    req.local_addr = local.address().to_string();
+    req.local_port = local.port();
     if (ec == bhttp::error::header_limit) return refuse(431, "-");
     // Beast compares a Content-Length with the body limit as soon as it reads the field.
     if (ec == bhttp::error::body_limit) return refuse(413, "-");
@@ -432,7 +512,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return close();
     }
     auto& msg = parser_->get();
-    Request& req = ex_->req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     req.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
@@ -441,13 +520,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
       req.headers.emplace(std::string(f.name_string()), std::string(f.value()));
       ++fields;
     }
-    beast::error_code ignored;
-    auto remote = stream_.socket().remote_endpoint(ignored);
-    auto local = stream_.socket().local_endpoint(ignored);
-    req.remote_addr = remote.address().to_string();
-    req.remote_port = remote.port();
-    req.local_addr = local.address().to_string();
-    req.local_port = local.port();
     ex_->head_only = req.method == "HEAD";
     ex_->wants_keep_alive = msg.keep_alive();
 
@@ -474,7 +546,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return read_body();
     }
     state_ = State::checking;
-    stream_.expires_never();
+    lowest().expires_never();
     on_worker([check = &route->check](Connection& c) {
       Handler handler = c.run_check(*check);
       return [h = std::move(handler)](Connection& next) mutable { next.on_checked(std::move(h)); };
@@ -487,7 +559,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <class Work>
   void on_worker(Work work, bool bulk = false) {
     server_.pool->post(
-        [self = shared_from_this(), work = std::move(work)]() mutable {
+        [self = this->shared_from_this(), work = std::move(work)]() mutable {
           auto then = work(*self);
           Connection* c = self.get();
           net::post(c->stream_.get_executor(),
@@ -527,11 +599,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body() {
     if (parser_->is_done()) return on_body_complete();
     state_ = State::body;
-    stream_.expires_after(options().body_timeout);
+    lowest().expires_after(options().body_timeout);
     if (iequals(ex_->req.get_header_value("Expect"), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       net::async_write(stream_, net::buffer(kContinue),
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          if (ec) return self->close();
                          self->read_rest_of_body();
                        });
@@ -542,7 +614,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_rest_of_body() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Connection::on_body, shared_from_this()));
+                      beast::bind_front_handler(&Connection::on_body, this->shared_from_this()));
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -563,7 +635,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       httplib::detail::parse_query_text(req.body, req.params);
     }
     state_ = State::handling;
-    stream_.expires_never();
+    lowest().expires_never();
     on_worker(
         [](Connection& c) {
           c.run_handler();
@@ -654,9 +726,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const bool send_body = body_allowed && !ex.head_only && !ex.streamed();
     std::array<net::const_buffer, 2> buffers{net::buffer(head_),
                                              send_body ? net::buffer(res.body) : net::const_buffer()};
-    stream_.expires_after(options().write_timeout);
+    lowest().expires_after(options().write_timeout);
     net::async_write(stream_, buffers,
-                     [self = shared_from_this(), send_body](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this(), send_body](beast::error_code ec, std::size_t) {
                        self->on_reply_written(ec, send_body);
                      });
   }
@@ -680,7 +752,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void next_piece() {
-    stream_.expires_never();
+    lowest().expires_never();
     on_worker([](Connection& c) {
       c.produce_piece();
       return [](Connection& next) { next.write_piece(); };
@@ -727,9 +799,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     pending_tail_ = std::move(tail);
     std::array<net::const_buffer, 3> buffers{net::buffer(head_), net::buffer(st.piece),
                                              net::buffer(pending_tail_)};
-    stream_.expires_after(options().write_timeout);
+    lowest().expires_after(options().write_timeout);
     net::async_write(stream_, buffers,
-                     [self = shared_from_this(), finished](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this(), finished](beast::error_code ec, std::size_t) {
                        self->on_piece_written(ec, finished);
                      });
   }
@@ -762,19 +834,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // and dropping it for up to body_timeout, so that the client gets to read the reply instead of
   // a reset.
   void shut_down() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (!kTls) {
+      // Under TLS a bare FIN would cut the record stream; the reply's Content-Length and
+      // "Connection: close" tell the client all it needs.
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
     if (parser_ && parser_->is_done()) return close();
     if (stopping_) return close();
     state_ = State::lingering;
     buffer_.consume(buffer_.size());
-    stream_.expires_after(options().body_timeout);
+    lowest().expires_after(options().body_timeout);
     drain();
   }
 
   void drain() {
     stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec || self->state_ == State::closed) return self->close();
                               self->drain();
                             });
@@ -783,11 +859,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close() {
     if (state_ == State::closed) return;
     state_ = State::closed;
-    stream_.close();
+    lowest().close();
   }
 
   Core& server_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const std::string address_;
@@ -828,7 +905,7 @@ bool Core::admit(const std::string& address) {
   return true;
 }
 
-void Core::forget(Connection* c, const std::string& address) {
+void Core::forget(ConnectionBase* c, const std::string& address) {
   std::lock_guard lock(mutex);
   connections.erase(c);
   if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0) {
@@ -866,9 +943,15 @@ void Core::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  auto connection = std::make_shared<Connection>(*this, std::move(socket), address);
+  std::shared_ptr<ConnectionBase> connection;
   {
     std::lock_guard lock(mutex);
+    if (tls) {
+      connection = std::make_shared<Connection<TlsStream>>(*this, std::move(socket), address, tls);
+    } else {
+      connection = std::make_shared<Connection<beast::tcp_stream>>(*this, std::move(socket), address,
+                                                                   nullptr);
+    }
     connections.emplace(connection.get(), connection);
   }
   net::post(connection->executor(), [connection] { connection->start(); });
@@ -915,7 +998,7 @@ void Core::do_stop() {
   for (auto& p : periodic) {
     if (p->timer) p->timer->cancel();
   }
-  std::vector<std::shared_ptr<Connection>> open;
+  std::vector<std::shared_ptr<ConnectionBase>> open;
   {
     std::lock_guard lock(mutex);
     for (auto& [raw, weak] : connections) {
@@ -942,6 +1025,12 @@ Result<int> HttpTransport::bind(const std::string& host, int port) {
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < wanted) {
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, rl.rlim_max);
     ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (!s.options.tls_cert_file.empty() || !s.options.tls_key_file.empty()) {
+    auto tls = load_tls(s.options.tls_cert_file, s.options.tls_key_file);
+    if (!tls.is_ok()) return tls.status();
+    std::lock_guard lock(s.mutex);
+    s.tls = std::move(tls).value();
   }
   const std::string where = host + ":" + std::to_string(port);
   beast::error_code ec;
@@ -1010,6 +1099,19 @@ void HttpTransport::every(std::chrono::milliseconds interval, std::function<void
   p->interval = interval;
   p->task = std::move(task);
   impl_->core.periodic.push_back(std::move(p));
+}
+
+Status HttpTransport::reload_tls() {
+  Core& s = impl_->core;
+  {
+    std::lock_guard lock(s.mutex);
+    if (!s.tls) return Status::error(ErrorCode::invalid_argument, "not serving HTTPS");
+  }
+  auto tls = load_tls(s.options.tls_cert_file, s.options.tls_key_file);
+  if (!tls.is_ok()) return tls.status();
+  std::lock_guard lock(s.mutex);
+  s.tls = std::move(tls).value();
+  return Status::ok();
 }
 
 std::size_t HttpTransport::connection_count() const {

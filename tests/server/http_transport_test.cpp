@@ -17,6 +17,8 @@
 #include "sipas/crypto.hpp"
 #include "sipas/server/http_transport.hpp"
 #include "socket_support.hpp"
+#include "temp_dir.hpp"
+#include "tls_support.hpp"
 
 namespace sipas::test {
 namespace {
@@ -92,6 +94,16 @@ class TransportTest : public ::testing::Test {
     return log_;
   }
 
+  // TLS options with a fresh self-signed certificate for `cn` in the test's directory.
+  http::TransportOptions tls_options(const std::string& cn) {
+    http::TransportOptions options;
+    options.tls_cert_file = (dir_.path() / "cert.pem").string();
+    options.tls_key_file = (dir_.path() / "key.pem").string();
+    EXPECT_TRUE(write_self_signed(cn, options.tls_cert_file, options.tls_key_file));
+    return options;
+  }
+
+  TempDir dir_;
   std::unique_ptr<http::HttpTransport> transport_;
   std::thread thread_;
   Status serve_status_;
@@ -525,6 +537,80 @@ TEST_F(TransportTest, StopClosesIdleConnectionsAndServeReturns) {
   thread_.join();
   EXPECT_TRUE(serve_status_.is_ok());
   for (auto& c : idle) EXPECT_TRUE(c.closed_by_peer_within(kBound));
+}
+
+TEST_F(TransportTest, HttpsServesRequestsWithTheGivenCertificate) {
+  start(tls_options("sipas-a"));
+  TlsClient c(port_);
+  ASSERT_TRUE(c.open());
+  EXPECT_EQ(c.peer_name(), "sipas-a");
+  std::string reply = c.exchange("GET /hello?name=tls HTTP/1.1\r\nHost: x\r\n\r\n", "hello tls");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("hello tls"), std::string::npos);
+  // Kept alive under TLS as well.
+  reply = c.exchange("GET /hello?name=again HTTP/1.1\r\nHost: x\r\n\r\n", "hello again");
+  EXPECT_NE(reply.find("hello again"), std::string::npos) << reply;
+  // Plain HTTP on the HTTPS port gets no HTTP reply.
+  auto plain = RawConnection::open(port_);
+  ASSERT_TRUE(plain.is_open());
+  ASSERT_TRUE(plain.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  bool closed = false;
+  EXPECT_EQ(plain.receive(kBound, &closed).find("HTTP/1.1"), std::string::npos);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(TransportTest, HttpsHandshakeThatNeverComesIsClosedAtTheHeaderDeadline) {
+  auto options = tls_options("sipas-a");
+  options.header_timeout = 300ms;
+  start(options);
+  auto c = RawConnection::open(port_);
+  ASSERT_TRUE(c.is_open());
+  EXPECT_TRUE(c.closed_by_peer_within(kBound));
+}
+
+TEST_F(TransportTest, ReloadedCertificateGoesToNewConnectionsWhileOpenOnesGoOn) {
+  auto options = tls_options("sipas-a");
+  start(options);
+  TlsClient before(port_);
+  ASSERT_TRUE(before.open());
+  EXPECT_EQ(before.peer_name(), "sipas-a");
+  ASSERT_TRUE(write_self_signed("sipas-b", options.tls_cert_file, options.tls_key_file));
+  ASSERT_TRUE(transport_->reload_tls().is_ok());
+  TlsClient after(port_);
+  ASSERT_TRUE(after.open());
+  EXPECT_EQ(after.peer_name(), "sipas-b");
+  std::string reply = before.exchange("GET /hello?name=old HTTP/1.1\r\nHost: x\r\n\r\n", "hello old");
+  EXPECT_NE(reply.find("hello old"), std::string::npos) << reply;
+}
+
+TEST_F(TransportTest, ReloadThatFailsKeepsTheCertificateInUse) {
+  auto options = tls_options("sipas-a");
+  start(options);
+  {
+    std::FILE* f = std::fopen(options.tls_cert_file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("not a certificate\n", f);
+    std::fclose(f);
+  }
+  Status s = transport_->reload_tls();
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find(options.tls_cert_file), std::string::npos) << s.message();
+  TlsClient c(port_);
+  ASSERT_TRUE(c.open());
+  EXPECT_EQ(c.peer_name(), "sipas-a");
+}
+
+TEST_F(TransportTest, BindWithAnUnreadableCertificateFailsNamingTheFile) {
+  http::TransportOptions options;
+  options.tls_cert_file = (dir_.path() / "missing.pem").string();
+  options.tls_key_file = (dir_.path() / "missing-key.pem").string();
+  http::HttpTransport t(http::Router{}, options);
+  auto r = t.bind("127.0.0.1", 0);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("missing.pem"), std::string::npos) << r.status().message();
+  http::HttpTransport plain(http::Router{}, {});
+  ASSERT_TRUE(plain.bind("127.0.0.1", 0).is_ok());
+  EXPECT_FALSE(plain.reload_tls().is_ok()) << "nothing to reload without HTTPS";
 }
 
 TEST_F(TransportTest, ServeReturnsAtOnceWhenStopCameFirst) {

@@ -4,6 +4,8 @@
 // slow or hostile connection costs a socket and a few kilobytes, never a thread. A request whose
 // head and body have arrived is handed to a pool of `worker_threads` that runs its handler; the
 // reply is written back asynchronously. Handlers may block (SQLite, fsync); nothing else does.
+// HTTPS (TransportOptions::tls_cert_file and tls_key_file, OpenSSL through asio::ssl) is the same
+// transport: handshakes and encryption run on the I/O threads.
 //
 // Handlers keep cpp-httplib's types: the transport fills an httplib::Request as httplib's server
 // does (method, target, URL-decoded path, query parameters by httplib's own parser, headers, body,
@@ -127,6 +129,10 @@ struct TransportOptions {
   std::size_t max_header_count = 100;
   std::size_t max_body_bytes = 8u << 20;  // as sent
   std::size_t max_requests_per_connection = 1000;
+  // HTTPS: PEM files of the certificate (with its chain) and of its private key. Both empty: plain
+  // HTTP. TLS 1.2 and 1.3 only; the handshake counts against header_timeout.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpTransport {
@@ -138,8 +144,14 @@ class HttpTransport {
   HttpTransport& operator=(const HttpTransport&) = delete;
 
   // Listens on host:port (port 0: a free port); returns the port. Raises the process's soft limit
-  // on open files towards max_connections when it is lower (and the hard limit allows).
+  // on open files towards max_connections when it is lower (and the hard limit allows). With TLS
+  // options, loads the certificate and key first (invalid_argument naming the file when it
+  // cannot).
   Result<int> bind(const std::string& host, int port);
+  // Loads the TLS certificate and key files again, for connections accepted from now on (a
+  // renewed certificate; `sipas-server serve` calls it on SIGHUP); open connections keep theirs.
+  // On error the certificate in use stays. Any thread, after bind().
+  Status reload_tls();
   // Serves on the calling thread (one of the I/O threads) until stop(). Returns once the
   // listening socket is closed, every request that had begun to arrive has been answered, every
   // connection is closed and the workers are idle. Returns at once when stop() came first.
