@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -35,7 +36,7 @@ Usage:
                [--max-body-bytes N] [--max-decompressed-bytes N] [--max-batch N]
                [--header-timeout S] [--body-timeout S] [--idle-timeout S]
                [--max-connections N] [--max-connections-per-address N]
-               [--max-header-bytes N] [--max-header-count N]
+               [--max-header-bytes N] [--max-header-count N] [--tls-cert FILE --tls-key FILE]
   sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
   sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
   sipas-server unit list --db PATH
@@ -60,7 +61,9 @@ A request's head must arrive within --header-timeout seconds (10), its body with
 --body-timeout (60); a kept-alive connection closes after --idle-timeout (5) without a request.
 Connections beyond --max-connections (10000), or --max-connections-per-address (1000; 0 for no
 limit, e.g. behind a reverse proxy) from one address, are closed at once; a head over
---max-header-bytes (16384) or --max-header-count fields (100) gets 431.
+--max-header-bytes (16384) or --max-header-count fields (100) gets 431. With --tls-cert and
+--tls-key (PEM) it serves HTTPS; SIGHUP loads them again for new connections (a renewed
+certificate) while open connections go on.
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -148,6 +151,13 @@ int g_signal_pipe[2] = {-1, -1};
 extern "C" void on_stop_signal(int) {
   int saved = errno;
   char c = 's';
+  [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
+  errno = saved;
+}
+
+extern "C" void on_reload_signal(int) {
+  int saved = errno;
+  char c = 'h';
   [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
   errno = saved;
 }
@@ -405,7 +415,7 @@ class Cli {
                  {"listen", "surveys", "access-log", "threads", "rate-limit", "rate-burst",
                   "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
                   "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
-                  "max-header-bytes", "max-header-count"},
+                  "max-header-bytes", "max-header-count", "tls-cert", "tls-key"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -466,6 +476,14 @@ class Cli {
     transport.max_connections_per_address = static_cast<std::size_t>(per_address);
     transport.max_header_bytes = static_cast<std::size_t>(header_bytes);
     transport.max_header_count = static_cast<std::size_t>(header_count);
+    if (args_.get("tls-cert").has_value() != args_.get("tls-key").has_value()) {
+      err_ << "sipas-server serve: --tls-cert and --tls-key go together\n";
+      return 2;
+    }
+    if (auto cert = args_.get("tls-cert")) {
+      transport.tls_cert_file = *cert;
+      transport.tls_key_file = *args_.get("tls-key");
+    }
     options.http.worker_threads = static_cast<std::size_t>(threads);
     options.limits.max_body_bytes = static_cast<std::size_t>(max_body);
     options.limits.max_decompressed_bytes = static_cast<std::size_t>(max_plain);
@@ -489,6 +507,8 @@ class Cli {
     }
     store_.reset();
 
+    // The access log, the signal watcher and this thread all write to the streams.
+    std::mutex streams;
     std::ofstream log_file;
     if (auto path = args_.get("access-log")) {
       log_file.open(*path, std::ios::app);
@@ -501,7 +521,10 @@ class Cli {
         log_file.flush();
       };
     } else {
-      options.access_log = [this](const std::string& line) { err_ << line << std::endl; };
+      options.access_log = [this, &streams](const std::string& line) {
+        std::lock_guard lock(streams);
+        err_ << line << std::endl;
+      };
     }
 
     auto server = HttpServer::create(*args_.get("db"), options);
@@ -522,23 +545,49 @@ class Cli {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
+    struct sigaction reload {};
+    reload.sa_handler = on_reload_signal;
+    sigemptyset(&reload.sa_mask);
+    sigaction(SIGHUP, &reload, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     HttpServer* srv = server->get();
-    std::thread watcher([srv] {
-      pollfd p{g_signal_pipe[0], POLLIN, 0};
-      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    std::thread watcher([this, srv, &streams] {
+      for (;;) {
+        pollfd p{g_signal_pipe[0], POLLIN, 0};
+        if (::poll(&p, 1, -1) < 0) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        char c = 0;
+        if (::read(g_signal_pipe[0], &c, 1) != 1) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        if (c != 'h') break;
+        Status s = srv->reload_tls();
+        std::lock_guard lock(streams);
+        if (s.is_ok()) {
+          out_ << "sipas-server: reloaded the TLS certificate" << std::endl;
+        } else {
+          err_ << "sipas-server serve: SIGHUP: " << s.message() << std::endl;
+        }
       }
       srv->stop();
     });
 
-    out_ << "sipas-server: listening on " << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
-         << ":" << *bound << std::endl;
+    {
+      std::lock_guard lock(streams);
+      out_ << "sipas-server: listening on "
+           << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << *bound
+           << (options.http.tls_cert_file.empty() ? "" : " (HTTPS)") << std::endl;
+    }
     Status s = srv->serve();
     on_stop_signal(0);
     watcher.join();
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     ::close(g_signal_pipe[0]);
     ::close(g_signal_pipe[1]);
     g_signal_pipe[0] = g_signal_pipe[1] = -1;

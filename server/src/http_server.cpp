@@ -506,6 +506,8 @@ Status HttpServer::serve() { return impl_->transport->serve(); }
 
 void HttpServer::stop() { impl_->transport->stop(); }
 
+Status HttpServer::reload_tls() { return impl_->transport->reload_tls(); }
+
 IngestStats HttpServer::stats() const {
   return IngestStats{impl_->batches,     impl_->responses,    impl_->accepted,
                      impl_->read_ns,     impl_->parse_ns,     impl_->sqlite_ns,

@@ -10,6 +10,7 @@
 #include "server_test_support.hpp"
 #include "sipas/server/cli.hpp"
 #include "socket_support.hpp"
+#include "tls_support.hpp"
 
 namespace sipas::test {
 namespace {
@@ -250,6 +251,7 @@ TEST_F(CliTest, UsageErrorsExitWith2AndOneLineAndCreateNoDatabase) {
            {"serve", "--db", x, "--listen", "127.0.0.1:0", "--threads", "0"},
            {"serve", "--db", x, "--listen", "127.0.0.1:0", "--header-timeout", "0"},
            {"serve", "--db", x, "--listen", "127.0.0.1:0", "--max-connections", "none"},
+           {"serve", "--db", x, "--listen", "127.0.0.1:0", "--tls-cert", "cert.pem"},
            {"procedure", "load", "--db", x},
            {"procedure", "list", "--db", x, "--file", "p.json"}}) {
     auto r = run(args);
@@ -363,6 +365,34 @@ TEST_F(CliTest, ServeTakesTheConnectionFlags) {
     }
   }
   EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply;
+  EXPECT_EQ(stop_binary(served), 0);
+}
+
+// HTTPS, and SIGHUP: a renewed certificate goes to new connections without a restart.
+TEST_F(CliTest, ServeReloadsTheCertificateOnSighup) {
+  add_units();
+  const std::string cert = (dir_.path() / "cert.pem").string();
+  const std::string key = (dir_.path() / "key.pem").string();
+  ASSERT_TRUE(write_self_signed("sipas-a", cert, key));
+  Served served = serve_binary(db(), {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_GT(served.port, 0);
+  {
+    TlsClient c(served.port);
+    ASSERT_TRUE(c.open());
+    EXPECT_EQ(c.peer_name(), "sipas-a");
+    std::string reply = c.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "}");
+    EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  }
+  ASSERT_TRUE(write_self_signed("sipas-b", cert, key));
+  ::kill(served.pid, SIGHUP);
+  std::string seen;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       seen != "sipas-b" && std::chrono::steady_clock::now() < until;) {
+    TlsClient c(served.port);
+    seen = c.peer_name();
+    if (seen != "sipas-b") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(seen, "sipas-b");
   EXPECT_EQ(stop_binary(served), 0);
 }
 

@@ -79,6 +79,9 @@ class HttpServer {
   // Serves until stop(). Call after bind().
   Status serve();
   void stop();
+  // HTTPS: loads the certificate and key files (ServerOptions::http) again for new connections;
+  // see HttpTransport::reload_tls.
+  Status reload_tls();
 
   IngestStats stats() const;
   std::size_t survey_count() const;
