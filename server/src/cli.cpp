@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -17,6 +18,8 @@
 
 #include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
+#include <boost/asio/ip/address.hpp>
+
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
 #include "sipas/server/config_file.hpp"
@@ -36,6 +39,9 @@ Usage:
   sipas-server serve --db PATH --listen HOST:PORT [--surveys DIR] [--access-log FILE]
                [--threads N] [--rate-limit PER_SECOND] [--rate-burst N]
                [--max-body-bytes N] [--max-decompressed-bytes N] [--max-batch N]
+               [--header-timeout S] [--body-timeout S] [--idle-timeout S]
+               [--max-connections N] [--max-connections-per-address N]
+               [--max-header-bytes N] [--max-header-count N] [--tls-cert FILE --tls-key FILE]
   sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
   sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
   sipas-server unit list --db PATH
@@ -55,6 +61,7 @@ Usage:
   sipas-server procedure load --db PATH --file PROCEDURES.json   (add or update procedures)
   sipas-server procedure list --db PATH
   sipas-server rollup rebuild --db PATH                         (recompute the score rollups)
+  sipas-server serve ... [--behind-proxy ADDRESS[,ADDRESS...]] [--login-links on|off]
   sipas-server serve --config FILE [OPTIONS]      (serve's options as "key = value" lines in FILE)
   sipas-server backup --db PATH --to FILE | --to-dir DIR [--keep N]
   sipas-server restore --from FILE --db PATH                    (with the server stopped)
@@ -65,6 +72,17 @@ Usage:
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.
+A request's head must arrive within --header-timeout seconds (10), its body within
+--body-timeout (60); a kept-alive connection closes after --idle-timeout (5) without a request.
+Connections beyond --max-connections (10000), or --max-connections-per-address (1000; 0 for no
+limit, e.g. behind a reverse proxy) from one address, are closed at once; a head over
+--max-header-bytes (16384) or --max-header-count fields (100) gets 431. With --tls-cert and
+--tls-key (PEM) it serves HTTPS; SIGHUP loads them again for new connections (a renewed
+certificate) while open connections go on. --behind-proxy names the reverse proxies (their
+addresses) whose X-Forwarded-For and X-Forwarded-Proto are believed: the client address for
+logs and login throttling, and HTTPS at the proxy for Secure cookies and HSTS. Login links
+(user login-link) work only from this machine and never through a proxy; --login-links off
+turns them off.
 serve --config FILE reads one option per line, "listen = 127.0.0.1:8080", named as on the
 command line without the dashes; blank lines and lines starting with # are skipped, and options
 on the command line win over the file's. backup copies the database as of one moment while
@@ -158,6 +176,13 @@ int g_signal_pipe[2] = {-1, -1};
 extern "C" void on_stop_signal(int) {
   int saved = errno;
   char c = 's';
+  [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
+  errno = saved;
+}
+
+extern "C" void on_reload_signal(int) {
+  int saved = errno;
+  char c = 'h';
   [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
   errno = saved;
 }
@@ -483,7 +508,10 @@ class Cli {
     int exit = 0;
     if (!parse(args, 1, "serve",
                  {"listen", "surveys", "access-log", "threads", "rate-limit", "rate-burst",
-                  "max-body-bytes", "max-decompressed-bytes", "max-batch"},
+                  "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
+                  "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
+                  "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
+                  "login-links"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -507,17 +535,77 @@ class Cli {
       *target = *n;
       return true;
     };
-    long long threads = static_cast<long long>(options.threads);
+    long long threads = static_cast<long long>(options.http.worker_threads);
     long long max_body = static_cast<long long>(options.limits.max_body_bytes);
     long long max_plain = static_cast<long long>(options.limits.max_decompressed_bytes);
     long long max_batch = static_cast<long long>(options.limits.max_responses);
+    http::TransportOptions& transport = options.http;
+    long long max_connections = static_cast<long long>(transport.max_connections);
+    long long per_address = static_cast<long long>(transport.max_connections_per_address);
+    long long header_bytes = static_cast<long long>(transport.max_header_bytes);
+    long long header_count = static_cast<long long>(transport.max_header_count);
+    auto seconds = [&](const char* key, std::chrono::milliseconds* target) -> bool {
+      auto v = args_.get(key);
+      if (!v) return true;
+      auto d = to_double(*v);
+      if (!d || !(*d >= 0.1 && *d <= 86400)) {
+        err_ << "sipas-server serve: --" << key << " must be a number of seconds from 0.1 to 86400\n";
+        return false;
+      }
+      *target = std::chrono::milliseconds(static_cast<long long>(*d * 1000));
+      return true;
+    };
     if (!number("threads", 1, 256, &threads) ||
         !number("max-body-bytes", 1024, 1LL << 32, &max_body) ||
         !number("max-decompressed-bytes", 1024, 1LL << 32, &max_plain) ||
-        !number("max-batch", 1, 100000, &max_batch)) {
+        !number("max-batch", 1, 100000, &max_batch) ||
+        !number("max-connections", 1, 1000000, &max_connections) ||
+        !number("max-connections-per-address", 0, 1000000, &per_address) ||
+        !number("max-header-bytes", 1024, 1LL << 20, &header_bytes) ||
+        !number("max-header-count", 1, 10000, &header_count) ||
+        !seconds("header-timeout", &transport.header_timeout) ||
+        !seconds("body-timeout", &transport.body_timeout) ||
+        !seconds("idle-timeout", &transport.idle_timeout)) {
       return 2;
     }
-    options.threads = static_cast<std::size_t>(threads);
+    transport.max_connections = static_cast<std::size_t>(max_connections);
+    transport.max_connections_per_address = static_cast<std::size_t>(per_address);
+    transport.max_header_bytes = static_cast<std::size_t>(header_bytes);
+    transport.max_header_count = static_cast<std::size_t>(header_count);
+    if (args_.get("tls-cert").has_value() != args_.get("tls-key").has_value()) {
+      err_ << "sipas-server serve: --tls-cert and --tls-key go together\n";
+      return 2;
+    }
+    if (auto cert = args_.get("tls-cert")) {
+      transport.tls_cert_file = *cert;
+      transport.tls_key_file = *args_.get("tls-key");
+    }
+    if (auto proxies = args_.get("behind-proxy")) {
+      std::size_t start = 0;
+      for (;;) {
+        std::size_t comma = proxies->find(',', start);
+        std::string one = proxies->substr(start, comma == std::string::npos ? std::string::npos
+                                                                             : comma - start);
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(one, ec);
+        if (ec) {
+          err_ << "sipas-server serve: --behind-proxy: \"" << one
+               << "\" is not an IP address (give the proxies' addresses, comma-separated)\n";
+          return 2;
+        }
+        options.trusted_proxies.push_back(one);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    if (auto links = args_.get("login-links")) {
+      if (*links != "on" && *links != "off") {
+        err_ << "sipas-server serve: --login-links must be on or off\n";
+        return 2;
+      }
+      options.login_links = *links == "on";
+    }
+    options.http.worker_threads = static_cast<std::size_t>(threads);
     options.limits.max_body_bytes = static_cast<std::size_t>(max_body);
     options.limits.max_decompressed_bytes = static_cast<std::size_t>(max_plain);
     options.limits.max_responses = static_cast<std::size_t>(max_batch);
@@ -540,6 +628,8 @@ class Cli {
     }
     store_.reset();
 
+    // The access log, the signal watcher and this thread all write to the streams.
+    std::mutex streams;
     std::ofstream log_file;
     if (auto path = args_.get("access-log")) {
       log_file.open(*path, std::ios::app);
@@ -552,7 +642,10 @@ class Cli {
         log_file.flush();
       };
     } else {
-      options.access_log = [this](const std::string& line) { err_ << line << std::endl; };
+      options.access_log = [this, &streams](const std::string& line) {
+        std::lock_guard lock(streams);
+        err_ << line << std::endl;
+      };
     }
 
     auto server = HttpServer::create(*args_.get("db"), options);
@@ -573,18 +666,43 @@ class Cli {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
+    struct sigaction reload {};
+    reload.sa_handler = on_reload_signal;
+    sigemptyset(&reload.sa_mask);
+    sigaction(SIGHUP, &reload, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     HttpServer* srv = server->get();
-    std::thread watcher([srv] {
-      pollfd p{g_signal_pipe[0], POLLIN, 0};
-      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    std::thread watcher([this, srv, &streams] {
+      for (;;) {
+        pollfd p{g_signal_pipe[0], POLLIN, 0};
+        if (::poll(&p, 1, -1) < 0) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        char c = 0;
+        if (::read(g_signal_pipe[0], &c, 1) != 1) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        if (c != 'h') break;
+        Status s = srv->reload_tls();
+        std::lock_guard lock(streams);
+        if (s.is_ok()) {
+          out_ << "sipas-server: reloaded the TLS certificate" << std::endl;
+        } else {
+          err_ << "sipas-server serve: SIGHUP: " << s.message() << std::endl;
+        }
       }
       srv->stop();
     });
 
-    out_ << "sipas-server: listening on " << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
-         << ":" << *bound << std::endl;
+    {
+      std::lock_guard lock(streams);
+      out_ << "sipas-server: listening on "
+           << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << *bound
+           << (options.http.tls_cert_file.empty() ? "" : " (HTTPS)") << std::endl;
+    }
     // systemd (Type=notify): ready now that the socket is bound; watchdog pings while the store
     // answers. Nothing happens when not run by a service manager.
     std::optional<ServiceNotifier> notifier;
@@ -595,6 +713,7 @@ class Cli {
     watcher.join();
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     ::close(g_signal_pipe[0]);
     ::close(g_signal_pipe[1]);
     g_signal_pipe[0] = g_signal_pipe[1] = -1;

@@ -17,6 +17,7 @@
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/client_info.hpp"
+#include "sipas/server/http_transport.hpp"
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/one_at_a_time.hpp"
 #include "sipas/server/reports.hpp"
@@ -341,7 +342,7 @@ struct Dashboard::Impl {
     return period_containing(*kind, d);
   }
 
-  void install(httplib::Server& http);
+  void install(http::Router& http);
   // The common start of the API calls: a connection, the caller (401 with WWW-Authenticate
   // otherwise) and the unit asked for (the caller's top unit when none is), as unit_access()
   // says: 404 unknown, 403 not visible. Marks the answer no-store and nosniff. false when `res`
@@ -491,7 +492,7 @@ bool Dashboard::Impl::visible_unit(const httplib::Request& req, httplib::Respons
 }
 
 
-void Dashboard::Impl::install(httplib::Server& http) {
+void Dashboard::Impl::install(http::Router& http) {
   using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
   // Every route gets harden()'s headers before its handler runs.
   auto route = [this](Handler h) {
@@ -1417,7 +1418,7 @@ Result<std::unique_ptr<Dashboard>> Dashboard::create(const std::string& db_path,
   return std::unique_ptr<Dashboard>(new Dashboard(std::move(impl)));
 }
 
-void Dashboard::install(httplib::Server& http) { impl_->install(http); }
+void Dashboard::install(http::Router& http) { impl_->install(http); }
 
 std::optional<int> run_dashboard_command(const std::vector<std::string>& args, std::ostream& out,
                                          std::ostream& err) {

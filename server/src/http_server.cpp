@@ -9,13 +9,16 @@
 #include <charconv>
 #include <chrono>
 #include <mutex>
-#include <thread>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sipas/crypto.hpp"
 #include "sipas/protocol.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/client_info.hpp"
+#include "sipas/server/log_text.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/rate_limiter.hpp"
 #include "sipas/server/server_store.hpp"
@@ -35,13 +38,6 @@ std::int64_t thread_cpu_ns() {
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
-
-// What the access log needs to know about the request a worker thread is handling.
-struct RequestContext {
-  Steady::time_point started{};
-  std::string kiosk;
-};
-thread_local RequestContext t_request;
 
 std::string to_json_text(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -86,6 +82,7 @@ const char* reason_phrase(int status) {
     case 414: return "URI too long";
     case 415: return "unsupported media type";
     case 429: return "too many requests";
+    case 431: return "request header fields too large";
     case 500: return "internal error";
     case 503: return "service unavailable";
     default: return "error";
@@ -143,6 +140,53 @@ int status_for_storage_error(const Status& s) {
   return s.code() == ErrorCode::invalid_argument ? 400 : 503;
 }
 
+// Whether a storage error means that the store cannot take writes (rather than a busy writer or a
+// problem of one batch).
+bool is_write_failure(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::disk_full:
+    case ErrorCode::read_only:
+    case ErrorCode::io_error:
+    case ErrorCode::corrupt:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What /healthz knows about writing, from the batches' own writes and the periodic probe.
+class WriteHealth {
+ public:
+  void batch_written(const Status& s) {
+    std::lock_guard lock(mutex_);
+    if (s.is_ok()) {
+      batch_failure_.reset();
+      probe_failure_.reset();
+    } else if (is_write_failure(s)) {
+      batch_failure_ = "the latest batch could not be stored: " + s.message();
+    }
+  }
+  void probed(const Status& s) {
+    std::lock_guard lock(mutex_);
+    if (s.is_ok()) {
+      probe_failure_.reset();
+    } else if (is_write_failure(s)) {
+      probe_failure_ = "the store cannot write: " + s.message();
+    }
+  }
+  // Why the store cannot be written to, or nullopt.
+  std::optional<std::string> failure() const {
+    std::lock_guard lock(mutex_);
+    if (probe_failure_) return probe_failure_;
+    return batch_failure_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<std::string> batch_failure_;
+  std::optional<std::string> probe_failure_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -159,56 +203,42 @@ struct HttpServer::Impl {
   const SurveyCatalog surveys;
   StorePool pool;
   RateLimiter limiter;
-  httplib::Server http;
   std::unique_ptr<Dashboard> dashboard;
+  std::unique_ptr<http::HttpTransport> transport;
   std::mutex ingest_mutex;
   std::mutex log_mutex;
-  std::atomic<bool> serving{false};
-  std::atomic<bool> stop_requested{false};
+  WriteHealth health;
 
   std::atomic<std::int64_t> batches{0}, responses{0}, accepted{0}, read_ns{0}, parse_ns{0},
       sqlite_ns{0}, lock_wait_ns{0}, read_cpu_ns{0}, parse_cpu_ns{0}, sqlite_cpu_ns{0};
 
-  void install_routes();
-  void handle_batch(const httplib::Request& req, httplib::Response& res,
-                    const httplib::ContentReader& reader);
+  void install_routes(http::Router& http);
+  http::Handler check_batch(const httplib::Request& head, httplib::Response& res);
+  void handle_batch(const KioskRecord& kiosk, const httplib::Request& req, httplib::Response& res);
   void handle_kiosks(const httplib::Request& req, httplib::Response& res);
   void handle_health(httplib::Response& res);
-  void log_request(const httplib::Request& req, const httplib::Response& res);
+  void probe_store();
+  void log_request(const http::ExchangeRecord& exchange);
 };
 
-void HttpServer::Impl::install_routes() {
-  http.new_task_queue = [n = options.threads] {
-    return new httplib::ThreadPool(n == 0 ? 1 : n);
-  };
-  http.set_payload_max_length(options.limits.max_body_bytes);
-  http.set_read_timeout(options.read_timeout_seconds, 0);
-  http.set_write_timeout(options.read_timeout_seconds, 0);
-  http.set_keep_alive_max_count(1000);
-  // Replies are small and kiosks keep the connection alive: without TCP_NODELAY each reply
-  // waits on the client's delayed ACK (~40 ms) before it leaves.
-  http.set_tcp_nodelay(true);
-
-  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    t_request.started = Steady::now();
-    t_request.kiosk.clear();
+void HttpServer::Impl::install_routes(http::Router& http) {
+  http.set_head_filter([](const httplib::Request& req, httplib::Response& res) {
     if (req.method == "POST") {
       if (!req.has_header("Content-Length")) {
         send_error(res, 411, "Content-Length is required (chunked bodies are not accepted)");
-        return httplib::Server::HandlerResponse::Handled;
+        return false;
       }
       std::string encoding = req.get_header_value("Content-Encoding");
       if (!encoding.empty() && !header_is(encoding, "gzip") && !header_is(encoding, "identity")) {
         send_error(res, 415, "Content-Encoding " + encoding + " is not accepted (use gzip)");
-        return httplib::Server::HandlerResponse::Handled;
+        return false;
       }
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return true;
   });
 
-  http.Post("/api/v1/batches", [this](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) {
-    handle_batch(req, res, reader);
+  http.PostChecked("/api/v1/batches", [this](const httplib::Request& head, httplib::Response& res) {
+    return check_batch(head, res);
   });
   http.Get("/api/v1/kiosks", [this](const httplib::Request& req, httplib::Response& res) {
     handle_kiosks(req, res);
@@ -217,67 +247,89 @@ void HttpServer::Impl::install_routes() {
     handle_health(res);
   });
 
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) send_error(res, res.status, reason_phrase(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        send_error(res, 500, "internal error");
-      });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    log_request(req, res);
+  http.set_error_formatter([](httplib::Response& res) {
+    send_error(res, res.status, reason_phrase(res.status));
   });
+  http.set_logger([this](const http::ExchangeRecord& exchange) { log_request(exchange); });
 }
 
-void HttpServer::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
+void HttpServer::Impl::log_request(const http::ExchangeRecord& exchange) {
   if (!options.access_log) return;
-  double ms = t_request.started == Steady::time_point{}
-                  ? 0.0
-                  : std::chrono::duration<double, std::milli>(Steady::now() - t_request.started)
-                        .count();
+  const httplib::Request& req = exchange.request;
   char ms_text[32];
-  std::snprintf(ms_text, sizeof ms_text, "%.1fms", ms);
+  std::snprintf(ms_text, sizeof ms_text, "%.1fms",
+                std::chrono::duration<double, std::milli>(exchange.elapsed).count());
   auto in = content_length(req).value_or(0);
-  std::string line = format_rfc3339(clock->now()) + " " + req.remote_addr + " " + req.method +
-                     " " + req.path + " " + std::to_string(res.status) + " in=" +
-                     std::to_string(in) + " out=" + std::to_string(res.body.size()) + " " +
-                     ms_text + " kiosk=" + (t_request.kiosk.empty() ? "-" : t_request.kiosk);
-  t_request = RequestContext{};
+  // Request text is escaped: a %0A in the path must not forge a line, nor an escape sequence
+  // reach the terminal of whoever reads the log.
+  const ClientInfo client = client_info(req, !options.http.tls_cert_file.empty(), options.trusted_proxies);
+  std::string line = format_rfc3339(clock->now()) + " " + log_text(client.address) + " " +
+                     log_text(req.method) + " " + log_text(req.path) + " " +
+                     std::to_string(exchange.response.status) + " in=" +
+                     std::to_string(in) + " out=" + std::to_string(exchange.body_bytes_out) + " " +
+                     ms_text + " kiosk=" + (exchange.subject.empty() ? "-" : log_text(exchange.subject));
   std::lock_guard lock(log_mutex);
   options.access_log(line);
 }
 
-void HttpServer::Impl::handle_batch(const httplib::Request& req, httplib::Response& res,
-                                    const httplib::ContentReader& reader) {
+// Everything a batch's head can tell, before its body is read: who sends it (401 for a bad
+// token), whether that kiosk is over its rate (429) and the Content-Type (415). A refused batch's
+// body is never read or decompressed.
+http::Handler HttpServer::Impl::check_batch(const httplib::Request& head, httplib::Response& res) {
+  auto store = pool.acquire();
+  if (!store.is_ok()) {
+    send_error(res, 503, "database unavailable: " + store.status().message());
+    return nullptr;
+  }
+  auto kiosk = authenticate_kiosk(**store, head.get_header_value("Authorization"));
+  if (!kiosk.is_ok()) {
+    if (kiosk.status().code() == ErrorCode::not_found) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, kiosk.status().message());
+    } else {
+      send_error(res, 503, kiosk.status().message());
+    }
+    return nullptr;
+  }
+  http::set_log_subject(kiosk->kiosk_id);
+  if (auto wait = limiter.take(kiosk->kiosk_id)) {
+    auto seconds = (wait->count() + 999) / 1000;
+    res.set_header("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
+    send_error(res, 429, "too many requests from this kiosk; retry later");
+    return nullptr;
+  }
+  if (!header_is(head.get_header_value("Content-Type"), "application/json")) {
+    send_error(res, 415, "Content-Type must be application/json");
+    return nullptr;
+  }
+  return [this, kiosk = std::move(kiosk).value()](const httplib::Request& req,
+                                                  httplib::Response& reply) {
+    handle_batch(kiosk, req, reply);
+  };
+}
+
+void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Request& req,
+                                    httplib::Response& res) {
   const IngestLimits& limits = options.limits;
-  // The body is always read (within the limits) before answering, so that a refused request
-  // leaves the connection clean for the next one.
   auto read_started = Steady::now();
   auto read_cpu_started = thread_cpu_ns();
-  std::string body;
-  bool too_large = false;
-  bool read_ok = reader([&](const char* data, std::size_t n) {
-    if (body.size() + n > limits.max_decompressed_bytes) {
-      too_large = true;
-      return false;
+  std::string inflated;
+  std::string_view body = req.body;
+  if (header_is(req.get_header_value("Content-Encoding"), "gzip")) {
+    bool too_large = false;
+    if (!gzip_decompress(req.body, limits.max_decompressed_bytes, &inflated, &too_large)) {
+      if (too_large) {
+        send_error(res, 413, "decompressed body larger than " +
+                                 std::to_string(limits.max_decompressed_bytes) + " bytes");
+      } else {
+        send_error(res, 400, "the body could not be read or decompressed");
+      }
+      return;
     }
-    body.append(data, n);
-    return true;
-  });
-  auto length = content_length(req);
-  if (length && *length > limits.max_body_bytes) {
-    send_error(res, 413, "body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
-    return;
-  }
-  if (too_large) {
+    body = inflated;
+  } else if (body.size() > limits.max_decompressed_bytes) {
     send_error(res, 413, "decompressed body larger than " +
                              std::to_string(limits.max_decompressed_bytes) + " bytes");
-    return;
-  }
-  if (!read_ok) {
-    send_error(res, 400, "the body could not be read or decompressed");
     return;
   }
   read_ns += ns_since(read_started);
@@ -288,33 +340,12 @@ void HttpServer::Impl::handle_batch(const httplib::Request& req, httplib::Respon
     send_error(res, 503, "database unavailable: " + store.status().message());
     return;
   }
-  auto kiosk = authenticate_kiosk(**store, req.get_header_value("Authorization"));
-  if (!kiosk.is_ok()) {
-    if (kiosk.status().code() == ErrorCode::not_found) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, kiosk.status().message());
-    } else {
-      send_error(res, 503, kiosk.status().message());
-    }
-    return;
-  }
-  t_request.kiosk = kiosk->kiosk_id;
-  if (auto wait = limiter.take(kiosk->kiosk_id)) {
-    auto seconds = (wait->count() + 999) / 1000;
-    res.set_header("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
-    send_error(res, 429, "too many requests from this kiosk; retry later");
-    return;
-  }
-  if (!header_is(req.get_header_value("Content-Type"), "application/json")) {
-    send_error(res, 415, "Content-Type must be application/json");
-    return;
-  }
-  auto subtree = (*store)->unit_subtree(kiosk->unit);
+  auto subtree = (*store)->unit_subtree(kiosk.unit);
   if (!subtree.is_ok()) {
     send_error(res, 503, subtree.status().message());
     return;
   }
-  BatchPoster poster{kiosk->kiosk_id, [&units = *subtree](const std::string& unit) {
+  BatchPoster poster{kiosk.kiosk_id, [&units = *subtree](const std::string& unit) {
                        return std::find(units.begin(), units.end(), unit) != units.end();
                      }};
 
@@ -336,10 +367,11 @@ void HttpServer::Impl::handle_batch(const httplib::Request& req, httplib::Respon
     std::lock_guard lock(ingest_mutex);
     lock_wait_ns += ns_since(wait_started);
     auto sqlite_cpu_started = thread_cpu_ns();
-    reply = (*store)->ingest(*kiosk, batch, clock->now(), &timing);
+    reply = (*store)->ingest(kiosk, batch, clock->now(), &timing);
     sqlite_cpu_ns += thread_cpu_ns() - sqlite_cpu_started;
   }
   sqlite_ns += timing.sqlite_ns;
+  health.batch_written(reply.is_ok() ? Status::ok() : reply.status());
   if (!reply.is_ok()) {
     if (reply.status().code() == ErrorCode::busy) res.set_header("Retry-After", "5");
     send_error(res, status_for_storage_error(reply.status()), reply.status().message());
@@ -426,7 +458,22 @@ void HttpServer::Impl::handle_health(httplib::Response& res) {
     send_json(res, 503, nlohmann::json{{"status", "unavailable"}, {"error", s.message()}});
     return;
   }
+  if (auto failure = health.failure()) {
+    send_json(res, 503, nlohmann::json{{"status", "degraded"}, {"error", *failure}});
+    return;
+  }
   send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", surveys.size()}});
+}
+
+void HttpServer::Impl::probe_store() {
+  auto store = pool.acquire();
+  if (!store.is_ok()) {
+    health.probed(store.status());
+    return;
+  }
+  // Taken like a batch's, so that the probe waits its turn instead of SQLite's busy timeout.
+  std::lock_guard lock(ingest_mutex);
+  health.probed((*store)->probe_write());
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -441,49 +488,42 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
   if (!store.is_ok()) return store.status();
   auto catalog = load_catalog(**store);
   if (!catalog.is_ok()) return catalog.status();
+  options.http.max_body_bytes = options.limits.max_body_bytes;
   auto impl = std::make_unique<Impl>(db_path, std::move(options), std::move(catalog).value());
-  impl->install_routes();
-  auto dashboard = Dashboard::create(db_path, DashboardOptions{impl->clock});
+  http::Router router;
+  impl->install_routes(router);
+  DashboardOptions dashboard_options{impl->clock};
+  dashboard_options.tls = !impl->options.http.tls_cert_file.empty();
+  dashboard_options.trusted_proxies = impl->options.trusted_proxies;
+  dashboard_options.login_links = impl->options.login_links;
+  // Failed logins and locks go to the access log, beside the requests they came with.
+  Impl* server = impl.get();
+  dashboard_options.security_log = [server](const std::string& line) {
+    if (!server->options.access_log) return;
+    std::lock_guard lock(server->log_mutex);
+    server->options.access_log(format_rfc3339(server->clock->now()) + " " + line);
+  };
+  auto dashboard = Dashboard::create(db_path, std::move(dashboard_options));
   if (!dashboard.is_ok()) return dashboard.status();
   impl->dashboard = std::move(dashboard).value();
-  impl->dashboard->install(impl->http);
+  impl->dashboard->install(router);
+  impl->transport = std::make_unique<http::HttpTransport>(std::move(router), impl->options.http);
+  if (impl->options.health_probe_interval.count() > 0) {
+    Impl* raw = impl.get();
+    impl->transport->every(impl->options.health_probe_interval, [raw] { raw->probe_store(); });
+  }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
 Result<int> HttpServer::bind(const std::string& host, int port) {
-  int bound = -1;
-  if (port == 0) {
-    bound = impl_->http.bind_to_any_port(host);
-  } else if (impl_->http.bind_to_port(host, port)) {
-    bound = port;
-  }
-  if (bound <= 0) {
-    return Status::error(ErrorCode::unavailable,
-                         "cannot listen on " + host + ":" + std::to_string(port) +
-                             " (address in use, not local, or not permitted)");
-  }
-  return bound;
+  return impl_->transport->bind(host, port);
 }
 
-Status HttpServer::serve() {
-  impl_->serving = true;
-  bool ok = impl_->stop_requested ? true : impl_->http.listen_after_bind();
-  impl_->serving = false;
-  if (!ok && !impl_->stop_requested) {
-    return Status::error(ErrorCode::unavailable, "the server stopped listening");
-  }
-  return Status::ok();
-}
+Status HttpServer::serve() { return impl_->transport->serve(); }
 
-void HttpServer::stop() {
-  impl_->stop_requested = true;
-  // serve() may be between its check and httplib's start of the accept loop; stop() before
-  // that point would be lost.
-  for (int i = 0; i < 2000 && impl_->serving && !impl_->http.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->http.stop();
-}
+void HttpServer::stop() { impl_->transport->stop(); }
+
+Status HttpServer::reload_tls() { return impl_->transport->reload_tls(); }
 
 IngestStats HttpServer::stats() const {
   return IngestStats{impl_->batches,     impl_->responses,    impl_->accepted,

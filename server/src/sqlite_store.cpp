@@ -1210,6 +1210,19 @@ Status SqliteServerStore::ping() {
   return found.is_ok() ? Status::ok() : found.status();
 }
 
+Status SqliteServerStore::probe_write() {
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  std::int64_t version = 0;
+  auto found = db_->first_row("PRAGMA user_version", "probe write", [](Stmt&) {},
+                              [&](const Stmt& q) { version = q.int64(0); });
+  if (!found.is_ok()) return found.status();
+  // Setting the value it already has still dirties the header page, which the commit writes.
+  Status s = db_->exec("PRAGMA user_version=" + std::to_string(version), "probe write");
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
 Result<std::vector<QuarantineRecord>> SqliteServerStore::quarantine(const std::string& kiosk_id,
                                                               std::size_t limit) {
   std::vector<QuarantineRecord> out;

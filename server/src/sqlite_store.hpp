@@ -54,6 +54,7 @@ class SqliteServerStore final : public ServerStore {
   Result<std::map<std::string, std::int64_t>> finding_counts(const std::string& kiosk_id) override;
   Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id) override;
   Status ping() override;
+  Status probe_write() override;
   Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
                                                    std::size_t limit) override;
   Result<std::int64_t> response_count() override;

@@ -206,8 +206,10 @@ std::string gzip_compress(std::string_view data) {
   return out;
 }
 
-bool gzip_decompress(std::string_view data, std::size_t max_output, std::string* out) {
+bool gzip_decompress(std::string_view data, std::size_t max_output, std::string* out,
+                     bool* too_large) {
   out->clear();
+  if (too_large) *too_large = false;
   InflateStream z;
   if (inflateInit2(&z.s, kGzipWindowBits) != Z_OK) return false;
   z.ready = true;
@@ -224,6 +226,7 @@ bool gzip_decompress(std::string_view data, std::size_t max_output, std::string*
     std::size_t produced = sizeof buf - z.s.avail_out;
     if (produced > max_output - out->size()) {
       out->clear();
+      if (too_large) *too_large = true;
       return false;
     }
     out->append(buf, produced);

@@ -9,6 +9,8 @@
 
 #include "server_test_support.hpp"
 #include "sipas/server/cli.hpp"
+#include "socket_support.hpp"
+#include "tls_support.hpp"
 
 namespace sipas::test {
 namespace {
@@ -247,6 +249,9 @@ TEST_F(CliTest, UsageErrorsExitWith2AndOneLineAndCreateNoDatabase) {
            {"kiosk", "add", "--db", x, "--kiosk-id", "K1", "--unit", "U", "--bogus", "1"},
            {"serve", "--db", x, "--listen", "nonsense"},
            {"serve", "--db", x, "--listen", "127.0.0.1:0", "--threads", "0"},
+           {"serve", "--db", x, "--listen", "127.0.0.1:0", "--header-timeout", "0"},
+           {"serve", "--db", x, "--listen", "127.0.0.1:0", "--max-connections", "none"},
+           {"serve", "--db", x, "--listen", "127.0.0.1:0", "--tls-cert", "cert.pem"},
            {"procedure", "load", "--db", x},
            {"procedure", "list", "--db", x, "--file", "p.json"}}) {
     auto r = run(args);
@@ -268,20 +273,28 @@ TEST_F(CliTest, HelpAndVersion) {
   EXPECT_EQ(version.out, std::string("sipas-server ") + SIPAS_VERSION + " (protocol v1)\n");
 }
 
-// The real binary: serve on a free port with the shipped questionnaires imported, answer
-// /healthz, stop on SIGTERM with exit status 0.
-TEST_F(CliTest, ServeStopsCleanlyOnSigterm) {
-  add_units();
+// The real binary, serving on a free port: its pid, its port (from its first line of output)
+// and the read end of its standard output.
+struct Served {
+  pid_t pid = -1;
+  int port = 0;
+  int out = -1;
+};
+
+Served serve_binary(const std::string& db, std::vector<std::string> extra) {
+  std::vector<std::string> args = {SIPAS_SERVER_BINARY, "serve", "--db", db, "--listen",
+                                   "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
   int out_pipe[2];
-  ASSERT_EQ(::pipe(out_pipe), 0);
+  if (::pipe(out_pipe) != 0) return {};
   pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::dup2(out_pipe[1], 1);
     ::close(out_pipe[0]);
-    ::execl(SIPAS_SERVER_BINARY, SIPAS_SERVER_BINARY, "serve", "--db", db().c_str(), "--listen",
-            "127.0.0.1:0", "--access-log", (dir_.path() / "access.log").c_str(), "--surveys",
-            SIPAS_SOURCE_DIR "/kiosk-config/surveys", static_cast<char*>(nullptr));
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(SIPAS_SERVER_BINARY, argv.data());
     ::_exit(127);
   }
   ::close(out_pipe[1]);
@@ -289,23 +302,98 @@ TEST_F(CliTest, ServeStopsCleanlyOnSigterm) {
   char c;
   while (::read(out_pipe[0], &c, 1) == 1 && c != '\n') first_line.push_back(c);
   auto colon = first_line.rfind(':');
-  ASSERT_NE(colon, std::string::npos) << first_line;
-  int port = std::stoi(first_line.substr(colon + 1));
-  httplib::Client client("127.0.0.1", port);
+  Served s{pid, 0, out_pipe[0]};
+  if (colon != std::string::npos) s.port = std::atoi(first_line.c_str() + colon + 1);
+  return s;
+}
+
+// SIGTERM; the exit status, or -1.
+int stop_binary(const Served& s) {
+  ::kill(s.pid, SIGTERM);
+  int status = 0;
+  if (::waitpid(s.pid, &status, 0) != s.pid) return -1;
+  ::close(s.out);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Serve on a free port with the shipped questionnaires imported, answer /healthz, stop on
+// SIGTERM with exit status 0.
+TEST_F(CliTest, ServeStopsCleanlyOnSigterm) {
+  add_units();
+  Served served = serve_binary(db(), {"--access-log", (dir_.path() / "access.log").string(),
+                                      "--surveys", SIPAS_SOURCE_DIR "/kiosk-config/surveys"});
+  ASSERT_GT(served.port, 0);
+  httplib::Client client("127.0.0.1", served.port);
   auto health = client.Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(nlohmann::json::parse(health->body)["surveys"], 3) << health->body;
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ::close(out_pipe[0]);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(stop_binary(served), 0);
   std::ifstream log(dir_.path() / "access.log");
   std::string line;
   std::getline(log, line);
   EXPECT_NE(line.find("GET /healthz 200"), std::string::npos) << line;
+}
+
+// The connection flags reach the transport: one connection per address, and a head that does
+// not come is cut off.
+TEST_F(CliTest, ServeTakesTheConnectionFlags) {
+  add_units();
+  Served served = serve_binary(db(), {"--max-connections-per-address", "1", "--header-timeout",
+                                      "0.5", "--idle-timeout", "60", "--max-header-bytes", "2048"});
+  ASSERT_GT(served.port, 0);
+  auto slow = RawConnection::open(served.port);
+  ASSERT_TRUE(slow.is_open());
+  ASSERT_TRUE(slow.send("GET /healthz HTTP/1.1\r\n"));
+  // While `slow` is open, a second connection from the same address is turned away.
+  auto second = RawConnection::open(served.port);
+  std::string refused_reply;
+  bool refused_closed = !second.is_open();
+  if (second.is_open() && second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")) {
+    refused_reply = second.receive(std::chrono::seconds(20), &refused_closed);
+  }
+  EXPECT_TRUE(refused_closed);
+  EXPECT_EQ(refused_reply, "");
+  EXPECT_TRUE(slow.closed_by_peer_within(std::chrono::seconds(20)));
+  // Then the address has its slot back; a head over 2048 bytes gets 431.
+  std::string reply;
+  for (int attempt = 0; attempt < 100 && reply.empty(); ++attempt) {
+    auto c = RawConnection::open(served.port);
+    if (c.is_open() &&
+        c.send("GET /healthz HTTP/1.1\r\nCookie: " + std::string(4000, 'c') + "\r\n\r\n")) {
+      reply = c.receive(std::chrono::seconds(2));
+    }
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply;
+  EXPECT_EQ(stop_binary(served), 0);
+}
+
+// HTTPS, and SIGHUP: a renewed certificate goes to new connections without a restart.
+TEST_F(CliTest, ServeReloadsTheCertificateOnSighup) {
+  add_units();
+  const std::string cert = (dir_.path() / "cert.pem").string();
+  const std::string key = (dir_.path() / "key.pem").string();
+  ASSERT_TRUE(write_self_signed("sipas-a", cert, key));
+  Served served = serve_binary(db(), {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_GT(served.port, 0);
+  {
+    TlsClient c(served.port);
+    ASSERT_TRUE(c.open());
+    EXPECT_EQ(c.peer_name(), "sipas-a");
+    std::string reply = c.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "}");
+    EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  }
+  ASSERT_TRUE(write_self_signed("sipas-b", cert, key));
+  ::kill(served.pid, SIGHUP);
+  std::string seen;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       seen != "sipas-b" && std::chrono::steady_clock::now() < until;) {
+    TlsClient c(served.port);
+    seen = c.peer_name();
+    if (seen != "sipas-b") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(seen, "sipas-b");
+  EXPECT_EQ(stop_binary(served), 0);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include "server_test_support.hpp"
 #include "sipas/server/dashboard.hpp"
+#include "sipas/server/http_transport.hpp"
 #include "sipas/server/scores.hpp"
 
 namespace sipas::test {
@@ -44,13 +45,13 @@ class DashboardTest : public ServerTest {
     auto dash = Dashboard::create(db_path_, std::move(options));
     ASSERT_TRUE(dash.is_ok()) << dash.status().message();
     dashboard_ = std::move(dash).value();
-    dashboard_->install(http_);
-    dash_port_ = http_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(dash_port_, 0);
-    dash_thread_ = std::thread([this] { http_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !http_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    http::Router router;
+    dashboard_->install(router);
+    http_ = std::make_unique<http::HttpTransport>(std::move(router), http::TransportOptions{});
+    auto port = http_->bind("127.0.0.1", 0);
+    ASSERT_TRUE(port.is_ok()) << port.status().message();
+    dash_port_ = *port;
+    dash_thread_ = std::thread([this] { (void)http_->serve(); });
   }
 
   // For fixtures that need other dashboard options (behind a proxy, HTTPS).
@@ -63,8 +64,9 @@ class DashboardTest : public ServerTest {
   }
 
   void TearDown() override {
-    http_.stop();
+    if (http_) http_->stop();
     if (dash_thread_.joinable()) dash_thread_.join();
+    http_.reset();
     ServerTest::TearDown();
   }
 
@@ -188,7 +190,7 @@ class DashboardTest : public ServerTest {
     return j["index"].is_number() ? j["index"].get<double>() : -1;
   }
 
-  httplib::Server http_;
+  std::unique_ptr<http::HttpTransport> http_;
   std::unique_ptr<Dashboard> dashboard_;
   std::thread dash_thread_;
   std::mutex log_mutex_;

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "server_test_support.hpp"
+#include "socket_support.hpp"
 
 namespace sipas::test {
 namespace {
@@ -67,6 +68,25 @@ TEST_F(IngestTest, WrongTokenGets401) {
   auto none = post(make_body("k1", make_chain(kUnit, 1, 2)), "");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(stored(), 0);
+}
+
+// The token is judged from the request's head: a wrong one gets its 401 even from a client that
+// announces a large body and then sends nothing, and the connection is closed.
+TEST_F(IngestTest, WrongTokenGets401BeforeTheBodyIsSent) {
+  auto c = RawConnection::open(port_);
+  ASSERT_TRUE(c.is_open());
+  ASSERT_TRUE(c.send("POST /api/v1/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     random_token() +
+                     "\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                     "Content-Length: 4000000\r\n\r\n"));
+  bool closed = false;
+  std::string reply = c.receive(std::chrono::seconds(20), &closed, "}");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 401", 0), 0u) << reply;
+  EXPECT_NE(reply.find("WWW-Authenticate: Bearer\r\n"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("{\"error\":"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  EXPECT_TRUE(closed || c.closed_by_peer_within(std::chrono::seconds(20)));
   EXPECT_EQ(stored(), 0);
 }
 

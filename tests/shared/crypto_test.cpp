@@ -115,6 +115,15 @@ TEST(Crypto, GunzipRefusesOutputBeyondLimit) {
   EXPECT_EQ(out.size(), 10'000'000u);
 }
 
+TEST(Crypto, GunzipTellsTooLargeApartFromCorrupt) {
+  std::string out;
+  bool too_large = false;
+  EXPECT_FALSE(gzip_decompress(gzip_compress(std::string(100'000, ' ')), 1000, &out, &too_large));
+  EXPECT_TRUE(too_large);
+  EXPECT_FALSE(gzip_decompress("\x1f\x8b\x08\x00 not deflate", 1000, &out, &too_large));
+  EXPECT_FALSE(too_large);
+}
+
 TEST(Crypto, GunzipRejectsGarbageTruncationAndTrailingBytes) {
   std::string packed = gzip_compress("Rất hài lòng với cán bộ tiếp nhận hồ sơ");
   std::string out;

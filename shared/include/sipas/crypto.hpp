@@ -22,8 +22,10 @@ std::string hash_secret(std::string_view secret, int iterations = 100000);
 bool verify_secret(std::string_view secret, std::string_view stored);
 
 // gzip (RFC 1952) compression for upload bodies; gunzip refuses output beyond max_output
-// (returns false) so that a small "bomb" cannot exhaust memory.
+// (returns false) so that a small "bomb" cannot exhaust memory. When it returns false,
+// *too_large (if given) tells that reason apart from input that is not one valid gzip member.
 std::string gzip_compress(std::string_view data);
-bool gzip_decompress(std::string_view data, std::size_t max_output, std::string* out);
+bool gzip_decompress(std::string_view data, std::size_t max_output, std::string* out,
+                     bool* too_large = nullptr);
 
 }  // namespace sipas

@@ -1,4 +1,4 @@
-// The province server's web dashboard and scores API, installed on the server's httplib::Server:
+// The province server's web dashboard and scores API, installed on the server's router:
 //
 //   GET  /api/v1/scores         SPEC's scores (see scores.hpp for the query parameters)
 //   GET  /api/v1/reports        a unit's period report or its raw responses, CSV or XLSX
@@ -14,7 +14,8 @@
 // Every POST form carries the session's CSRF token (the login form a pre-session one). Pages are
 // in Vietnamese, or English with lang=en; citizen text is always HTML-escaped.
 //
-// Threads: handlers run on httplib's worker threads; each borrows its own database connection.
+// Threads: handlers run on the transport's worker threads (http_transport.hpp); each borrows its
+// own database connection.
 #pragma once
 
 #include <functional>
@@ -28,11 +29,11 @@
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace sipas {
+
+namespace http {
+class Router;
+}
 
 struct DashboardOptions {
   // The time used for "today" and session expiry; nullptr: the system clock. Must outlive the
@@ -60,8 +61,9 @@ class Dashboard {
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;
 
-  // Registers the routes above. The dashboard must outlive `http`'s serving.
-  void install(httplib::Server& http);
+  // Registers the routes above. The dashboard must outlive the serving of the transport that
+  // `http` is given to.
+  void install(http::Router& http);
 
  private:
   struct Impl;

@@ -1,21 +1,30 @@
-// The province server's HTTP layer (cpp-httplib): POST /api/v1/batches (protocol v1, see
-// docs/protocol.md), GET /api/v1/kiosks (HTTP Basic), GET /healthz.
+// The province server: POST /api/v1/batches (protocol v1, see docs/protocol.md), GET
+// /api/v1/kiosks (HTTP Basic), GET /healthz and the dashboard, on the transport of
+// http_transport.hpp.
 //
-// Threads: serve() runs httplib's accept loop on the calling thread and handles requests on a
-// pool of `threads` workers; each worker borrows its own ServerStore connection from a pool.
+// Threads: serve() runs the transport's I/O threads (the calling one among them) and its workers;
+// handlers run on the workers, each borrowing its own ServerStore connection from a pool.
+// A batch's token, rate limit and Content-Type are checked from its head, before its body is read.
 // Parsing and validation run in parallel; the write transaction of each batch runs one at a time
 // (other processes on the same database are waited for by SQLite's busy timeout). stop() may be
 // called from any thread (a signal-watching thread in `sipas-server serve`): the listening socket
 // closes at once and serve() returns after every request in flight has been answered.
+//
+// /healthz answers 503 when the store does not answer, or cannot write: the latest batch's write
+// failed for want of storage (disk full, read-only, I/O error; until a batch is stored again), or
+// the latest write probe failed (ServerStore::probe_write every health_probe_interval).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sipas/server/batch.hpp"
+#include "sipas/server/http_transport.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
 
@@ -25,14 +34,21 @@ struct ServerOptions {
   IngestLimits limits;
   double rate_per_second = 20;  // per kiosk, on POST /api/v1/batches; 0: no limit
   double rate_burst = 60;
-  std::size_t threads = 8;
-  int read_timeout_seconds = 30;
+  // Threads, deadlines and connection limits. Its max_body_bytes is set from
+  // limits.max_body_bytes.
+  http::TransportOptions http;
+  // How often /healthz's write probe runs; 0: never (failed batch writes still count).
+  std::chrono::milliseconds health_probe_interval{std::chrono::seconds(10)};
   // One line per request (no newline), from the worker threads, serialised by the server.
   // Empty: no access log.
   std::function<void(const std::string& line)> access_log;
   // The time the server stamps and compares against; nullptr: the system clock. Must outlive the
   // server.
   const Clock* clock = nullptr;
+  // Reverse proxies whose forwarding headers are believed (client_info.hpp), and whether login
+  // links work at all (DashboardOptions).
+  std::vector<std::string> trusted_proxies;
+  bool login_links = true;
 };
 
 // Totals since start, for the ingest benchmark; each counter is read atomically.
@@ -40,8 +56,9 @@ struct IngestStats {
   std::int64_t batches = 0;    // answered 200
   std::int64_t responses = 0;  // in those batches
   std::int64_t accepted = 0;
-  // Elapsed time per phase, summed over the worker threads.
-  std::int64_t read_ns = 0;    // receiving and decompressing bodies
+  // Elapsed time per phase, summed over the worker threads. Bodies are received by the I/O
+  // threads, asynchronously, at no cost to the workers.
+  std::int64_t read_ns = 0;    // decompressing bodies
   std::int64_t parse_ns = 0;   // JSON parsing and validation
   std::int64_t sqlite_ns = 0;  // the batch transactions (includes waiting for fsync)
   std::int64_t lock_wait_ns = 0;  // waiting for another batch's transaction
@@ -67,6 +84,9 @@ class HttpServer {
   // Serves until stop(). Call after bind().
   Status serve();
   void stop();
+  // HTTPS: loads the certificate and key files (ServerOptions::http) again for new connections;
+  // see HttpTransport::reload_tls.
+  Status reload_tls();
 
   IngestStats stats() const;
   std::size_t survey_count() const;

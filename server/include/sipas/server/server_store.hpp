@@ -221,6 +221,11 @@ class ServerStore {
   virtual Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id) = 0;
   // A trivial read; OK when the storage answers.
   virtual Status ping() = 0;
+  // A small durable write that changes nothing stored; OK when the storage takes writes now, else
+  // the storage code (disk_full, read_only, io_error, busy...). For /healthz: cheap enough to run
+  // every few seconds. SQLite: rewrites the schema version in a write transaction, so that a page
+  // goes through the WAL and fsync as every batch's does.
+  virtual Status probe_write() = 0;
   virtual Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
                                                            std::size_t limit) = 0;
   virtual Result<std::int64_t> response_count() = 0;
