@@ -941,6 +941,8 @@ void Core::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.close(ignored);
     return accept();
   }
+  // Replies are small and kiosks keep the connection alive: without TCP_NODELAY each reply would
+  // wait for the client's delayed ACK (~40 ms) before it leaves.
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   std::shared_ptr<ConnectionBase> connection;
