@@ -65,3 +65,9 @@ tap() {  # dump, id: taps the element, then waits out the repeated-tap filter
   xdotool mousemove "$x" "$y" click 1
   sleep 0.4
 }
+
+choose() {  # dump, id: taps an answer, then waits while the choice shows (0.4 s) and the next
+            # screen ignores taps (0.6 s)
+  tap "$1" "$2"
+  sleep 0.8
+}

@@ -21,12 +21,12 @@ to_comment() {  # name, extra args...
   kpid=$!
   pids+=("$kpid")
   wait_screen "$dump" welcome
-  tap "$dump" start
+  choose "$dump" answer-2
   wait_screen "$dump" procedure
-  tap "$dump" procedure.skip
+  choose "$dump" procedure.skip
   local step=1
   while [ "$(screen_of "$dump")" = question ]; do
-    tap "$dump" answer-2
+    choose "$dump" answer-2
     step=$((step + 1))
     [ "$step" -le 40 ] || { echo "run-35-taps: too many questions" >&2; return 1; }
   done

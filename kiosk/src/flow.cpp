@@ -30,6 +30,7 @@ FlowSettings FlowSettings::from_config(const KioskConfig& c) {
   s.thanks_time = milliseconds(c.thanks_seconds * 1000LL);
   s.min_interval = milliseconds(c.min_interval_seconds * 1000LL);
   s.double_tap = milliseconds(c.double_tap_ms);
+  s.selection_feedback = milliseconds(c.selection_feedback_ms);
   s.pin_lockout = milliseconds(c.pin_lockout_seconds * 1000LL);
   s.dossier_max_length = 40;
   return s;
@@ -43,12 +44,13 @@ Flow::Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink,
       sink_(sink),
       clock_(clock),
       tz_(tz),
-      questions_(survey_.questions()),
+      questions_(survey_.asking_order()),
       language_(config.default_language),
       comment_(static_cast<std::size_t>(std::max(0, survey_.comment_max_length))) {
   if (last_submitted) next_allowed_ = *last_submitted + settings_.min_interval;
   last_input_ = clock_.now();
   answers_.assign(questions_.size(), std::nullopt);
+  unknown_.assign(questions_.size(), false);
   if (const Counter* counter = config_.find_counter(config_.counter)) {
     for (const std::string& code : counter->procedures) {
       if (const Procedure* p = config_.find_procedure(code)) procedures_.push_back(p);
@@ -68,33 +70,44 @@ int Flow::seconds_until_next() const {
   return static_cast<int>((left.count() + 999) / 1000);
 }
 
+std::optional<std::optional<int>> Flow::confirming() const {
+  if (!confirm_until_) return std::nullopt;
+  return answers_[question_index_].value_or(std::nullopt);
+}
+
 bool Flow::can_go_back() const { return back_step().has_value(); }
 
 bool Flow::reason_selected(const std::string& id) const {
   return std::find(reasons_.begin(), reasons_.end(), id) != reasons_.end();
 }
 
-bool Flow::followup_triggered() const {
-  for (const auto& a : answers_) {
-    if (a && *a && **a <= survey_.followup_at_or_below) return true;
+std::vector<const Reason*> Flow::offered_reasons() const {
+  std::vector<std::string> low;
+  for (std::size_t i = 0; i < questions_.size(); ++i) {
+    const auto& a = answers_[i];
+    if (a && *a && **a <= survey_.followup_at_or_below) low.push_back(questions_[i]->id);
   }
-  return false;
+  return survey_.reasons_for(low);
 }
 
-// Typing keys are exempt: "aa" for â is two quick taps on the same key by design.
-bool Flow::is_repeat(const Action& a, TimePoint at) {
-  switch (a.kind) {
+bool is_typing(ActionKind kind) {
+  switch (kind) {
     case ActionKind::dossier_key:
     case ActionKind::dossier_backspace:
     case ActionKind::comment_key:
     case ActionKind::comment_backspace:
     case ActionKind::pin_key:
     case ActionKind::pin_backspace:
-    case ActionKind::corner_down:
-    case ActionKind::corner_up:
-      return false;
+      return true;
     default:
-      break;
+      return false;
+  }
+}
+
+// The staff corner's press and release are one gesture, never a repeat.
+bool Flow::is_repeat(const Action& a, TimePoint at) {
+  if (is_typing(a.kind) || a.kind == ActionKind::corner_down || a.kind == ActionKind::corner_up) {
+    return false;
   }
   const std::string key =
       std::to_string(static_cast<int>(a.kind)) + ':' + std::to_string(a.value) + ':' + a.text;
@@ -115,27 +128,71 @@ void Flow::begin_survey(TimePoint now) {
   dossier_notice_ = DossierNotice::none;
   question_index_ = 0;
   answers_.assign(questions_.size(), std::nullopt);
+  unknown_.assign(questions_.size(), false);
   reasons_.clear();
   comment_.clear();
   shift_ = false;
-  if (survey_.ask_dossier) {
-    screen_ = Screen::dossier;
+  telex_ = language_ == "vi";
+}
+
+void Flow::choose(std::optional<int> value, bool unknown, TimePoint now) {
+  answers_[question_index_] = unknown ? std::nullopt : std::optional<std::optional<int>>(value);
+  unknown_[question_index_] = unknown;
+  last_survey_tap_ = now;
+  if (settings_.selection_feedback <= milliseconds(0)) {
+    move_on(now);
   } else {
-    enter_questions();
+    confirm_until_ = now + settings_.selection_feedback;
   }
 }
 
-void Flow::enter_questions() {
-  question_index_ = 0;
-  screen_ = asks_procedure() ? Screen::procedure : Screen::question;
+void Flow::settle(TimePoint now) {
+  if (!confirm_until_ || now < *confirm_until_) return;
+  const TimePoint shown_at = *confirm_until_;
+  confirm_until_.reset();
+  move_on(shown_at);
 }
 
-void Flow::after_last_question(TimePoint now) {
-  if (followup_triggered()) {
-    screen_ = survey_.reasons.empty() ? Screen::comment : Screen::followup;
-  } else {
-    commit(ResponseStatus::complete, now);
+// The way forward from the screen showing: after the first question the dossier and the procedure
+// (each where asked), then the remaining questions, then the follow-up step. The screen it shows
+// ignores taps for new_screen_guard from `shown_at`.
+void Flow::move_on(TimePoint shown_at) {
+  std::size_t next_question = question_index_ + 1;
+  switch (screen_) {
+    case Screen::welcome:
+    case Screen::question:
+      if (screen_ == Screen::question && question_index_ > 0) break;
+      if (survey_.ask_dossier) {
+        screen_ = Screen::dossier;
+        guard_until_ = shown_at + settings_.new_screen_guard;
+        return;
+      }
+      [[fallthrough]];
+    case Screen::dossier:
+      if (asks_procedure()) {
+        screen_ = Screen::procedure;
+        guard_until_ = shown_at + settings_.new_screen_guard;
+        return;
+      }
+      next_question = 1;
+      break;
+    case Screen::procedure: next_question = 1; break;
+    default: return;
   }
+  if (next_question < questions_.size()) {
+    question_index_ = next_question;
+    screen_ = Screen::question;
+  } else {
+    after_last_question();
+  }
+  guard_until_ = shown_at + settings_.new_screen_guard;
+}
+
+// Everyone is offered the same step, so that the screen does not tell an onlooker how the citizen
+// answered; only the reasons on it depend on the answers.
+void Flow::after_last_question() {
+  question_index_ = questions_.size() - 1;
+  screen_ = Screen::followup;
 }
 
 ResponseDraft Flow::make_draft(ResponseStatus status, TimePoint now) const {
@@ -154,13 +211,12 @@ ResponseDraft Flow::make_draft(ResponseStatus status, TimePoint now) const {
   for (std::size_t i = 0; i < questions_.size(); ++i) {
     if (answers_[i]) d.answers.push_back(Answer{questions_[i]->id, *answers_[i]});
   }
-  const bool followup = followup_triggered();
-  if (followup || status == ResponseStatus::partial) {
-    for (const auto& r : survey_.reasons) {
-      if (reason_selected(r.id)) d.reasons.push_back(r.id);
-    }
-    if (comment_.length() > 0) d.comment = comment_.utf8();
+  // A reason chosen while it was offered and no longer is (an answer changed after "back") is
+  // left out: reasons stay tied to low answers.
+  for (const Reason* r : offered_reasons()) {
+    if (reason_selected(r->id)) d.reasons.push_back(r->id);
   }
+  if (comment_.length() > 0) d.comment = comment_.utf8();
   return d;
 }
 
@@ -172,7 +228,9 @@ void Flow::commit(ResponseStatus status, TimePoint now) {
     go_out_of_service(now);
     return;
   }
-  next_allowed_ = now + settings_.min_interval;
+  // From the citizen's last tap: a survey stored after the idle timeout does not hold back the
+  // next citizen, quick repeated ratings still are.
+  next_allowed_ = last_survey_tap_ + settings_.min_interval;
   if (status == ResponseStatus::complete) {
     screen_ = Screen::thanks;
     thanks_until_ = now + settings_.thanks_time;
@@ -185,12 +243,16 @@ void Flow::go_welcome() {
   screen_ = Screen::welcome;
   language_ = config_.default_language;
   answers_.assign(questions_.size(), std::nullopt);
+  unknown_.assign(questions_.size(), false);
+  question_index_ = 0;
   reasons_.clear();
   comment_.clear();
   dossier_entry_.clear();
   dossier_.reset();
   procedure_.reset();
   corner_since_.reset();
+  confirm_until_.reset();
+  guard_until_.reset();
 }
 
 void Flow::go_out_of_service(TimePoint now) {
@@ -206,7 +268,20 @@ bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint now = clock_.now();
   const TimePoint at = tapped_at.value_or(now);
   last_input_ = now;
+  settle(now);
+  // The guard is against a quick second tap landing on a screen nobody has read. The dossier's
+  // submit is exempt: a barcode scanner ends with Enter at once, and an empty entry is refused
+  // anyway.
+  const bool exempt = is_typing(action.kind) || action.kind == ActionKind::corner_down ||
+                      action.kind == ActionKind::corner_up ||
+                      action.kind == ActionKind::dossier_submit;
+  if (guard_until_ && at < *guard_until_ && !exempt) return false;
   if (is_repeat(action, at)) return false;
+  if (confirm_until_ && action.kind != ActionKind::answer &&
+      action.kind != ActionKind::not_applicable && action.kind != ActionKind::unknown) {
+    return false;  // while the choice shows, only another choice counts
+  }
+  if (is_survey_screen()) last_survey_tap_ = at;
   return handle(action, now, at);
 }
 
@@ -220,11 +295,11 @@ bool Flow::handle(const Action& a, TimePoint now, TimePoint at) {
     default: break;
   }
   switch (screen_) {
-    case Screen::welcome: return handle_welcome(a, now);
+    case Screen::welcome: return handle_welcome(a, now, at);
     case Screen::dossier: return handle_dossier(a, now);
-    case Screen::procedure: return handle_procedure(a);
+    case Screen::procedure: return handle_procedure(a, now);
     case Screen::question: return handle_question(a, now);
-    case Screen::followup: return handle_followup(a);
+    case Screen::followup: return handle_followup(a, now);
     case Screen::comment: return handle_comment(a, now);
     case Screen::pin: return handle_pin(a, now);
     case Screen::staff: return handle_staff(a, now);
@@ -261,38 +336,34 @@ bool Flow::release_corner(TimePoint at, TimePoint now) {
   return true;
 }
 
+// The first question was answered on the welcome screen; "back" never leads there (the answer is
+// the citizen's rating), only to that question on a screen of its own.
 std::optional<Flow::BackStep> Flow::back_step() const {
   switch (screen_) {
-    case Screen::dossier: return BackStep{Screen::welcome, question_index_};
+    case Screen::dossier: return BackStep{Screen::question, 0};
     case Screen::procedure:
-      return BackStep{survey_.ask_dossier ? Screen::dossier : Screen::welcome, question_index_};
+      return BackStep{survey_.ask_dossier ? Screen::dossier : Screen::question, 0};
     case Screen::question:
-      if (question_index_ > 0) return BackStep{Screen::question, question_index_ - 1};
-      if (asks_procedure()) return BackStep{Screen::procedure, question_index_};
-      if (survey_.ask_dossier) return BackStep{Screen::dossier, question_index_};
-      return std::nullopt;
+      if (question_index_ > 1) return BackStep{Screen::question, question_index_ - 1};
+      if (question_index_ == 0) return std::nullopt;
+      if (asks_procedure()) return BackStep{Screen::procedure, 0};
+      if (survey_.ask_dossier) return BackStep{Screen::dossier, 0};
+      return BackStep{Screen::question, 0};
     case Screen::followup: return BackStep{Screen::question, questions_.size() - 1};
-    case Screen::comment:
-      if (survey_.reasons.empty()) return BackStep{Screen::question, questions_.size() - 1};
-      return BackStep{Screen::followup, question_index_};
+    case Screen::comment: return BackStep{Screen::followup, question_index_};
     default: return std::nullopt;
   }
 }
 
-// Back to welcome starts afresh (go_welcome clears the draft); every other step keeps the answers.
 bool Flow::go_back() {
   const std::optional<BackStep> step = back_step();
   if (!step) return false;
-  if (step->screen == Screen::welcome) {
-    go_welcome();
-  } else {
-    screen_ = step->screen;
-    question_index_ = step->question;
-  }
+  screen_ = step->screen;
+  question_index_ = step->question;
   return true;
 }
 
-bool Flow::handle_welcome(const Action& a, TimePoint now) {
+bool Flow::handle_welcome(const Action& a, TimePoint now, TimePoint at) {
   switch (a.kind) {
     case ActionKind::set_language:
       if (std::find(config_.languages.begin(), config_.languages.end(), a.text) ==
@@ -301,9 +372,13 @@ bool Flow::handle_welcome(const Action& a, TimePoint now) {
       }
       language_ = a.text;
       return true;
-    case ActionKind::start:
-      if (next_allowed_ && now < *next_allowed_) return false;
-      begin_survey(now);
+    case ActionKind::answer:
+      if (!survey_.is_valid_value(first_question(), a.value)) return false;
+      if (!confirm_until_) {
+        if (next_allowed_ && now < *next_allowed_) return false;
+        begin_survey(at);
+      }
+      choose(a.value, false, now);
       return true;
     default: return false;
   }
@@ -328,7 +403,7 @@ bool Flow::handle_dossier(const Action& a, TimePoint now) {
       dossier_.reset();
       dossier_entry_.clear();
       dossier_notice_ = DossierNotice::none;
-      enter_questions();
+      move_on(now);
       return true;
     default: return false;
   }
@@ -354,11 +429,11 @@ bool Flow::submit_dossier(TimePoint now) {
   }
   dossier_ = dossier_entry_;
   dossier_notice_ = DossierNotice::none;
-  enter_questions();
+  move_on(now);
   return true;
 }
 
-bool Flow::handle_procedure(const Action& a) {
+bool Flow::handle_procedure(const Action& a, TimePoint now) {
   switch (a.kind) {
     case ActionKind::procedure_choose:
       if (std::none_of(procedures_.begin(), procedures_.end(),
@@ -372,36 +447,36 @@ bool Flow::handle_procedure(const Action& a) {
       break;
     default: return false;
   }
-  question_index_ = 0;
-  screen_ = Screen::question;
+  move_on(now);
   return true;
 }
 
 bool Flow::handle_question(const Action& a, TimePoint now) {
-  std::optional<int> value;
   switch (a.kind) {
     case ActionKind::answer:
       if (!survey_.is_valid_value(current_question(), a.value)) return false;
-      value = a.value;
-      break;
+      choose(a.value, false, now);
+      return true;
     case ActionKind::not_applicable:
       if (!survey_.allow_not_applicable) return false;
-      break;
+      choose(std::nullopt, false, now);
+      return true;
+    case ActionKind::unknown:
+      if (!current_question().allow_unknown) return false;
+      choose(std::nullopt, true, now);
+      return true;
     default: return false;
   }
-  answers_[question_index_] = value;
-  if (question_index_ + 1 < questions_.size()) {
-    ++question_index_;
-  } else {
-    after_last_question(now);
-  }
-  return true;
 }
 
-bool Flow::handle_followup(const Action& a) {
+bool Flow::handle_followup(const Action& a, TimePoint now) {
   switch (a.kind) {
     case ActionKind::toggle_reason: {
-      if (!survey_.find_reason(a.text)) return false;
+      const auto offered = offered_reasons();
+      if (std::none_of(offered.begin(), offered.end(),
+                       [&a](const Reason* r) { return r->id == a.text; })) {
+        return false;
+      }
       auto it = std::find(reasons_.begin(), reasons_.end(), a.text);
       if (it == reasons_.end()) {
         reasons_.push_back(a.text);
@@ -413,6 +488,9 @@ bool Flow::handle_followup(const Action& a) {
     case ActionKind::followup_next:
       screen_ = Screen::comment;
       return true;
+    case ActionKind::followup_finish:
+      commit(ResponseStatus::complete, now);
+      return true;
     default: return false;
   }
 }
@@ -422,7 +500,7 @@ bool Flow::handle_comment(const Action& a, TimePoint now) {
     case ActionKind::comment_key: {
       char32_t c = static_cast<char32_t>(a.value);
       if (shift_ && c >= U'a' && c <= U'z') c -= 32;
-      const bool ok = comment_.type(c);
+      const bool ok = telex_ ? comment_.type(c) : comment_.insert(c);
       if (ok) shift_ = false;
       return ok;
     }
@@ -432,6 +510,9 @@ bool Flow::handle_comment(const Action& a, TimePoint now) {
       return true;
     case ActionKind::comment_shift:
       shift_ = !shift_;
+      return true;
+    case ActionKind::comment_telex:
+      telex_ = !telex_;
       return true;
     case ActionKind::comment_submit:
       commit(ResponseStatus::complete, now);
@@ -528,6 +609,7 @@ void Flow::leave_staff(TimePoint now) {
 
 void Flow::tick() {
   const TimePoint now = clock_.now();
+  settle(now);
   if (corner_since_ && now - *corner_since_ >= settings_.long_press) {
     open_pin_pad(now);
     return;
@@ -580,7 +662,7 @@ void Flow::retry_store(TimePoint now) {
   if (!sink_.recover().is_ok()) return;
   if (pending_) {
     if (!sink_.append(*pending_).is_ok()) return;
-    next_allowed_ = pending_->submitted_at + settings_.min_interval;
+    next_allowed_ = last_survey_tap_ + settings_.min_interval;
     pending_.reset();
   }
   store_ok_ = true;
@@ -594,6 +676,7 @@ std::optional<TimePoint> Flow::next_deadline() const {
   };
   const TimePoint now = clock_.now();
   if (corner_since_) consider(*corner_since_ + settings_.long_press);
+  if (confirm_until_) consider(*confirm_until_);
   if (pin_locked_until_) consider(*pin_locked_until_);
   switch (screen_) {
     case Screen::welcome:

@@ -1,6 +1,10 @@
 // The kiosk's survey flow as a state machine: screens, the citizen's draft, timeouts and the rules
 // that keep the figures honest (minimum interval, one response per dossier per day, repeated taps
-// ignored). No window, no SQL: time comes from a Clock and responses go to a ResponseSink, so the
+// ignored, a chosen answer held for a moment and taps on a just-shown question ignored).
+//
+// The welcome screen's faces answer the first question (Survey::asking_order()), so one tap stores
+// a rating; the rest follows (dossier, procedure, the other questions), then a step that offers
+// everyone a comment, with the reasons tied to the criteria answered low. No window, no SQL: time comes from a Clock and responses go to a ResponseSink, so the
 // whole flow runs in tests with a ManualClock and an in-memory sink.
 //
 // Threads: a Flow and its sink are used by the UI thread only.
@@ -46,7 +50,6 @@ class ResponseSink {
 };
 
 enum class ActionKind {
-  start,
   set_language,       // text: language code
   dossier_key,        // value: code point
   dossier_backspace,
@@ -54,14 +57,17 @@ enum class ActionKind {
   dossier_skip,
   procedure_choose,   // text: procedure code, one of procedures()
   procedure_skip,     // "Khác / không nhớ": no procedure
-  answer,             // value: the option's value
+  answer,             // value: the option's value (on welcome: the first question's)
   not_applicable,
+  unknown,            // "Chưa biết", where the criterion allows it
   back,
   toggle_reason,      // text: reason id
-  followup_next,
-  comment_key,        // value: code point (through Telex)
+  followup_next,      // to the comment keyboard
+  followup_finish,    // submit without a comment
+  comment_key,        // value: code point (through Telex when it is on)
   comment_backspace,
   comment_shift,
+  comment_telex,      // Telex on/off
   comment_submit,
   corner_down,        // the staff corner is pressed …
   corner_up,          // … and released
@@ -84,6 +90,10 @@ struct Action {
   std::string text;
 };
 
+// Typing on a keyboard or keypad: exempt from the repeated-tap filter ("aa" for â is two quick
+// taps on one key) and from the guard on a newly shown screen.
+bool is_typing(ActionKind kind);
+
 // Why the last dossier entry was refused (shown on the dossier screen).
 enum class DossierNotice { none, empty, used_today };
 enum class PinNotice { none, wrong, locked, not_set };
@@ -93,6 +103,14 @@ struct FlowSettings {
   std::chrono::milliseconds thanks_time{5000};
   std::chrono::milliseconds min_interval{10000};
   std::chrono::milliseconds double_tap{300};
+  // How long a chosen answer stays on screen, marked, before the next screen shows; 0 moves on at
+  // once. The one knob for selection feedback (a privacy option may shorten it).
+  std::chrono::milliseconds selection_feedback{400};
+  // Taps on a screen reached by an answer (the next question, the dossier, the procedure, the
+  // step after the last question) within this of its appearing are ignored, so that a quick
+  // second tap cannot answer a question nobody read. Typing keys and the dossier's submit (a
+  // scanner's Enter) are exempt.
+  std::chrono::milliseconds new_screen_guard{600};
   std::chrono::milliseconds long_press{3000};
   std::chrono::milliseconds staff_timeout{120000};
   std::chrono::milliseconds retry_interval{2000};
@@ -152,8 +170,12 @@ class Flow {
   const std::optional<std::string>& officer() const { return officer_; }
   bool quit_requested() const { return quit_requested_; }
 
-  // Welcome: 0 when a survey may start now, else whole seconds until it may.
+  // Welcome: 0 when a survey may start now, else whole seconds until it may. The minimum interval
+  // counts from the previous citizen's last tap, not from when an abandoned survey was stored.
   int seconds_until_next() const;
+  // While a chosen answer is shown before moving on (selection_feedback): the answer's value
+  // (nullopt inside for "not applicable" or "don't know"). nullopt when not confirming.
+  std::optional<std::optional<int>> confirming() const;
 
   // The procedures of this kiosk's counter, in the configured order. The procedure screen is shown
   // when there are two or more; a single one is recorded without asking.
@@ -164,16 +186,26 @@ class Flow {
   const std::string& dossier_entry() const { return dossier_entry_; }
   DossierNotice dossier_notice() const { return dossier_notice_; }
 
+  // The questions in the order asked; index 0 is the one the welcome faces answer.
   std::size_t question_count() const { return questions_.size(); }
   std::size_t question_index() const { return question_index_; }  // 0-based
   const Criterion& current_question() const { return *questions_[question_index_]; }
+  const Criterion& first_question() const { return *questions_.front(); }
   // The answer already given to the current question (after "back"); nullopt if none.
   std::optional<std::optional<int>> current_answer() const { return answers_[question_index_]; }
+  // Whether the current question was answered "Chưa biết".
+  bool current_unknown() const { return unknown_[question_index_]; }
   bool can_go_back() const;
 
+  // The reasons offered on the follow-up step: those tied to the criteria answered low (at or
+  // below the survey's threshold), and the catch-alls; empty when nothing was answered low.
+  std::vector<const Reason*> offered_reasons() const;
   bool reason_selected(const std::string& id) const;
   const TelexComposer& comment() const { return comment_; }
   bool comment_shift() const { return shift_; }
+  // Telex composition on the comment keyboard: on in Vietnamese, off (plain letters) otherwise,
+  // switched with comment_telex.
+  bool comment_telex() const { return telex_; }
 
   std::size_t pin_length() const { return pin_entry_.size(); }
   PinNotice pin_notice() const { return pin_notice_; }
@@ -184,13 +216,15 @@ class Flow {
  private:
   bool is_survey_screen() const;
   bool asks_procedure() const { return procedures_.size() >= 2; }
-  // After the dossier (or the welcome screen): the procedure screen or the first question.
-  void enter_questions();
   bool is_repeat(const Action& a, TimePoint at);
   void open_pin_pad(TimePoint now);
-  bool followup_triggered() const;
   void begin_survey(TimePoint now);
-  void after_last_question(TimePoint now);
+  // Records the current question's answer and holds it for selection_feedback before moving on.
+  void choose(std::optional<int> value, bool unknown, TimePoint now);
+  // Once the held answer has been shown long enough: the next screen, shown as of that instant.
+  void settle(TimePoint now);
+  void move_on(TimePoint shown_at);
+  void after_last_question();
   ResponseDraft make_draft(ResponseStatus status, TimePoint now) const;
   void commit(ResponseStatus status, TimePoint now);
   void go_welcome();
@@ -216,12 +250,12 @@ class Flow {
   // handle() routes an action: the corner and "back" itself, the rest to the handler of the
   // screen showing. Each returns whether the action was accepted. `at` is when the tap happened.
   bool handle(const Action& a, TimePoint now, TimePoint at);
-  bool handle_welcome(const Action& a, TimePoint now);
+  bool handle_welcome(const Action& a, TimePoint now, TimePoint at);
   bool handle_dossier(const Action& a, TimePoint now);
   bool submit_dossier(TimePoint now);
-  bool handle_procedure(const Action& a);
+  bool handle_procedure(const Action& a, TimePoint now);
   bool handle_question(const Action& a, TimePoint now);
-  bool handle_followup(const Action& a);
+  bool handle_followup(const Action& a, TimePoint now);
   bool handle_comment(const Action& a, TimePoint now);
   bool handle_pin(const Action& a, TimePoint now);
   bool submit_pin(TimePoint now);
@@ -240,7 +274,10 @@ class Flow {
   std::string language_;
   std::optional<std::string> officer_;
   TimePoint last_input_{};
+  TimePoint last_survey_tap_{};  // the citizen's last accepted tap in the survey
   std::optional<TimePoint> next_allowed_;
+  std::optional<TimePoint> confirm_until_;  // a chosen answer is being shown until then
+  std::optional<TimePoint> guard_until_;    // taps before then on the screen shown are ignored
   TimePoint thanks_until_{};
 
   TimePoint started_at_{};
@@ -250,9 +287,11 @@ class Flow {
   DossierNotice dossier_notice_ = DossierNotice::none;
   std::size_t question_index_ = 0;
   std::vector<std::optional<std::optional<int>>> answers_;
+  std::vector<bool> unknown_;  // "Chưa biết": not stored, like a question left unanswered
   std::vector<std::string> reasons_;
   TelexComposer comment_;
   bool shift_ = false;
+  bool telex_ = true;
 
   std::string last_tap_;
   TimePoint last_tap_at_{};

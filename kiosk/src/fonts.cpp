@@ -102,7 +102,9 @@ Result<Fonts> load_fonts(ImFontAtlas* atlas, const FontFiles& files, float width
   f.large = add(files.bold, std::round(body * 1.35f));
   f.title = add(files.bold, std::round(body * 1.7f));
   f.huge = add(files.bold, std::round(body * 2.4f));
-  if (!f.body || !f.bold || !f.large || !f.title || !f.huge) {
+  f.label = add(files.bold, std::max(28.0f, std::round(body * 1.1f)));
+  f.typed = add(files.regular, std::max(34.0f, std::round(body * 1.35f)));
+  if (!f.body || !f.bold || !f.large || !f.title || !f.huge || !f.label || !f.typed) {
     atlas->Clear();
     return Status::error(ErrorCode::invalid_argument,
                          files.regular.string() + ": not a usable TrueType font");

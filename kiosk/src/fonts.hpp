@@ -18,7 +18,13 @@ struct Fonts {
   ImFont* bold = nullptr;
   ImFont* large = nullptr;  // bold, question text
   ImFont* title = nullptr;  // bold, screen titles
-  ImFont* huge = nullptr;   // bold, "Chạm để đánh giá"
+  ImFont* huge = nullptr;   // bold, the largest headings
+  // Bold, answer and option labels a citizen reads to choose: at least 28 px, so that a line of
+  // text (top of "l" to bottom of "g") stands at least 20 px tall even at 800×480.
+  ImFont* label = nullptr;
+  // Regular, the citizen's own typing (comment, dossier number): at least 34 px, a line at least
+  // 24 px tall.
+  ImFont* typed = nullptr;
 };
 
 struct FontFiles {

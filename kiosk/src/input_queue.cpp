@@ -64,11 +64,13 @@ std::vector<Action> key_actions(Screen screen, const InputEvent& key) {
   std::vector<Action> out;
   switch (key.kind) {
     case InputKind::text: {
-      const ActionKind kind = screen == Screen::dossier   ? ActionKind::dossier_key
-                              : screen == Screen::comment ? ActionKind::comment_key
-                              : screen == Screen::pin     ? ActionKind::pin_key
-                                                          : ActionKind::start;
-      if (kind == ActionKind::start) break;
+      ActionKind kind;
+      switch (screen) {
+        case Screen::dossier: kind = ActionKind::dossier_key; break;
+        case Screen::comment: kind = ActionKind::comment_key; break;
+        case Screen::pin: kind = ActionKind::pin_key; break;
+        default: return out;
+      }
       for (char32_t c : utf8_to_u32(key.text)) out.push_back(Action{kind, static_cast<int>(c), {}});
       break;
     }

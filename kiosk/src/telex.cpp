@@ -267,6 +267,12 @@ bool TelexComposer::type(char32_t key) {
   return true;
 }
 
+bool TelexComposer::insert(char32_t key) {
+  if (text_.size() + 1 > max_length_) return false;
+  text_.push_back(key);
+  return true;
+}
+
 bool TelexComposer::type_text(std::string_view utf8) {
   for (char32_t c : utf8_to_u32(utf8)) {
     if (!type(c)) return false;

@@ -23,6 +23,9 @@ class TelexComposer {
   // One key: an ASCII letter goes through Telex, anything else is inserted as is. Returns false
   // (and leaves the text unchanged) when the result would be longer than max_length.
   bool type(char32_t key);
+  // One key inserted as is, without Telex (typing in English); false when it would exceed
+  // max_length.
+  bool insert(char32_t key);
   // Every code point of a UTF-8 string through type(); stops at the first refused one.
   bool type_text(std::string_view utf8);
   void backspace();

@@ -12,11 +12,17 @@ namespace {
 // text. The kiosk's screens fit these lengths at 800×480; a much longer text may need a look.
 constexpr Message kCatalogue[] = {
     {Text::touch_to_rate,
-     "Chạm để đánh giá",
-     "Touch to rate our service"},
-    {Text::welcome_prompt,
-     "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn. Chỉ mất chưa đến một phút.",
-     "Your opinion helps us serve you better. It takes less than a minute."},
+     "Chạm vào một khuôn mặt để đánh giá",
+     "Touch a face to rate our service"},
+    {Text::welcome_prompt_one,
+     "Chạm vào một khuôn mặt để đánh giá. Một chạm là đủ.",
+     "Touch a face to rate our service. One touch is enough."},
+    {Text::welcome_prompt_short,
+     "Chạm vào một khuôn mặt: một chạm là đủ. %d câu sau đó không bắt buộc, chưa đến một phút.",
+     "Touch a face: one touch is enough. The %d questions after it are optional, under a minute."},
+    {Text::welcome_prompt_long,
+     "Chạm vào một khuôn mặt: một chạm là đủ. %d câu sau đó không bắt buộc, khoảng %d phút.",
+     "Touch a face: one touch is enough. The %d questions after it are optional, about %d minutes."},
     {Text::counter,
      "Quầy",
      "Counter"},
@@ -36,14 +42,17 @@ constexpr Message kCatalogue[] = {
      "Số hồ sơ của Ông/Bà",
      "Your dossier number"},
     {Text::dossier_hint,
-     "Quét mã vạch trên giấy hẹn, hoặc nhập số hồ sơ.",
-     "Scan the barcode on your receipt, or type the number."},
+     "In ở đầu Giấy tiếp nhận hồ sơ và hẹn trả kết quả, dưới mã vạch, ví dụ 000.00.22.H34-251124-0001. Quét mã vạch hoặc nhập số.",
+     "Printed at the top of your appointment slip, under the barcode, e.g. 000.00.22.H34-251124-0001. Scan the barcode or type it."},
     {Text::dossier_empty,
      "Vui lòng nhập số hồ sơ.",
      "Please enter the dossier number."},
     {Text::dossier_used,
      "Hồ sơ này đã được đánh giá trong hôm nay.",
      "This dossier has already been rated today."},
+    {Text::dossier_skip,
+     "Không có số",
+     "No number"},
     {Text::procedure_title,
      "Hôm nay Ông/Bà đến làm thủ tục gì?",
      "What did you come for today?"},
@@ -65,18 +74,36 @@ constexpr Message kCatalogue[] = {
     {Text::not_applicable,
      "Không áp dụng",
      "Not applicable"},
+    {Text::unknown,
+     "Chưa biết",
+     "Don't know yet"},
     {Text::followup_title,
-     "Điều gì chưa làm Ông/Bà hài lòng?",
-     "What did not satisfy you?"},
+     "Ông/Bà muốn góp ý thêm?",
+     "Would you like to tell us more?"},
     {Text::followup_hint,
-     "Có thể chọn nhiều ý.",
-     "You may choose several."},
+     "Không bắt buộc: viết góp ý, hoặc chạm “Hoàn tất”.",
+     "Optional: write a comment, or touch “Done”."},
+    {Text::followup_reasons_hint,
+     "Nếu có điều chúng tôi nên làm tốt hơn, Ông/Bà có thể chọn (không bắt buộc, chọn được nhiều ý):",
+     "If there is something we should do better, you may choose it (optional, several allowed):"},
+    {Text::write_comment,
+     "Viết góp ý",
+     "Write a comment"},
+    {Text::finish,
+     "Hoàn tất",
+     "Done"},
     {Text::comment_title,
      "Ông/Bà có góp ý thêm? (không bắt buộc)",
      "Anything else to tell us? (optional)"},
     {Text::comment_hint,
      "Gõ kiểu Telex: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = dấu",
      "Telex typing: aa=â  aw=ă  oo=ô  ow=ơ  uw=ư  dd=đ  s f r x j = tones"},
+    {Text::comment_plain_hint,
+     "Telex đang tắt: chữ gõ ra giữ nguyên. Chạm “Telex” để gõ tiếng Việt có dấu.",
+     "Telex is off: letters stay as typed. Touch “Telex” to type Vietnamese accents."},
+    {Text::telex_key,
+     "Telex",
+     "Telex"},
     {Text::comment_count,
      "%d/%d ký tự",
      "%d/%d characters"},
@@ -307,6 +334,13 @@ std::string format_text(const char* format, ...) {
   }
   va_end(again);
   return out;
+}
+
+std::string welcome_prompt(const std::string& language, int further) {
+  if (further <= 0) return text(language, Text::welcome_prompt_one);
+  const int minutes = (further * 6 + 59) / 60;
+  if (minutes <= 1) return format_text(text(language, Text::welcome_prompt_short), further);
+  return format_text(text(language, Text::welcome_prompt_long), further, minutes);
 }
 
 }  // namespace sipas

@@ -14,7 +14,10 @@ namespace sipas {
 
 enum class Text {
   touch_to_rate,
-  welcome_prompt,
+  welcome_prompt_one,    // the survey is the welcome's question alone
+  welcome_prompt_short,  // %d further questions, under a minute
+  welcome_prompt_long,   // %d further questions, %d minutes
+
   counter,
   officer,
   wait_seconds,  // %d seconds
@@ -24,6 +27,7 @@ enum class Text {
   dossier_hint,
   dossier_empty,
   dossier_used,
+  dossier_skip,
   procedure_title,
   procedure_hint,
   procedure_skip,
@@ -31,10 +35,16 @@ enum class Text {
   next,
   back,
   not_applicable,
+  unknown,
   followup_title,
   followup_hint,
+  followup_reasons_hint,
+  write_comment,
+  finish,
   comment_title,
   comment_hint,
+  comment_plain_hint,
+  telex_key,
   comment_count,  // %d used, %d limit
   space,
   delete_key,
@@ -116,6 +126,10 @@ const Message& message(Text id);
 // the English text is missing.
 const char* text(const std::string& language, const Message& m);
 const char* text(const std::string& language, Text id);
+
+// The welcome's line under its question: one tap is enough, and how long the `further` questions
+// after it take (about six seconds each, as timed at the counter).
+std::string welcome_prompt(const std::string& language, int further);
 
 // `format` (a message) with its printf conversions filled in by the arguments.
 std::string format_text(const char* format, ...) __attribute__((format(printf, 1, 2)));

@@ -42,7 +42,8 @@ const Rgb kWhite{255, 255, 255};
 const ImU32 kBackground = rgb(243, 246, 249);
 const ImU32 kHeader = rgb(18, 62, 104);
 const ImU32 kInk = rgb(28, 37, 48);
-const ImU32 kMuted = rgb(84, 98, 114);
+// Subtitles and hints: dark enough to read on the light background from arm's length (about 8:1).
+const ImU32 kMuted = rgb(58, 68, 80);
 const ImU32 kPrimary = rgb(21, 101, 160);
 const ImU32 kPrimaryDown = rgb(13, 71, 117);
 const ImU32 kLine = rgb(196, 206, 216);
@@ -74,6 +75,9 @@ class Painter {
   float u() const { return u_; }
   float margin() const { return margin_; }
   float gap() const { return gap_; }
+  // The least space between two tappable elements, so that a finger meant for one never lands
+  // on its neighbour (keys of one keyboard excepted).
+  float tap_gap() const { return std::max(24.0f, gap_); }
   bool portrait() const { return portrait_; }
   const std::string& lang() const { return lang_; }
   const char* tr(Text t) const { return text(lang_, t); }
@@ -185,8 +189,24 @@ class Painter {
     }
     emblem(ImVec2(margin_ + hh * 0.3f, hh / 2 - 2 * u_), hh * 0.3f);
     const float tx = margin_ + hh * 0.6f + gap_;
+    const float avail = w_ - tx - margin_ - right_w;
+    // One line in bold where it fits, else two lines (bold, then regular) where the bar is tall
+    // enough; only then cut with "…".
+    for (ImFont* f : {fonts_.bold, fonts_.body}) {
+      const auto lines = wrap(f, unit, avail);
+      const float lh = f->FontSize * 1.12f;
+      if (lines.size() == 1 || (lines.size() == 2 && 2 * lh <= hh - 8 * u_)) {
+        float y = std::round((hh - lh * static_cast<float>(lines.size())) / 2 - 2 * u_);
+        for (auto line : lines) {
+          dl_->AddText(f, f->FontSize, ImVec2(tx, y), rgb(255, 255, 255), line.data(),
+                       line.data() + line.size());
+          y += lh;
+        }
+        return hh;
+      }
+    }
     ImFont* f = fonts_.bold;
-    const auto lines = wrap(f, unit, w_ - tx - margin_ - right_w - f->FontSize);
+    const auto lines = wrap(f, unit, avail - f->FontSize);
     std::string first(lines[0]);
     if (lines.size() > 1) first += "…";
     dl_->AddText(f, f->FontSize, ImVec2(tx, std::round((hh - f->FontSize) / 2 - 4 * u_)),
@@ -268,40 +288,113 @@ float option_level(std::size_t i, std::size_t n) {
   return n <= 1 ? 1.0f : static_cast<float>(i) / static_cast<float>(n - 1);
 }
 
+// Where the question screen's answer tiles begin: a fixed share of the window, so that the tiles
+// stay put from one question to the next whatever the length of its text.
+float question_tiles_top(const Painter& p) { return p.h() * (p.portrait() ? 0.3f : 0.42f); }
+
+// The options of one question as large tiles with faces, worst to best, filling the band
+// [top, bottom) and anchored to its bottom. `chosen`: the answer given (ticked); `enabled` false
+// greys them and leaves them out of the dump. Returns the top of the tiles.
+float answer_tiles(Painter& p, const std::vector<Option>& options, float top, float bottom,
+                   const std::optional<int>& chosen, bool enabled, bool draw = true) {
+  const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
+  const std::size_t count = options.size();
+  const float n = static_cast<float>(count);
+  float tiles_top = bottom;
+  for (std::size_t k = 0; k < count; ++k) {
+    const Option& o = options[k];
+    const float level = option_level(k, count);
+    const Rgb col = rating_colour(level);
+    ImVec2 bmin, bmax;
+    if (p.portrait()) {
+      const float bh = std::min(170 * u, (bottom - top - tg * (n - 1)) / n);
+      const float stack = bh * n + tg * (n - 1);
+      const std::size_t row = count - 1 - k;  // best answer on top
+      bmin = ImVec2(m, bottom - stack + static_cast<float>(row) * (bh + tg));
+      bmax = ImVec2(p.w() - m, bmin.y + bh);
+    } else {
+      const float bw = (p.w() - 2 * m - tg * (n - 1)) / n;
+      const float bh = std::min(bottom - top, bw * 1.25f);
+      bmin = ImVec2(m + static_cast<float>(k) * (bw + tg), bottom - bh);
+      bmax = ImVec2(bmin.x + bw, bmin.y + bh);
+    }
+    tiles_top = std::min(tiles_top, std::round(bmin.y));
+    if (!draw) continue;
+    const bool on = chosen && *chosen == o.value;
+    const std::string id = "answer-" + std::to_string(o.value);
+    const std::string label = o.label.get(p.lang());
+    ImGui::SetCursorScreenPos(bmin);
+    const bool clicked =
+        ImGui::InvisibleButton(id.c_str(), ImVec2(bmax.x - bmin.x, bmax.y - bmin.y));
+    const bool held = enabled && ImGui::IsItemActive();
+    ImDrawList* dl = p.dl();
+    const float rounding = 18 * u;
+    dl->AddRectFilled(ImVec2(bmin.x, bmin.y + 4 * u), ImVec2(bmax.x, bmax.y + 4 * u),
+                      rgb(0, 0, 0, 24), rounding);
+    // A press or a choice only tints the tile lightly: a strong red fill would tell the officer
+    // across the counter how the citizen answered. The tick says which one was chosen.
+    const Rgb fill = enabled ? mix(col, kWhite, held || on ? 0.78f : 0.88f) : Rgb{226, 231, 236};
+    dl->AddRectFilled(bmin, bmax, to_u32(fill), rounding);
+    dl->AddRect(bmin, bmax, enabled ? to_u32(col) : kLine, rounding, 0, (on ? 5.0f : 3.0f) * u);
+    const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
+    ImFont* font = p.portrait() ? p.fonts().large : p.fonts().label;
+    if (font->FontSize < p.fonts().label->FontSize) font = p.fonts().label;
+    if (p.portrait()) {
+      const float r = bh * 0.34f;
+      p.face(ImVec2(bmin.x + g + r + 8 * u, (bmin.y + bmax.y) / 2), r, level);
+      p.text_block(font, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
+                   ImVec2(bmax.x - g - (on ? bh * 0.5f : 0), bmax.y), kInk, 0.0f, 0.5f);
+    } else {
+      const float r = std::min(bw * 0.3f, bh * 0.2f);
+      const ImVec2 fc((bmin.x + bmax.x) / 2, bmin.y + bh * 0.07f + r);
+      p.face(fc, r, level);
+      p.text_block(font, label, ImVec2(bmin.x + 4 * u, fc.y + r + g / 3),
+                   ImVec2(bmax.x - 4 * u, bmax.y - g / 3), kInk, 0.5f, 0.4f);
+    }
+    if (on) {
+      const float tr = std::max(14.0f, std::min(bw, bh) * 0.13f);
+      const ImVec2 tc(bmax.x - tr - 8 * u, bmin.y + tr + 8 * u);
+      dl->AddCircleFilled(tc, tr, kInk, 32);
+      p.check_mark(tc, tr * 1.1f, rgb(255, 255, 255), std::max(3.0f, tr * 0.22f));
+    }
+    if (enabled) {
+      p.record(id, label, bmin, bmax);
+      if (clicked) p.emit(ActionKind::answer, o.value);
+    }
+  }
+  return tiles_top;
+}
+
+// Welcome: the first question itself, so that the faces a citizen taps are a rating.
 void draw_welcome(Painter& p) {
   const Flow& flow = p.flow();
   const KioskConfig& cfg = flow.config();
+  const Survey& survey = flow.survey();
   p.background(kBackground);
   const float top = p.header();
-  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
   const float footer_h = std::round(std::max(64.0f, 100 * u));
-
-  const ImVec2 smin(m, top + m);
-  const ImVec2 smax(p.w() - m, p.h() - footer_h - m - g);
-  const int wait = flow.seconds_until_next();
-  if (p.button("start", "", smin, smax, Look::primary, nullptr, wait == 0) && wait == 0) {
-    p.emit(ActionKind::start);
-  }
-  const float sh = smax.y - smin.y;
-  const float fr = std::min(sh * 0.11f, (smax.x - smin.x) / (p.portrait() ? 13.0f : 16.0f));
-  const std::string sub =
-      wait == 0 ? std::string(p.tr(Text::welcome_prompt)) : format_text(p.tr(Text::wait_seconds), wait);
-  const float inner_w = smax.x - smin.x - 2 * m;
-  const float block = 2 * fr + sh * 0.06f + p.text_height(p.fonts().huge, p.tr(Text::touch_to_rate), inner_w) +
-                      g + p.text_height(p.fonts().body, sub, inner_w - 2 * m);
-  const float faces_y = smin.y + std::max(sh * 0.06f, (sh - block) / 2) + fr;
-  for (int i = 0; i < 5; ++i) {
-    const float x = (smin.x + smax.x) / 2 + (static_cast<float>(i) - 2.0f) * fr * 2.6f;
-    p.face(ImVec2(x, faces_y), fr, static_cast<float>(i) / 4.0f);
-  }
-  const ImU32 on = wait == 0 ? rgb(255, 255, 255) : kMuted;
-  const float ty = faces_y + fr + sh * 0.06f;
-  const float th = p.text_block(p.fonts().huge, p.tr(Text::touch_to_rate),
-                                ImVec2(smin.x + m, ty), ImVec2(smax.x - m, ty), on, 0.5f, 0.0f);
-  p.text_block(wait == 0 ? p.fonts().body : p.fonts().large, sub, ImVec2(smin.x + 2 * m, ty + th + g),
-               ImVec2(smax.x - 2 * m, smax.y - g), on, 0.5f, 0.0f);
-
   const float fy = p.h() - footer_h - m / 2;
+
+  const int wait = flow.seconds_until_next();
+  const Criterion& first = flow.first_question();
+  float y = top + m * 0.75f;
+  const std::string question = first.text.get(p.lang());
+  ImFont* qfont = p.fonts().title;
+  if (p.text_height(qfont, question, p.w() - 2 * m) > qfont->FontSize * 1.18f * 2.5f) {
+    qfont = p.fonts().large;
+  }
+  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  const std::string sub = wait > 0 ? format_text(p.tr(Text::wait_seconds), wait)
+                                   : welcome_prompt(p.lang(), static_cast<int>(flow.question_count()) - 1);
+  y += g / 2;
+  y += p.text_block(wait > 0 ? p.fonts().large : p.fonts().body, sub, ImVec2(m, y),
+                    ImVec2(p.w() - m, y), wait > 0 ? kDanger : kMuted, 0.5f, 0.0f);
+  y += g;
+  std::optional<int> chosen;
+  if (const auto c = flow.confirming()) chosen = *c;
+  answer_tiles(p, survey.options_for(first), y, fy - tg, chosen, wait == 0);
+
   const Counter* counter = cfg.find_counter(cfg.counter);
   std::string line1 = counter ? counter->name : std::string(p.tr(Text::counter)) + " " + cfg.counter;
   std::string line2;
@@ -311,7 +404,7 @@ void draw_welcome(Painter& p) {
     }
   }
   const float lang_w = std::round(std::max(110.0f, 170 * u));
-  const float langs_w = static_cast<float>(cfg.languages.size()) * (lang_w + g);
+  const float langs_w = static_cast<float>(cfg.languages.size()) * (lang_w + tg);
   const float info_w = p.w() - 2 * m - langs_w;
   const float bh = footer_h;
   if (line2.empty()) {
@@ -322,7 +415,7 @@ void draw_welcome(Painter& p) {
     p.text_block(p.fonts().body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
                  kMuted, 0.0f, 0.2f);
   }
-  float x = p.w() - m - langs_w + g;
+  float x = p.w() - m - langs_w + tg;
   for (const auto& l : cfg.languages) {
     const std::string label = l == "vi"   ? p.tr(Text::language_name_vi)
                               : l == "en" ? p.tr(Text::language_name_en)
@@ -331,7 +424,7 @@ void draw_welcome(Painter& p) {
                  l == flow.language() ? Look::selected : Look::card)) {
       p.emit(ActionKind::set_language, 0, l);
     }
-    x += lang_w + g;
+    x += lang_w + tg;
   }
   p.staff_corner();
 }
@@ -349,151 +442,142 @@ void draw_question(Painter& p) {
   const Flow& flow = p.flow();
   const Survey& survey = flow.survey();
   const Criterion& c = flow.current_question();
-  const auto& options = survey.options_for(c);
   const auto given = flow.current_answer();
   const std::size_t n = flow.question_count(), i = flow.question_index();
   p.background(kBackground);
   const float top =
       p.header(format_text(p.tr(Text::question_progress), static_cast<int>(i + 1), static_cast<int>(n)));
-  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
   p.dl()->AddRectFilled(ImVec2(0, top), ImVec2(p.w(), top + 6 * u), rgb(214, 222, 230));
   p.dl()->AddRectFilled(ImVec2(0, top),
                         ImVec2(p.w() * static_cast<float>(i + 1) / static_cast<float>(n), top + 6 * u),
                         rgb(46, 125, 50));
 
-  float y = top + m;
+  const float footer_h = std::round(std::max(56.0f, 84 * u));
+  const float footer_y = p.h() - m - footer_h;
+  const auto& options = survey.options_for(c);
+  std::optional<int> chosen;
+  if (given && *given) chosen = **given;
+  const float tiles_top =
+      answer_tiles(p, options, question_tiles_top(p), footer_y - tg, chosen, true, false);
+
+  float y = top + m * 0.75f;
   if (const Element* e = survey.element_of(c.id)) {
     y += p.text_block(p.fonts().body, e->name.get(p.lang()), ImVec2(m, y), ImVec2(p.w() - m, y),
                       kMuted, 0.5f, 0.0f);
-    y += g / 2;
+    y += g / 3;
   }
+  // The largest question font (title, then smaller) whose text and plain-language line fit above
+  // the tiles; the tiles never move for a long question.
   const std::string question = c.text.get(p.lang());
-  ImFont* qfont = p.fonts().title;
-  if (p.text_height(qfont, question, p.w() - 2 * m) > qfont->FontSize * 1.18f * 2.5f) {
-    qfont = p.fonts().large;
+  const std::string hint = c.hint.get(p.lang());
+  const float room = tiles_top - g - y;
+  const float hint_h = hint.empty() ? 0.0f : g / 3 + p.text_height(p.fonts().body, hint, p.w() - 2 * m);
+  ImFont* qfont = p.fonts().bold;
+  for (ImFont* f : {p.fonts().title, p.fonts().large, p.fonts().label}) {
+    const float h = p.text_height(f, question, p.w() - 2 * m);
+    if (h + hint_h <= room && (f != p.fonts().title || h <= f->FontSize * 1.18f * 2.5f)) {
+      qfont = f;
+      break;
+    }
   }
   y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
-  y += m;
-
-  const float footer_h = std::round(std::max(56.0f, 84 * u));
-  const float footer_y = p.h() - m - footer_h;
-  const float area_bottom = footer_y - g;
-  const std::size_t count = options.size();
-  for (std::size_t k = 0; k < count; ++k) {
-    const Option& o = options[k];
-    const float level = option_level(k, count);
-    const Rgb col = rating_colour(level);
-    ImVec2 bmin, bmax;
-    if (p.portrait()) {
-      const float bh = std::min(170 * u, (area_bottom - y - g * static_cast<float>(count - 1)) /
-                                             static_cast<float>(count));
-      const float stack = bh * static_cast<float>(count) + g * static_cast<float>(count - 1);
-      const float top_y = y + std::max(0.0f, (area_bottom - y - stack) * 0.4f);
-      const std::size_t row = count - 1 - k;  // best answer on top
-      bmin = ImVec2(m, top_y + static_cast<float>(row) * (bh + g));
-      bmax = ImVec2(p.w() - m, bmin.y + bh);
-    } else {
-      const float bw = (p.w() - 2 * m - g * static_cast<float>(count - 1)) / static_cast<float>(count);
-      const float bh = std::min(area_bottom - y, bw * 1.25f);
-      bmin = ImVec2(m + static_cast<float>(k) * (bw + g), y + (area_bottom - y - bh) / 2);
-      bmax = ImVec2(bmin.x + bw, bmin.y + bh);
-    }
-    const bool chosen = given && *given && **given == o.value;
-    const std::string id = "answer-" + std::to_string(o.value);
-    const std::string label = o.label.get(p.lang());
-    ImGui::SetCursorScreenPos(bmin);
-    const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(bmax.x - bmin.x, bmax.y - bmin.y));
-    const bool held = ImGui::IsItemActive();
-    ImDrawList* dl = p.dl();
-    const float rounding = 18 * u;
-    dl->AddRectFilled(ImVec2(bmin.x, bmin.y + 4 * u), ImVec2(bmax.x, bmax.y + 4 * u),
-                      rgb(0, 0, 0, 24), rounding);
-    dl->AddRectFilled(bmin, bmax, to_u32(mix(col, kWhite, held ? 0.55f : chosen ? 0.7f : 0.86f)),
-                      rounding);
-    dl->AddRect(bmin, bmax, to_u32(col), rounding, 0, (chosen ? 7.0f : 3.0f) * u);
-    const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
-    if (p.portrait()) {
-      const float r = bh * 0.34f;
-      p.face(ImVec2(bmin.x + g + r + 8 * u, (bmin.y + bmax.y) / 2), r, level);
-      p.text_block(p.fonts().large, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
-                   ImVec2(bmax.x - g, bmax.y), kInk, 0.0f, 0.5f);
-    } else {
-      const float r = std::min(bw * 0.34f, bh * 0.26f);
-      const ImVec2 fc((bmin.x + bmax.x) / 2, bmin.y + bh * 0.08f + r);
-      p.face(fc, r, level);
-      p.text_block(p.fonts().bold, label, ImVec2(bmin.x + 8 * u, fc.y + r + g / 2),
-                   ImVec2(bmax.x - 8 * u, bmax.y - g / 2), kInk, 0.5f, 0.35f);
-    }
-    p.record(id, label, bmin, bmax);
-    if (clicked) p.emit(ActionKind::answer, o.value);
+  if (!hint.empty()) {
+    y += g / 3;
+    p.text_block(p.fonts().body, hint, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
   }
+  answer_tiles(p, options, question_tiles_top(p), footer_y - tg, chosen, true);
 
+  // The footer, left to right: back, then "not applicable" and "don't know" at the right, each
+  // with a full tap gap from its neighbour.
   draw_back(p, footer_y, footer_h);
-  if (survey.allow_not_applicable) {
-    const float nw = std::round(std::max(180.0f, 300 * u));
-    const ImVec2 nmin((p.w() - nw) / 2, footer_y);
-    if (p.button("answer-na", p.tr(Text::not_applicable), nmin, ImVec2(nmin.x + nw, footer_y + footer_h),
-                 Look::quiet)) {
-      p.emit(ActionKind::not_applicable);
+  float right = p.w() - m;
+  auto footer_button = [&](const std::string& id, Text t, bool chosen, ActionKind kind) {
+    ImFont* f = p.fonts().bold;
+    const float tw = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, p.tr(t)).x;
+    const float bw = std::round(std::max(std::max(150.0f, 200 * u), tw + 40 * u));
+    if (p.button(id, p.tr(t), ImVec2(right - bw, footer_y), ImVec2(right, footer_y + footer_h),
+                 chosen ? Look::selected : Look::quiet)) {
+      p.emit(kind);
     }
-  }
+    right -= bw + tg;
+  };
+  const bool na_chosen = given && !*given && !flow.current_unknown();
+  if (survey.allow_not_applicable) footer_button("answer-na", Text::not_applicable, na_chosen, ActionKind::not_applicable);
+  if (c.allow_unknown) footer_button("answer-unknown", Text::unknown, flow.current_unknown(), ActionKind::unknown);
 }
 
+// Offered to everyone after the last question, worded the same whatever the answers: only the
+// reasons (tied to the criteria answered low) differ.
 void draw_followup(Painter& p) {
   const Flow& flow = p.flow();
-  const Survey& survey = flow.survey();
+  const auto reasons = flow.offered_reasons();
   p.background(kBackground);
   const float top = p.header();
-  const float m = p.margin(), g = p.gap(), u = p.u();
+  const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
   float y = top + m;
   y += p.text_block(p.fonts().title, p.tr(Text::followup_title), ImVec2(m, y), ImVec2(p.w() - m, y),
                     kInk, 0.5f, 0.0f);
-  y += p.text_block(p.fonts().body, p.tr(Text::followup_hint), ImVec2(m, y), ImVec2(p.w() - m, y),
-                    kMuted, 0.5f, 0.0f);
+  y += p.text_block(p.fonts().body, p.tr(reasons.empty() ? Text::followup_hint : Text::followup_reasons_hint),
+                    ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
   y += g;
 
   const float footer_h = std::round(std::max(56.0f, 84 * u));
   const float footer_y = p.h() - m - footer_h;
-  const std::size_t n = survey.reasons.size();
-  const std::size_t cols = p.portrait() ? 1 : (n > 6 && p.w() > 1500 ? 3 : 2);
-  const std::size_t rows = (n + cols - 1) / cols;
-  const float cw = (p.w() - 2 * m - g * static_cast<float>(cols - 1)) / static_cast<float>(cols);
-  const float avail = footer_y - g - y;
-  const float ch = std::min(130 * u, (avail - g * static_cast<float>(rows - 1)) / static_cast<float>(rows));
-  for (std::size_t k = 0; k < n; ++k) {
-    const Reason& r = survey.reasons[k];
-    const std::size_t row = k / cols, col = k % cols;
-    const ImVec2 cmin(m + static_cast<float>(col) * (cw + g), y + static_cast<float>(row) * (ch + g));
-    const ImVec2 cmax(cmin.x + cw, cmin.y + ch);
-    const bool on = flow.reason_selected(r.id);
-    const std::string label = r.text.get(p.lang());
-    const std::string id = "reason-" + r.id;
-    ImGui::SetCursorScreenPos(cmin);
-    const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(cw, ch));
-    const bool held = ImGui::IsItemActive();
-    ImDrawList* dl = p.dl();
-    const float rounding = ch * 0.3f;
-    dl->AddRectFilled(ImVec2(cmin.x, cmin.y + 3 * u), ImVec2(cmax.x, cmax.y + 3 * u),
-                      rgb(0, 0, 0, 22), rounding);
-    dl->AddRectFilled(cmin, cmax, on ? (held ? kPrimaryDown : kPrimary) : (held ? kCardDown : kCard),
-                      rounding);
-    dl->AddRect(cmin, cmax, on ? kPrimaryDown : kLine, rounding, 0, 2.5f * u);
-    const float box = std::min(ch * 0.42f, 44 * u);
-    const ImVec2 bmin(cmin.x + ch * 0.3f, (cmin.y + cmax.y - box) / 2);
-    dl->AddRectFilled(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kCard : rgb(236, 240, 244),
-                      6 * u);
-    dl->AddRect(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kCard : kMuted, 6 * u, 0, 2 * u);
-    if (on) p.check_mark(ImVec2(bmin.x + box / 2, bmin.y + box / 2), box * 0.7f, kPrimary, 4 * u);
-    p.text_block(p.fonts().bold, label, ImVec2(bmin.x + box + g, cmin.y),
-                 ImVec2(cmax.x - g, cmax.y), on ? rgb(255, 255, 255) : kInk, 0.0f, 0.5f);
-    p.record(id, label, cmin, cmax);
-    if (clicked) p.emit(ActionKind::toggle_reason, 0, r.id);
+  const std::size_t n = reasons.size();
+  if (n > 0) {
+    const std::size_t cols = p.portrait() ? 1 : (n > 6 && p.w() > 1500 ? 3 : (n > 2 ? 2 : 1));
+    const std::size_t rows = (n + cols - 1) / cols;
+    const float cw = (p.w() - 2 * m - tg * static_cast<float>(cols - 1)) / static_cast<float>(cols);
+    const float avail = footer_y - tg - y;
+    const float ch = std::min(130 * u, (avail - tg * static_cast<float>(rows - 1)) / static_cast<float>(rows));
+    ImFont* font = p.fonts().label;
+    if (std::any_of(reasons.begin(), reasons.end(), [&](const Reason* r) {
+          return p.text_height(font, r->text.get(p.lang()), cw - ch) > ch - 8 * u;
+        })) {
+      font = p.fonts().bold;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const Reason& r = *reasons[k];
+      const std::size_t row = k / cols, col = k % cols;
+      const ImVec2 cmin(m + static_cast<float>(col) * (cw + tg), y + static_cast<float>(row) * (ch + tg));
+      const ImVec2 cmax(cmin.x + cw, cmin.y + ch);
+      const bool on = flow.reason_selected(r.id);
+      const std::string label = r.text.get(p.lang());
+      const std::string id = "reason-" + r.id;
+      ImGui::SetCursorScreenPos(cmin);
+      const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(cw, ch));
+      const bool held = ImGui::IsItemActive();
+      ImDrawList* dl = p.dl();
+      const float rounding = std::min(ch * 0.3f, 24 * u);
+      dl->AddRectFilled(ImVec2(cmin.x, cmin.y + 3 * u), ImVec2(cmax.x, cmax.y + 3 * u),
+                        rgb(0, 0, 0, 22), rounding);
+      dl->AddRectFilled(cmin, cmax, held ? kCardDown : on ? rgb(232, 241, 250) : kCard, rounding);
+      dl->AddRect(cmin, cmax, on ? kPrimary : kLine, rounding, 0, (on ? 4.0f : 2.5f) * u);
+      const float box = std::min(ch * 0.42f, 44 * u);
+      const ImVec2 bmin(cmin.x + std::min(ch * 0.3f, 28 * u), (cmin.y + cmax.y - box) / 2);
+      dl->AddRectFilled(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kPrimary : rgb(236, 240, 244),
+                        6 * u);
+      dl->AddRect(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kPrimary : kMuted, 6 * u, 0, 2 * u);
+      if (on) p.check_mark(ImVec2(bmin.x + box / 2, bmin.y + box / 2), box * 0.7f, kCard, 4 * u);
+      p.text_block(font, label, ImVec2(bmin.x + box + g, cmin.y), ImVec2(cmax.x - g, cmax.y), kInk,
+                   0.0f, 0.5f);
+      p.record(id, label, cmin, cmax);
+      if (clicked) p.emit(ActionKind::toggle_reason, 0, r.id);
+    }
   }
 
   draw_back(p, footer_y, footer_h);
-  const float nw = std::round(std::max(180.0f, 280 * u));
-  if (p.button("next", std::string(p.tr(Text::next)) + "  ›", ImVec2(p.w() - m - nw, footer_y),
-               ImVec2(p.w() - m, footer_y + footer_h), Look::primary)) {
+  const float bw = std::round(std::max(150.0f, 220 * u));
+  const float fw = std::round(std::max(170.0f, 260 * u));
+  const float cw = std::min(std::round(std::max(200.0f, 320 * u)), p.w() - 2 * m - bw - fw - 2 * tg);
+  const ImVec2 fmin(p.w() - m - fw, footer_y);
+  if (p.button("finish", p.tr(Text::finish), fmin, ImVec2(p.w() - m, footer_y + footer_h),
+               Look::confirm)) {
+    p.emit(ActionKind::followup_finish);
+  }
+  if (p.button("next", std::string(p.tr(Text::write_comment)) + "  ›", ImVec2(fmin.x - tg - cw, footer_y),
+               ImVec2(fmin.x - tg, footer_y + footer_h), Look::primary)) {
     p.emit(ActionKind::followup_next);
   }
 }
@@ -540,15 +624,15 @@ void draw_comment(Painter& p) {
                rgb(255, 255, 255), 0.0f, 0.5f);
 
   const TelexComposer& c = flow.comment();
-  const float box_h = std::round(std::max(60.0f, (p.portrait() ? 260 : 130) * u));
+  ImFont* f = p.fonts().typed;
+  const float pad = 12 * u;
+  const float lh = f->FontSize * 1.18f;
+  const float box_h = std::round(std::max(2 * lh + 2 * pad, (p.portrait() ? 260 : 130) * u));
   const ImVec2 bmin(m, hh + g * 1.5f), bmax(p.w() - m, hh + g * 1.5f + box_h);
   p.dl()->AddRectFilled(bmin, bmax, kCard, 10 * u);
   p.dl()->AddRect(bmin, bmax, kPrimary, 10 * u, 0, 2.5f * u);
   const std::string shown = c.utf8();
-  ImFont* f = p.fonts().body;
-  const float pad = 12 * u;
   auto lines = p.wrap(f, shown, bmax.x - bmin.x - 2 * pad);
-  const float lh = f->FontSize * 1.18f;
   const std::size_t fit = std::max<std::size_t>(1, static_cast<std::size_t>((box_h - 2 * pad) / lh));
   const std::size_t first = lines.size() > fit ? lines.size() - fit : 0;
   float ty = bmin.y + pad;
@@ -569,15 +653,20 @@ void draw_comment(Painter& p) {
                                         static_cast<int>(c.max_length()));
   const bool full = c.length() >= c.max_length();
   float y = bmax.y + g / 2;
-  const float hint_h = f->FontSize * 1.2f;
-  p.text_block(f, count, ImVec2(m, y), ImVec2(p.w() - m, y + hint_h), full ? kDanger : kMuted, 1.0f, 0.5f);
-  const float count_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, count.c_str()).x + 2 * g;
-  const float hint_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, p.tr(Text::comment_hint)).x;
+  ImFont* hf = p.fonts().body;
+  const float hint_h = hf->FontSize * 1.2f;
+  p.text_block(hf, count, ImVec2(m, y), ImVec2(p.w() - m, y + hint_h), full ? kDanger : kMuted, 1.0f, 0.5f);
+  const float count_w = hf->CalcTextSizeA(hf->FontSize, FLT_MAX, 0, count.c_str()).x + 2 * g;
+  // Beside the count where it fits, else on lines of its own under it (portrait).
+  const char* hint = p.tr(flow.comment_telex() ? Text::comment_hint : Text::comment_plain_hint);
+  const float hint_w = hf->CalcTextSizeA(hf->FontSize, FLT_MAX, 0, hint).x;
   if (hint_w <= p.w() - 2 * m - count_w) {
-    p.text_block(f, p.tr(Text::comment_hint), ImVec2(m, y), ImVec2(p.w() - m - count_w, y + hint_h),
-                 kMuted, 0.0f, 0.5f);
+    p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m - count_w, y + hint_h), kMuted, 0.0f, 0.5f);
+    y += hint_h + g / 2;
+  } else {
+    y += hint_h;
+    y += p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f) + g / 2;
   }
-  y += hint_h + g / 2;
 
   const bool shift = flow.comment_shift();
   auto letter_row = [&](std::string_view letters) {
@@ -592,7 +681,10 @@ void draw_comment(Painter& p) {
   std::vector<std::vector<Key>> rows;
   rows.push_back(letter_row("1234567890"));
   rows.push_back(letter_row("qwertyuiop"));
-  rows.push_back(letter_row("asdfghjkl"));
+  auto row3 = letter_row("asdfghjkl");
+  row3.push_back(Key{"key-telex", p.tr(Text::telex_key), ActionKind::comment_telex, 0, 1.0f,
+                     flow.comment_telex() ? Look::selected : Look::quiet});
+  rows.push_back(row3);
   auto row4 = letter_row("zxcvbnm");
   row4.insert(row4.begin(), Key{"key-shift", shift ? "abc" : "ABC", ActionKind::comment_shift, 0, 1.5f,
                                 shift ? Look::selected : Look::quiet});
@@ -607,90 +699,79 @@ void draw_comment(Painter& p) {
   draw_keyboard(p, rows, ImVec2(m, y), ImVec2(p.w() - m, p.h() - g * 1.5f));
 }
 
+// The dossier number on a keyboard of digits, capital letters and - . / (national dossier codes
+// carry letters, 000.00.22.H34-251124-0001), with where to find it; a citizen without it goes on
+// where the survey allows (the response is then not linked to a dossier).
 void draw_dossier(Painter& p) {
   const Flow& flow = p.flow();
   const Survey& survey = flow.survey();
   p.background(kBackground);
-  const float top = p.header();
-  const float m = p.margin(), g = p.gap(), u = p.u();
-  const float footer_h = std::round(std::max(56.0f, 84 * u));
-  const float footer_y = p.h() - m - footer_h;
+  const float m = p.margin(), u = p.u();
+  const float g = std::round(std::max(6.0f, 10 * u));
+  const float hh = std::round(std::max(56.0f, 84 * u));
+  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), kHeader);
+  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), rgb(200, 160, 40));
+  p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+               rgb(255, 255, 255), 0.0f, 0.5f);
 
-  const float left_w = p.portrait() ? p.w() - 2 * m : (p.w() - 2 * m - g) * 0.5f;
-  float y = top + m;
-  y += p.text_block(p.fonts().title, p.tr(Text::dossier_title), ImVec2(m, y), ImVec2(m + left_w, y),
-                    kInk, 0.0f, 0.0f);
-  y += p.text_block(p.fonts().body, p.tr(Text::dossier_hint), ImVec2(m, y), ImVec2(m + left_w, y),
+  float y = hh + g;
+  y += p.text_block(p.fonts().body, p.tr(Text::dossier_hint), ImVec2(m, y), ImVec2(p.w() - m, y),
                     kMuted, 0.0f, 0.0f);
-  y += g;
-  const float box_h = std::round(std::max(52.0f, 90 * u));
-  p.dl()->AddRectFilled(ImVec2(m, y), ImVec2(m + left_w, y + box_h), kCard, 10 * u);
-  p.dl()->AddRect(ImVec2(m, y), ImVec2(m + left_w, y + box_h), kPrimary, 10 * u, 0, 2.5f * u);
+  y += g / 2;
+  ImFont* tf = p.fonts().typed;
+  const float box_h = std::round(tf->FontSize * 1.5f);
+  p.dl()->AddRectFilled(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), kCard, 10 * u);
+  p.dl()->AddRect(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), kPrimary, 10 * u, 0, 2.5f * u);
   const std::string entry = flow.dossier_entry();
-  p.text_block(p.fonts().large, entry.empty() ? std::string("_") : entry,
-               ImVec2(m + g, y), ImVec2(m + left_w - g, y + box_h),
-               entry.empty() ? kLine : kInk, 0.0f, 0.5f);
-  y += box_h + g / 2;
+  float notice_x = p.w() - m - g;
   if (flow.dossier_notice() != DossierNotice::none) {
     const Text t = flow.dossier_notice() == DossierNotice::used_today ? Text::dossier_used
                                                                       : Text::dossier_empty;
-    y += p.text_block(p.fonts().bold, p.tr(t), ImVec2(m, y), ImVec2(m + left_w, y), kDanger, 0.0f, 0.0f);
+    const float nw = std::min((p.w() - 2 * m) * 0.5f, p.fonts().bold->CalcTextSizeA(
+                                                          p.fonts().bold->FontSize, FLT_MAX, 0, p.tr(t)).x);
+    notice_x -= nw;
+    p.text_block(p.fonts().bold, p.tr(t), ImVec2(notice_x, y), ImVec2(p.w() - m - g, y + box_h),
+                 kDanger, 1.0f, 0.5f);
   }
-  y += g;
+  p.text_block(tf, entry.empty() ? std::string("_") : entry, ImVec2(m + g, y),
+               ImVec2(notice_x - g, y + box_h), entry.empty() ? kLine : kInk, 0.0f, 0.5f);
+  y += box_h + g * 1.5f;
 
-  ImVec2 pad_min, pad_max;
-  if (p.portrait()) {
-    pad_min = ImVec2(m, y + g);
-    pad_max = ImVec2(p.w() - m, footer_y - g);
-  } else {
-    pad_min = ImVec2(m + left_w + g * 2, top + m);
-    pad_max = ImVec2(p.w() - m, footer_y - g);
-  }
-  const char* erase = p.tr(Text::delete_key);
-  struct PadKey {
-    const char* id;
-    std::string label;
-    ActionKind kind;
-    int value;
+  auto row_of = [](std::string_view chars) {
+    std::vector<Key> row;
+    for (char ch : chars) {
+      const bool letter = ch >= 'A' && ch <= 'Z';
+      const std::string id = letter ? std::string("key-") + static_cast<char>(ch + 32)
+                                    : std::string("key-") + ch;
+      row.push_back(Key{id, std::string(1, ch), ActionKind::dossier_key, ch, 1.0f, Look::card});
+    }
+    return row;
   };
-  const PadKey keys[4][4] = {
-      {{"key-1", "1", ActionKind::dossier_key, '1'}, {"key-2", "2", ActionKind::dossier_key, '2'},
-       {"key-3", "3", ActionKind::dossier_key, '3'}, {"key-backspace", erase, ActionKind::dossier_backspace, 0}},
-      {{"key-4", "4", ActionKind::dossier_key, '4'}, {"key-5", "5", ActionKind::dossier_key, '5'},
-       {"key-6", "6", ActionKind::dossier_key, '6'}, {"key-dash", "-", ActionKind::dossier_key, '-'}},
-      {{"key-7", "7", ActionKind::dossier_key, '7'}, {"key-8", "8", ActionKind::dossier_key, '8'},
-       {"key-9", "9", ActionKind::dossier_key, '9'}, {"key-dot", ".", ActionKind::dossier_key, '.'}},
-      {{"key-slash", "/", ActionKind::dossier_key, '/'}, {"key-0", "0", ActionKind::dossier_key, '0'},
-       {"", "", ActionKind::dossier_key, 0}, {"", "", ActionKind::dossier_key, 0}}};
-  const float kg = std::round(std::max(6.0f, 12 * u));
-  const float kw = (pad_max.x - pad_min.x - 3 * kg) / 4;
-  const float kh = (pad_max.y - pad_min.y - 3 * kg) / 4;
-  for (int r = 0; r < 4; ++r) {
-    for (int col = 0; col < 4; ++col) {
-      const PadKey& k = keys[r][col];
-      if (!*k.id) continue;
-      const ImVec2 a(pad_min.x + static_cast<float>(col) * (kw + kg), pad_min.y + static_cast<float>(r) * (kh + kg));
-      const bool wide_label = k.kind == ActionKind::dossier_backspace;
-      if (p.button(k.id, k.label, a, ImVec2(a.x + kw, a.y + kh), wide_label ? Look::quiet : Look::card,
-                   wide_label ? p.fonts().bold : p.fonts().large)) {
-        p.emit(k.kind, k.value);
-      }
-    }
+  std::vector<std::vector<Key>> rows;
+  rows.push_back(row_of("1234567890"));
+  rows.push_back(row_of("QWERTYUIOP"));
+  auto row3 = row_of("ASDFGHJKL");
+  row3.push_back(Key{"key-dash", "-", ActionKind::dossier_key, '-', 1.0f, Look::card});
+  rows.push_back(row3);
+  auto row4 = row_of("ZXCVBNM");
+  row4.push_back(Key{"key-dot", ".", ActionKind::dossier_key, '.', 1.0f, Look::card});
+  row4.push_back(Key{"key-slash", "/", ActionKind::dossier_key, '/', 1.0f, Look::card});
+  row4.push_back(Key{"key-backspace", p.tr(Text::delete_key), ActionKind::dossier_backspace, 0,
+                     1.0f, Look::quiet});
+  rows.push_back(row4);
+  std::vector<Key> last;
+  if (flow.can_go_back()) {
+    last.push_back(Key{"back", std::string("‹ ") + p.tr(Text::back), ActionKind::back, 0, 2.5f, Look::quiet});
   }
-  const ImVec2 smin(pad_min.x + 2 * (kw + kg), pad_min.y + 3 * (kh + kg));
-  if (p.button("submit", std::string(p.tr(Text::next)) + "  ›", smin,
-               ImVec2(pad_max.x, smin.y + kh), Look::primary)) {
-    p.emit(ActionKind::dossier_submit);
-  }
-
-  draw_back(p, footer_y, footer_h);
   if (survey.dossier_optional) {
-    const float sw = std::round(std::max(150.0f, 220 * u));
-    if (p.button("skip", p.tr(Text::skip), ImVec2(p.w() - m - sw, footer_y),
-                 ImVec2(p.w() - m, footer_y + footer_h), Look::quiet)) {
-      p.emit(ActionKind::dossier_skip);
-    }
+    last.push_back(Key{"skip", p.tr(Text::dossier_skip), ActionKind::dossier_skip, 0, 3.0f, Look::quiet});
   }
+  last.push_back(Key{"submit", std::string(p.tr(Text::next)) + "  ›", ActionKind::dossier_submit, 0,
+                     10.0f - 2.5f * (flow.can_go_back() ? 1.0f : 0.0f) -
+                         3.0f * (survey.dossier_optional ? 1.0f : 0.0f),
+                     Look::primary});
+  rows.push_back(last);
+  draw_keyboard(p, rows, ImVec2(m, y), ImVec2(p.w() - m, p.h() - g * 1.5f));
 }
 
 void draw_procedure(Painter& p) {
@@ -698,7 +779,8 @@ void draw_procedure(Painter& p) {
   const auto& procedures = flow.procedures();
   p.background(kBackground);
   const float top = p.header();
-  const float m = p.margin(), g = p.gap(), u = p.u();
+  // Tap gaps between the buttons, and as spacing for the text around them.
+  const float m = p.margin(), g = p.tap_gap(), u = p.u();
   float y = top + m * 0.75f;
   y += p.text_block(p.fonts().title, p.tr(Text::procedure_title), ImVec2(m, y),
                     ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
@@ -712,7 +794,7 @@ void draw_procedure(Painter& p) {
   const std::size_t n = procedures.size();
   // One column reads best; a second (third on wide screens) only when rows would get too low.
   const float min_row = std::max(56.0f, 76 * u);
-  const std::size_t max_cols = p.portrait() ? 2 : (p.w() > 1500 ? 3 : 2);
+  const std::size_t max_cols = p.portrait() ? 2 : 3;
   std::size_t cols = (!p.portrait() && n >= 4) ? 2 : 1;
   auto rows_of = [n](std::size_t c) { return (n + c - 1) / c; };
   auto row_h = [&](std::size_t c) {

@@ -526,6 +526,8 @@ Survey read_survey(const Context& ctx, const Json& doc) {
       }
       criterion_paths.emplace_back(c.id, id.path());
       c.text = co.required("text").text();
+      if (auto f = co.optional("hint")) c.hint = f->text();
+      if (auto f = co.optional("allow_unknown")) c.allow_unknown = f->boolean();
       if (auto f = co.optional("options")) {
         c.options = read_options(*f, s.scale);
       } else if (s.options.empty()) {
@@ -543,6 +545,12 @@ Survey read_survey(const Context& ctx, const Json& doc) {
   if (std::none_of(s.elements.begin(), s.elements.end(),
                    [](const Element& e) { return e.in_index; })) {
     fail("elements", "every element has in_index false, so the survey has no index");
+  }
+
+  if (auto f = root.optional("first_question")) {
+    s.first_question = f->string();
+    if (s.find_criterion(s.first_question) == nullptr)
+      fail(f->path(), "unknown criterion " + quote(s.first_question));
   }
 
   int lo = s.scale == ScaleKind::likert5 ? 1 : 0;
@@ -821,6 +829,8 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir,
   if (auto f = root.optional("min_interval_seconds"))
     c.min_interval_seconds = f->small_int(0, 3600);
   if (auto f = root.optional("double_tap_ms")) c.double_tap_ms = f->small_int(0, 2000);
+  if (auto f = root.optional("selection_feedback_ms"))
+    c.selection_feedback_ms = f->small_int(0, 2000);
   if (auto f = root.optional("pin_lockout_seconds"))
     c.pin_lockout_seconds = f->small_int(10, 86400);
 

@@ -70,6 +70,27 @@ std::vector<const Criterion*> Survey::questions() const {
   return out;
 }
 
+std::vector<const Criterion*> Survey::asking_order() const {
+  std::vector<const Criterion*> out = questions();
+  if (first_question.empty()) return out;
+  auto it = std::find_if(out.begin(), out.end(),
+                         [this](const Criterion* c) { return c->id == first_question; });
+  if (it != out.end()) std::rotate(out.begin(), it, it + 1);
+  return out;
+}
+
+std::vector<const Reason*> Survey::reasons_for(const std::vector<std::string>& low_criteria) const {
+  std::vector<const Reason*> out;
+  if (low_criteria.empty()) return out;
+  for (const Reason& r : reasons) {
+    const bool tied = std::any_of(r.criteria.begin(), r.criteria.end(), [&](const std::string& c) {
+      return std::find(low_criteria.begin(), low_criteria.end(), c) != low_criteria.end();
+    });
+    if (r.criteria.empty() || tied) out.push_back(&r);
+  }
+  return out;
+}
+
 const GradeBand* Survey::grade_for(double total) const {
   // Bands are documented as sorted highest first, but a hand-edited file may not be; pick the
   // highest threshold the total reaches.

@@ -25,13 +25,26 @@ class FlowTest : public ::testing::Test {
                                    last);
     flow_->set_officer("o1");
   }
-  // A tap a citizen makes a little after the previous one.
+  // A tap a citizen makes after reading the screen for 0.7 s, and the 0.4 s in which the choice
+  // shows before the next screen.
   bool tap(ActionKind kind, int value = 0, std::string text = {}) {
+    clock_.advance(700ms);
+    const bool ok = flow_->dispatch(Action{kind, value, std::move(text)});
     clock_.advance(400ms);
-    return flow_->dispatch(Action{kind, value, std::move(text)});
+    flow_->tick();
+    return ok;
   }
+  // "Hoàn tất" on the follow-up step, offered to everyone after the last question.
+  bool finish() { return tap(ActionKind::followup_finish); }
+  // The first value answers the welcome's faces when the welcome shows.
   void answer_all(std::initializer_list<int> values) {
     for (int v : values) ASSERT_TRUE(tap(ActionKind::answer, v));
+  }
+  // Every question answered, then "Hoàn tất".
+  void complete(std::initializer_list<int> values) {
+    answer_all(values);
+    ASSERT_EQ(flow_->screen(), Screen::followup);
+    ASSERT_TRUE(finish());
   }
   void type(const std::string& keys) {
     for (char c : keys) flow_->dispatch(Action{ActionKind::comment_key, c, {}});
@@ -53,13 +66,13 @@ class FlowTest : public ::testing::Test {
 TEST_F(FlowTest, FullSurveyStoresCompleteResponseBeforeThanks) {
   make(testing::short_survey());
   EXPECT_EQ(flow_->screen(), Screen::welcome);
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 5)) << "the welcome's faces answer the first question";
   EXPECT_EQ(flow_->screen(), Screen::question);
-  EXPECT_EQ(flow_->question_index(), 0u);
-  answer_all({5, 4});
-  EXPECT_EQ(flow_->question_index(), 2u);
+  EXPECT_EQ(flow_->question_index(), 1u);
+  answer_all({4, 3});
+  EXPECT_EQ(flow_->screen(), Screen::followup) << "offered to everyone";
   EXPECT_TRUE(sink_.stored.empty());
-  ASSERT_TRUE(tap(ActionKind::answer, 3));
+  ASSERT_TRUE(finish());
   EXPECT_EQ(flow_->screen(), Screen::thanks);
   ASSERT_EQ(sink_.stored.size(), 1u);
   const ResponseDraft& d = sink_.stored[0];
@@ -71,8 +84,8 @@ TEST_F(FlowTest, FullSurveyStoresCompleteResponseBeforeThanks) {
   EXPECT_EQ(d.officer, "o1");
   EXPECT_EQ(d.language, "vi");
   EXPECT_FALSE(d.dossier.has_value());
-  EXPECT_EQ(d.started_at, at(2026, 11, 24, 9) + 400ms);
-  EXPECT_EQ(d.submitted_at, at(2026, 11, 24, 9) + 1600ms);
+  EXPECT_EQ(d.started_at, at(2026, 11, 24, 9) + 700ms);
+  EXPECT_EQ(d.submitted_at, at(2026, 11, 24, 9) + 3 * 1100ms + 700ms);
   const std::vector<Answer> expected = {{"access.waiting_time", 5}, {"officer.polite", 4},
                                         {"officer.guidance", 3}};
   EXPECT_EQ(d.answers, expected);
@@ -80,12 +93,147 @@ TEST_F(FlowTest, FullSurveyStoresCompleteResponseBeforeThanks) {
   EXPECT_FALSE(d.comment.has_value());
 }
 
+// A hurried citizen taps a face on the welcome and walks away: that rating is stored.
+TEST_F(FlowTest, OneTapOnTheWelcomeIsARatingKeptWhenTheCitizenLeaves) {
+  Survey survey = testing::short_survey();
+  survey.first_question = "officer.guidance";
+  make(survey);
+  ASSERT_TRUE(tap(ActionKind::answer, 1));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->current_question().id, "access.waiting_time");
+  clock_.advance(30s);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
+  EXPECT_EQ(sink_.stored[0].answers, (std::vector<Answer>{{"officer.guidance", 1}}));
+}
+
+// An idle reset comes 30 s after the citizen's last tap; the next citizen may start at once.
+TEST_F(FlowTest, AnAbandonedSurveyDoesNotLockOutTheNextCitizen) {
+  make(testing::short_survey());
+  answer_all({4});
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(flow_->seconds_until_next(), 0);
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
+}
+
+TEST_F(FlowTest, QuickRepeatedRatingsAreStillHeldBack) {
+  make(testing::short_survey());
+  complete({4, 4, 4});
+  clock_.advance(5s);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_GT(flow_->seconds_until_next(), 0);
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
+}
+
+TEST_F(FlowTest, ReasonsFollowTheCriteriaAnsweredLow) {
+  Survey survey = testing::short_survey();
+  survey.reasons = {Reason{"long_wait", testing::lt("Chờ lâu"), {"access.waiting_time"}},
+                    Reason{"unclear_guidance", testing::lt("Hướng dẫn chưa rõ"), {"officer.guidance"}},
+                    Reason{"officer_attitude", testing::lt("Thái độ"), {"officer.polite"}},
+                    Reason{"other_issue", testing::lt("Khác"), {}}};
+  make(survey);
+  answer_all({4, 1, 5});  // only "officer polite" low
+  ASSERT_EQ(flow_->screen(), Screen::followup);
+  std::vector<std::string> offered;
+  for (const Reason* r : flow_->offered_reasons()) offered.push_back(r->id);
+  EXPECT_EQ(offered, (std::vector<std::string>{"officer_attitude", "other_issue"}));
+  EXPECT_FALSE(tap(ActionKind::toggle_reason, 0, "long_wait")) << "not offered";
+  EXPECT_TRUE(tap(ActionKind::toggle_reason, 0, "officer_attitude"));
+  ASSERT_TRUE(finish());
+  EXPECT_EQ(sink_.stored.at(0).reasons, (std::vector<std::string>{"officer_attitude"}));
+}
+
+// The same step follows the last question whatever the answers, so the screen does not tell the
+// officer how the citizen rated.
+TEST_F(FlowTest, EveryoneIsOfferedTheComment) {
+  make(testing::short_survey());
+  answer_all({5, 5, 5});
+  ASSERT_EQ(flow_->screen(), Screen::followup);
+  EXPECT_TRUE(flow_->offered_reasons().empty());
+  ASSERT_TRUE(tap(ActionKind::followup_next));
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  type("tootj");
+  ASSERT_TRUE(tap(ActionKind::comment_submit));
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].comment, "tột");
+  EXPECT_TRUE(sink_.stored[0].reasons.empty());
+}
+
+TEST_F(FlowTest, TelexOnlyInVietnameseAndSwitchedOnTheKeyboard) {
+  make(testing::short_survey());
+  config_.languages = {"vi", "en"};
+  config_.surveys[0].comment_max_length = 100;
+  flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_, tz_);
+  ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
+  answer_all({2, 2, 2});
+  tap(ActionKind::followup_next);
+  ASSERT_EQ(flow_->screen(), Screen::comment);
+  EXPECT_FALSE(flow_->comment_telex());
+  type("the wait was too long");
+  EXPECT_EQ(flow_->comment().utf8(), "the wait was too long");
+  ASSERT_TRUE(tap(ActionKind::comment_telex));
+  EXPECT_TRUE(flow_->comment_telex());
+  type(" dduowcj");
+  EXPECT_EQ(flow_->comment().utf8(), "the wait was too long được");
+  ASSERT_TRUE(tap(ActionKind::comment_submit));
+  EXPECT_EQ(sink_.stored.at(0).comment, "the wait was too long được");
+
+  make(testing::short_survey());
+  answer_all({2, 2, 2});
+  tap(ActionKind::followup_next);
+  EXPECT_TRUE(flow_->comment_telex()) << "on in Vietnamese";
+}
+
+// "Chưa biết" is not an answer: the criterion is left unanswered, which the server accepts and no
+// score counts.
+TEST_F(FlowTest, DontKnowLeavesTheCriterionUnansweredWhereItIsAllowed) {
+  Survey survey = testing::mau01_survey();
+  survey.first_question = "mau01.officer_attitude";
+  survey.elements[0].criteria[0].allow_unknown = true;  // total_time
+  survey.dossier_optional = true;
+  make(survey);
+  ASSERT_TRUE(tap(ActionKind::answer, 2));
+  ASSERT_EQ(flow_->screen(), Screen::dossier);
+  ASSERT_TRUE(tap(ActionKind::dossier_skip)) << "no number: the citizen goes on";
+  ASSERT_EQ(flow_->current_question().id, "mau01.total_time");
+  ASSERT_TRUE(tap(ActionKind::unknown));
+  ASSERT_EQ(flow_->current_question().id, "mau01.return_visits");
+  EXPECT_FALSE(tap(ActionKind::unknown)) << "not offered on this indicator";
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_TRUE(flow_->current_unknown());
+  EXPECT_FALSE(flow_->current_answer().has_value());
+  ASSERT_TRUE(tap(ActionKind::unknown));
+  ASSERT_TRUE(tap(ActionKind::answer, 1));
+  ASSERT_TRUE(finish());
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  const ResponseDraft& d = sink_.stored[0];
+  EXPECT_EQ(d.status, ResponseStatus::complete);
+  EXPECT_FALSE(d.dossier.has_value());
+  EXPECT_EQ(d.answers, (std::vector<Answer>{{"mau01.officer_attitude", 2}, {"mau01.return_visits", 1}}));
+}
+
+TEST_F(FlowTest, DossierNumbersTakeLetters) {
+  make(testing::mau01_survey());
+  tap(ActionKind::answer, 2);
+  for (char c : std::string("000.00.22.H34-251124-0001")) {
+    EXPECT_TRUE(flow_->dispatch(Action{ActionKind::dossier_key, c, {}})) << c;
+  }
+  ASSERT_TRUE(tap(ActionKind::dossier_submit));
+  complete({2, 2});
+  EXPECT_EQ(sink_.stored.at(0).dossier, "000.00.22.H34-251124-0001");
+}
+
 TEST_F(FlowTest, ThanksReturnsToWelcomeAfterThanksTime) {
   make(testing::short_survey());
-  tap(ActionKind::start);
-  answer_all({5, 5, 5});
+  complete({5, 5, 5});
   ASSERT_EQ(flow_->screen(), Screen::thanks);
-  clock_.advance(4900ms);
+  clock_.advance(4500ms);  // 4.9 s after "Hoàn tất"
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::thanks);
   clock_.advance(100ms);
@@ -95,7 +243,6 @@ TEST_F(FlowTest, ThanksReturnsToWelcomeAfterThanksTime) {
 
 TEST_F(FlowTest, BackReturnsToPreviousQuestionAndTheAnswerCanChange) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   EXPECT_FALSE(flow_->can_go_back());
   EXPECT_FALSE(tap(ActionKind::back));
   answer_all({2, 4});
@@ -104,17 +251,18 @@ TEST_F(FlowTest, BackReturnsToPreviousQuestionAndTheAnswerCanChange) {
   ASSERT_TRUE(flow_->current_answer().has_value());
   EXPECT_EQ(**flow_->current_answer(), 4);
   ASSERT_TRUE(tap(ActionKind::back));
-  EXPECT_EQ(flow_->question_index(), 0u);
-  answer_all({5, 4, 4});
+  EXPECT_EQ(flow_->question_index(), 0u) << "the welcome's question, on a screen of its own";
+  EXPECT_EQ(**flow_->current_answer(), 2);
+  EXPECT_FALSE(flow_->can_go_back()) << "the welcome itself is not a step back";
+  complete({5, 4, 4});
   ASSERT_EQ(flow_->screen(), Screen::thanks);
   EXPECT_EQ(sink_.stored.at(0).answers.at(0).value, 5);
 }
 
 TEST_F(FlowTest, IdleTimeoutStoresPartialWithTheAnswersGivenSoFar) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({4});
-  clock_.advance(29999ms);
+  clock_.advance(29999ms - 400ms);  // 30 s after the tap, less 1 ms
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::question);
   EXPECT_TRUE(sink_.stored.empty());
@@ -129,7 +277,6 @@ TEST_F(FlowTest, IdleTimeoutStoresPartialWithTheAnswersGivenSoFar) {
 
 TEST_F(FlowTest, IdleTimeoutWithoutAnyAnswerStoresNothing) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   clock_.advance(30s);
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::welcome);
@@ -140,15 +287,19 @@ TEST_F(FlowTest, IdleTimeoutWithoutAnyAnswerStoresNothing) {
 TEST_F(FlowTest, IdleDeadlineIsTheTimeoutAfterTheLastTap) {
   make(testing::short_survey());
   EXPECT_FALSE(flow_->next_deadline().has_value()) << "the idle welcome screen sleeps";
-  tap(ActionKind::start);
   const TimePoint t = clock_.now();
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
+  ASSERT_TRUE(flow_->next_deadline().has_value());
+  EXPECT_EQ(*flow_->next_deadline(), t + 400ms) << "the end of the chosen face's moment";
+  clock_.advance(400ms);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::question);
   ASSERT_TRUE(flow_->next_deadline().has_value());
   EXPECT_EQ(*flow_->next_deadline(), t + 30s);
 }
 
 TEST_F(FlowTest, FollowupShownWhenAnAnswerIsOne) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({4, 1, 5});
   EXPECT_EQ(flow_->screen(), Screen::followup);
   EXPECT_TRUE(sink_.stored.empty());
@@ -156,22 +307,19 @@ TEST_F(FlowTest, FollowupShownWhenAnAnswerIsOne) {
 
 TEST_F(FlowTest, FollowupShownWhenAnAnswerIsTwo) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({2, 5, 5});
   EXPECT_EQ(flow_->screen(), Screen::followup);
 }
 
 TEST_F(FlowTest, NoFollowupWhenTheLowestAnswerIsThree) {
   make(testing::short_survey());
-  tap(ActionKind::start);
-  answer_all({3, 3, 4});
+  complete({3, 3, 4});
   EXPECT_EQ(flow_->screen(), Screen::thanks);
   EXPECT_EQ(sink_.stored.size(), 1u);
 }
 
 TEST_F(FlowTest, SeveralReasonsAndACommentAreStored) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 2, 3});
   ASSERT_TRUE(tap(ActionKind::toggle_reason, 0, "officer_attitude"));
   ASSERT_TRUE(tap(ActionKind::toggle_reason, 0, "long_wait"));
@@ -194,7 +342,6 @@ TEST_F(FlowTest, SeveralReasonsAndACommentAreStored) {
 
 TEST_F(FlowTest, CommentRefusesKeysBeyondItsLimit) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 1, 1});
   tap(ActionKind::followup_next);
   for (int i = 0; i < 20; ++i) {
@@ -209,7 +356,6 @@ TEST_F(FlowTest, CommentRefusesKeysBeyondItsLimit) {
 
 TEST_F(FlowTest, ChangingALowAnswerBackSkipsTheFollowup) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({4, 4, 1});
   ASSERT_EQ(flow_->screen(), Screen::followup);
   tap(ActionKind::toggle_reason, 0, "long_wait");
@@ -217,62 +363,138 @@ TEST_F(FlowTest, ChangingALowAnswerBackSkipsTheFollowup) {
   EXPECT_EQ(flow_->screen(), Screen::question);
   EXPECT_EQ(flow_->question_index(), 2u);
   answer_all({4});
-  EXPECT_EQ(flow_->screen(), Screen::thanks);
-  EXPECT_TRUE(sink_.stored.at(0).reasons.empty());
+  ASSERT_EQ(flow_->screen(), Screen::followup);
+  EXPECT_TRUE(flow_->offered_reasons().empty());
+  ASSERT_TRUE(finish());
+  EXPECT_TRUE(sink_.stored.at(0).reasons.empty()) << "a reason no longer offered is not stored";
 }
 
 TEST_F(FlowTest, MinimumIntervalBlocksTheNextStartAndCountsDown) {
   make(testing::short_survey());
-  tap(ActionKind::start);
-  answer_all({5, 5, 5});
-  const TimePoint submitted = clock_.now();
-  clock_.advance(5s);
+  complete({5, 5, 5});
+  const TimePoint submitted = clock_.now() - 400ms;
+  clock_.advance(5s - 400ms);
   flow_->tick();
   ASSERT_EQ(flow_->screen(), Screen::welcome);
   EXPECT_EQ(flow_->seconds_until_next(), 5);
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::start, 0, {}}));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
   EXPECT_EQ(flow_->screen(), Screen::welcome);
   ASSERT_TRUE(flow_->next_deadline().has_value());
   EXPECT_LE(*flow_->next_deadline(), clock_.now() + 1s);
   clock_.set(submitted + 10s);
   EXPECT_EQ(flow_->seconds_until_next(), 0);
-  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::start, 0, {}}));
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
 }
 
 TEST_F(FlowTest, MinimumIntervalCountsFromTheLastStoredResponseAtStart) {
   make(testing::short_survey(), clock_.now() - 3s);
   EXPECT_EQ(flow_->seconds_until_next(), 7);
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::start, 0, {}}));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
   clock_.advance(7s);
-  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::start, 0, {}}));
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
 }
 
 TEST_F(FlowTest, RepeatedTapOnTheSameButtonWithin300msIsIgnored) {
   make(testing::short_survey());
-  tap(ActionKind::start);
+  answer_all({4});
+  clock_.advance(1s);
   EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
   clock_.advance(299ms);
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
-  EXPECT_EQ(flow_->question_index(), 1u) << "the second question was not answered by the bounce";
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 4, {}})) << "a bounce";
   clock_.advance(1ms);
-  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}))
+      << "a second tap on the shown choice keeps it";
+  EXPECT_EQ(flow_->question_index(), 1u);
+  clock_.advance(400ms);
+  flow_->tick();
   EXPECT_EQ(flow_->question_index(), 2u);
+  EXPECT_FALSE(flow_->current_answer().has_value());
 }
 
 // Taps that waited in the input queue behind slow frames reach the flow together; the window
 // counts between the taps themselves.
 TEST_F(FlowTest, TheRepeatWindowCountsFromWhenTheTapsHappenedNotWhenTheyArrive) {
   make(testing::short_survey());
-  tap(ActionKind::start);
-  const TimePoint first = clock_.now();
-  clock_.advance(2s);
+  answer_all({5});
+  const TimePoint first = clock_.now() + 1s;
+  clock_.advance(3s);
   EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first));
-  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first + 350ms))
-      << "two deliberate taps 350 ms apart, handled in the same instant";
-  EXPECT_EQ(flow_->question_index(), 2u);
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 4, {}}, first + 450ms))
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 3, {}}, first + 200ms))
+      << "another face 200 ms later, handled in the same instant, changes the choice";
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 3, {}}, first + 300ms))
       << "a bounce 100 ms after the last tap is still ignored";
+  clock_.advance(400ms);
+  flow_->tick();
   EXPECT_EQ(flow_->question_index(), 2u);
+  EXPECT_FALSE(flow_->current_answer().has_value());
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  const std::vector<Answer> expected = {{"access.waiting_time", 5}, {"officer.polite", 3}};
+  EXPECT_EQ(sink_.stored[0].answers, expected);
+}
+
+// The usability walk: two taps on "Hài lòng" 0.35 s apart answered question 1 and then question 2
+// unread. The chosen face now shows for 0.4 s and the next question ignores taps for 0.6 s.
+TEST_F(FlowTest, TwoQuickTapsAnswerOneQuestionOnly) {
+  for (auto gap : {300ms, 350ms, 400ms, 500ms, 700ms, 900ms}) {
+    SCOPED_TRACE(gap.count());
+    sink_ = MemorySink{};
+    make(testing::short_survey());
+    ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));  // question 1, on welcome
+    for (auto t = 0ms; t < gap; t += 100ms) {
+      clock_.advance(std::min(100ms, gap - t));
+      flow_->tick();
+    }
+    flow_->dispatch(Action{ActionKind::answer, 4, {}});
+    clock_.advance(2s);
+    flow_->tick();
+    ASSERT_EQ(flow_->screen(), Screen::question);
+    EXPECT_EQ(flow_->question_index(), 1u) << "still on question 2";
+    EXPECT_FALSE(flow_->current_answer().has_value()) << "question 2 has no answer";
+  }
+}
+
+TEST_F(FlowTest, TheChosenAnswerShowsBeforeTheNextQuestion) {
+  make(testing::short_survey());
+  answer_all({5});
+  clock_.advance(1s);
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 2, {}}));
+  EXPECT_EQ(flow_->question_index(), 1u);
+  ASSERT_TRUE(flow_->confirming().has_value());
+  EXPECT_EQ(*flow_->confirming(), std::optional<int>(2));
+  EXPECT_FALSE(tap(ActionKind::back)) << "only another choice counts while it shows";
+  EXPECT_FALSE(flow_->confirming().has_value());
+  EXPECT_EQ(flow_->question_index(), 2u);
+}
+
+TEST_F(FlowTest, ANewQuestionIgnoresTapsForItsFirst600ms) {
+  make(testing::short_survey());
+  answer_all({5});
+  clock_.advance(1s);
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
+  clock_.advance(400ms);
+  flow_->tick();
+  ASSERT_EQ(flow_->question_index(), 2u);
+  clock_.advance(599ms);
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 1, {}}));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::back, 0, {}}));
+  clock_.advance(1ms);
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 1, {}}));
+}
+
+TEST_F(FlowTest, SelectionFeedbackIsOneSettingAndZeroMovesOnAtOnce) {
+  config_ = testing::test_config(testing::short_survey());
+  config_.selection_feedback_ms = 0;
+  EXPECT_EQ(FlowSettings::from_config(config_).selection_feedback, 0ms);
+  flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_, tz_);
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_FALSE(flow_->confirming().has_value());
+  clock_.advance(300ms);
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}})) << "the guard still holds";
+  EXPECT_EQ(FlowSettings::from_config(testing::test_config(testing::short_survey())).selection_feedback,
+            400ms);
 }
 
 TEST_F(FlowTest, AHeldCornerWhoseReleaseArrivesBeforeTheDeadlineTickStillOpensThePinPad) {
@@ -299,16 +521,18 @@ TEST_F(FlowTest, AShortCornerPressDoesNotOpenThePinPad) {
 
 TEST_F(FlowTest, DifferentButtonsWithin300msAreBothAccepted) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
   clock_.advance(50ms);
-  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
-  EXPECT_EQ(flow_->question_index(), 2u);
+  EXPECT_TRUE(flow_->dispatch(Action{ActionKind::answer, 5, {}})) << "the second face replaces the first";
+  clock_.advance(400ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->question_index(), 1u);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(**flow_->current_answer(), 5);
 }
 
 TEST_F(FlowTest, QuickRepeatsOfATypingKeyAreKeptForTelex) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 1, 1});
   tap(ActionKind::followup_next);
   EXPECT_TRUE(flow_->dispatch(Action{ActionKind::comment_key, 'a', {}}));
@@ -318,16 +542,17 @@ TEST_F(FlowTest, QuickRepeatsOfATypingKeyAreKeptForTelex) {
 
 TEST_F(FlowTest, NotApplicableIsStoredAsNullValue) {
   make(testing::short_survey());
-  tap(ActionKind::start);
+  EXPECT_FALSE(tap(ActionKind::not_applicable)) << "the welcome's faces are a rating";
+  answer_all({4});
   ASSERT_TRUE(tap(ActionKind::not_applicable));
-  answer_all({4, 4});
+  answer_all({4});
+  ASSERT_TRUE(finish());
   ASSERT_EQ(sink_.stored.size(), 1u);
-  EXPECT_EQ(sink_.stored[0].answers[0], (Answer{"access.waiting_time", std::nullopt}));
+  EXPECT_EQ(sink_.stored[0].answers[1], (Answer{"officer.polite", std::nullopt}));
 }
 
 TEST_F(FlowTest, ValuesOffTheScaleAreRefused) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   EXPECT_FALSE(tap(ActionKind::answer, 0));
   EXPECT_FALSE(tap(ActionKind::answer, 6));
   EXPECT_EQ(flow_->question_index(), 0u);
@@ -338,8 +563,7 @@ TEST_F(FlowTest, LanguageChosenOnWelcomeIsStoredAndResetAfterwards) {
   EXPECT_FALSE(tap(ActionKind::set_language, 0, "fr"));
   ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
   EXPECT_EQ(flow_->language(), "en");
-  tap(ActionKind::start);
-  answer_all({5, 5, 5});
+  complete({5, 5, 5});
   EXPECT_EQ(sink_.stored.at(0).language, "en");
   clock_.advance(5s);
   flow_->tick();
@@ -348,7 +572,7 @@ TEST_F(FlowTest, LanguageChosenOnWelcomeIsStoredAndResetAfterwards) {
 
 TEST_F(FlowTest, Mau01RunsWithPointsAndTheDossierNumber) {
   make(testing::mau01_survey());
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 2));
   ASSERT_EQ(flow_->screen(), Screen::dossier);
   EXPECT_FALSE(tap(ActionKind::dossier_skip)) << "this questionnaire requires the dossier";
   EXPECT_FALSE(tap(ActionKind::dossier_submit));
@@ -357,7 +581,7 @@ TEST_F(FlowTest, Mau01RunsWithPointsAndTheDossierNumber) {
   ASSERT_TRUE(tap(ActionKind::dossier_submit));
   ASSERT_EQ(flow_->screen(), Screen::question);
   EXPECT_FALSE(tap(ActionKind::answer, 3)) << "points go from 0 to 2";
-  answer_all({2, 1, 2});
+  complete({1, 2});
   ASSERT_EQ(flow_->screen(), Screen::thanks);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].dossier, "H40-0012");
@@ -366,18 +590,20 @@ TEST_F(FlowTest, Mau01RunsWithPointsAndTheDossierNumber) {
   EXPECT_EQ(sink_.stored[0].answers, expected);
 }
 
-TEST_F(FlowTest, Mau01ZeroPointsAsksForReasons) {
+TEST_F(FlowTest, Mau01ZeroPointsOffersReasons) {
   make(testing::mau01_survey());
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   for (char c : std::string("77")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
   tap(ActionKind::dossier_submit);
-  answer_all({2, 0, 1});
+  answer_all({0, 1});
   EXPECT_EQ(flow_->screen(), Screen::followup);
+  ASSERT_EQ(flow_->offered_reasons().size(), 1u);
+  EXPECT_EQ(flow_->offered_reasons()[0]->id, "late_result");
 }
 
-TEST_F(FlowTest, BackFromTheFirstQuestionReturnsToTheDossier) {
+TEST_F(FlowTest, BackFromTheSecondQuestionReturnsToTheDossier) {
   make(testing::mau01_survey());
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   for (char c : std::string("5")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
   tap(ActionKind::dossier_submit);
   ASSERT_TRUE(flow_->can_go_back());
@@ -389,12 +615,12 @@ TEST_F(FlowTest, BackFromTheFirstQuestionReturnsToTheDossier) {
 TEST_F(FlowTest, ADossierRatedTodayIsRefused) {
   make(testing::mau01_survey());
   auto rate = [&](const std::string& dossier) {
-    tap(ActionKind::start);
+    tap(ActionKind::answer, 2);
     for (char c : dossier) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
     return tap(ActionKind::dossier_submit);
   };
   ASSERT_TRUE(rate("A-1"));
-  answer_all({2, 2, 2});
+  complete({2, 2});
   clock_.advance(20s);
   flow_->tick();
   ASSERT_EQ(flow_->screen(), Screen::welcome);
@@ -408,13 +634,13 @@ TEST_F(FlowTest, ADossierRatedTodayIsRefused) {
 
 TEST_F(FlowTest, TheSameDossierMayBeRatedAgainTheNextDay) {
   make(testing::mau01_survey());
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   for (char c : std::string("B-7")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
   tap(ActionKind::dossier_submit);
-  answer_all({2, 2, 2});
+  complete({2, 2});
   clock_.set(at(2026, 11, 25, 1));
   flow_->tick();
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   for (char c : std::string("B-7")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
   EXPECT_TRUE(tap(ActionKind::dossier_submit));
   EXPECT_EQ(flow_->screen(), Screen::question);
@@ -426,8 +652,7 @@ TEST_F(FlowTest, FailedAppendShowsOutOfServiceInsteadOfThanks) {
     sink_ = MemorySink{};
     make(testing::short_survey());
     sink_.fail_with = code;
-    tap(ActionKind::start);
-    answer_all({5, 5, 5});
+    complete({5, 5, 5});
     EXPECT_EQ(flow_->screen(), Screen::out_of_service) << to_string(code);
     EXPECT_TRUE(flow_->has_pending());
     EXPECT_TRUE(sink_.stored.empty());
@@ -437,8 +662,7 @@ TEST_F(FlowTest, FailedAppendShowsOutOfServiceInsteadOfThanks) {
 TEST_F(FlowTest, OutOfServiceKeepsRetryingAndReturnsWithTheResponseStored) {
   make(testing::short_survey());
   sink_.fail_with = ErrorCode::disk_full;
-  tap(ActionKind::start);
-  answer_all({4, 4, 4});
+  complete({4, 4, 4});
   ASSERT_EQ(flow_->screen(), Screen::out_of_service);
   for (int i = 0; i < 3; ++i) {
     clock_.advance(2s);
@@ -446,7 +670,7 @@ TEST_F(FlowTest, OutOfServiceKeepsRetryingAndReturnsWithTheResponseStored) {
     EXPECT_EQ(flow_->screen(), Screen::out_of_service);
   }
   EXPECT_EQ(sink_.recover_calls, 3);
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::start, 0, {}}));
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}}));
   sink_.fail_with = ErrorCode::ok;
   clock_.advance(2s);
   flow_->tick();
@@ -534,7 +758,7 @@ TEST_F(FlowTest, ThePadLocksForFiveMinutesByDefaultAndForTheConfiguredTime) {
   for (int i = 0; i < 5; ++i) {
     flow_->dispatch(Action{ActionKind::pin_key, '9', {}});
     tap(ActionKind::pin_submit);
-    last = clock_.now();
+    last = clock_.now() - 400ms;  // when it was tapped
   }
   ASSERT_TRUE(flow_->pin_locked_until().has_value());
   EXPECT_EQ(*flow_->pin_locked_until(), last + 5min);
@@ -545,7 +769,7 @@ TEST_F(FlowTest, ThePadLocksForFiveMinutesByDefaultAndForTheConfiguredTime) {
   for (int i = 0; i < 5; ++i) {
     flow_->dispatch(Action{ActionKind::pin_key, '9', {}});
     tap(ActionKind::pin_submit);
-    last = clock_.now();
+    last = clock_.now() - 400ms;  // when it was tapped
   }
   ASSERT_TRUE(flow_->pin_locked_until().has_value());
   EXPECT_EQ(*flow_->pin_locked_until(), last + 90s);
@@ -570,7 +794,7 @@ TEST_F(FlowTest, TheStaffScreenReturnsToWelcomeAfterTwoMinutesWithoutATouch) {
   ASSERT_EQ(flow_->screen(), Screen::staff);
   clock_.advance(100s);
   ASSERT_TRUE(tap(ActionKind::staff_tab, 1));  // a touch restarts the two minutes
-  clock_.advance(119s);
+  clock_.advance(119s - 400ms);
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::staff);
   ASSERT_TRUE(flow_->next_deadline().has_value());
@@ -606,7 +830,7 @@ TEST_F(FlowTest, PinPadCancelAndIdleReturnToWhereItWasOpened) {
 
 TEST_F(FlowTest, TheCornerDoesNothingDuringASurvey) {
   make(testing::short_survey());
-  tap(ActionKind::start);
+  answer_all({4});
   press_corner(3s);
   EXPECT_EQ(flow_->screen(), Screen::question);
 }
@@ -627,24 +851,19 @@ TEST_F(FlowTest, BackIsOfferedExactlyWhereItIsAccepted) {
   make(testing::short_survey());
   check("welcome");
   make(testing::short_survey());
-  tap(ActionKind::start);
   check("first question without dossier or procedure");
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({4});
   check("second question");
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 4, 4});
   check("followup");
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 4, 4});
   tap(ActionKind::followup_next);
   check("comment");
   make(testing::short_survey());
-  tap(ActionKind::start);
-  answer_all({4, 4, 4});
+  complete({4, 4, 4});
   ASSERT_EQ(flow_->screen(), Screen::thanks);
   check("thanks");
   make(testing::short_survey());
@@ -654,16 +873,14 @@ TEST_F(FlowTest, BackIsOfferedExactlyWhereItIsAccepted) {
   open_staff();
   check("staff");
   make(testing::mau01_survey());
-  tap(ActionKind::start);
   check("dossier");
   make(testing::short_survey());
   flow_->store_failed();
   check("out of service");
 }
 
-TEST_F(FlowTest, BackFromTheCommentReturnsToTheFollowupOrWithoutReasonsToTheLastQuestion) {
+TEST_F(FlowTest, BackFromTheCommentReturnsToTheFollowupWithOrWithoutReasons) {
   make(testing::short_survey());
-  tap(ActionKind::start);
   answer_all({1, 4, 4});
   tap(ActionKind::followup_next);
   ASSERT_EQ(flow_->screen(), Screen::comment);
@@ -673,24 +890,34 @@ TEST_F(FlowTest, BackFromTheCommentReturnsToTheFollowupOrWithoutReasonsToTheLast
   Survey no_reasons = testing::short_survey();
   no_reasons.reasons.clear();
   make(no_reasons);
-  tap(ActionKind::start);
   answer_all({1, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::followup);
+  tap(ActionKind::followup_next);
   ASSERT_EQ(flow_->screen(), Screen::comment);
+  ASSERT_TRUE(tap(ActionKind::back));
+  EXPECT_EQ(flow_->screen(), Screen::followup);
   ASSERT_TRUE(tap(ActionKind::back));
   EXPECT_EQ(flow_->screen(), Screen::question);
   EXPECT_EQ(flow_->question_index(), 2u);
 }
 
-TEST_F(FlowTest, BackFromTheDossierStartsAfreshOnWelcome) {
+// The welcome's answer is the citizen's rating: "back" from the dossier shows that question on a
+// screen of its own rather than starting afresh.
+TEST_F(FlowTest, BackFromTheDossierShowsTheWelcomesQuestion) {
   make(testing::mau01_survey());
   config_.languages = {"vi", "en"};
   ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
-  tap(ActionKind::start);
+  ASSERT_TRUE(tap(ActionKind::answer, 1));
   for (char c : std::string("12/3")) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
   ASSERT_TRUE(tap(ActionKind::back));
-  EXPECT_EQ(flow_->screen(), Screen::welcome);
-  EXPECT_EQ(flow_->language(), "vi");
-  EXPECT_EQ(flow_->dossier_entry(), "");
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 0u);
+  EXPECT_EQ(**flow_->current_answer(), 1);
+  EXPECT_EQ(flow_->language(), "en");
+  EXPECT_FALSE(flow_->can_go_back());
+  ASSERT_TRUE(tap(ActionKind::answer, 2));
+  EXPECT_EQ(flow_->screen(), Screen::dossier);
+  EXPECT_EQ(flow_->dossier_entry(), "12/3");
 }
 
 // Leaving the staff screen, by its back button or after two minutes, returns to out_of_service
@@ -718,25 +945,26 @@ TEST_F(FlowTest, LeavingTheStaffScreenKeepsAFailedStoreOutOfService) {
 // Each screen takes its own actions only; an action of another screen changes nothing.
 TEST_F(FlowTest, AScreenRefusesTheActionsOfOtherScreens) {
   make(testing::short_survey());
-  for (ActionKind k : {ActionKind::answer, ActionKind::comment_submit, ActionKind::pin_submit,
-                       ActionKind::staff_exit, ActionKind::dossier_submit, ActionKind::followup_next}) {
+  for (ActionKind k : {ActionKind::not_applicable, ActionKind::unknown, ActionKind::comment_submit,
+                       ActionKind::pin_submit, ActionKind::staff_exit, ActionKind::dossier_submit,
+                       ActionKind::followup_next}) {
     EXPECT_FALSE(tap(k, 3)) << "welcome, action " << static_cast<int>(k);
   }
   EXPECT_EQ(flow_->screen(), Screen::welcome);
-  tap(ActionKind::start);
-  for (ActionKind k : {ActionKind::start, ActionKind::set_language, ActionKind::toggle_reason,
+  answer_all({4});
+  for (ActionKind k : {ActionKind::followup_finish, ActionKind::set_language, ActionKind::toggle_reason,
                        ActionKind::comment_submit, ActionKind::staff_tab, ActionKind::pin_key}) {
     EXPECT_FALSE(tap(k, '1', "long_wait")) << "question, action " << static_cast<int>(k);
   }
   EXPECT_EQ(flow_->screen(), Screen::question);
-  EXPECT_EQ(flow_->question_index(), 0u);
+  EXPECT_EQ(flow_->question_index(), 1u);
   press_corner(3s);
   EXPECT_EQ(flow_->screen(), Screen::question);
   make(testing::short_survey());
   press_corner(3s);
   for (char c : std::string("2468")) flow_->dispatch(Action{ActionKind::pin_key, c, {}});
   ASSERT_TRUE(tap(ActionKind::pin_submit));
-  for (ActionKind k : {ActionKind::start, ActionKind::pin_key, ActionKind::answer, ActionKind::comment_key}) {
+  for (ActionKind k : {ActionKind::followup_finish, ActionKind::pin_key, ActionKind::answer, ActionKind::comment_key}) {
     EXPECT_FALSE(tap(k, '1')) << "staff, action " << static_cast<int>(k);
   }
   EXPECT_EQ(flow_->screen(), Screen::staff);
@@ -791,7 +1019,8 @@ TEST_F(FlowTest, AcceptedStaffActionsAndOnlyTheyReachTheStaffDesk) {
   ASSERT_TRUE(tap(ActionKind::staff_tab, 1));
   ASSERT_TRUE(tap(ActionKind::staff_page, 5, "officers"));
   ASSERT_TRUE(tap(ActionKind::staff_sync_now));
-  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::staff_sync_now, 0, {}})) << "a repeated tap";
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::staff_sync_now, 0, {}}, clock_.now() - 300ms))
+      << "a repeated tap";
   ASSERT_TRUE(tap(ActionKind::staff_export, 1));
   EXPECT_FALSE(tap(ActionKind::staff_officer, 0, "o9")) << "not at this counter";
   ASSERT_TRUE(tap(ActionKind::staff_officer, 0, "o2"));

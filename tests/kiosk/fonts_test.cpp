@@ -61,6 +61,27 @@ TEST(Fonts, TheAtlasHoldsEveryVietnameseLetter) {
   ImGui::DestroyContext(ctx);
 }
 
+// Measured as the walk measured them, the ink height of a line of text (from the top of an "l" to
+// the bottom of a "g"): at 800×480 the answer labels were about 15 px and the typed comment less.
+TEST(Fonts, LabelsAndTypedTextAreLargeEnoughAt800x480) {
+  auto files = find_fonts({});
+  if (!files.is_ok()) GTEST_SKIP() << files.status().message();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  auto fonts = load_fonts(io.Fonts, *files, 800, 480);
+  ASSERT_TRUE(fonts.is_ok());
+  ASSERT_TRUE(io.Fonts->Build());
+  auto ink_height = [](ImFont* f) {
+    const ImFontGlyph* l = f->FindGlyphNoFallback('l');
+    const ImFontGlyph* g = f->FindGlyphNoFallback('g');
+    return l && g ? g->Y1 - l->Y0 : 0.0f;
+  };
+  EXPECT_LT(ink_height(fonts->bold), 20.0f) << "what the answer labels used before";
+  EXPECT_GE(ink_height(fonts->label), 20.0f);
+  EXPECT_GE(ink_height(fonts->typed), 24.0f);
+  ImGui::DestroyContext(ctx);
+}
+
 TEST(Fonts, TextGrowsWithTheWindowButNeverBelowReadable) {
   EXPECT_GE(body_font_size(800, 480), 20.0f);
   EXPECT_GT(body_font_size(1920, 1080), body_font_size(1280, 800));

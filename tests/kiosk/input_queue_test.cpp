@@ -248,10 +248,11 @@ TEST_F(QueuedFrames, TwentyKeysOfTheCommentKeyboardQueuedAtOnceAllReachTheFlow) 
   const TimeZone tz = TimeZone::utc();
   Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
   auto act = [&](ActionKind k, int v = 0, std::string t = {}) {
-    clock.advance(500ms);
+    clock.advance(700ms);
     flow.dispatch(Action{k, v, std::move(t)});
+    clock.advance(400ms);
+    flow.tick();
   };
-  act(ActionKind::start);
   for (int i = 0; i < 3; ++i) act(ActionKind::answer, 1);
   act(ActionKind::toggle_reason, 0, "long_wait");
   act(ActionKind::followup_next);

@@ -27,12 +27,22 @@ class ProcedureFlowTest : public ::testing::Test {
     flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_,
                                    tz_);
   }
+  // The welcome's faces answer the first question; the procedure is asked after it.
   bool tap(ActionKind kind, int value = 0, std::string text = {}) {
+    clock_.advance(700ms);
+    const bool ok = flow_->dispatch(Action{kind, value, std::move(text)});
     clock_.advance(400ms);
-    return flow_->dispatch(Action{kind, value, std::move(text)});
+    flow_->tick();
+    return ok;
   }
   void answer_all(std::initializer_list<int> values) {
     for (int v : values) ASSERT_TRUE(tap(ActionKind::answer, v));
+  }
+  // The questions after the welcome's, then "Hoàn tất".
+  void complete(std::initializer_list<int> values) {
+    answer_all(values);
+    ASSERT_EQ(flow_->screen(), Screen::followup);
+    ASSERT_TRUE(tap(ActionKind::followup_finish));
   }
   void enter_dossier(const std::string& number) {
     for (char c : number) flow_->dispatch(Action{ActionKind::dossier_key, c, {}});
@@ -57,19 +67,19 @@ TEST_F(ProcedureFlowTest, ListsTheCountersProceduresInTheirOrder) {
 
 TEST_F(ProcedureFlowTest, TwoOrMoreProceduresShowTheScreenAfterWelcome) {
   make(testing::short_survey(), 2);
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 5));
   EXPECT_EQ(flow_->screen(), Screen::procedure);
   EXPECT_TRUE(flow_->can_go_back());
 }
 
 TEST_F(ProcedureFlowTest, ChosenProcedureIsStoredWithTheResponse) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004232"));
   EXPECT_EQ(flow_->screen(), Screen::question);
-  EXPECT_EQ(flow_->question_index(), 0u);
+  EXPECT_EQ(flow_->question_index(), 1u) << "the first was answered on welcome";
   EXPECT_EQ(flow_->procedure(), std::optional<std::string>("1.004232"));
-  answer_all({5, 4, 4});
+  complete({4, 4});
   ASSERT_EQ(flow_->screen(), Screen::thanks);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004232"));
@@ -77,17 +87,17 @@ TEST_F(ProcedureFlowTest, ChosenProcedureIsStoredWithTheResponse) {
 
 TEST_F(ProcedureFlowTest, SkipStoresNoProcedure) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   ASSERT_TRUE(tap(ActionKind::procedure_skip));
   EXPECT_EQ(flow_->screen(), Screen::question);
-  answer_all({5, 4, 4});
+  complete({4, 4});
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_FALSE(sink_.stored[0].procedure.has_value());
 }
 
 TEST_F(ProcedureFlowTest, ACodeNotAtThisCounterIsRefused) {
   make(testing::short_survey(), 2);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   EXPECT_FALSE(tap(ActionKind::procedure_choose, 0, "1.001193")) << "known, but not at q1";
   EXPECT_FALSE(tap(ActionKind::procedure_choose, 0, "nope"));
   EXPECT_FALSE(tap(ActionKind::answer, 4)) << "no question is on screen yet";
@@ -97,32 +107,32 @@ TEST_F(ProcedureFlowTest, ACodeNotAtThisCounterIsRefused) {
 
 TEST_F(ProcedureFlowTest, OneProcedureIsRecordedWithoutAsking) {
   make(testing::short_survey(), 1);
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 5));
   EXPECT_EQ(flow_->screen(), Screen::question);
-  EXPECT_FALSE(flow_->can_go_back());
-  answer_all({5, 4, 4});
+  EXPECT_EQ(flow_->question_index(), 1u);
+  complete({4, 4});
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
 }
 
 TEST_F(ProcedureFlowTest, NoProceduresMeansNoScreenAndNoProcedure) {
   make(testing::short_survey(), 0);
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 5));
   EXPECT_EQ(flow_->screen(), Screen::question);
-  EXPECT_FALSE(flow_->can_go_back());
-  answer_all({5, 4, 4});
+  EXPECT_EQ(flow_->question_index(), 1u);
+  complete({4, 4});
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_FALSE(sink_.stored[0].procedure.has_value());
 }
 
 TEST_F(ProcedureFlowTest, TheScreenFollowsTheDossier) {
   make(testing::mau01_survey(), 2);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   ASSERT_EQ(flow_->screen(), Screen::dossier);
   enter_dossier("H40-0012");
   ASSERT_EQ(flow_->screen(), Screen::procedure);
   ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004227"));
-  answer_all({2, 1, 2});
+  complete({1, 2});
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].dossier, "H40-0012");
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
@@ -130,38 +140,39 @@ TEST_F(ProcedureFlowTest, TheScreenFollowsTheDossier) {
 
 TEST_F(ProcedureFlowTest, BackFromTheScreenReturnsToTheDossier) {
   make(testing::mau01_survey(), 2);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   enter_dossier("77");
   ASSERT_TRUE(tap(ActionKind::back));
   EXPECT_EQ(flow_->screen(), Screen::dossier);
   EXPECT_EQ(flow_->dossier_entry(), "77");
 }
 
-TEST_F(ProcedureFlowTest, BackFromTheScreenWithoutADossierReturnsToWelcome) {
+TEST_F(ProcedureFlowTest, BackFromTheScreenWithoutADossierShowsTheWelcomesQuestion) {
   make(testing::short_survey(), 2);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   ASSERT_TRUE(tap(ActionKind::back));
-  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), 0u);
   EXPECT_TRUE(sink_.stored.empty());
 }
 
 TEST_F(ProcedureFlowTest, BackFromTheFirstQuestionReturnsToTheScreen) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   tap(ActionKind::procedure_choose, 0, "1.004199");
   ASSERT_TRUE(flow_->can_go_back());
   ASSERT_TRUE(tap(ActionKind::back));
   EXPECT_EQ(flow_->screen(), Screen::procedure);
   EXPECT_EQ(flow_->procedure(), std::optional<std::string>("1.004199"));
   ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.004227"));
-  answer_all({5, 4, 4});
+  complete({4, 4});
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004227"));
 }
 
 TEST_F(ProcedureFlowTest, BackFromTheFirstQuestionWithADossierStillGoesThroughTheScreen) {
   make(testing::mau01_survey(), 2);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 2);
   enter_dossier("5");
   tap(ActionKind::procedure_skip);
   ASSERT_TRUE(tap(ActionKind::back));
@@ -170,24 +181,28 @@ TEST_F(ProcedureFlowTest, BackFromTheFirstQuestionWithADossierStillGoesThroughTh
   EXPECT_EQ(flow_->screen(), Screen::dossier);
 }
 
-TEST_F(ProcedureFlowTest, IdleOnTheScreenReturnsToWelcomeStoringNothing) {
+// One tap on the welcome's faces is a rating: walking away on the procedure screen keeps it.
+TEST_F(ProcedureFlowTest, IdleOnTheScreenStoresTheWelcomesAnswerAsPartial) {
   make(testing::short_survey(), 2);
-  tap(ActionKind::start);
-  const TimePoint t = clock_.now();
+  tap(ActionKind::answer, 2);
+  const TimePoint tapped = clock_.now() - 400ms;
   ASSERT_TRUE(flow_->next_deadline().has_value());
-  EXPECT_EQ(*flow_->next_deadline(), t + 30s);
-  clock_.advance(29999ms);
+  EXPECT_EQ(*flow_->next_deadline(), tapped + 30s);
+  clock_.set(tapped + 29999ms);
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::procedure);
   clock_.advance(1ms);
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::welcome);
-  EXPECT_EQ(sink_.append_calls, 0);
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
+  EXPECT_EQ(sink_.stored[0].answers, (std::vector<Answer>{{"access.waiting_time", 2}}));
+  EXPECT_FALSE(sink_.stored[0].procedure.has_value());
 }
 
 TEST_F(ProcedureFlowTest, PartialResponseKeepsTheChosenProcedure) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   tap(ActionKind::procedure_choose, 0, "1.004232");
   answer_all({4});
   clock_.advance(30s);
@@ -200,7 +215,7 @@ TEST_F(ProcedureFlowTest, PartialResponseKeepsTheChosenProcedure) {
 
 TEST_F(ProcedureFlowTest, PartialFromTheScreenAfterBackKeepsTheAnswersAndProcedure) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   tap(ActionKind::procedure_choose, 0, "1.004199");
   answer_all({2});
   tap(ActionKind::back);
@@ -211,22 +226,22 @@ TEST_F(ProcedureFlowTest, PartialFromTheScreenAfterBackKeepsTheAnswersAndProcedu
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004199"));
-  EXPECT_EQ(sink_.stored[0].answers.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].answers.size(), 2u);
 }
 
 TEST_F(ProcedureFlowTest, TheNextCitizenStartsWithoutTheLastProcedure) {
   make(testing::short_survey(), 3);
-  tap(ActionKind::start);
+  tap(ActionKind::answer, 5);
   tap(ActionKind::procedure_choose, 0, "1.004232");
-  answer_all({5, 5, 5});
+  complete({5, 5});
   clock_.advance(10s);
   flow_->tick();
   ASSERT_EQ(flow_->screen(), Screen::welcome);
   EXPECT_FALSE(flow_->procedure().has_value());
-  ASSERT_TRUE(tap(ActionKind::start));
+  ASSERT_TRUE(tap(ActionKind::answer, 5));
   EXPECT_EQ(flow_->screen(), Screen::procedure);
   tap(ActionKind::procedure_skip);
-  answer_all({5, 5, 5});
+  complete({5, 5});
   ASSERT_EQ(sink_.stored.size(), 2u);
   EXPECT_FALSE(sink_.stored[1].procedure.has_value());
 }

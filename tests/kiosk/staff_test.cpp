@@ -162,12 +162,14 @@ TEST_F(StaffTest, ShiftChangeAppliesToTheNextResponseAndIsRememberedAcrossReopen
   StaffModel staff(config_, tz_, clock_);
 
   auto act = [&](ActionKind k, int v = 0, std::string text = {}) {
-    clock_.advance(500ms);
+    clock_.advance(700ms);
     const Action a{k, v, std::move(text)};
     const bool ok = flow.dispatch(a);
     if (ok && flow.screen() == Screen::staff) {
       EXPECT_TRUE(staff.apply(a, sink.store(), {}).is_ok());
     }
+    clock_.advance(400ms);
+    flow.tick();
     return ok;
   };
   act(ActionKind::corner_down);
@@ -182,8 +184,8 @@ TEST_F(StaffTest, ShiftChangeAppliesToTheNextResponseAndIsRememberedAcrossReopen
   ASSERT_TRUE(act(ActionKind::staff_back));
 
   clock_.advance(15s);
-  ASSERT_TRUE(act(ActionKind::start));
   for (int v : {5, 4, 4}) ASSERT_TRUE(act(ActionKind::answer, v));
+  ASSERT_TRUE(act(ActionKind::followup_finish));
   auto rows = sink.store()->responses_between(morning() - 24h, clock_.now() + 1s);
   ASSERT_TRUE(rows.is_ok());
   ASSERT_EQ(rows->size(), 1u);

@@ -80,6 +80,17 @@ TEST(TextCatalogue, KeepsTheScreensTexts) {
   EXPECT_EQ(page_label(page_window(8, 5, 0), "fr"), "1–5 / 8");
 }
 
+// The welcome promises what the active questionnaire takes, not "less than a minute" always.
+TEST(TextCatalogue, TheWelcomeFollowsTheQuestionnairesLength) {
+  EXPECT_EQ(welcome_prompt("vi", 5),
+            "Chạm vào một khuôn mặt: một chạm là đủ. 5 câu sau đó không bắt buộc, chưa đến một phút.");
+  EXPECT_EQ(welcome_prompt("vi", 18),
+            "Chạm vào một khuôn mặt: một chạm là đủ. 18 câu sau đó không bắt buộc, khoảng 2 phút.");
+  EXPECT_EQ(welcome_prompt("en", 18),
+            "Touch a face: one touch is enough. The 18 questions after it are optional, about 2 minutes.");
+  EXPECT_EQ(welcome_prompt("en", 0), "Touch a face to rate our service. One touch is enough.");
+}
+
 TEST(TextCatalogue, FormatTextHasNoLengthLimit) {
   const std::string title(1000, 'x');
   const std::string info = format_text(text("vi", Text::staff_info), "K01", "q1", title.c_str());

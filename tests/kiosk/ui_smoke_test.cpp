@@ -100,18 +100,20 @@ class ScreenRig {
     flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_,
                                    tz_);
     flow_->set_officer("o1");
+    // A tap after reading for a moment, then the time the choice shows.
     auto act = [&](ActionKind k, int v = 0, std::string t = {}) {
-      clock_.advance(500ms);
+      clock_.advance(700ms);
       flow_->dispatch(Action{k, v, std::move(t)});
+      clock_.advance(400ms);
+      flow_->tick();
     };
     switch (target) {
       case Screen::welcome: break;
       case Screen::dossier:
       case Screen::procedure:
-      case Screen::question: act(ActionKind::start); break;
+      case Screen::question: act(ActionKind::answer, dossier ? 2 : 5); break;
       case Screen::followup:
       case Screen::comment:
-        act(ActionKind::start);
         for (int i = 0; i < 3; ++i) act(ActionKind::answer, 1);
         act(ActionKind::toggle_reason, 0, "long_wait");
         if (target == Screen::comment) {
@@ -120,8 +122,8 @@ class ScreenRig {
         }
         break;
       case Screen::thanks:
-        act(ActionKind::start);
         for (int i = 0; i < 3; ++i) act(ActionKind::answer, 5);
+        act(ActionKind::followup_finish);
         break;
       case Screen::pin:
       case Screen::staff:
@@ -137,6 +139,7 @@ class ScreenRig {
     }
   }
   Flow& flow() { return *flow_; }
+  ManualClock& clock() { return clock_; }
 
  private:
   ManualClock clock_{TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h};
@@ -257,7 +260,7 @@ TEST_P(UiSmoke, QuestionScreenOffersEveryAnswerAndItsStep) {
   ScreenRig rig(Screen::question);
   std::vector<Action> actions;
   const UiSnapshot snap = ui.frame(rig.flow(), &actions);
-  EXPECT_EQ(snap.step, 1);
+  EXPECT_EQ(snap.step, 2) << "the first question was answered on welcome";
   std::set<std::string> ids;
   for (const auto& e : snap.elements) ids.insert(e.id);
   for (const char* id : {"answer-1", "answer-2", "answer-3", "answer-4", "answer-5", "answer-na"}) {
@@ -465,7 +468,9 @@ TEST(UiSmokeProcedure, NamesAreInTheCitizensLanguageWithVietnameseAsFallback) {
   Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
   ASSERT_TRUE(flow.dispatch(Action{ActionKind::set_language, 0, "en"}));
   clock.advance(500ms);
-  ASSERT_TRUE(flow.dispatch(Action{ActionKind::start, 0, {}}));
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::answer, 5, {}}));
+  clock.advance(500ms);
+  flow.tick();
   ASSERT_EQ(flow.screen(), Screen::procedure);
   snap = ui.frame(flow, &actions);
   ASSERT_NE(element(snap, "procedure.1.004232"), nullptr);
@@ -476,7 +481,7 @@ TEST(UiSmokeProcedure, NamesAreInTheCitizensLanguageWithVietnameseAsFallback) {
   EXPECT_EQ(element(snap, "procedure.skip")->label, "Other / not sure");
 }
 
-TEST(UiSmokeWelcome, DuringTheMinimumIntervalStartIsNotOffered) {
+TEST(UiSmokeWelcome, DuringTheMinimumIntervalTheFacesAreNotOffered) {
   HeadlessUi ui(1280, 800);
   const TimePoint now = TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h;
   ManualClock clock(now);
@@ -489,7 +494,7 @@ TEST(UiSmokeWelcome, DuringTheMinimumIntervalStartIsNotOffered) {
   auto has_start = [&] {
     const UiSnapshot snap = ui.frame(flow, &actions);
     return std::any_of(snap.elements.begin(), snap.elements.end(),
-                       [](const UiElement& e) { return e.id == "start"; });
+                       [](const UiElement& e) { return e.id == "answer-1"; });
   };
   EXPECT_FALSE(has_start());
   clock.advance(6s);
@@ -509,6 +514,132 @@ TEST(UiSmokeComment, TheCommentScreenDrawsBeforeAnythingIsTyped) {
   for (const auto& e : snap.elements) ids.insert(e.id);
   for (const char* id : {"key-a", "key-space", "key-backspace", "key-shift", "submit", "back"}) {
     EXPECT_TRUE(ids.count(id)) << id;
+  }
+}
+
+// The gap between two rectangles (0 when they touch or overlap).
+float gap_between(const UiElement& a, const UiElement& b) {
+  const float dx = std::max({0.0f, b.x - (a.x + a.w), a.x - (b.x + b.w)});
+  const float dy = std::max({0.0f, b.y - (a.y + a.h), a.y - (b.y + b.h)});
+  return std::max(dx, dy);
+}
+
+// Keys of one on-screen keyboard sit close like a real keyboard's; they still never touch.
+bool keyboard_pair(const std::string& screen, const UiElement& a, const UiElement& b) {
+  if (screen != "comment" && screen != "dossier" && screen != "pin") return false;
+  auto on_keyboard = [](const std::string& id) {
+    return id.rfind("key-", 0) == 0 || id.rfind("pin-", 0) == 0 || id == "back" ||
+           id == "submit" || id == "skip";
+  };
+  return on_keyboard(a.id) && on_keyboard(b.id);
+}
+
+// Every citizen screen, also with "not applicable", "don't know" and a chosen answer, and the
+// Mẫu 01 questions with their plain-language lines.
+std::vector<UiSnapshot> citizen_screens(HeadlessUi& ui) {
+  std::vector<UiSnapshot> out;
+  std::vector<Action> actions;
+  for (Screen screen : {Screen::welcome, Screen::dossier, Screen::procedure, Screen::question,
+                        Screen::followup, Screen::comment, Screen::thanks}) {
+    ScreenRig rig(screen, 8);
+    ui.frame(rig.flow(), &actions);
+    out.push_back(ui.frame(rig.flow(), &actions));
+  }
+  Survey mau = testing::mau01_survey();
+  for (Criterion& c : mau.elements[0].criteria) {
+    c.hint = testing::lt("Hồ sơ của Ông/Bà được trả kết quả sớm, đúng hay trễ so với ngày hẹn?");
+    c.allow_unknown = true;
+  }
+  mau.dossier_optional = true;
+  mau.allow_not_applicable = true;
+  const KioskConfig config = testing::test_config(mau);
+  ManualClock clock(TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h);
+  testing::MemorySink sink;
+  const TimeZone tz = TimeZone::utc();
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  auto act = [&](ActionKind k, int v = 0) {
+    clock.advance(700ms);
+    flow.dispatch(Action{k, v, {}});
+    clock.advance(400ms);
+    flow.tick();
+  };
+  act(ActionKind::answer, 1);
+  ui.frame(flow, &actions);
+  out.push_back(ui.frame(flow, &actions));  // the dossier with "no number"
+  act(ActionKind::dossier_skip);
+  act(ActionKind::answer, 2);
+  act(ActionKind::back);
+  ui.frame(flow, &actions);
+  out.push_back(ui.frame(flow, &actions));  // a question with a ticked answer, N/A and "Chưa biết"
+  return out;
+}
+
+TEST_P(UiSmoke, NoTwoTappableElementsOfACitizenScreenAreCloserThan24Px) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (const UiSnapshot& snap : citizen_screens(ui)) {
+    for (std::size_t i = 0; i < snap.elements.size(); ++i) {
+      for (std::size_t j = i + 1; j < snap.elements.size(); ++j) {
+        const UiElement& a = snap.elements[i];
+        const UiElement& b = snap.elements[j];
+        if (a.id == "corner" || b.id == "corner") continue;  // the staff's hidden hold
+        // Half a pixel for rounding: the dump itself gives whole pixels.
+        const float least = (keyboard_pair(snap.screen, a, b) ? 6.0f : 24.0f) - 0.5f;
+        EXPECT_GE(gap_between(a, b), least)
+            << snap.screen << ": " << a.id << " and " << b.id << " at " << size.w << "x" << size.h;
+      }
+    }
+  }
+}
+
+TEST_P(UiSmoke, TheAnswersStayPutFromOneQuestionToTheNext) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  Survey survey = testing::short_survey();
+  survey.elements[1].criteria[0].text = testing::lt(
+      "Công chức có thái độ lịch sự, tôn trọng khi giao tiếp, lắng nghe và trả lời đầy đủ các câu "
+      "hỏi, thắc mắc của Ông/Bà trong suốt quá trình giải quyết hồ sơ");
+  const KioskConfig config = testing::test_config(survey);
+  ManualClock clock(TimePoint{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)} + 9h);
+  testing::MemorySink sink;
+  const TimeZone tz = TimeZone::utc();
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  std::vector<Action> actions;
+  std::vector<UiElement> tiles;
+  for (int q = 0; q < 3; ++q) {
+    clock.advance(1s);
+    flow.dispatch(Action{ActionKind::answer, 4, {}});
+    clock.advance(500ms);
+    flow.tick();
+    if (flow.screen() != Screen::question) break;
+    ui.frame(flow, &actions);
+    const UiSnapshot snap = ui.frame(flow, &actions);
+    ASSERT_NE(element(snap, "answer-5"), nullptr);
+    tiles.push_back(*element(snap, "answer-5"));
+  }
+  ASSERT_EQ(tiles.size(), 2u);
+  EXPECT_EQ(tiles[0].y, tiles[1].y);
+  EXPECT_EQ(tiles[0].x, tiles[1].x);
+  EXPECT_EQ(tiles[0].h, tiles[1].h);
+}
+
+TEST(UiSmokeWelcome, TheFacesAreTheFirstQuestionsAnswers) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::welcome);
+  std::vector<Action> actions;
+  ui.frame(rig.flow(), &actions);
+  const UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  for (int v = 1; v <= 5; ++v) {
+    const UiElement* e = element(snap, "answer-" + std::to_string(v));
+    ASSERT_NE(e, nullptr) << v;
+    ui.frame(rig.flow(), &actions, ImVec2(e->x + e->w / 2, e->y + e->h / 2), false);
+    ui.frame(rig.flow(), &actions, ImVec2(e->x + e->w / 2, e->y + e->h / 2), true);
+    ui.frame(rig.flow(), &actions, ImVec2(e->x + e->w / 2, e->y + e->h / 2), false);
+  }
+  ASSERT_EQ(actions.size(), 5u);
+  for (int v = 1; v <= 5; ++v) {
+    EXPECT_EQ(actions[v - 1].kind, ActionKind::answer);
+    EXPECT_EQ(actions[v - 1].value, v);
   }
 }
 

@@ -221,6 +221,22 @@ TEST(ShippedSurveys, Mau01HasNinePointsIndicatorsAndGradeBands) {
   EXPECT_EQ(s->grades.front().min_total, 15);
 }
 
+TEST(ShippedSurveys, Mau01LetsACitizenGoOnWithoutKnowingEverything) {
+  Result<Survey> s = load_survey(shipped_config() / "surveys" / "mau01.json");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_TRUE(s->dossier_optional);
+  for (const Criterion* c : s->questions()) {
+    EXPECT_FALSE(c->hint.get("vi").empty()) << c->id;
+    EXPECT_FALSE(c->hint.get("en").empty()) << c->id;
+    const bool times = c->id == "mau01.total_time" || c->id == "mau01.agency_time";
+    EXPECT_EQ(c->allow_unknown, times) << c->id;
+  }
+  EXPECT_EQ(s->asking_order().front()->id, "mau01.officer_attitude");
+  Result<Survey> shortsv = load_survey(shipped_config() / "surveys" / "counter-short.json");
+  ASSERT_TRUE(shortsv.is_ok());
+  EXPECT_EQ(shortsv->asking_order().front()->id, "general.overall");
+}
+
 TEST(ShippedSurveys, ShortAndFullShareCriterionIds) {
   Result<Survey> short_survey = load_survey(shipped_config() / "surveys" / "counter-short.json");
   Result<Survey> full = load_survey(shipped_config() / "surveys" / "sipas-full.json");
@@ -323,6 +339,33 @@ TEST_F(ConfigTest, WrongTypeInsideSurveyArray) {
   set_survey("counter-short.json", s);
   EXPECT_EQ(load_error(), survey_prefix("counter-short.json") +
                               "elements[1].criteria: expected an array, got string");
+}
+
+TEST_F(ConfigTest, FilesWithoutTheNewerSurveyFieldsStillLoad) {
+  Json s = survey("mau01.json");
+  s.erase("first_question");
+  for (auto& c : s["elements"][0]["criteria"]) {
+    c.erase("hint");
+    c.erase("allow_unknown");
+  }
+  set_survey("mau01.json", s);
+  Result<Loaded> r = load_kiosk_config(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+}
+
+TEST_F(ConfigTest, FirstQuestionMustNameACriterion) {
+  Json s = survey("counter-short.json");
+  s["first_question"] = "general.nope";
+  set_survey("counter-short.json", s);
+  EXPECT_EQ(load_error(),
+            survey_prefix("counter-short.json") + "first_question: unknown criterion \"general.nope\"");
+}
+
+TEST_F(ConfigTest, HintMustBeInEveryConfiguredLanguage) {
+  Json s = survey("mau01.json");
+  s["elements"][0]["criteria"][0]["hint"].erase("en");
+  set_survey("mau01.json", s);
+  EXPECT_NE(load_error().find("elements[0].criteria[0].hint"), std::string::npos);
 }
 
 TEST_F(ConfigTest, MissingRequiredFieldIsNamed) {

@@ -74,6 +74,37 @@ TEST(Survey, QuestionsInElementOrder) {
   EXPECT_EQ(q[3]->id, "general.overall");
 }
 
+TEST(Survey, AskingOrderPutsTheFirstQuestionFirst) {
+  Survey s = sample();
+  auto ids = [](const std::vector<const Criterion*>& q) {
+    std::vector<std::string> out;
+    for (const Criterion* c : q) out.push_back(c->id);
+    return out;
+  };
+  EXPECT_EQ(ids(s.asking_order()), ids(s.questions()));
+  s.first_question = "general.overall";
+  EXPECT_EQ(ids(s.asking_order()), (std::vector<std::string>{"general.overall", "access.signage",
+                                                              "access.clean", "officer.polite"}));
+  EXPECT_EQ(s.questions().front()->id, "access.signage");
+}
+
+TEST(Survey, ReasonsFollowTheCriteriaAnsweredLow) {
+  Survey s = sample();
+  s.reasons = {Reason{"long_wait", text("Chờ lâu"), {"access.signage", "general.overall"}},
+               Reason{"rude", text("Thái độ"), {"officer.polite"}},
+               Reason{"dirty", text("Bẩn"), {"access.clean"}},
+               Reason{"fees", text("Phí"), {}}};
+  auto ids = [](const std::vector<const Reason*>& rs) {
+    std::vector<std::string> out;
+    for (const Reason* r : rs) out.push_back(r->id);
+    return out;
+  };
+  EXPECT_TRUE(s.reasons_for({}).empty());
+  EXPECT_EQ(ids(s.reasons_for({"officer.polite"})), (std::vector<std::string>{"rude", "fees"}));
+  EXPECT_EQ(ids(s.reasons_for({"access.clean", "general.overall"})),
+            (std::vector<std::string>{"long_wait", "dirty", "fees"}));
+}
+
 TEST(Survey, CriterionOptionsOverrideTheSurveys) {
   Survey s = sample();
   const Criterion& signage = *s.find_criterion("access.signage");

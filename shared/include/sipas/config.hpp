@@ -66,6 +66,7 @@ struct KioskConfig {
   int thanks_seconds = 5;               // how long "thanks" stays
   int min_interval_seconds = 10;        // between two responses
   int double_tap_ms = 300;              // repeated taps on one button within this are ignored
+  int selection_feedback_ms = 400;      // a chosen answer shows this long before the next screen
   std::vector<std::string> languages = {"vi", "en"};
   std::string default_language = "vi";
   std::string staff_pin_hash;           // hash_secret() of the PIN; empty until set-pin

@@ -40,6 +40,12 @@ struct Criterion {
   // Options specific to this criterion (Mẫu 01 indicators name what 0/1/2 points mean); empty
   // means the survey's options.
   std::vector<Option> options;
+  // A plain-language line shown under the official wording ("hint" in the file); empty if none.
+  LocalizedText hint;
+  // Whether the citizen may answer "Chưa biết" (don't know yet), e.g. processing times that are
+  // not known at submission. Such an answer is not stored at all: the criterion is simply not
+  // answered, which every survey accepts and no score counts.
+  bool allow_unknown = false;
 };
 
 struct Element {
@@ -53,7 +59,8 @@ struct Reason {
   std::string id;
   LocalizedText text;
   // The criteria whose low answer makes this reason relevant (e.g. "officer_attitude" after a low
-  // "officer.polite"); empty means any low answer. Validated to name criteria of the survey.
+  // "officer.polite"); empty means any low answer (a catch-all such as "other"). Validated to
+  // name criteria of the survey.
   std::vector<std::string> criteria;
 };
 
@@ -79,6 +86,11 @@ struct Survey {
 
   std::vector<Element> elements;
 
+  // The criterion the welcome screen's faces answer ("first_question" in the file): the overall
+  // satisfaction question where there is one. Empty means the first criterion. Validated to name a
+  // criterion of the survey.
+  std::string first_question;
+
   // Follow-up: when any answer is <= followup_at_or_below, the reasons are offered, then a comment.
   int followup_at_or_below = 2;
   std::vector<Reason> reasons;
@@ -96,8 +108,14 @@ struct Survey {
   // The options that apply to a criterion (its own, else the survey's).
   const std::vector<Option>& options_for(const Criterion& c) const;
   bool is_valid_value(const Criterion& c, int value) const;
-  // All criteria in question order.
+  // All criteria in file order.
   std::vector<const Criterion*> questions() const;
+  // The order a citizen answers them in: the first question (see first_question), then the
+  // others in file order.
+  std::vector<const Criterion*> asking_order() const;
+  // The reasons to offer after these low-answered criteria: those tied to one of them, and the
+  // catch-alls (no criteria) when there is any; in the survey's order. Empty when none is low.
+  std::vector<const Reason*> reasons_for(const std::vector<std::string>& low_criteria) const;
   // The grade band for a total; nullptr if no band matches.
   const GradeBand* grade_for(double total) const;
 };

@@ -303,6 +303,13 @@ class KioskSession {
     std::this_thread::sleep_for(350ms);
   }
 
+  // Taps an answer (or any button on a screen that has just appeared) as a citizen does after
+  // reading it: a newly shown screen ignores taps for its first 0.6 s.
+  void choose(const nlohmann::json& dump, const std::string& id) {
+    std::this_thread::sleep_for(700ms);
+    tap(dump, id);
+  }
+
   // Taps the elements `ids` of `dump` one after another, `gap` apart, in one xdotool run (as fast
   // as two thumbs or key rollover), without waiting for the kiosk between taps.
   void tap_quickly(const nlohmann::json& dump, const std::vector<std::string>& ids,

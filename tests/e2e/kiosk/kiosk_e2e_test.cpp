@@ -84,7 +84,9 @@ class KioskE2e : public ::testing::Test {
   }
 };
 
-// The questionnaire's criteria and reasons in order, read from the sample file the test uses.
+// The questionnaire's criteria in the order the kiosk asks them (first_question, which the welcome
+// screen's faces answer, then the rest in file order) and its reasons, read from the sample file
+// the test uses.
 struct SurveyFile {
   std::vector<std::string> criteria;
   std::vector<std::string> reasons;
@@ -96,6 +98,10 @@ SurveyFile read_survey(const fs::path& config, const std::string& id) {
   const auto j = nlohmann::json::parse(read_file(config / "surveys" / (id + ".json")));
   for (const auto& e : j["elements"]) {
     for (const auto& c : e["criteria"]) out.criteria.push_back(c["id"]);
+  }
+  const std::string first = j.value("first_question", "");
+  if (auto it = std::find(out.criteria.begin(), out.criteria.end(), first); it != out.criteria.end()) {
+    std::rotate(out.criteria.begin(), it, it + 1);
   }
   for (const auto& r : j.value("reasons", nlohmann::json::array())) out.reasons.push_back(r["id"]);
   out.allow_not_applicable = j.value("allow_not_applicable", false);
@@ -117,26 +123,27 @@ TEST_F(KioskE2e, ATappedSurveyIsStoredExactlyAsTapped) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "start");
+  // The welcome's faces answer overall satisfaction; its 2 offers the reasons tied to it.
+  const int pattern[] = {2, 5, 0, 3, 5, 4, 1, 4};
+  kiosk_.choose(d, "answer-2");
+  std::vector<Answer> expected = {Answer{survey.criteria[0], 2}};
   // The sample kiosk stands at counter q1, which lists three land procedures.
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
   kiosk_.find(d, "procedure.skip");
-  kiosk_.tap(d, "procedure.1.004232");
-  // 0 stands for "not applicable"; the 2 makes the follow-up appear.
-  const int pattern[] = {5, 2, 0, 3, 5, 4, 1, 4};
-  std::vector<Answer> expected;
-  for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+  kiosk_.choose(d, "procedure.1.004232");
+  // 0 stands for "not applicable".
+  for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
     int v = pattern[i % std::size(pattern)];
     if (v == 0 && !survey.allow_not_applicable) v = 4;
     d = wait_for("question", static_cast<int>(i + 1));
     ASSERT_FALSE(d.empty());
-    kiosk_.tap(d, v == 0 ? "answer-na" : "answer-" + std::to_string(v));
+    kiosk_.choose(d, v == 0 ? "answer-na" : "answer-" + std::to_string(v));
     expected.push_back(Answer{survey.criteria[i], v == 0 ? std::nullopt : std::optional<int>(v)});
   }
   d = wait_for("followup");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "reason-" + survey.reasons[1]);
+  kiosk_.choose(d, "reason-" + survey.reasons[1]);
   kiosk_.tap(d, "reason-" + survey.reasons[0]);
   kiosk_.tap(d, "next");
   d = wait_for("comment");
@@ -169,27 +176,30 @@ TEST_F(KioskE2e, Mau01IsCompletedByTouchWithTheDossierNumber) {
   start(cfg, (dir_ / "kiosk.db").string(), 800, 480);
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "start");
+  const int pattern[] = {2, 1, 2};
+  kiosk_.choose(d, "answer-2");
+  std::vector<Answer> expected = {Answer{survey.criteria[0], 2}};
   d = wait_for("dossier");
   ASSERT_FALSE(d.empty());
-  for (const char* key : {"key-4", "key-2", "key-dash", "key-7", "key-7"}) kiosk_.tap(d, key);
-  kiosk_.tap(d, "submit");
+  for (const char* key : {"key-h", "key-4", "key-2", "key-dash", "key-7", "key-7"}) kiosk_.tap(d, key);
+  kiosk_.choose(d, "submit");
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "procedure.skip");
-  const int pattern[] = {2, 1, 2};
-  std::vector<Answer> expected;
-  for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+  kiosk_.choose(d, "procedure.skip");
+  for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
     const int v = pattern[i % 3];
     d = wait_for("question", static_cast<int>(i + 1));
     ASSERT_FALSE(d.empty());
-    kiosk_.tap(d, "answer-" + std::to_string(v));
+    kiosk_.choose(d, "answer-" + std::to_string(v));
     expected.push_back(Answer{survey.criteria[i], v});
   }
+  d = wait_for("followup");
+  ASSERT_FALSE(d.empty());
+  kiosk_.choose(d, "finish");
   ASSERT_FALSE(wait_for("thanks").empty());
   const auto all = stored(dir_ / "kiosk.db");
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].dossier, "42-77");
+  EXPECT_EQ(all[0].dossier, "H42-77");
   EXPECT_FALSE(all[0].procedure.has_value()) << "the citizen tapped \"other / not sure\"";
   EXPECT_EQ(all[0].answers, expected);
 }
@@ -199,14 +209,14 @@ TEST_F(KioskE2e, ABarcodeScannerTypesTheDossierNumber) {
   start(cfg, (dir_ / "kiosk.db").string());
   auto d = wait_for("welcome");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "start");
+  kiosk_.choose(d, "answer-2");
   ASSERT_FALSE(wait_for("dossier").empty());
   kiosk_.xdotool("type --delay 20 H40-2611");
   kiosk_.xdotool("key Return");
   d = wait_for("procedure");
   ASSERT_FALSE(d.empty());
-  kiosk_.tap(d, "procedure.1.004227");
-  d = wait_for("question", 1);
+  kiosk_.choose(d, "procedure.1.004227");
+  d = wait_for("question", 2);
   ASSERT_FALSE(d.empty());
   kiosk_.tap(d, "answer-2");
   const auto all = [&] {
@@ -257,18 +267,21 @@ TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
   const SurveyFile survey = read_survey(cfg, "counter-short");
   start(cfg, (dir_ / "kiosk.db").string());
   for (int value : {5, 4, 3}) {
-    nlohmann::json d = kiosk_.wait_until("the welcome screen's start button", [](const nlohmann::json& dump) {
-      return shows(dump, "welcome") && find_element(dump, "start") != nullptr;
+    nlohmann::json d = kiosk_.wait_until("the welcome screen's faces", [](const nlohmann::json& dump) {
+      return shows(dump, "welcome") && find_element(dump, "answer-1") != nullptr;
     });
-    kiosk_.tap(d, "start");
+    kiosk_.choose(d, "answer-" + std::to_string(value));
     d = wait_for("procedure");
     ASSERT_FALSE(d.empty());
-    kiosk_.tap(d, "procedure.1.004227");
-    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+    kiosk_.choose(d, "procedure.1.004227");
+    for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
       d = wait_for("question", static_cast<int>(i + 1));
       ASSERT_FALSE(d.empty());
-      kiosk_.tap(d, "answer-" + std::to_string(value));
+      kiosk_.choose(d, "answer-" + std::to_string(value));
     }
+    d = wait_for("followup");
+    ASSERT_FALSE(d.empty());
+    kiosk_.choose(d, "finish");
     ASSERT_FALSE(wait_for("thanks").empty());
   }
   ASSERT_FALSE(wait_for("welcome").empty());
@@ -379,18 +392,18 @@ class KioskFastInputE2e : public KioskE2e {
     start(cfg, (dir_ / "kiosk.db").string());
     auto d = wait_for("welcome");
     if (d.empty()) return d;
-    kiosk_.tap(d, "start");
+    kiosk_.choose(d, "answer-2");
     d = wait_for("procedure");
     if (d.empty()) return d;
-    kiosk_.tap(d, "procedure.skip");
-    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+    kiosk_.choose(d, "procedure.skip");
+    for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
       d = wait_for("question", static_cast<int>(i + 1));
       if (d.empty()) return d;
-      kiosk_.tap(d, "answer-2");
+      kiosk_.choose(d, "answer-2");
     }
     d = wait_for("followup");
     if (d.empty()) return d;
-    kiosk_.tap(d, "reason-" + survey.reasons[0]);
+    kiosk_.choose(d, "reason-" + survey.reasons[0]);
     kiosk_.tap(d, "next");
     return wait_for("comment");
   }
@@ -420,18 +433,21 @@ class KioskFastInputE2e : public KioskE2e {
     start(cfg, (dir_ / "kiosk.db").string(), 1920, 1080);
     auto d = wait_for("welcome");
     ASSERT_FALSE(d.empty());
-    kiosk_.tap(d, "start");
+    kiosk_.choose(d, "answer-2");
     d = wait_for("dossier");
     ASSERT_FALSE(d.empty());
     enter(d);
     d = wait_for("procedure");
     ASSERT_FALSE(d.empty());
-    kiosk_.tap(d, "procedure.skip");
-    for (std::size_t i = 0; i < survey.criteria.size(); ++i) {
+    kiosk_.choose(d, "procedure.skip");
+    for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
       d = wait_for("question", static_cast<int>(i + 1));
       ASSERT_FALSE(d.empty());
-      kiosk_.tap(d, "answer-2");
+      kiosk_.choose(d, "answer-2");
     }
+    d = wait_for("followup");
+    ASSERT_FALSE(d.empty());
+    kiosk_.choose(d, "finish");
     ASSERT_FALSE(wait_for("thanks").empty());
     const auto all = stored(dir_ / "kiosk.db");
     ASSERT_EQ(all.size(), 1u);
