@@ -382,6 +382,29 @@ TEST_F(IngestTest, AccessLogHasOneLinePerRequest) {
   EXPECT_NE(get_line.find("kiosk=-"), std::string::npos) << get_line;
 }
 
+// A %0A in the path must not forge a second log line, nor an escape sequence reach a terminal.
+TEST_F(IngestTest, AccessLogEscapesWhatTheRequestSent) {
+  stop_server();
+  auto lines = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  ServerOptions options;
+  options.access_log = [lines, mutex](const std::string& line) {
+    std::lock_guard lock(*mutex);
+    lines->push_back(line);
+  };
+  start_server(options);
+  auto r = client().Get("/x%0A2026-11-29T00:00:00.000Z%20127.0.0.1%20GET%20/forged%20200%1B[2J");
+  ASSERT_TRUE(r);
+  stop_server();
+  std::lock_guard lock(*mutex);
+  ASSERT_EQ(lines->size(), 1u);
+  const std::string& line = lines->front();
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  EXPECT_NE(line.find("/x\\x0a2026-11-29T00:00:00.000Z\\x20127.0.0.1"), std::string::npos) << line;
+  EXPECT_NE(line.find("\\x1b[2J"), std::string::npos) << line;
+}
+
 TEST_F(IngestTest, ConcurrentKiosksAreAllStored) {
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
