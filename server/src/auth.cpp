@@ -145,21 +145,20 @@ Result<ApiPrincipal> authenticate_user(ServerStore& store, std::string_view auth
   return authenticate_user(store, *credentials, cache, now);
 }
 
-Result<ApiPrincipal> authenticate_user(ServerStore& store, const BasicCredentials& c,
+Result<ApiPrincipal> authenticate_user(ServerStore& store, const BasicCredentials& credentials,
                                        VerifiedCredentials* cache, TimePoint now) {
   // Checked against when the user does not exist, so that both failures cost the same.
   static const std::string dummy_hash = hash_secret("not a password");
-  const BasicCredentials* credentials = &c;
-  auto user = store.user(credentials->user);
+  auto user = store.user(credentials.user);
   if (!user.is_ok()) return user.status();
   const bool usable = *user && !(*user)->disabled;
   const std::string& stored = usable ? (*user)->password_hash : dummy_hash;
-  if (usable && cache && cache->contains(*credentials, stored, now)) {
+  if (usable && cache && cache->contains(credentials, stored, now)) {
     return ApiPrincipal{(*user)->name, (*user)->unit};
   }
-  bool ok = verify_secret(credentials->password, stored);
+  bool ok = verify_secret(credentials.password, stored);
   if (!usable || !ok) return unauthorized("wrong user name or password");
-  if (cache) cache->remember(*credentials, stored, now);
+  if (cache) cache->remember(credentials, stored, now);
   return ApiPrincipal{(*user)->name, (*user)->unit};
 }
 

@@ -712,12 +712,15 @@ Result<std::vector<UserRecord>> SqliteServerStore::users() {
   return out;
 }
 
-Status SqliteServerStore::end_sessions_of(const std::string& name) {
-  for (const char* sql : {"DELETE FROM sessions WHERE user = ?", "DELETE FROM login_links WHERE user = ?"}) {
-    Status s = db_->run(sql, "end the user's sessions", [&](Stmt& q) { q.bind(1, name); });
-    if (!s.is_ok()) return s;
-  }
-  return Status::ok();
+Result<std::int64_t> SqliteServerStore::end_sessions_of(const std::string& name) {
+  Status s = db_->run("DELETE FROM sessions WHERE user = ?", "end the user's sessions",
+                      [&](Stmt& q) { q.bind(1, name); });
+  if (!s.is_ok()) return s;
+  const std::int64_t ended = db_->changes();
+  s = db_->run("DELETE FROM login_links WHERE user = ?", "end the user's login links",
+               [&](Stmt& q) { q.bind(1, name); });
+  if (!s.is_ok()) return s;
+  return ended;
 }
 
 Status SqliteServerStore::change_user(const std::string& name, const char* sql, const char* what,
@@ -728,8 +731,8 @@ Status SqliteServerStore::change_user(const std::string& name, const char* sql, 
   if (!s.is_ok()) return s;
   if (db_->changes() == 0) return Status::error(ErrorCode::not_found, "unknown user " + name);
   if (end_sessions) {
-    s = end_sessions_of(name);
-    if (!s.is_ok()) return s;
+    auto ended = end_sessions_of(name);
+    if (!ended.is_ok()) return ended.status();
   }
   return tx.commit();
 }
@@ -758,7 +761,7 @@ Status SqliteServerStore::set_user_disabled(const std::string& name, bool disabl
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + name);
   if ((*known)->disabled == disabled) {
     // Already so; a disable still makes sure no session is left.
-    return disabled ? end_sessions_of(name) : Status::ok();
+    return disabled ? end_sessions_of(name).status() : Status::ok();
   }
   return change_user(name, sql, disabled ? "disable user" : "enable user",
                      [&](Stmt& q) { q.bind(1, name); }, disabled);
@@ -775,16 +778,11 @@ Result<std::int64_t> SqliteServerStore::end_user_sessions(const std::string& nam
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + name);
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-  Status s = db_->run("DELETE FROM sessions WHERE user = ?", "end the user's sessions",
-                      [&](Stmt& q) { q.bind(1, name); });
+  auto ended = end_sessions_of(name);
+  if (!ended.is_ok()) return ended.status();
+  Status s = tx.commit();
   if (!s.is_ok()) return s;
-  std::int64_t ended = db_->changes();
-  s = db_->run("DELETE FROM login_links WHERE user = ?", "end the user's login links",
-               [&](Stmt& q) { q.bind(1, name); });
-  if (!s.is_ok()) return s;
-  s = tx.commit();
-  if (!s.is_ok()) return s;
-  return ended;
+  return *ended;
 }
 
 Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {

@@ -73,8 +73,9 @@ class SqliteServerStore final : public ServerStore {
   sql::Db& db() { return *db_; }
 
  private:
-  // Ends every session and login link of `name`, inside the caller's transaction.
-  Status end_sessions_of(const std::string& name);
+  // Ends every session and login link of `name`, inside the caller's transaction; how many
+  // sessions ended.
+  Result<std::int64_t> end_sessions_of(const std::string& name);
   // Runs one UPDATE or DELETE of a user row (not_found when it changes none) and, with
   // `end_sessions`, ends their sessions, all in one transaction.
   Status change_user(const std::string& name, const char* sql, const char* what,
