@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <iterator>
 #include <map>
@@ -28,8 +29,6 @@ const char* const kComments[] = {
     "Nhà vệ sinh chưa sạch sẽ.",
 };
 
-// Office hours in local time: 07:30–11:30 and 13:30–17:00, Monday to Friday, and Saturday
-// mornings at a few centers.
 // As the kiosk records it: a counter's only procedure always; of several, the first ones are the
 // busiest and about one citizen in ten taps "other / not sure".
 std::optional<std::string> pick_procedure(std::mt19937_64& rng, const Counter* counter) {
@@ -45,6 +44,8 @@ std::optional<std::string> pick_procedure(std::mt19937_64& rng, const Counter* c
   return codes[pick(rng)];
 }
 
+// Office hours in local time: 07:30–11:30 and 13:30–17:00, Monday to Friday, and Saturday
+// mornings at a few centers.
 TimePoint random_office_time(std::mt19937_64& rng, const TimeZone& tz, Date day) {
   std::uniform_int_distribution<int> half(0, 99);
   int minute;
@@ -91,8 +92,14 @@ Result<int> generate_responses(const KioskConfig& config, ResponseStore& store,
   std::vector<TimePoint> times;
   times.reserve(static_cast<std::size_t>(options.count));
   for (int i = 0; i < options.count; ++i) {
-    TimePoint t = random_office_time(rng, tz, days[pick_day(rng)]);
-    if (t > now) t = now - milliseconds(std::uniform_int_distribution<int>(1000, 3600000)(rng));
+    const Date day = days[pick_day(rng)];
+    TimePoint t = random_office_time(rng, tz, day);
+    if (t > now) {
+      // Later today than now: somewhere between the day's start and now, so that the day keeps
+      // its count even just after midnight (a staff screen's "today" counts on it).
+      const auto since = std::chrono::duration_cast<milliseconds>(now - tz.start_of_day(day)).count();
+      t = now - milliseconds(std::uniform_int_distribution<std::int64_t>(0, since)(rng));
+    }
     times.push_back(t);
   }
   std::sort(times.begin(), times.end());

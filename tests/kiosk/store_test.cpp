@@ -109,6 +109,25 @@ TEST(Generate, WritesPlausibleResponsesThroughTheStore) {
   EXPECT_EQ(counters.size(), 2u);
 }
 
+// Just after midnight every office hour of the day is still ahead: the day's responses must stay
+// on that day, not spill into the day before, or a staff screen's "today" comes up short.
+TEST(Generate, JustAfterMidnightTheDaysResponsesStayOnThatDay) {
+  test::TempDir dir;
+  auto store = ResponseStore::open((dir / "k.db").string());
+  ASSERT_TRUE(store.is_ok());
+  KioskConfig config = testing::test_config(testing::short_survey());
+  const TimePoint midnight{std::chrono::sys_days(std::chrono::year{2026} / 11 / 24)};
+  const TimePoint now = midnight + 10min;
+  ASSERT_TRUE(generate_responses(config, **store, {50, 1, 3}, now, TimeZone::utc()).is_ok());
+  auto all = (*store)->responses_between(midnight - std::chrono::days(2), now + 1ms);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 50u);
+  for (const Response& r : *all) {
+    EXPECT_GE(r.submitted_at, midnight);
+    EXPECT_LE(r.submitted_at, now);
+  }
+}
+
 TEST(Generate, PicksProceduresFromEachCountersList) {
   test::TempDir dir;
   auto store = ResponseStore::open((dir / "k.db").string());
