@@ -27,6 +27,7 @@ const char* to_string(Screen s) {
 FlowSettings FlowSettings::from_config(const KioskConfig& c) {
   FlowSettings s;
   s.idle_timeout = milliseconds(c.idle_timeout_seconds * 1000LL);
+  s.more_time = milliseconds(c.more_time_seconds * 1000LL);
   s.thanks_time = milliseconds(c.thanks_seconds * 1000LL);
   s.min_interval = milliseconds(c.min_interval_seconds * 1000LL);
   s.double_tap = milliseconds(c.double_tap_ms);
@@ -253,6 +254,7 @@ void Flow::go_welcome() {
   corner_since_.reset();
   confirm_until_.reset();
   guard_until_.reset();
+  more_time_until_.reset();
 }
 
 void Flow::go_out_of_service(TimePoint now) {
@@ -269,6 +271,14 @@ bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint at = tapped_at.value_or(now);
   last_input_ = now;
   settle(now);
+  if (more_time_until_) {
+    // Any tap answers "more time?", wherever it lands: the question covers the screen, and a tap
+    // meant for it must not answer the question underneath.
+    more_time_until_.reset();
+    if (is_survey_screen()) last_survey_tap_ = at;
+    return true;
+  }
+  if (action.kind == ActionKind::more_time) return false;
   // The guard is against a quick second tap landing on a screen nobody has read. The dossier's
   // submit is exempt: a barcode scanner ends with Enter at once, and an empty entry is refused
   // anyway.
@@ -624,7 +634,15 @@ void Flow::tick() {
     case Screen::question:
     case Screen::followup:
     case Screen::comment:
-      if (now - last_input_ >= settings_.idle_timeout) walk_away(now);
+      if (more_time_until_) {
+        if (now >= *more_time_until_) walk_away(now);
+      } else if (now - last_input_ >= settings_.idle_timeout) {
+        if (settings_.more_time.count() > 0) {
+          more_time_until_ = now + settings_.more_time;
+        } else {
+          walk_away(now);
+        }
+      }
       break;
     case Screen::thanks:
       if (now >= thanks_until_) go_welcome();
@@ -647,6 +665,7 @@ void Flow::tick() {
 }
 
 void Flow::walk_away(TimePoint now) {
+  more_time_until_.reset();
   // What the citizen answered before walking away still counts, as a partial response.
   const bool any = std::any_of(answers_.begin(), answers_.end(),
                                [](const auto& a) { return a.has_value(); });
@@ -667,6 +686,12 @@ void Flow::retry_store(TimePoint now) {
   }
   store_ok_ = true;
   go_welcome();
+}
+
+std::optional<int> Flow::more_time_left() const {
+  if (!more_time_until_) return std::nullopt;
+  const auto left = std::chrono::ceil<std::chrono::seconds>(*more_time_until_ - clock_.now()).count();
+  return static_cast<int>(std::max<std::int64_t>(1, left));
 }
 
 std::optional<TimePoint> Flow::next_deadline() const {
@@ -690,6 +715,14 @@ std::optional<TimePoint> Flow::next_deadline() const {
     case Screen::question:
     case Screen::followup:
     case Screen::comment:
+      if (more_time_until_) {
+        // The countdown changes each whole second.
+        const auto left = (*more_time_until_ - now).count();
+        consider(left <= 0 ? now : now + milliseconds(left % 1000 == 0 ? 1000 : left % 1000));
+      } else {
+        consider(last_input_ + settings_.idle_timeout);
+      }
+      break;
     case Screen::pin:
       consider(last_input_ + settings_.idle_timeout);
       break;

@@ -82,6 +82,7 @@ enum class ActionKind {
   staff_officer,      // text: officer id
   staff_export,       // value: ExportRange
   staff_page,         // text: StaffList name; value: the first row to show
+  more_time,          // "Tiếp tục" on the more-time question (any tap there answers it too)
 };
 
 struct Action {
@@ -99,7 +100,10 @@ enum class DossierNotice { none, empty, used_today };
 enum class PinNotice { none, wrong, locked, not_set };
 
 struct FlowSettings {
+  // No tap for idle_timeout in the middle of a survey asks "more time?"; unanswered for more_time,
+  // the answers so far are stored as a partial response (0: no question, stored at once).
   std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds more_time{20000};
   std::chrono::milliseconds thanks_time{5000};
   std::chrono::milliseconds min_interval{10000};
   std::chrono::milliseconds double_tap{300};
@@ -173,6 +177,9 @@ class Flow {
   // Welcome: 0 when a survey may start now, else whole seconds until it may. The minimum interval
   // counts from the previous citizen's last tap, not from when an abandoned survey was stored.
   int seconds_until_next() const;
+  // While a survey waits for "more time?" to be answered: whole seconds until the answers so far
+  // are stored and the kiosk starts over (at least 1). nullopt when not asking.
+  std::optional<int> more_time_left() const;
   // While a chosen answer is shown before moving on (selection_feedback): the answer's value
   // (nullopt inside for "not applicable" or "don't know"). nullopt when not confirming.
   std::optional<std::optional<int>> confirming() const;
@@ -278,6 +285,7 @@ class Flow {
   std::optional<TimePoint> next_allowed_;
   std::optional<TimePoint> confirm_until_;  // a chosen answer is being shown until then
   std::optional<TimePoint> guard_until_;    // taps before then on the screen shown are ignored
+  std::optional<TimePoint> more_time_until_;  // "more time?" is asked until then
   TimePoint thanks_until_{};
 
   TimePoint started_at_{};

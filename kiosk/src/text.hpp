@@ -49,6 +49,9 @@ enum class Text {
   space,
   delete_key,
   submit,
+  more_time_title,
+  more_time_continue,
+  more_time_left,  // %d seconds until the answers so far are saved and the kiosk starts over
   thanks_title,
   thanks_body,
   pin_title,

@@ -858,6 +858,28 @@ void draw_thanks(Painter& p) {
                0.5f, 0.0f);
 }
 
+// "More time?" in place of the survey screen it interrupts (the answers stay in the Flow): the
+// question, the seconds left, and one button as wide as the screen allows.
+void draw_more_time(Painter& p, int seconds_left) {
+  p.background(kBackground);
+  const float top = p.header();
+  const float m = p.margin(), g = p.gap();
+  const float width = p.w() - 2 * m;
+  float y = top + g * 2;
+  y += p.text_block(p.fonts().huge, p.tr(Text::more_time_title), ImVec2(m, y), ImVec2(p.w() - m, y),
+                    kInk, 0.5f, 0.0f);
+  y += g;
+  y += p.text_block(p.fonts().large, format_text(p.tr(Text::more_time_left), seconds_left), ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  y += g * 2;
+  const float bh = std::min(p.h() - m - y, std::max(96.0f, std::round(160 * p.u())));
+  const float bw = std::min(width, std::max(bh * 3, p.w() * 0.6f));
+  const ImVec2 min((p.w() - bw) / 2, y);
+  if (p.button("more-time", p.tr(Text::more_time_continue), min, ImVec2(min.x + bw, y + bh), Look::primary,
+               p.fonts().huge)) {
+    p.emit(ActionKind::more_time);
+  }
+}
+
 void draw_pin(Painter& p) {
   const Flow& flow = p.flow();
   p.background(kBackground);
@@ -1513,17 +1535,22 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
   snapshot->step = flow.screen() == Screen::question ? static_cast<int>(flow.question_index() + 1) : 0;
   snapshot->elements.clear();
   Painter p(fonts_, flow, actions, snapshot);
-  switch (flow.screen()) {
-    case Screen::welcome: draw_welcome(p); break;
-    case Screen::dossier: draw_dossier(p); break;
-    case Screen::procedure: draw_procedure(p); break;
-    case Screen::question: draw_question(p); break;
-    case Screen::followup: draw_followup(p); break;
-    case Screen::comment: draw_comment(p); break;
-    case Screen::thanks: draw_thanks(p); break;
-    case Screen::pin: draw_pin(p); break;
-    case Screen::staff: draw_staff(p, staff_); break;
-    case Screen::out_of_service: draw_out_of_service(p); break;
+  if (const auto left = flow.more_time_left()) {
+    snapshot->screen = "more_time";
+    draw_more_time(p, *left);
+  } else {
+    switch (flow.screen()) {
+      case Screen::welcome: draw_welcome(p); break;
+      case Screen::dossier: draw_dossier(p); break;
+      case Screen::procedure: draw_procedure(p); break;
+      case Screen::question: draw_question(p); break;
+      case Screen::followup: draw_followup(p); break;
+      case Screen::comment: draw_comment(p); break;
+      case Screen::thanks: draw_thanks(p); break;
+      case Screen::pin: draw_pin(p); break;
+      case Screen::staff: draw_staff(p, staff_); break;
+      case Screen::out_of_service: draw_out_of_service(p); break;
+    }
   }
   ImGui::PopFont();
   ImGui::End();

@@ -825,6 +825,8 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir,
   c.server = read_server(root.required("server"), dir);
 
   if (auto f = root.optional("idle_timeout_seconds")) c.idle_timeout_seconds = f->small_int(5, 600);
+  // At least 20 s to answer "more time?" (WCAG 2.2.1, timing adjustable).
+  if (auto f = root.optional("more_time_seconds")) c.more_time_seconds = f->small_int(20, 300);
   if (auto f = root.optional("thanks_seconds")) c.thanks_seconds = f->small_int(1, 60);
   if (auto f = root.optional("min_interval_seconds"))
     c.min_interval_seconds = f->small_int(0, 3600);

@@ -101,8 +101,7 @@ TEST_F(FlowTest, OneTapOnTheWelcomeIsARatingKeptWhenTheCitizenLeaves) {
   ASSERT_TRUE(tap(ActionKind::answer, 1));
   EXPECT_EQ(flow_->screen(), Screen::question);
   EXPECT_EQ(flow_->current_question().id, "access.waiting_time");
-  clock_.advance(30s);
-  flow_->tick();
+  testing::walk_away(clock_, *flow_);
   EXPECT_EQ(flow_->screen(), Screen::welcome);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
@@ -113,8 +112,7 @@ TEST_F(FlowTest, OneTapOnTheWelcomeIsARatingKeptWhenTheCitizenLeaves) {
 TEST_F(FlowTest, AnAbandonedSurveyDoesNotLockOutTheNextCitizen) {
   make(testing::short_survey());
   answer_all({4});
-  clock_.advance(30s);
-  flow_->tick();
+  testing::walk_away(clock_, *flow_);
   ASSERT_EQ(sink_.stored.size(), 1u);
   ASSERT_EQ(flow_->screen(), Screen::welcome);
   EXPECT_EQ(flow_->seconds_until_next(), 0);
@@ -259,20 +257,77 @@ TEST_F(FlowTest, BackReturnsToPreviousQuestionAndTheAnswerCanChange) {
   EXPECT_EQ(sink_.stored.at(0).answers.at(0).value, 5);
 }
 
-TEST_F(FlowTest, IdleTimeoutStoresPartialWithTheAnswersGivenSoFar) {
+// WCAG 2.2.1: before an idle citizen's survey is reset, "more time?" gives 20 s to continue.
+TEST_F(FlowTest, IdleAsksForMoreTimeBeforeStoringThePartial) {
   make(testing::short_survey());
   answer_all({4});
   clock_.advance(29999ms - 400ms);  // 30 s after the tap, less 1 ms
   flow_->tick();
-  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_FALSE(flow_->more_time_left().has_value());
+  clock_.advance(1ms);
+  flow_->tick();
+  ASSERT_EQ(flow_->more_time_left(), std::optional<int>(20));
+  EXPECT_EQ(flow_->screen(), Screen::question) << "the survey is still there behind the question";
+  EXPECT_TRUE(sink_.stored.empty());
+  clock_.advance(19999ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->more_time_left(), std::optional<int>(1));
   EXPECT_TRUE(sink_.stored.empty());
   clock_.advance(1ms);
   flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_FALSE(flow_->more_time_left().has_value());
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
   const std::vector<Answer> expected = {{"access.waiting_time", 4}};
   EXPECT_EQ(sink_.stored[0].answers, expected);
+}
+
+TEST_F(FlowTest, ContinuingAfterMoreTimeKeepsTheAnswersAndTheQuestion) {
+  make(testing::short_survey());
+  answer_all({4});
+  const std::size_t question = flow_->question_index();
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_TRUE(flow_->more_time_left().has_value());
+  clock_.advance(15s);
+  EXPECT_TRUE(tap(ActionKind::more_time));
+  EXPECT_FALSE(flow_->more_time_left().has_value());
+  EXPECT_EQ(flow_->screen(), Screen::question);
+  EXPECT_EQ(flow_->question_index(), question);
+  clock_.advance(29s);
+  flow_->tick();
+  EXPECT_FALSE(flow_->more_time_left().has_value()) << "a full idle timeout again from the tap";
+  complete({5, 5});
+  ASSERT_EQ(sink_.stored.size(), 1u);
+  EXPECT_EQ(sink_.stored[0].status, ResponseStatus::complete);
+  EXPECT_EQ(sink_.stored[0].answers.at(0), (Answer{"access.waiting_time", 4}));
+}
+
+// The question covers the survey: a tap anywhere means "I am here" and answers nothing beneath.
+TEST_F(FlowTest, ATapElsewhereWhileAskedForMoreTimeOnlyContinues) {
+  make(testing::short_survey());
+  answer_all({4});
+  const std::size_t question = flow_->question_index();
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_TRUE(flow_->more_time_left().has_value());
+  EXPECT_TRUE(tap(ActionKind::answer, 1));
+  EXPECT_FALSE(flow_->more_time_left().has_value());
+  EXPECT_EQ(flow_->question_index(), question);
+  EXPECT_FALSE(flow_->current_answer().has_value());
+  EXPECT_FALSE(tap(ActionKind::more_time)) << "\"continue\" means nothing when not asked";
+}
+
+TEST_F(FlowTest, MoreTimeDeadlinesFollowTheCountdown) {
+  make(testing::short_survey());
+  answer_all({4});
+  clock_.advance(30s);
+  flow_->tick();
+  ASSERT_TRUE(flow_->next_deadline().has_value());
+  EXPECT_EQ(*flow_->next_deadline(), clock_.now() + 1s) << "the seconds left change each second";
+  clock_.advance(19500ms);
+  EXPECT_EQ(*flow_->next_deadline(), clock_.now() + 500ms);
 }
 
 TEST_F(FlowTest, IdleTimeoutWithoutAnyAnswerStoresNothing) {
@@ -427,8 +482,7 @@ TEST_F(FlowTest, TheRepeatWindowCountsFromWhenTheTapsHappenedNotWhenTheyArrive) 
   flow_->tick();
   EXPECT_EQ(flow_->question_index(), 2u);
   EXPECT_FALSE(flow_->current_answer().has_value());
-  clock_.advance(30s);
-  flow_->tick();
+  testing::walk_away(clock_, *flow_);
   ASSERT_EQ(sink_.stored.size(), 1u);
   const std::vector<Answer> expected = {{"access.waiting_time", 5}, {"officer.polite", 3}};
   EXPECT_EQ(sink_.stored[0].answers, expected);

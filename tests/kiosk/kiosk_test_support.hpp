@@ -73,6 +73,15 @@ inline KioskConfig test_config(const Survey& survey) {
   return c;
 }
 
+// A citizen walks away in the middle of a survey: no tap for the idle timeout, then "more time?"
+// left unanswered until the kiosk stores the answers so far.
+inline void walk_away(ManualClock& clock, Flow& flow, const FlowSettings& s = FlowSettings{}) {
+  clock.advance(s.idle_timeout);
+  flow.tick();
+  clock.advance(s.more_time);
+  flow.tick();
+}
+
 class MemorySink final : public ResponseSink {
  public:
   Status append(const ResponseDraft& draft) override {

@@ -193,6 +193,9 @@ TEST_F(ProcedureFlowTest, IdleOnTheScreenStoresTheWelcomesAnswerAsPartial) {
   EXPECT_EQ(flow_->screen(), Screen::procedure);
   clock_.advance(1ms);
   flow_->tick();
+  EXPECT_TRUE(flow_->more_time_left().has_value()) << "more time? first";
+  clock_.advance(20s);
+  flow_->tick();
   EXPECT_EQ(flow_->screen(), Screen::welcome);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
@@ -205,8 +208,7 @@ TEST_F(ProcedureFlowTest, PartialResponseKeepsTheChosenProcedure) {
   tap(ActionKind::answer, 5);
   tap(ActionKind::procedure_choose, 0, "1.004232");
   answer_all({4});
-  clock_.advance(30s);
-  flow_->tick();
+  testing::walk_away(clock_, *flow_);
   EXPECT_EQ(flow_->screen(), Screen::welcome);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
@@ -221,8 +223,7 @@ TEST_F(ProcedureFlowTest, PartialFromTheScreenAfterBackKeepsTheAnswersAndProcedu
   tap(ActionKind::back);
   tap(ActionKind::back);
   ASSERT_EQ(flow_->screen(), Screen::procedure);
-  clock_.advance(30s);
-  flow_->tick();
+  testing::walk_away(clock_, *flow_);
   ASSERT_EQ(sink_.stored.size(), 1u);
   EXPECT_EQ(sink_.stored[0].status, ResponseStatus::partial);
   EXPECT_EQ(sink_.stored[0].procedure, std::optional<std::string>("1.004199"));

@@ -197,6 +197,29 @@ TEST_P(UiSmoke, EveryScreenDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch)
   }
 }
 
+// "More time?" replaces the survey it interrupts with one large button and nothing else to tap.
+TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindow) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  ScreenRig rig(Screen::question);
+  rig.clock().advance(30s);
+  rig.flow().tick();
+  ASSERT_TRUE(rig.flow().more_time_left().has_value());
+  std::vector<Action> actions;
+  UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  snap = ui.frame(rig.flow(), &actions);
+  EXPECT_EQ(snap.screen, "more_time");
+  ASSERT_EQ(snap.elements.size(), 1u);
+  const UiElement& e = snap.elements[0];
+  EXPECT_EQ(e.id, "more-time");
+  EXPECT_EQ(e.label, "Tiếp tục");
+  EXPECT_GE(e.w, 96.0f);
+  EXPECT_GE(e.h, 96.0f);
+  EXPECT_GE(e.y, 0.0f);
+  EXPECT_LE(e.x + e.w, static_cast<float>(size.w) + 0.5f);
+  EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f);
+}
+
 TEST_P(UiSmoke, EveryStaffTabDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch) {
   const Size size = GetParam();
   HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));

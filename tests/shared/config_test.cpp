@@ -383,6 +383,19 @@ TEST_F(ConfigTest, NumberOutOfRangeIsRejected) {
             kiosk_prefix() + "idle_timeout_seconds: must be between 5 and 600, got 3");
 }
 
+// WCAG 2.2.1 asks for at least 20 s to extend a time limit.
+TEST_F(ConfigTest, MoreTimeUnder20SecondsIsRejected) {
+  Json j = kiosk();
+  j["more_time_seconds"] = 10;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "more_time_seconds: must be between 20 and 300, got 10");
+  j["more_time_seconds"] = 45;
+  set_kiosk(j);
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->config.more_time_seconds, 45);
+}
+
 TEST_F(ConfigTest, HugeNumberIsOutOfRangeNotWrapped) {
   Json j = kiosk();
   j["retention_days"] = 18446744073709551615ull;

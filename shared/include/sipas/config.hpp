@@ -62,7 +62,8 @@ struct KioskConfig {
   std::string counter;  // the counter this kiosk stands at (one of counters[].id)
   ServerSettings server;
 
-  int idle_timeout_seconds = 30;        // mid-survey inactivity before a partial is stored
+  int idle_timeout_seconds = 30;        // mid-survey inactivity before "more time?" is asked
+  int more_time_seconds = 20;           // how long that question waits before a partial is stored
   int thanks_seconds = 5;               // how long "thanks" stays
   int min_interval_seconds = 10;        // between two responses
   int double_tap_ms = 300;              // repeated taps on one button within this are ignored

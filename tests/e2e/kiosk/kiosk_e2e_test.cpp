@@ -254,6 +254,47 @@ TEST_F(KioskE2e, AHeldCornerAndTheStaffPinLeadToExit) {
   EXPECT_EQ(kiosk_.wait_exit(10s), 0);
 }
 
+// An idle citizen is asked "more time?" by the real kiosk; "Tiếp tục" returns to the very
+// question, with nothing stored, and the survey then completes as one response.
+TEST_F(KioskE2e, MoreTimeAppearsWhenIdleAndContinuingKeepsTheSurvey) {
+  const fs::path cfg = make_config(dir_, "counter-short");
+  {
+    auto j = nlohmann::json::parse(read_file(cfg / "kiosk.json"));
+    j["idle_timeout_seconds"] = 5;
+    std::ofstream(cfg / "kiosk.json") << j.dump(2);
+  }
+  start(cfg, (dir_ / "kiosk.db").string());
+  auto d = wait_for("welcome");
+  ASSERT_FALSE(d.empty());
+  kiosk_.choose(d, "answer-4");
+  d = wait_for("procedure");
+  ASSERT_FALSE(d.empty());
+  kiosk_.choose(d, "procedure.1.004232");
+  d = wait_for("question", 2);
+  ASSERT_FALSE(d.empty());
+  d = kiosk_.wait_until("more time? after 5 s untouched", [](const nlohmann::json& dump) {
+    return shows(dump, "more_time") && find_element(dump, "more-time") != nullptr;
+  });
+  EXPECT_TRUE(stored(dir_ / "kiosk.db").empty()) << "nothing is stored while the citizen may still be there";
+  kiosk_.tap(d, "more-time");
+  d = wait_for("question", 2);
+  ASSERT_FALSE(d.empty()) << "back on the question that was showing";
+  const SurveyFile survey = read_survey(cfg, "counter-short");
+  for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
+    d = wait_for("question", static_cast<int>(i + 1));
+    ASSERT_FALSE(d.empty());
+    kiosk_.choose(d, "answer-5");
+  }
+  d = wait_for("followup");
+  ASSERT_FALSE(d.empty());
+  kiosk_.choose(d, "finish");
+  ASSERT_FALSE(wait_for("thanks").empty());
+  const auto all = stored(dir_ / "kiosk.db");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, ResponseStatus::complete);
+  EXPECT_EQ(all[0].answers.at(0).value, 4);
+}
+
 // Three citizens tap through the survey; the staff screen then counts them and shows the index.
 TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
   const fs::path cfg = make_config(dir_, "counter-short");
