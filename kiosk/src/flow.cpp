@@ -31,7 +31,9 @@ FlowSettings FlowSettings::from_config(const KioskConfig& c) {
   s.thanks_time = milliseconds(c.thanks_seconds * 1000LL);
   s.min_interval = milliseconds(c.min_interval_seconds * 1000LL);
   s.double_tap = milliseconds(c.double_tap_ms);
-  s.selection_feedback = milliseconds(c.selection_feedback_ms);
+  s.selection_feedback = milliseconds(c.private_answers
+                                         ? std::min(c.selection_feedback_ms, KioskConfig::kPrivateFeedbackMs)
+                                         : c.selection_feedback_ms);
   s.pin_lockout = milliseconds(c.pin_lockout_seconds * 1000LL);
   s.dossier_max_length = 40;
   return s;

@@ -335,7 +335,8 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
     // across the counter how the citizen answered. The tick says which one was chosen.
     const Rgb fill = enabled ? mix(col, kWhite, held || on ? 0.78f : 0.88f) : Rgb{226, 231, 236};
     dl->AddRectFilled(bmin, bmax, to_u32(fill), rounding);
-    dl->AddRect(bmin, bmax, enabled ? to_u32(col) : kLine, rounding, 0, (on ? 5.0f : 3.0f) * u);
+    const bool marked = on && !p.flow().config().private_answers;
+    dl->AddRect(bmin, bmax, enabled ? to_u32(col) : kLine, rounding, 0, (marked ? 5.0f : 3.0f) * u);
     const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
     ImFont* font = p.portrait() ? p.fonts().large : p.fonts().label;
     if (font->FontSize < p.fonts().label->FontSize) font = p.fonts().label;
@@ -351,7 +352,7 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
       p.text_block(font, label, ImVec2(bmin.x + 4 * u, fc.y + r + g / 3),
                    ImVec2(bmax.x - 4 * u, bmax.y - g / 3), kInk, 0.5f, 0.4f);
     }
-    if (on) {
+    if (on && !p.flow().config().private_answers) {
       const float tr = std::max(14.0f, std::min(bw, bh) * 0.13f);
       const ImVec2 tc(bmax.x - tr - 8 * u, bmin.y + tr + 8 * u);
       dl->AddCircleFilled(tc, tr, kInk, 32);

@@ -833,6 +833,7 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir,
   if (auto f = root.optional("double_tap_ms")) c.double_tap_ms = f->small_int(0, 2000);
   if (auto f = root.optional("selection_feedback_ms"))
     c.selection_feedback_ms = f->small_int(0, 2000);
+  if (auto f = root.optional("private_answers")) c.private_answers = f->boolean();
   if (auto f = root.optional("pin_lockout_seconds"))
     c.pin_lockout_seconds = f->small_int(10, 86400);
 

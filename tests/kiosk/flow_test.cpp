@@ -551,6 +551,28 @@ TEST_F(FlowTest, SelectionFeedbackIsOneSettingAndZeroMovesOnAtOnce) {
             400ms);
 }
 
+// Private answers (the default): the chosen answer shows for 150 ms at most, whatever
+// selection_feedback_ms says; the guard on the next question stays.
+TEST_F(FlowTest, PrivateAnswersShortenTheChosenAnswersMoment) {
+  config_ = testing::test_config(testing::short_survey());
+  EXPECT_TRUE(KioskConfig{}.private_answers) << "on by default";
+  config_.private_answers = true;
+  EXPECT_EQ(FlowSettings::from_config(config_).selection_feedback, 150ms);
+  config_.selection_feedback_ms = 100;
+  EXPECT_EQ(FlowSettings::from_config(config_).selection_feedback, 100ms);
+  config_.selection_feedback_ms = 400;
+  flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_, tz_);
+  ASSERT_TRUE(flow_->dispatch(Action{ActionKind::answer, 4, {}}));
+  clock_.advance(149ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::welcome);
+  clock_.advance(1ms);
+  flow_->tick();
+  EXPECT_EQ(flow_->screen(), Screen::question) << "the next question follows at once";
+  clock_.advance(300ms);
+  EXPECT_FALSE(flow_->dispatch(Action{ActionKind::answer, 5, {}})) << "the guard still holds";
+}
+
 TEST_F(FlowTest, AHeldCornerWhoseReleaseArrivesBeforeTheDeadlineTickStillOpensThePinPad) {
   make(testing::short_survey());
   const TimePoint pressed = clock_.now();

@@ -70,6 +70,9 @@ inline KioskConfig test_config(const Survey& survey) {
   c.staff_pin_hash = hash_secret("2468", 1000);
   c.surveys = {survey};
   c.active_survey = survey.id;
+  // The tests of the chosen answer's moment use the full selection_feedback_ms; the private
+  // default has tests of its own.
+  c.private_answers = false;
   return c;
 }
 

@@ -383,6 +383,18 @@ TEST_F(ConfigTest, NumberOutOfRangeIsRejected) {
             kiosk_prefix() + "idle_timeout_seconds: must be between 5 and 600, got 3");
 }
 
+TEST_F(ConfigTest, PrivateAnswersIsTrueOrFalse) {
+  Json j = kiosk();
+  j["private_answers"] = "yes";
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "private_answers: expected true or false, got string");
+  j["private_answers"] = false;
+  set_kiosk(j);
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_FALSE(loaded->config.private_answers);
+}
+
 // WCAG 2.2.1 asks for at least 20 s to extend a time limit.
 TEST_F(ConfigTest, MoreTimeUnder20SecondsIsRejected) {
   Json j = kiosk();

@@ -68,6 +68,11 @@ struct KioskConfig {
   int min_interval_seconds = 10;        // between two responses
   int double_tap_ms = 300;              // repeated taps on one button within this are ignored
   int selection_feedback_ms = 400;      // a chosen answer shows this long before the next screen
+  // The officer across the counter should not read a citizen's answer off the screen: a chosen
+  // answer is tinted lightly for at most kPrivateFeedbackMs, with no tick, and the next question
+  // follows at once (its 600 ms guard against a quick second tap stays).
+  bool private_answers = true;
+  static constexpr int kPrivateFeedbackMs = 150;
   std::vector<std::string> languages = {"vi", "en"};
   std::string default_language = "vi";
   std::string staff_pin_hash;           // hash_secret() of the PIN; empty until set-pin
