@@ -245,6 +245,7 @@ void Flow::commit(ResponseStatus status, TimePoint now) {
 void Flow::go_welcome() {
   screen_ = Screen::welcome;
   language_ = config_.default_language;
+  high_contrast_ = false;
   answers_.assign(questions_.size(), std::nullopt);
   unknown_.assign(questions_.size(), false);
   question_index_ = 0;
@@ -383,6 +384,9 @@ bool Flow::handle_welcome(const Action& a, TimePoint now, TimePoint at) {
         return false;
       }
       language_ = a.text;
+      return true;
+    case ActionKind::toggle_contrast:
+      high_contrast_ = !high_contrast_;
       return true;
     case ActionKind::answer:
       if (!survey_.is_valid_value(first_question(), a.value)) return false;
@@ -662,8 +666,18 @@ void Flow::tick() {
       if (now >= next_retry_) retry_store(now);
       break;
     case Screen::welcome:
+      // A citizen who changed the language or the contrast and left without rating: the next
+      // one starts from the kiosk's own settings.
+      if (own_settings_changed() && now - last_input_ >= settings_.idle_timeout) {
+        language_ = config_.default_language;
+        high_contrast_ = false;
+      }
       break;
   }
+}
+
+bool Flow::own_settings_changed() const {
+  return high_contrast_ || language_ != config_.default_language;
 }
 
 void Flow::walk_away(TimePoint now) {
@@ -707,6 +721,7 @@ std::optional<TimePoint> Flow::next_deadline() const {
   if (pin_locked_until_) consider(*pin_locked_until_);
   switch (screen_) {
     case Screen::welcome:
+      if (own_settings_changed()) consider(last_input_ + settings_.idle_timeout);
       if (next_allowed_ && now < *next_allowed_) {
         const auto left = (*next_allowed_ - now).count();
         consider(now + milliseconds(left % 1000 == 0 ? 1000 : left % 1000));

@@ -83,6 +83,7 @@ enum class ActionKind {
   staff_export,       // value: ExportRange
   staff_page,         // text: StaffList name; value: the first row to show
   more_time,          // "Tiếp tục" on the more-time question (any tap there answers it too)
+  toggle_contrast,    // the welcome's high-contrast switch, for one citizen's survey
 };
 
 struct Action {
@@ -169,6 +170,9 @@ class Flow {
 
   Screen screen() const { return screen_; }
   const std::string& language() const { return language_; }
+  // High contrast, switched on the welcome screen by a citizen; it lasts until their survey ends
+  // (or the welcome is left untouched for the idle timeout), as the language chosen does.
+  bool high_contrast() const { return high_contrast_; }
   const KioskConfig& config() const { return config_; }
   const Survey& survey() const { return survey_; }
   const std::optional<std::string>& officer() const { return officer_; }
@@ -222,6 +226,8 @@ class Flow {
 
  private:
   bool is_survey_screen() const;
+  // Whether the citizen changed the language or the contrast from the kiosk's own.
+  bool own_settings_changed() const;
   bool asks_procedure() const { return procedures_.size() >= 2; }
   bool is_repeat(const Action& a, TimePoint at);
   void open_pin_pad(TimePoint now);
@@ -279,6 +285,7 @@ class Flow {
 
   Screen screen_ = Screen::welcome;
   std::string language_;
+  bool high_contrast_ = false;
   std::optional<std::string> officer_;
   TimePoint last_input_{};
   TimePoint last_survey_tap_{};  // the citizen's last accepted tap in the survey

@@ -21,6 +21,7 @@ enum class Text {
   counter,
   officer,
   wait_seconds,  // %d seconds
+  high_contrast,
   language_name_vi,  // a language's own name, the same whatever the language shown
   language_name_en,
   dossier_title,

@@ -39,26 +39,47 @@ Rgb rating_colour(float level) {
 }
 
 const Rgb kWhite{255, 255, 255};
-const ImU32 kBackground = rgb(243, 246, 249);
-const ImU32 kHeader = rgb(18, 62, 104);
-const ImU32 kInk = rgb(28, 37, 48);
-// Subtitles and hints: dark enough to read on the light background from arm's length (about 8:1).
-const ImU32 kMuted = rgb(58, 68, 80);
-const ImU32 kPrimary = rgb(21, 101, 160);
-const ImU32 kPrimaryDown = rgb(13, 71, 117);
-const ImU32 kLine = rgb(196, 206, 216);
-const ImU32 kCard = rgb(255, 255, 255);
-const ImU32 kCardDown = rgb(222, 230, 238);
-const ImU32 kGreen = rgb(46, 125, 50);
-const ImU32 kGreenDown = rgb(27, 94, 32);
-const ImU32 kDanger = rgb(183, 28, 28);
+
+// The colours of a screen. The standard palette is dark text on a light background; the high
+// contrast one, switched on by a citizen on the welcome screen, is white and yellow on black
+// (every text at least 7:1, WCAG AAA). The staff screens always use the standard one.
+struct Palette {
+  ImU32 background, header, header_ink, accent, ink, muted, danger;
+  ImU32 primary, primary_down, primary_ink, selected, green, green_down, green_ink;
+  ImU32 card, card_down, quiet, disabled, disabled_ink, line, track, mark, mark_ink;
+  ImU32 option_on, box_off;
+  bool dark;  // tiles are filled dark and outlined in their colour, instead of tinted
+};
+
+const Palette kStandard{
+    rgb(243, 246, 249), rgb(18, 62, 104), rgb(255, 255, 255), rgb(200, 160, 40),
+    rgb(28, 37, 48),
+    // Subtitles and hints: dark enough to read on the light background from arm's length (8:1).
+    rgb(58, 68, 80), rgb(183, 28, 28),
+    rgb(21, 101, 160), rgb(13, 71, 117), rgb(255, 255, 255), rgb(25, 118, 180),
+    rgb(46, 125, 50), rgb(27, 94, 32), rgb(255, 255, 255),
+    rgb(255, 255, 255), rgb(222, 230, 238), rgb(233, 238, 243), rgb(214, 220, 226), rgb(58, 68, 80),
+    rgb(196, 206, 216), rgb(214, 222, 230), rgb(28, 37, 48), rgb(255, 255, 255),
+    rgb(232, 241, 250), rgb(236, 240, 244),
+    false};
+
+const Palette kHighContrast{
+    rgb(0, 0, 0), rgb(0, 0, 0), rgb(255, 255, 255), rgb(255, 214, 0),
+    rgb(255, 255, 255), rgb(235, 235, 235), rgb(255, 138, 128),
+    rgb(255, 214, 0), rgb(200, 166, 0), rgb(0, 0, 0), rgb(255, 214, 0),
+    rgb(105, 240, 174), rgb(0, 200, 83), rgb(0, 0, 0),
+    rgb(0, 0, 0), rgb(50, 50, 50), rgb(20, 20, 20), rgb(40, 40, 40), rgb(200, 200, 200),
+    rgb(255, 255, 255), rgb(90, 90, 90), rgb(255, 214, 0), rgb(0, 0, 0),
+    rgb(60, 52, 0), rgb(0, 0, 0),
+    true};
 
 enum class Look { card, primary, confirm, selected, quiet };
 
 class Painter {
  public:
-  Painter(const Fonts& fonts, const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap)
-      : fonts_(fonts), flow_(flow), actions_(actions), snap_(snap) {
+  Painter(const Fonts& fonts, const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap,
+          const Palette& palette)
+      : fonts_(fonts), flow_(flow), actions_(actions), snap_(snap), pal_(palette) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     w_ = size.x;
     h_ = size.y;
@@ -84,6 +105,7 @@ class Painter {
   ImDrawList* dl() const { return dl_; }
   const Fonts& fonts() const { return fonts_; }
   const Flow& flow() const { return flow_; }
+  const Palette& pal() const { return pal_; }
 
   void emit(ActionKind kind, int value = 0, std::string text = {}) {
     actions_->push_back(Action{kind, value, std::move(text)});
@@ -142,18 +164,18 @@ class Painter {
     ImGui::SetCursorScreenPos(min);
     const bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(max.x - min.x, max.y - min.y));
     const bool held = enabled && ImGui::IsItemActive();
-    ImU32 fill = kCard, border = kLine, ink = kInk;
+    ImU32 fill = pal_.card, border = pal_.line, ink = pal_.ink;
     switch (look) {
-      case Look::card: fill = held ? kCardDown : kCard; break;
-      case Look::primary: fill = held ? kPrimaryDown : kPrimary; border = fill; ink = rgb(255, 255, 255); break;
-      case Look::confirm: fill = held ? kGreenDown : kGreen; border = fill; ink = rgb(255, 255, 255); break;
-      case Look::selected: fill = held ? kPrimaryDown : rgb(25, 118, 180); border = kPrimaryDown; ink = rgb(255, 255, 255); break;
-      case Look::quiet: fill = held ? kCardDown : rgb(233, 238, 243); border = kLine; ink = kInk; break;
+      case Look::card: fill = held ? pal_.card_down : pal_.card; break;
+      case Look::primary: fill = held ? pal_.primary_down : pal_.primary; border = fill; ink = pal_.primary_ink; break;
+      case Look::confirm: fill = held ? pal_.green_down : pal_.green; border = fill; ink = pal_.green_ink; break;
+      case Look::selected: fill = held ? pal_.primary_down : pal_.selected; border = pal_.primary_down; ink = pal_.primary_ink; break;
+      case Look::quiet: fill = held ? pal_.card_down : pal_.quiet; border = pal_.line; ink = pal_.ink; break;
     }
     if (!enabled) {
-      fill = rgb(214, 220, 226);
+      fill = pal_.disabled;
       border = fill;
-      ink = kMuted;
+      ink = pal_.muted;
     }
     const float rounding = 14 * u_;
     dl_->AddRectFilled(ImVec2(min.x, min.y + 3 * u_), ImVec2(max.x, max.y + 3 * u_),
@@ -173,8 +195,8 @@ class Painter {
   // The title bar with the unit's name; returns its bottom edge.
   float header(const std::string& right = {}) {
     const float hh = std::round(std::max(56.0f, 84 * u_));
-    dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, hh), kHeader);
-    dl_->AddRectFilled(ImVec2(0, hh - 4 * u_), ImVec2(w_, hh), rgb(200, 160, 40));
+    dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, hh), pal_.header);
+    dl_->AddRectFilled(ImVec2(0, hh - 4 * u_), ImVec2(w_, hh), pal_.accent);
     const std::string& unit = flow_.config().unit.name;
     float right_w = 0;
     if (!right.empty()) {
@@ -185,7 +207,7 @@ class Painter {
       const ImVec2 pmax(w_ - margin_, (hh + sz.y) / 2 + 2 * u_);
       dl_->AddRectFilled(pmin, pmax, rgb(255, 255, 255, 40), (pmax.y - pmin.y) / 2);
       dl_->AddText(f, f->FontSize, ImVec2(pmin.x + 12 * u_, (hh - sz.y) / 2 - 2 * u_),
-                   rgb(255, 255, 255), right.c_str());
+                   pal_.header_ink, right.c_str());
     }
     emblem(ImVec2(margin_ + hh * 0.3f, hh / 2 - 2 * u_), hh * 0.3f);
     const float tx = margin_ + hh * 0.6f + gap_;
@@ -198,7 +220,7 @@ class Painter {
       if (lines.size() == 1 || (lines.size() == 2 && 2 * lh <= hh - 8 * u_)) {
         float y = std::round((hh - lh * static_cast<float>(lines.size())) / 2 - 2 * u_);
         for (auto line : lines) {
-          dl_->AddText(f, f->FontSize, ImVec2(tx, y), rgb(255, 255, 255), line.data(),
+          dl_->AddText(f, f->FontSize, ImVec2(tx, y), pal_.header_ink, line.data(),
                        line.data() + line.size());
           y += lh;
         }
@@ -210,7 +232,7 @@ class Painter {
     std::string first(lines[0]);
     if (lines.size() > 1) first += "…";
     dl_->AddText(f, f->FontSize, ImVec2(tx, std::round((hh - f->FontSize) / 2 - 4 * u_)),
-                 rgb(255, 255, 255), first.c_str());
+                 pal_.header_ink, first.c_str());
     return hh;
   }
 
@@ -278,6 +300,7 @@ class Painter {
   const Flow& flow_;
   std::vector<Action>* actions_;
   UiSnapshot* snap_;
+  const Palette& pal_;
   ImDrawList* dl_ = nullptr;
   std::string lang_;
   float w_ = 0, h_ = 0, u_ = 1, margin_ = 0, gap_ = 0;
@@ -333,10 +356,14 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
                       rgb(0, 0, 0, 24), rounding);
     // A press or a choice only tints the tile lightly: a strong red fill would tell the officer
     // across the counter how the citizen answered. The tick says which one was chosen.
-    const Rgb fill = enabled ? mix(col, kWhite, held || on ? 0.78f : 0.88f) : Rgb{226, 231, 236};
+    // High contrast: nearly black tiles outlined in their colour, under white text.
+    const Rgb base = p.pal().dark ? Rgb{0, 0, 0} : kWhite;
+    const Rgb fill = enabled ? mix(col, base, held || on ? (p.pal().dark ? 0.6f : 0.78f) : (p.pal().dark ? 0.82f : 0.88f))
+                             : (p.pal().dark ? Rgb{40, 40, 40} : Rgb{226, 231, 236});
     dl->AddRectFilled(bmin, bmax, to_u32(fill), rounding);
     const bool marked = on && !p.flow().config().private_answers;
-    dl->AddRect(bmin, bmax, enabled ? to_u32(col) : kLine, rounding, 0, (marked ? 5.0f : 3.0f) * u);
+    const float border = (marked ? 5.0f : p.pal().dark ? 4.0f : 3.0f) * u;
+    dl->AddRect(bmin, bmax, enabled ? to_u32(col) : p.pal().line, rounding, 0, border);
     const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
     ImFont* font = p.portrait() ? p.fonts().large : p.fonts().label;
     if (font->FontSize < p.fonts().label->FontSize) font = p.fonts().label;
@@ -344,19 +371,19 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
       const float r = bh * 0.34f;
       p.face(ImVec2(bmin.x + g + r + 8 * u, (bmin.y + bmax.y) / 2), r, level);
       p.text_block(font, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
-                   ImVec2(bmax.x - g - (on ? bh * 0.5f : 0), bmax.y), kInk, 0.0f, 0.5f);
+                   ImVec2(bmax.x - g - (on ? bh * 0.5f : 0), bmax.y), p.pal().ink, 0.0f, 0.5f);
     } else {
       const float r = std::min(bw * 0.3f, bh * 0.2f);
       const ImVec2 fc((bmin.x + bmax.x) / 2, bmin.y + bh * 0.07f + r);
       p.face(fc, r, level);
       p.text_block(font, label, ImVec2(bmin.x + 4 * u, fc.y + r + g / 3),
-                   ImVec2(bmax.x - 4 * u, bmax.y - g / 3), kInk, 0.5f, 0.4f);
+                   ImVec2(bmax.x - 4 * u, bmax.y - g / 3), p.pal().ink, 0.5f, 0.4f);
     }
     if (on && !p.flow().config().private_answers) {
       const float tr = std::max(14.0f, std::min(bw, bh) * 0.13f);
       const ImVec2 tc(bmax.x - tr - 8 * u, bmin.y + tr + 8 * u);
-      dl->AddCircleFilled(tc, tr, kInk, 32);
-      p.check_mark(tc, tr * 1.1f, rgb(255, 255, 255), std::max(3.0f, tr * 0.22f));
+      dl->AddCircleFilled(tc, tr, p.pal().ink, 32);
+      p.check_mark(tc, tr * 1.1f, p.pal().mark_ink, std::max(3.0f, tr * 0.22f));
     }
     if (enabled) {
       p.record(id, label, bmin, bmax);
@@ -371,7 +398,7 @@ void draw_welcome(Painter& p) {
   const Flow& flow = p.flow();
   const KioskConfig& cfg = flow.config();
   const Survey& survey = flow.survey();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
   const float footer_h = std::round(std::max(64.0f, 100 * u));
@@ -385,12 +412,12 @@ void draw_welcome(Painter& p) {
   if (p.text_height(qfont, question, p.w() - 2 * m) > qfont->FontSize * 1.18f * 2.5f) {
     qfont = p.fonts().large;
   }
-  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
   const std::string sub = wait > 0 ? format_text(p.tr(Text::wait_seconds), wait)
                                    : welcome_prompt(p.lang(), static_cast<int>(flow.question_count()) - 1);
   y += g / 2;
   y += p.text_block(wait > 0 ? p.fonts().large : p.fonts().body, sub, ImVec2(m, y),
-                    ImVec2(p.w() - m, y), wait > 0 ? kDanger : kMuted, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), wait > 0 ? p.pal().danger : p.pal().muted, 0.5f, 0.0f);
   y += g;
   std::optional<int> chosen;
   if (const auto c = flow.confirming()) chosen = *c;
@@ -405,18 +432,24 @@ void draw_welcome(Painter& p) {
     }
   }
   const float lang_w = std::round(std::max(110.0f, 170 * u));
-  const float langs_w = static_cast<float>(cfg.languages.size()) * (lang_w + tg);
+  // The contrast switch and the languages, right to left from the corner, one width each.
+  const float langs_w = static_cast<float>(cfg.languages.size() + 1) * (lang_w + tg);
   const float info_w = p.w() - 2 * m - langs_w;
   const float bh = footer_h;
   if (line2.empty()) {
-    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), kInk, 0.0f);
+    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), p.pal().ink, 0.0f);
   } else {
-    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), kInk,
+    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), p.pal().ink,
                  0.0f, 0.8f);
     p.text_block(p.fonts().body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
-                 kMuted, 0.0f, 0.2f);
+                 p.pal().muted, 0.0f, 0.2f);
   }
   float x = p.w() - m - langs_w + tg;
+  if (p.button("contrast", p.tr(Text::high_contrast), ImVec2(x, fy), ImVec2(x + lang_w, fy + bh),
+               flow.high_contrast() ? Look::selected : Look::card, p.fonts().body)) {
+    p.emit(ActionKind::toggle_contrast);
+  }
+  x += lang_w + tg;
   for (const auto& l : cfg.languages) {
     const std::string label = l == "vi"   ? p.tr(Text::language_name_vi)
                               : l == "en" ? p.tr(Text::language_name_en)
@@ -445,14 +478,14 @@ void draw_question(Painter& p) {
   const Criterion& c = flow.current_question();
   const auto given = flow.current_answer();
   const std::size_t n = flow.question_count(), i = flow.question_index();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top =
       p.header(format_text(p.tr(Text::question_progress), static_cast<int>(i + 1), static_cast<int>(n)));
   const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
-  p.dl()->AddRectFilled(ImVec2(0, top), ImVec2(p.w(), top + 6 * u), rgb(214, 222, 230));
+  p.dl()->AddRectFilled(ImVec2(0, top), ImVec2(p.w(), top + 6 * u), p.pal().track);
   p.dl()->AddRectFilled(ImVec2(0, top),
                         ImVec2(p.w() * static_cast<float>(i + 1) / static_cast<float>(n), top + 6 * u),
-                        rgb(46, 125, 50));
+                        p.pal().green);
 
   const float footer_h = std::round(std::max(56.0f, 84 * u));
   const float footer_y = p.h() - m - footer_h;
@@ -465,7 +498,7 @@ void draw_question(Painter& p) {
   float y = top + m * 0.75f;
   if (const Element* e = survey.element_of(c.id)) {
     y += p.text_block(p.fonts().body, e->name.get(p.lang()), ImVec2(m, y), ImVec2(p.w() - m, y),
-                      kMuted, 0.5f, 0.0f);
+                      p.pal().muted, 0.5f, 0.0f);
     y += g / 3;
   }
   // The largest question font (title, then smaller) whose text and plain-language line fit above
@@ -482,10 +515,10 @@ void draw_question(Painter& p) {
       break;
     }
   }
-  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+  y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
   if (!hint.empty()) {
     y += g / 3;
-    p.text_block(p.fonts().body, hint, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+    p.text_block(p.fonts().body, hint, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   }
   answer_tiles(p, options, question_tiles_top(p), footer_y - tg, chosen, true);
 
@@ -513,14 +546,14 @@ void draw_question(Painter& p) {
 void draw_followup(Painter& p) {
   const Flow& flow = p.flow();
   const auto reasons = flow.offered_reasons();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   const float m = p.margin(), g = p.gap(), tg = p.tap_gap(), u = p.u();
   float y = top + m;
   y += p.text_block(p.fonts().title, p.tr(Text::followup_title), ImVec2(m, y), ImVec2(p.w() - m, y),
-                    kInk, 0.5f, 0.0f);
+                    p.pal().ink, 0.5f, 0.0f);
   y += p.text_block(p.fonts().body, p.tr(reasons.empty() ? Text::followup_hint : Text::followup_reasons_hint),
-                    ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+                    ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   y += g;
 
   const float footer_h = std::round(std::max(56.0f, 84 * u));
@@ -553,15 +586,15 @@ void draw_followup(Painter& p) {
       const float rounding = std::min(ch * 0.3f, 24 * u);
       dl->AddRectFilled(ImVec2(cmin.x, cmin.y + 3 * u), ImVec2(cmax.x, cmax.y + 3 * u),
                         rgb(0, 0, 0, 22), rounding);
-      dl->AddRectFilled(cmin, cmax, held ? kCardDown : on ? rgb(232, 241, 250) : kCard, rounding);
-      dl->AddRect(cmin, cmax, on ? kPrimary : kLine, rounding, 0, (on ? 4.0f : 2.5f) * u);
+      dl->AddRectFilled(cmin, cmax, held ? p.pal().card_down : on ? p.pal().option_on : p.pal().card, rounding);
+      dl->AddRect(cmin, cmax, on ? p.pal().primary : p.pal().line, rounding, 0, (on ? 4.0f : 2.5f) * u);
       const float box = std::min(ch * 0.42f, 44 * u);
       const ImVec2 bmin(cmin.x + std::min(ch * 0.3f, 28 * u), (cmin.y + cmax.y - box) / 2);
-      dl->AddRectFilled(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kPrimary : rgb(236, 240, 244),
+      dl->AddRectFilled(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? p.pal().primary : p.pal().box_off,
                         6 * u);
-      dl->AddRect(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? kPrimary : kMuted, 6 * u, 0, 2 * u);
-      if (on) p.check_mark(ImVec2(bmin.x + box / 2, bmin.y + box / 2), box * 0.7f, kCard, 4 * u);
-      p.text_block(font, label, ImVec2(bmin.x + box + g, cmin.y), ImVec2(cmax.x - g, cmax.y), kInk,
+      dl->AddRect(bmin, ImVec2(bmin.x + box, bmin.y + box), on ? p.pal().primary : p.pal().muted, 6 * u, 0, 2 * u);
+      if (on) p.check_mark(ImVec2(bmin.x + box / 2, bmin.y + box / 2), box * 0.7f, p.pal().card, 4 * u);
+      p.text_block(font, label, ImVec2(bmin.x + box + g, cmin.y), ImVec2(cmax.x - g, cmax.y), p.pal().ink,
                    0.0f, 0.5f);
       p.record(id, label, cmin, cmax);
       if (clicked) p.emit(ActionKind::toggle_reason, 0, r.id);
@@ -615,14 +648,14 @@ void draw_keyboard(Painter& p, const std::vector<std::vector<Key>>& rows, ImVec2
 
 void draw_comment(Painter& p) {
   const Flow& flow = p.flow();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float m = p.margin(), u = p.u();
   const float g = std::round(std::max(6.0f, 10 * u));
   const float hh = std::round(std::max(56.0f, 84 * u));
-  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), kHeader);
-  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), rgb(200, 160, 40));
+  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
+  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
   p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
-               rgb(255, 255, 255), 0.0f, 0.5f);
+               p.pal().header_ink, 0.0f, 0.5f);
 
   const TelexComposer& c = flow.comment();
   ImFont* f = p.fonts().typed;
@@ -630,8 +663,8 @@ void draw_comment(Painter& p) {
   const float lh = f->FontSize * 1.18f;
   const float box_h = std::round(std::max(2 * lh + 2 * pad, (p.portrait() ? 260 : 130) * u));
   const ImVec2 bmin(m, hh + g * 1.5f), bmax(p.w() - m, hh + g * 1.5f + box_h);
-  p.dl()->AddRectFilled(bmin, bmax, kCard, 10 * u);
-  p.dl()->AddRect(bmin, bmax, kPrimary, 10 * u, 0, 2.5f * u);
+  p.dl()->AddRectFilled(bmin, bmax, p.pal().card, 10 * u);
+  p.dl()->AddRect(bmin, bmax, p.pal().primary, 10 * u, 0, 2.5f * u);
   const std::string shown = c.utf8();
   auto lines = p.wrap(f, shown, bmax.x - bmin.x - 2 * pad);
   const std::size_t fit = std::max<std::size_t>(1, static_cast<std::size_t>((box_h - 2 * pad) / lh));
@@ -640,7 +673,7 @@ void draw_comment(Painter& p) {
   float caret_x = bmin.x + pad, caret_y = ty;
   for (std::size_t k = first; k < lines.size(); ++k) {
     const auto line = lines[k];
-    if (!line.empty()) p.dl()->AddText(f, f->FontSize, ImVec2(bmin.x + pad, ty), kInk, line.data(),
+    if (!line.empty()) p.dl()->AddText(f, f->FontSize, ImVec2(bmin.x + pad, ty), p.pal().ink, line.data(),
                     line.data() + line.size());
     caret_x = bmin.x + pad +
               f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size()).x;
@@ -649,24 +682,24 @@ void draw_comment(Painter& p) {
   }
   if (!shown.empty() && shown.back() == ' ') caret_x += f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, " ").x;
   p.dl()->AddRectFilled(ImVec2(caret_x + 1, caret_y + 2 * u), ImVec2(caret_x + 1 + 3 * u, caret_y + f->FontSize),
-                        kPrimary);
+                        p.pal().primary);
   const std::string count = format_text(p.tr(Text::comment_count), static_cast<int>(c.length()),
                                         static_cast<int>(c.max_length()));
   const bool full = c.length() >= c.max_length();
   float y = bmax.y + g / 2;
   ImFont* hf = p.fonts().body;
   const float hint_h = hf->FontSize * 1.2f;
-  p.text_block(hf, count, ImVec2(m, y), ImVec2(p.w() - m, y + hint_h), full ? kDanger : kMuted, 1.0f, 0.5f);
+  p.text_block(hf, count, ImVec2(m, y), ImVec2(p.w() - m, y + hint_h), full ? p.pal().danger : p.pal().muted, 1.0f, 0.5f);
   const float count_w = hf->CalcTextSizeA(hf->FontSize, FLT_MAX, 0, count.c_str()).x + 2 * g;
   // Beside the count where it fits, else on lines of its own under it (portrait).
   const char* hint = p.tr(flow.comment_telex() ? Text::comment_hint : Text::comment_plain_hint);
   const float hint_w = hf->CalcTextSizeA(hf->FontSize, FLT_MAX, 0, hint).x;
   if (hint_w <= p.w() - 2 * m - count_w) {
-    p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m - count_w, y + hint_h), kMuted, 0.0f, 0.5f);
+    p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m - count_w, y + hint_h), p.pal().muted, 0.0f, 0.5f);
     y += hint_h + g / 2;
   } else {
     y += hint_h;
-    y += p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.0f, 0.0f) + g / 2;
+    y += p.text_block(hf, hint, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.0f, 0.0f) + g / 2;
   }
 
   const bool shift = flow.comment_shift();
@@ -706,23 +739,23 @@ void draw_comment(Painter& p) {
 void draw_dossier(Painter& p) {
   const Flow& flow = p.flow();
   const Survey& survey = flow.survey();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float m = p.margin(), u = p.u();
   const float g = std::round(std::max(6.0f, 10 * u));
   const float hh = std::round(std::max(56.0f, 84 * u));
-  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), kHeader);
-  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), rgb(200, 160, 40));
+  p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
+  p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
   p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
-               rgb(255, 255, 255), 0.0f, 0.5f);
+               p.pal().header_ink, 0.0f, 0.5f);
 
   float y = hh + g;
   y += p.text_block(p.fonts().body, p.tr(Text::dossier_hint), ImVec2(m, y), ImVec2(p.w() - m, y),
-                    kMuted, 0.0f, 0.0f);
+                    p.pal().muted, 0.0f, 0.0f);
   y += g / 2;
   ImFont* tf = p.fonts().typed;
   const float box_h = std::round(tf->FontSize * 1.5f);
-  p.dl()->AddRectFilled(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), kCard, 10 * u);
-  p.dl()->AddRect(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), kPrimary, 10 * u, 0, 2.5f * u);
+  p.dl()->AddRectFilled(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), p.pal().card, 10 * u);
+  p.dl()->AddRect(ImVec2(m, y), ImVec2(p.w() - m, y + box_h), p.pal().primary, 10 * u, 0, 2.5f * u);
   const std::string entry = flow.dossier_entry();
   float notice_x = p.w() - m - g;
   if (flow.dossier_notice() != DossierNotice::none) {
@@ -732,10 +765,10 @@ void draw_dossier(Painter& p) {
                                                           p.fonts().bold->FontSize, FLT_MAX, 0, p.tr(t)).x);
     notice_x -= nw;
     p.text_block(p.fonts().bold, p.tr(t), ImVec2(notice_x, y), ImVec2(p.w() - m - g, y + box_h),
-                 kDanger, 1.0f, 0.5f);
+                 p.pal().danger, 1.0f, 0.5f);
   }
   p.text_block(tf, entry.empty() ? std::string("_") : entry, ImVec2(m + g, y),
-               ImVec2(notice_x - g, y + box_h), entry.empty() ? kLine : kInk, 0.0f, 0.5f);
+               ImVec2(notice_x - g, y + box_h), entry.empty() ? p.pal().line : p.pal().ink, 0.0f, 0.5f);
   y += box_h + g * 1.5f;
 
   auto row_of = [](std::string_view chars) {
@@ -778,15 +811,15 @@ void draw_dossier(Painter& p) {
 void draw_procedure(Painter& p) {
   const Flow& flow = p.flow();
   const auto& procedures = flow.procedures();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   // Tap gaps between the buttons, and as spacing for the text around them.
   const float m = p.margin(), g = p.tap_gap(), u = p.u();
   float y = top + m * 0.75f;
   y += p.text_block(p.fonts().title, p.tr(Text::procedure_title), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
   y += p.text_block(p.fonts().body, p.tr(Text::procedure_hint), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   y += g;
 
   const float footer_h = std::round(std::max(56.0f, 84 * u));
@@ -843,34 +876,34 @@ void draw_procedure(Painter& p) {
 }
 
 void draw_thanks(Painter& p) {
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   const float m = p.margin(), g = p.gap();
   const float avail = p.h() - top;
   const float r = std::min(avail * 0.16f, p.w() * 0.12f);
   const ImVec2 c(p.w() / 2, top + avail * 0.3f);
-  p.dl()->AddCircleFilled(c, r, kGreen, 64);
+  p.dl()->AddCircleFilled(c, r, p.pal().green, 64);
   p.check_mark(ImVec2(c.x, c.y + r * 0.05f), r * 1.0f, rgb(255, 255, 255), std::max(4.0f, r * 0.14f));
   float y = c.y + r + g * 2;
   y += p.text_block(p.fonts().huge, p.tr(Text::thanks_title), ImVec2(m, y), ImVec2(p.w() - m, y),
-                    kInk, 0.5f, 0.0f);
+                    p.pal().ink, 0.5f, 0.0f);
   y += g;
-  p.text_block(p.fonts().large, p.tr(Text::thanks_body), ImVec2(m, y), ImVec2(p.w() - m, y), kMuted,
+  p.text_block(p.fonts().large, p.tr(Text::thanks_body), ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted,
                0.5f, 0.0f);
 }
 
 // "More time?" in place of the survey screen it interrupts (the answers stay in the Flow): the
 // question, the seconds left, and one button as wide as the screen allows.
 void draw_more_time(Painter& p, int seconds_left) {
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   const float m = p.margin(), g = p.gap();
   const float width = p.w() - 2 * m;
   float y = top + g * 2;
   y += p.text_block(p.fonts().huge, p.tr(Text::more_time_title), ImVec2(m, y), ImVec2(p.w() - m, y),
-                    kInk, 0.5f, 0.0f);
+                    p.pal().ink, 0.5f, 0.0f);
   y += g;
-  y += p.text_block(p.fonts().large, format_text(p.tr(Text::more_time_left), seconds_left), ImVec2(m, y), ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+  y += p.text_block(p.fonts().large, format_text(p.tr(Text::more_time_left), seconds_left), ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   y += g * 2;
   const float bh = std::min(p.h() - m - y, std::max(96.0f, std::round(160 * p.u())));
   const float bw = std::min(width, std::max(bh * 3, p.w() * 0.6f));
@@ -883,21 +916,21 @@ void draw_more_time(Painter& p, int seconds_left) {
 
 void draw_pin(Painter& p) {
   const Flow& flow = p.flow();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const float top = p.header();
   const float m = p.margin(), g = p.gap(), u = p.u();
   const float left_w = p.portrait() ? p.w() - 2 * m : (p.w() - 2 * m) * 0.42f;
   float y = top + m;
-  y += p.text_block(p.fonts().title, p.tr(Text::pin_title), ImVec2(m, y), ImVec2(m + left_w, y), kInk,
+  y += p.text_block(p.fonts().title, p.tr(Text::pin_title), ImVec2(m, y), ImVec2(m + left_w, y), p.pal().ink,
                     0.0f, 0.0f);
   y += g * 2;
   const float dot = std::round(std::max(10.0f, 16 * u));
   for (std::size_t k = 0; k < std::max<std::size_t>(4, flow.pin_length()); ++k) {
     const ImVec2 c(m + dot + static_cast<float>(k) * dot * 3, y + dot);
     if (k < flow.pin_length()) {
-      p.dl()->AddCircleFilled(c, dot, kInk, 24);
+      p.dl()->AddCircleFilled(c, dot, p.pal().ink, 24);
     } else {
-      p.dl()->AddCircle(c, dot, kMuted, 24, 2 * u);
+      p.dl()->AddCircle(c, dot, p.pal().muted, 24, 2 * u);
     }
   }
   y += dot * 2 + g * 2;
@@ -910,7 +943,7 @@ void draw_pin(Painter& p) {
   }
   if (notice) {
     const float top = y;
-    y += p.text_block(p.fonts().bold, p.tr(*notice), ImVec2(m, y), ImVec2(m + left_w, y), kDanger,
+    y += p.text_block(p.fonts().bold, p.tr(*notice), ImVec2(m, y), ImVec2(m + left_w, y), p.pal().danger,
                       0.0f, 0.0f);
     if (flow.pin_notice() == PinNotice::locked) {
       p.record("pin-locked", p.tr(*notice), ImVec2(m, top), ImVec2(m + left_w, std::max(y, top + 44)));
@@ -981,7 +1014,7 @@ void bar(Painter& p, ImVec2 min, ImVec2 max, const std::string& label, std::opti
          double scale_max, ImFont* font) {
   const float label_w = bar_label_width(font, max.x - min.x);
   const float value_w = font->FontSize * 2.8f;
-  p.text_block(font, one_line(p, font, label, label_w - 8), min, ImVec2(min.x + label_w - 8, max.y), kInk,
+  p.text_block(font, one_line(p, font, label, label_w - 8), min, ImVec2(min.x + label_w - 8, max.y), p.pal().ink,
                0.0f, 0.5f);
   const float bx0 = min.x + label_w, bx1 = max.x - value_w;
   const float pad = (max.y - min.y) * 0.2f;
@@ -991,23 +1024,23 @@ void bar(Painter& p, ImVec2 min, ImVec2 max, const std::string& label, std::opti
     p.dl()->AddRectFilled(ImVec2(bx0, min.y + pad), ImVec2(bx0 + (bx1 - bx0) * f, max.y - pad),
                           to_u32(rating_colour(f)), 4);
   }
-  p.text_block(font, fixed1(v), ImVec2(bx1, min.y), max, kInk, 1.0f, 0.5f);
+  p.text_block(font, fixed1(v), ImVec2(bx1, min.y), max, p.pal().ink, 1.0f, 0.5f);
 }
 
 // A big figure with its caption, recorded in the dump under `id` with the figure as its label.
 void kpi(Painter& p, const std::string& id, const std::string& value, const std::string& caption,
          ImVec2 min, ImVec2 max) {
-  p.dl()->AddRectFilled(min, max, kCard, 10 * p.u());
-  p.dl()->AddRect(min, max, kLine, 10 * p.u());
+  p.dl()->AddRectFilled(min, max, p.pal().card, 10 * p.u());
+  p.dl()->AddRect(min, max, p.pal().line, 10 * p.u());
   const float h = max.y - min.y;
-  p.text_block(p.fonts().title, value, min, ImVec2(max.x, min.y + h * 0.62f), kHeader, 0.5f, 0.7f);
+  p.text_block(p.fonts().title, value, min, ImVec2(max.x, min.y + h * 0.62f), p.pal().header, 0.5f, 0.7f);
   p.text_block(p.fonts().body, one_line(p, p.fonts().body, caption, max.x - min.x - 12),
-               ImVec2(min.x + 6, min.y + h * 0.6f), ImVec2(max.x - 6, max.y), kMuted, 0.5f, 0.3f);
+               ImVec2(min.x + 6, min.y + h * 0.6f), ImVec2(max.x - 6, max.y), p.pal().muted, 0.5f, 0.3f);
   p.record(id, value, min, max);
 }
 
 float section_title(Painter& p, const std::string& t, float x0, float x1, float y) {
-  return p.text_block(p.fonts().bold, t, ImVec2(x0, y), ImVec2(x1, y), kHeader, 0.0f, 0.0f);
+  return p.text_block(p.fonts().bold, t, ImVec2(x0, y), ImVec2(x1, y), p.pal().header, 0.0f, 0.0f);
 }
 
 // At most `lines` lines of `t` wrapped to `width`, with "…" when it was cut.
@@ -1037,7 +1070,7 @@ void page_button(Painter& p, StaffList list, bool up, bool enabled, std::size_t 
   const float d = up ? 1.0f : -1.0f;
   p.dl()->AddTriangleFilled(ImVec2(c.x, c.y - d * r), ImVec2(c.x + r * 1.2f, c.y + d * r * 0.75f),
                             ImVec2(c.x - r * 1.2f, c.y + d * r * 0.75f),
-                            enabled ? kPrimary : rgb(170, 180, 190));
+                            enabled ? p.pal().primary : rgb(170, 180, 190));
 }
 
 float pager_button_height(const Painter& p) { return std::max(44.0f, std::round(56 * p.u())); }
@@ -1066,10 +1099,10 @@ PageWindow list_section(Painter& p, StaffList list, std::size_t first, const std
   page_button(p, list, true, page.has_prev(), page.prev_first(), ImVec2(bx, y), ImVec2(bx + bw, y + bh));
   page_button(p, list, false, page.has_next(), page.next_first(), ImVec2(x1 - bw, y), ImVec2(x1, y + bh));
   const float lx = bx - pg - lw;
-  p.text_block(f, label, ImVec2(lx, y), ImVec2(bx - pg, y + bh), kMuted, 1.0f, 0.5f);
+  p.text_block(f, label, ImVec2(lx, y), ImVec2(bx - pg, y + bh), p.pal().muted, 1.0f, 0.5f);
   p.record(std::string("staff-") + to_string(list) + "-page", label, ImVec2(lx, y), ImVec2(bx - pg, y + bh));
   ImFont* bold = p.fonts().bold;
-  p.text_block(bold, one_line(p, bold, title, lx - x0), ImVec2(x0, y), ImVec2(lx, y + bh), kHeader, 0.0f, 0.5f);
+  p.text_block(bold, one_line(p, bold, title, lx - x0), ImVec2(x0, y), ImVec2(lx, y + bh), p.pal().header, 0.0f, 0.5f);
   y += lh;
   return page;
 }
@@ -1082,8 +1115,8 @@ void group_row(Painter& p, StaffList list, const GroupFigure& gf, double scale, 
   const float label_x1 = min.x + bar_label_width(font, max.x - min.x) - 8;
   bar(p, min, max, "", gf.index, scale, font);
   const float name_x1 = label_x1 - nw - p.gap() / 2;
-  p.text_block(font, one_line(p, font, gf.name, name_x1 - min.x), min, ImVec2(name_x1, max.y), kInk, 0.0f, 0.5f);
-  p.text_block(font, n, ImVec2(label_x1 - nw, min.y), ImVec2(label_x1, max.y), kMuted, 1.0f, 0.5f);
+  p.text_block(font, one_line(p, font, gf.name, name_x1 - min.x), min, ImVec2(name_x1, max.y), p.pal().ink, 0.0f, 0.5f);
+  p.text_block(font, n, ImVec2(label_x1 - nw, min.y), ImVec2(label_x1, max.y), p.pal().muted, 1.0f, 0.5f);
   p.record(std::string("staff-") + to_string(list) + "-row-" + gf.id, gf.name, min, max);
 }
 
@@ -1230,8 +1263,8 @@ void day_chart(Painter& p, const std::vector<DayFigure>& days, double scale_max,
   if (days.empty()) return;
   ImFont* f = p.fonts().body;
   const float label_h = f->FontSize * 1.3f;
-  p.dl()->AddRectFilled(min, max, kCard, 8);
-  p.dl()->AddRect(min, max, kLine, 8);
+  p.dl()->AddRectFilled(min, max, p.pal().card, 8);
+  p.dl()->AddRect(min, max, p.pal().line, 8);
   const ImVec2 cmin(min.x + 6, min.y + label_h), cmax(max.x - 6, max.y - label_h);
   const float w = (cmax.x - cmin.x) / static_cast<float>(days.size());
   // Dates every day, or every few days when they would run into each other.
@@ -1245,17 +1278,17 @@ void day_chart(Painter& p, const std::vector<DayFigure>& days, double scale_max,
       const float top = cmax.y - (cmax.y - cmin.y) * std::max(0.03f, v);
       p.dl()->AddRectFilled(ImVec2(x + w * 0.15f, top), ImVec2(x + w * 0.85f, cmax.y), to_u32(rating_colour(v)), 3);
       if (days.size() <= 7) {
-        p.text_block(f, fixed1(days[i].index), ImVec2(x, top - label_h), ImVec2(x + w, top), kInk, 0.5f, 1.0f);
+        p.text_block(f, fixed1(days[i].index), ImVec2(x, top - label_h), ImVec2(x + w, top), p.pal().ink, 0.5f, 1.0f);
       }
     } else {
-      p.dl()->AddRectFilled(ImVec2(x + w * 0.15f, cmax.y - 3), ImVec2(x + w * 0.85f, cmax.y), kLine);
+      p.dl()->AddRectFilled(ImVec2(x + w * 0.15f, cmax.y - 3), ImVec2(x + w * 0.85f, cmax.y), p.pal().line);
     }
     if (labelled) {
       char buf[16];
       std::snprintf(buf, sizeof buf, "%02u/%02u", static_cast<unsigned>(days[i].date.day()),
                     static_cast<unsigned>(days[i].date.month()));
       const float lw = std::max(w, f->FontSize * 3.2f);
-      p.text_block(f, buf, ImVec2(x + w / 2 - lw / 2, cmax.y), ImVec2(x + w / 2 + lw / 2, max.y), kMuted, 0.5f, 0.5f);
+      p.text_block(f, buf, ImVec2(x + w / 2 - lw / 2, cmax.y), ImVec2(x + w / 2 + lw / 2, max.y), p.pal().muted, 0.5f, 0.5f);
     }
   }
 }
@@ -1281,11 +1314,11 @@ void draw_staff_trend(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     const PageWindow page =
         list_section(p, which, s.first_row(which), title, items.size(), row, x0, x1, yy, max.y - y);
     if (items.empty()) {
-      p.text_block(small, p.tr(Text::staff_none_yet), ImVec2(x0, yy), ImVec2(x1, yy), kMuted, 0.0f, 0.0f);
+      p.text_block(small, p.tr(Text::staff_none_yet), ImVec2(x0, yy), ImVec2(x1, yy), p.pal().muted, 0.0f, 0.0f);
     }
     for (std::size_t i = page.first; i < page.first + page.count; ++i) {
       p.text_block(small, first_lines(p, small, items[i], x1 - x0, lines_per_item), ImVec2(x0, yy),
-                   ImVec2(x1, yy + row), kInk, 0.0f, 0.5f);
+                   ImVec2(x1, yy + row), p.pal().ink, 0.0f, 0.5f);
       yy += row;
     }
   };
@@ -1320,14 +1353,14 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     y += p.text_block(body, t, ImVec2(min.x, y), ImVec2(max.x, y), col, 0.0f, 0.0f);
   };
   const float success_y = y;
-  line(format_text(p.tr(Text::staff_last_success), clock_text(f.last_success, s).c_str()), kInk);
+  line(format_text(p.tr(Text::staff_last_success), clock_text(f.last_success, s).c_str()), p.pal().ink);
   p.record("staff-sync-last-success", clock_text(f.last_success, s), ImVec2(min.x, success_y), ImVec2(max.x, y));
-  if (s.sync_requested()) line(p.tr(Text::staff_sync_requested), kMuted);
+  if (s.sync_requested()) line(p.tr(Text::staff_sync_requested), p.pal().muted);
   if (f.last_error.empty()) {
-    line(p.tr(Text::staff_no_error), kGreen);
+    line(p.tr(Text::staff_no_error), p.pal().green);
   } else {
-    line(p.tr(f.server_reachable ? Text::staff_server_refused : Text::staff_server_unreachable), kDanger);
-    line(f.last_error, kMuted);
+    line(p.tr(f.server_reachable ? Text::staff_server_refused : Text::staff_server_unreachable), p.pal().danger);
+    line(f.last_error, p.pal().muted);
   }
   y += g / 2;
   float x1 = max.x;
@@ -1339,7 +1372,7 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
   for (std::size_t i = page.first; i < page.first + page.count; ++i) {
     const RejectedResponse& r = f.rejected[i];
     const std::string text = "#" + std::to_string(r.seq) + " · " + clock_text(r.submitted_at, s) + " · " + r.reason;
-    p.text_block(body, one_line(p, body, text, x1 - min.x), ImVec2(min.x, y), ImVec2(x1, y + row), kMuted, 0.0f,
+    p.text_block(body, one_line(p, body, text, x1 - min.x), ImVec2(min.x, y), ImVec2(x1, y + row), p.pal().muted, 0.0f,
                  0.5f);
     y += row;
   }
@@ -1351,10 +1384,10 @@ void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
   float y = min.y;
   y += p.text_block(p.fonts().bold,
                     format_text(p.tr(Text::staff_officer_at), (counter ? counter->name : cfg.counter).c_str()),
-                    ImVec2(min.x, y), ImVec2(max.x, y), kInk, 0.0f, 0.0f);
+                    ImVec2(min.x, y), ImVec2(max.x, y), p.pal().ink, 0.0f, 0.0f);
   y += p.gap();
   if (!counter || counter->officers.empty()) {
-    p.text_block(p.fonts().body, p.tr(Text::staff_no_officers), ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f,
+    p.text_block(p.fonts().body, p.tr(Text::staff_no_officers), ImVec2(min.x, y), ImVec2(max.x, y), p.pal().muted, 0.0f,
                  0.0f);
     return;
   }
@@ -1362,7 +1395,7 @@ void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
     if (p.flow().officer() && *p.flow().officer() == o.id) {
       y += p.text_block(p.fonts().body,
                         format_text(p.tr(Text::staff_officer_selected), o.name.c_str()),
-                        ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+                        ImVec2(min.x, y), ImVec2(max.x, y), p.pal().muted, 0.0f, 0.0f);
       y += p.gap();
     }
   }
@@ -1392,7 +1425,7 @@ void draw_staff_export(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) 
   y += p.text_block(p.fonts().body,
                     format_text(p.tr(Text::staff_export_folder),
                                 cfg.export_dir.empty() ? p.tr(Text::staff_export_folder_not_set) : cfg.export_dir.c_str()),
-                    ImVec2(min.x, y), ImVec2(max.x, y), kMuted, 0.0f, 0.0f);
+                    ImVec2(min.x, y), ImVec2(max.x, y), p.pal().muted, 0.0f, 0.0f);
   y += p.gap();
   const float bh = std::round(std::max(64.0f, 100 * p.u()));
   const float bw = (max.x - min.x - p.gap()) / 2;
@@ -1408,11 +1441,11 @@ void draw_staff_export(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) 
   if (!s || !s->last_export()) return;
   const ExportOutcome& e = *s->last_export();
   std::string msg;
-  ImU32 col = kDanger;
+  ImU32 col = p.pal().danger;
   switch (e.status.code()) {
     case ErrorCode::ok:
       msg = format_text(p.tr(Text::staff_export_saved), std::to_string(e.rows).c_str(), e.file.c_str());
-      col = kGreen;
+      col = p.pal().green;
       break;
     case ErrorCode::not_found:
       msg = p.tr(Text::staff_export_missing);
@@ -1436,7 +1469,7 @@ void draw_staff(Painter& p, const StaffModel* s) {
   const Flow& flow = p.flow();
   const KioskConfig& cfg = flow.config();
   const std::string& L = p.lang();
-  p.background(kBackground);
+  p.background(p.pal().background);
   const std::string info = format_text(p.tr(Text::staff_info), cfg.kiosk_id.c_str(), cfg.counter.c_str(),
                                        flow.survey().title.get(L).c_str());
   const float top = p.header(p.tr(Text::staff_title));
@@ -1475,7 +1508,7 @@ void draw_staff(Painter& p, const StaffModel* s) {
   }
   const float cx0 = m + nav_w + 2 * g, cx1 = p.w() - m;
   float cy = top + g;
-  cy += p.text_block(p.fonts().body, info, ImVec2(cx0, cy), ImVec2(cx1, cy), kMuted, 0.0f, 0.0f) + g / 2;
+  cy += p.text_block(p.fonts().body, info, ImVec2(cx0, cy), ImVec2(cx1, cy), p.pal().muted, 0.0f, 0.0f) + g / 2;
   const ImVec2 cmin(cx0, cy), cmax(cx1, p.h() - m);
   switch (tab) {
     case StaffTab::today:
@@ -1508,14 +1541,14 @@ void draw_out_of_service(Painter& p) {
   p.dl()->AddCircleFilled(ImVec2(c.x, c.y + r * 0.45f), r * 0.11f, rgb(255, 255, 255), 24);
   float y = c.y + r + g * 2;
   y += p.text_block(p.fonts().title, text("vi", Text::out_of_service_title), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kInk, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
   y += p.text_block(p.fonts().body, text("vi", Text::out_of_service_body), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   y += g * 2;
   y += p.text_block(p.fonts().bold, text("en", Text::out_of_service_title), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+                    ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   p.text_block(p.fonts().body, text("en", Text::out_of_service_body), ImVec2(m, y),
-               ImVec2(p.w() - m, y), kMuted, 0.5f, 0.0f);
+               ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
   p.staff_corner();
 }
 
@@ -1535,7 +1568,10 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
   snapshot->screen = to_string(flow.screen());
   snapshot->step = flow.screen() == Screen::question ? static_cast<int>(flow.question_index() + 1) : 0;
   snapshot->elements.clear();
-  Painter p(fonts_, flow, actions, snapshot);
+  const bool staff_side = flow.screen() == Screen::pin || flow.screen() == Screen::staff ||
+                          flow.screen() == Screen::out_of_service;
+  Painter p(fonts_, flow, actions, snapshot,
+            flow.high_contrast() && !staff_side ? kHighContrast : kStandard);
   if (const auto left = flow.more_time_left()) {
     snapshot->screen = "more_time";
     draw_more_time(p, *left);

@@ -551,6 +551,40 @@ TEST_F(FlowTest, SelectionFeedbackIsOneSettingAndZeroMovesOnAtOnce) {
             400ms);
 }
 
+// High contrast is a citizen's choice on the welcome: it lasts through their survey and ends
+// with it, as the language chosen does.
+TEST_F(FlowTest, HighContrastLastsForOneCitizensSurvey) {
+  make(testing::short_survey());
+  EXPECT_FALSE(flow_->high_contrast());
+  ASSERT_TRUE(tap(ActionKind::toggle_contrast));
+  EXPECT_TRUE(flow_->high_contrast());
+  complete({4, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::thanks);
+  EXPECT_TRUE(flow_->high_contrast()) << "still on for the thanks";
+  clock_.advance(5s);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_FALSE(flow_->high_contrast()) << "the next citizen starts from the kiosk's own settings";
+}
+
+TEST_F(FlowTest, ASwitchedWelcomeLeftUntouchedReturnsToTheKiosksOwnSettings) {
+  make(testing::short_survey());
+  EXPECT_FALSE(flow_->next_deadline().has_value()) << "an untouched welcome sleeps";
+  ASSERT_TRUE(tap(ActionKind::toggle_contrast));
+  ASSERT_TRUE(tap(ActionKind::set_language, 0, "en"));
+  const TimePoint last = clock_.now() - 400ms;
+  ASSERT_TRUE(flow_->next_deadline().has_value());
+  EXPECT_EQ(*flow_->next_deadline(), last + 30s);
+  clock_.set(last + 29999ms);
+  flow_->tick();
+  EXPECT_TRUE(flow_->high_contrast());
+  clock_.advance(1ms);
+  flow_->tick();
+  EXPECT_FALSE(flow_->high_contrast());
+  EXPECT_EQ(flow_->language(), "vi");
+  EXPECT_FALSE(flow_->next_deadline().has_value());
+}
+
 // Private answers (the default): the chosen answer shows for 150 ms at most, whatever
 // selection_feedback_ms says; the guard on the next question stays.
 TEST_F(FlowTest, PrivateAnswersShortenTheChosenAnswersMoment) {
