@@ -19,6 +19,20 @@ std::string seq_range_text(std::int64_t from, std::int64_t to) {
          std::to_string(to - from + 1) + " responses)";
 }
 
+// An error quotes what the kiosk sent, which may hold a NUL; stored and sent back escaped, the same
+// on every storage (PostgreSQL's text cannot hold one).
+std::string without_nul(const std::string& error) {
+  std::string out;
+  for (char c : error) {
+    if (c == '\0') {
+      out += "\\u0000";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<IngestPlan> plan_ingest(const ParsedBatch& batch, const KioskProgress& before, TimePoint now,
@@ -32,7 +46,8 @@ Result<IngestPlan> plan_ingest(const ParsedBatch& batch, const KioskProgress& be
 
   // The same rejected content sent again (a retry) is not kept twice.
   std::set<std::pair<std::string, std::string>> quarantined_now;
-  auto quarantine_one = [&](const ParsedResponse& p, const std::string& error) -> Status {
+  auto quarantine_one = [&](const ParsedResponse& p, const std::string& raw_error) -> Status {
+    const std::string error = without_nul(raw_error);
     plan.reply.rejected.push_back({p.id, error});
     if (!quarantined_now.insert({p.id, p.content_hash}).second) return Status::ok();
     auto kept = lookups.quarantined(p.id, p.content_hash);

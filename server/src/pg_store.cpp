@@ -371,9 +371,16 @@ Status PgServerStore::migrate() {
   // schema current.
   Status s = conn_->run("lock the schema", "SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
   if (!s.is_ok()) return s;
-  s = conn_->run("read the schema version",
-                 "CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)");
-  if (!s.is_ok()) return s;
+  // Looked up before creating: CREATE ... IF NOT EXISTS would need the right to create tables on
+  // every start, which a server's role may not have once the schema is there.
+  auto exists = conn_->exec("read the schema version",
+                            "SELECT to_regclass('schema_version') IS NOT NULL");
+  if (!exists.is_ok()) return exists.status();
+  if (!exists->boolean(0, 0)) {
+    s = conn_->run("create the schema version",
+                   "CREATE TABLE schema_version(version integer NOT NULL)");
+    if (!s.is_ok()) return s;
+  }
   auto rows = conn_->exec("read the schema version", "SELECT version FROM schema_version");
   if (!rows.is_ok()) return rows.status();
   std::size_t version = 0;

@@ -89,7 +89,7 @@ struct QuarantineRecord {
   std::string received_at;
 };
 
-// Time spent inside ingest(), for the ingest benchmark.
+// Time spent inside ingest(), for the ingest benchmark (sqlite_ns: in the storage, whichever).
 struct IngestTiming {
   std::int64_t sqlite_ns = 0;
 };
