@@ -373,9 +373,16 @@ Status PgServerStore::migrate() {
   if (!s.is_ok()) return s;
   // Looked up before creating: CREATE ... IF NOT EXISTS would need the right to create tables on
   // every start, which a server's role may not have once the schema is there.
-  auto exists = conn_->exec("read the schema version",
-                            "SELECT to_regclass('schema_version') IS NOT NULL");
+  auto exists = conn_->exec(
+      "read the schema version",
+      "SELECT to_regclass('schema_version') IS NOT NULL, current_setting('server_encoding')");
   if (!exists.is_ok()) return exists.status();
+  // Responses are UTF-8 (Vietnamese); a database in another encoding would refuse some of them.
+  if (const std::string encoding = exists->text(0, 1); encoding != "UTF8") {
+    return Status::error(ErrorCode::invalid_argument,
+                         conn_->label() + ": the database's encoding is " + encoding +
+                             "; create it with ENCODING 'UTF8'");
+  }
   if (!exists->boolean(0, 0)) {
     s = conn_->run("create the schema version",
                    "CREATE TABLE schema_version(version integer NOT NULL)");

@@ -238,6 +238,22 @@ TEST_F(PgStoreTest, OpenErrorsNameTheDatabaseWithoutItsPassword) {
   EXPECT_EQ(unreadable.status().code(), ErrorCode::invalid_argument);
 }
 
+// A database in another encoding than UTF-8 would refuse some citizens' comments: refused at open.
+TEST_F(PgStoreTest, OpenRefusesADatabaseNotInUtf8) {
+  TempDir dir;
+  TestDatabase db(dir.path());
+  const std::string latin = db.name() + "_latin1";
+  db.exec("CREATE DATABASE " + latin + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+          "TEMPLATE template0");
+  // In a key=value string the last dbname counts.
+  auto store = ServerStore::open(db.db() + " dbname=" + latin);
+  EXPECT_FALSE(store.is_ok());
+  EXPECT_EQ(store.status().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(store.status().message().find("encoding is LATIN1"), std::string::npos)
+      << store.status().message();
+  db.exec("DROP DATABASE " + latin + " WITH (FORCE)");
+}
+
 // Backup and restore are for the SQLite file; a PostgreSQL database in either form is refused.
 TEST_F(PgStoreTest, BackupRefusesAPostgreSqlDatabase) {
   TempDir dir;
