@@ -181,15 +181,29 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& conninfo) {
                          conn->label_ + ": connect: " + scrub(one_line(PQerrorMessage(raw)),
                                                               conninfo));
   }
-  PQsetNoticeProcessor(raw, ignore_notice, nullptr);
-  // As SQLite's busy timeout: a writer waits up to 10 s for a lock, then gets busy.
-  Status s = conn->run("set up the session", "SET lock_timeout = '10s'");
+  Status s = conn->set_up_session();
   if (!s.is_ok()) return s;
   return conn;
 }
 
-bool Conn::in_transaction() const {
-  return PQtransactionStatus(c_.get()) != PQTRANS_IDLE;
+Status Conn::set_up_session() {
+  PQsetNoticeProcessor(c_.get(), ignore_notice, nullptr);
+  // As SQLite's busy timeout: a writer waits up to 10 s for a lock, then gets busy.
+  return run("set up the session", "SET lock_timeout = '10s'");
+}
+
+Status Conn::reconnect_if_lost() {
+  if (PQstatus(c_.get()) != CONNECTION_BAD) return Status::ok();
+  if (in_transaction_) {
+    return Status::error(ErrorCode::io_error,
+                         label_ + ": the connection was lost; the transaction was not committed");
+  }
+  PQreset(c_.get());
+  if (PQstatus(c_.get()) != CONNECTION_OK) {
+    return Status::error(ErrorCode::io_error,
+                         label_ + ": connect again: " + one_line(PQerrorMessage(c_.get())));
+  }
+  return set_up_session();
 }
 
 Status Conn::error_of(const PGresult* r, std::string_view what) const {
@@ -207,16 +221,7 @@ Status Conn::error_of(const PGresult* r, std::string_view what) const {
 
 Result<Rows> Conn::exec(std::string_view what, const std::string& sql,
                         const std::vector<Param>& params) {
-  // A connection the server dropped (a restart) is made again between transactions; inside one,
-  // the transaction is lost anyway and the error says so.
-  if (PQstatus(c_.get()) == CONNECTION_BAD && PQtransactionStatus(c_.get()) != PQTRANS_INTRANS) {
-    PQreset(c_.get());
-    if (PQstatus(c_.get()) == CONNECTION_OK) {
-      PQsetNoticeProcessor(c_.get(), ignore_notice, nullptr);
-      PGresult* set = PQexec(c_.get(), "SET lock_timeout = '10s'");
-      PQclear(set);
-    }
-  }
+  if (Status s = reconnect_if_lost(); !s.is_ok()) return s;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
@@ -233,16 +238,21 @@ Result<Rows> Conn::exec(std::string_view what, const std::string& sql,
 Transaction::Transaction(Conn& conn) : conn_(conn) {
   begin_ = conn_.run("begin a transaction", "BEGIN");
   open_ = begin_.is_ok();
+  conn_.in_transaction_ = open_;
 }
 
 Transaction::~Transaction() {
-  if (open_) (void)conn_.run("roll back", "ROLLBACK");
+  if (!open_) return;
+  conn_.in_transaction_ = false;
+  // On a lost connection the server has rolled back already.
+  if (PQstatus(conn_.c_.get()) == CONNECTION_OK) (void)conn_.run("roll back", "ROLLBACK");
 }
 
 Status Transaction::commit() {
   Status s = conn_.run("commit", "COMMIT");
   // After a failed COMMIT the server has ended the transaction; nothing is left to roll back.
   open_ = false;
+  conn_.in_transaction_ = false;
   return s;
 }
 

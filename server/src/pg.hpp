@@ -6,7 +6,8 @@
 // Conn and rolls back in its destructor unless committed. All are non-copyable; destructors never
 // throw.
 // Threads: a Conn (and everything borrowed from it) is used by one thread at a time. One Conn is
-// one server session: statements run one after another, parameters travel as text.
+// one server session: statements run one after another, parameters travel as text. A session the
+// server ended is opened again at the next statement outside a transaction.
 // Errors: every failure is a Status whose message names the database (never a password) and what
 // was being done, with the code mapped from the SQLSTATE: conflict (class 23, integrity
 // constraints, as SQLITE_CONSTRAINT), busy (40001 serialization, 40P01 deadlock, 55P03 lock
@@ -37,7 +38,6 @@ class Param {
   Param(const char* v) : v_(std::string(v)) {}                  // NOLINT
   Param(std::int64_t v) : v_(std::to_string(v)) {}              // NOLINT
   Param(int v) : v_(std::to_string(v)) {}                       // NOLINT
-  Param(bool v) : v_(v ? "t" : "f") {}                          // NOLINT
   Param(const std::optional<std::string>& v) : v_(v) {}         // NOLINT
   Param(const std::optional<std::int64_t>& v) {                 // NOLINT
     if (v) v_ = std::to_string(*v);
@@ -115,17 +115,21 @@ class Conn {
     return r.is_ok() ? Status::ok() : r.status();
   }
 
-  // For Transaction.
-  bool in_transaction() const;
-
  private:
+  friend class Transaction;
   struct Finish {
     void operator()(PGconn* c) const { PQfinish(c); }
   };
   Conn(PGconn* c, std::string label) : c_(c), label_(std::move(label)) {}
   Status error_of(const PGresult* r, std::string_view what) const;
+  // What every session gets: notices dropped, lock waits of at most 10 s.
+  Status set_up_session();
+  // A connection the server dropped (a restart, an administrator) is made again, unless a
+  // transaction was open on it: that one is lost, and the error says so.
+  Status reconnect_if_lost();
   std::unique_ptr<PGconn, Finish> c_;
   std::string label_;
+  bool in_transaction_ = false;  // set by Transaction
 };
 
 // BEGIN now; ROLLBACK on destruction unless commit() succeeded.

@@ -266,7 +266,8 @@ TEST_F(PgStoreTest, BackupRefusesAPostgreSqlDatabase) {
 }
 
 // A restarted PostgreSQL (here: the store's session ended by an administrator) costs the store
-// one failed call, not its life.
+// one failed call, not its life; a transaction open at the time is lost, never continued on the
+// new session.
 TEST_F(PgStoreTest, StoreReconnectsAfterItsSessionIsEnded) {
   TempDir dir;
   TestDatabase db(dir.path());
@@ -283,6 +284,21 @@ TEST_F(PgStoreTest, StoreReconnectsAfterItsSessionIsEnded) {
   auto units = store->units();
   ASSERT_TRUE(units.is_ok()) << units.status().message();
   EXPECT_EQ(units->size(), 2u);
+
+  // Ended inside a transaction (an export's cursor): that read fails, the next call works.
+  auto cursor = store->raw_responses({RawSpan{{"22.PVHCC"}, test_now() - std::chrono::hours(24),
+                                              test_now()}},
+                                     10);
+  ASSERT_TRUE(cursor.is_ok()) << cursor.status().message();
+  db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name() +
+          "' AND pid <> pg_backend_pid()");
+  RawRow row;
+  auto next = (*cursor)->next(row);
+  ASSERT_FALSE(next.is_ok());
+  EXPECT_EQ(next.status().code(), ErrorCode::io_error) << next.status().message();
+  EXPECT_FALSE((*cursor)->next(row).is_ok());
+  cursor = Status::error(ErrorCode::internal, "closed");
+  EXPECT_TRUE(store->ping().is_ok());
 }
 
 }  // namespace
