@@ -301,5 +301,69 @@ TEST_F(PgStoreTest, StoreReconnectsAfterItsSessionIsEnded) {
   EXPECT_TRUE(store->ping().is_ok());
 }
 
+// Two sipas-server instances on one database (as two processes would be), each sent the same
+// batch at the same moment over HTTP: both answer 200, every response is stored once.
+class PgTwoServersTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    if (!TestDatabase::postgresql()) GTEST_SKIP() << "PostgreSQL only: runs under the pg/ prefix";
+    ServerTest::SetUp();
+    ServerOptions options;
+    options.clock = &clock_;
+    options.rate_per_second = 0;
+    auto second = HttpServer::create(db_path_, options);
+    ASSERT_TRUE(second.is_ok()) << second.status().message();
+    second_ = std::move(second).value();
+    auto port = second_->bind("127.0.0.1", 0);
+    ASSERT_TRUE(port.is_ok()) << port.status().message();
+    second_port_ = *port;
+    second_thread_ = std::thread([this] { (void)second_->serve(); });
+  }
+  void TearDown() override {
+    if (second_) second_->stop();
+    if (second_thread_.joinable()) second_thread_.join();
+    second_.reset();
+    ServerTest::TearDown();
+  }
+
+  std::unique_ptr<HttpServer> second_;
+  std::thread second_thread_;
+  int second_port_ = 0;
+};
+
+TEST_F(PgTwoServersTest, SameBatchToTwoServersAtOnceIsStoredOnce) {
+  std::string prev = kGenesisHash;
+  constexpr int kRounds = 20, kPerBatch = 10;
+  for (int round = 0; round < kRounds; ++round) {
+    auto chain = make_chain(kUnit, 1 + round * kPerBatch, kPerBatch, prev,
+                            test_now() - std::chrono::hours(50 - round));
+    prev = chain.back().hash;
+    const std::string body = make_body("k1", chain);
+    nlohmann::json replies[2];
+    std::latch start(2);
+    auto send = [&](int which, int port) {
+      httplib::Client c("127.0.0.1", port);
+      c.set_read_timeout(30);
+      start.arrive_and_wait();
+      auto r = c.Post("/api/v1/batches", {{"Authorization", "Bearer " + token1_}}, body,
+                      "application/json");
+      replies[which] = r && r->status == 200 ? nlohmann::json::parse(r->body)
+                                             : nlohmann::json(r ? r->body : "no answer");
+    };
+    std::thread a(send, 0, port_);
+    std::thread b(send, 1, second_port_);
+    a.join();
+    b.join();
+    ASSERT_TRUE(replies[0].is_object()) << replies[0];
+    ASSERT_TRUE(replies[1].is_object()) << replies[1];
+    EXPECT_EQ(replies[0]["accepted"].get<int>() + replies[1]["accepted"].get<int>(), kPerBatch);
+    EXPECT_EQ(replies[0]["duplicates"].get<int>() + replies[1]["duplicates"].get<int>(),
+              kPerBatch);
+    EXPECT_EQ(replies[0]["acked_seq"], replies[1]["acked_seq"]);
+    ASSERT_EQ(stored(), (round + 1) * kPerBatch);
+  }
+  EXPECT_EQ(finding_kinds("k1"), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace sipas::test
