@@ -116,9 +116,9 @@ Result<IngestPlan> plan_ingest(const ParsedBatch& batch, const KioskProgress& be
       auto reused = lookups.at_seq(p.seq);
       if (!reused.is_ok()) return reused.status();
       if (!reused->empty()) {
-        add_finding("seq_reused", p.seq, p.id,
-                    "seq " + std::to_string(p.seq) + " already used by response " +
-                        reused->front().id);
+        add_finding(
+            "seq_reused", p.seq, p.id,
+            "seq " + std::to_string(p.seq) + " already used by response " + reused->front().id);
       }
     }
 
@@ -127,8 +127,8 @@ Result<IngestPlan> plan_ingest(const ParsedBatch& batch, const KioskProgress& be
     if (!linked.is_ok()) return linked.status();
     if (link_known && !*linked) {
       add_finding("broken_chain", p.seq, p.id,
-                  "prev_hash of seq " + std::to_string(p.seq) +
-                      " does not match the hash of seq " + std::to_string(p.seq - 1));
+                  "prev_hash of seq " + std::to_string(p.seq) + " does not match the hash of seq " +
+                      std::to_string(p.seq - 1));
     }
     if (!p.hash_matches) {
       add_finding("bad_hash", p.seq, p.id,
@@ -169,14 +169,16 @@ Result<IngestPlan> plan_ingest(const ParsedBatch& batch, const KioskProgress& be
   std::int64_t expected = before.acked_seq + 1;
   for (const ParsedResponse& p : batch.responses) {
     if (p.seq <= before.acked_seq) continue;
-    if (p.seq > expected) add_finding("gap", expected, std::nullopt, seq_range_text(expected, p.seq - 1));
+    if (p.seq > expected)
+      add_finding("gap", expected, std::nullopt, seq_range_text(expected, p.seq - 1));
     expected = p.seq + 1;
   }
 
   plan.kiosk = before;
   auto skew = batch.sent_at - now;
   if ((skew > kSkewTolerance || skew < -kSkewTolerance) &&
-      (!before.last_skew_ms || unix_ms(now) - *before.last_skew_ms >= kSkewFindingInterval.count())) {
+      (!before.last_skew_ms ||
+       unix_ms(now) - *before.last_skew_ms >= kSkewFindingInterval.count())) {
     auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
     add_finding("clock_skew", std::nullopt, std::nullopt,
                 "sent_at " + format_rfc3339(batch.sent_at) + " is " +

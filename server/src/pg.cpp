@@ -165,9 +165,9 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& conninfo) {
   if (!options) {
     std::string message = parse_error ? one_line(parse_error) : "out of memory";
     PQfreemem(parse_error);
-    return Status::error(ErrorCode::invalid_argument,
-                         "PostgreSQL connection string \"" + redact(conninfo) +
-                             "\": " + scrub(message, conninfo));
+    return Status::error(
+        ErrorCode::invalid_argument,
+        "PostgreSQL connection string \"" + redact(conninfo) + "\": " + scrub(message, conninfo));
   }
   PQconninfoFree(options);
 
@@ -177,9 +177,8 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& conninfo) {
   if (!raw) return Status::error(ErrorCode::internal, "PostgreSQL: out of memory");
   std::unique_ptr<Conn> conn(new Conn(raw, label_of(raw)));
   if (PQstatus(raw) != CONNECTION_OK) {
-    return Status::error(ErrorCode::io_error,
-                         conn->label_ + ": connect: " + scrub(one_line(PQerrorMessage(raw)),
-                                                              conninfo));
+    return Status::error(ErrorCode::io_error, conn->label_ + ": connect: " +
+                                                  scrub(one_line(PQerrorMessage(raw)), conninfo));
   }
   Status s = conn->set_up_session();
   if (!s.is_ok()) return s;

@@ -32,17 +32,17 @@ namespace sipas::pg {
 // One query parameter in text form, or NULL.
 class Param {
  public:
-  Param(std::nullopt_t) {}                                      // NOLINT: implicit by design
-  Param(std::string v) : v_(std::move(v)) {}                    // NOLINT
-  Param(std::string_view v) : v_(std::string(v)) {}             // NOLINT
-  Param(const char* v) : v_(std::string(v)) {}                  // NOLINT
-  Param(std::int64_t v) : v_(std::to_string(v)) {}              // NOLINT
-  Param(int v) : v_(std::to_string(v)) {}                       // NOLINT
-  Param(const std::optional<std::string>& v) : v_(v) {}         // NOLINT
-  Param(const std::optional<std::int64_t>& v) {                 // NOLINT
+  Param(std::nullopt_t) {}                               // NOLINT: implicit by design
+  Param(std::string v) : v_(std::move(v)) {}             // NOLINT
+  Param(std::string_view v) : v_(std::string(v)) {}      // NOLINT
+  Param(const char* v) : v_(std::string(v)) {}           // NOLINT
+  Param(std::int64_t v) : v_(std::to_string(v)) {}       // NOLINT
+  Param(int v) : v_(std::to_string(v)) {}                // NOLINT
+  Param(const std::optional<std::string>& v) : v_(v) {}  // NOLINT
+  Param(const std::optional<std::int64_t>& v) {          // NOLINT
     if (v) v_ = std::to_string(*v);
   }
-  Param(const std::optional<int>& v) {                          // NOLINT
+  Param(const std::optional<int>& v) {  // NOLINT
     if (v) v_ = std::to_string(*v);
   }
   const char* c_str() const { return v_ ? v_->c_str() : nullptr; }

@@ -6,12 +6,10 @@
 #include <set>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
-
 #include "ingest_plan.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/sessions.hpp"
-#include "store_text.hpp"
+#include "store_shared.hpp"
 
 namespace sipas {
 namespace {
@@ -160,8 +158,8 @@ class PgLookups final : public RollupLookups {
 
   Result<std::string> zone_of(const std::string& unit) override {
     if (auto it = unit_zone_.find(unit); it != unit_zone_.end()) return it->second;
-    auto rows = conn_.exec("read unit time zone", "SELECT time_zone FROM units WHERE code = $1",
-                           {unit});
+    auto rows =
+        conn_.exec("read unit time zone", "SELECT time_zone FROM units WHERE code = $1", {unit});
     if (!rows.is_ok()) return rows.status();
     std::string name = rows->size() ? rows->text(0, 0) : "Asia/Ho_Chi_Minh";
     unit_zone_[unit] = name;
@@ -174,11 +172,7 @@ class PgLookups final : public RollupLookups {
                            "SELECT body FROM surveys WHERE id = $1 ORDER BY version DESC LIMIT 1",
                            {survey});
     if (!rows.is_ok()) return rows.status();
-    bool is = false;
-    if (rows->size()) {
-      auto doc = nlohmann::json::parse(rows->text(0, 0), nullptr, false);
-      is = doc.is_object() && doc.value("scale", std::string()) == "points";
-    }
+    const bool is = rows->size() && is_points_survey(rows->text(0, 0));
     points_[survey] = is;
     return is;
   }
@@ -242,8 +236,8 @@ Status flush(Conn& conn, const Slice& detail) {
                     std::string("INSERT INTO ") + table + " AS r(survey, unit, " + col +
                         ", kind, key, value, n) SELECT * FROM unnest($1::text[], $2::text[], "
                         "$3::text[], $4::int[], $5::text[], $6::int[], $7::bigint[]) "
-                        "ON CONFLICT (survey, unit, " + col +
-                        ", kind, key, value) DO UPDATE SET n = r.n + EXCLUDED.n",
+                        "ON CONFLICT (survey, unit, " +
+                        col + ", kind, key, value) DO UPDATE SET n = r.n + EXCLUDED.n",
                     {survey.take(), unit.take(), period.take(), kind.take(), key.take(),
                      value.take(), n.take()});
   };
@@ -266,7 +260,8 @@ Status stream_facts(Conn& conn, const std::string& where, const std::vector<Para
       "(SELECT string_agg(a.criterion || '=' || coalesce(a.value::text, ''), ' ' "
       "ORDER BY a.criterion) FROM answers a WHERE a.response_id = r.id), "
       "(SELECT string_agg(x.reason, ' ' ORDER BY x.reason) FROM reasons x "
-      "WHERE x.response_id = r.id) FROM responses r WHERE " + where + " ORDER BY r.id",
+      "WHERE x.response_id = r.id) FROM responses r WHERE " +
+          where + " ORDER BY r.id",
       params);
   if (!s.is_ok()) return s;
   for (;;) {
@@ -295,8 +290,7 @@ Status stream_facts(Conn& conn, const std::string& where, const std::vector<Para
 
 // Empties the rollups and recomputes them from the raw rows inside the caller's transaction.
 Status recompute_rollups(Conn& conn) {
-  Status s = conn.run("empty the rollups",
-                      "TRUNCATE rollup_detail, rollup_day, rollup_month");
+  Status s = conn.run("empty the rollups", "TRUNCATE rollup_detail, rollup_day, rollup_month");
   if (!s.is_ok()) return s;
   PgLookups lk(conn);
   Slice slice;
@@ -336,17 +330,8 @@ UnitRecord read_unit(const Rows& q, int i) {
   return {q.text(i, 0), q.text(i, 1), q.opt_text(i, 2), q.text(i, 3)};
 }
 
-// A disabled user's password hash is kept behind a "!", as passwd -l does (as in the SQLite
-// storage).
-constexpr char kDisabledMark = '!';
-
 UserRecord user_row(const Rows& q, int i) {
-  UserRecord u{q.text(i, 0), q.text(i, 1), q.opt_text(i, 2)};
-  if (!u.password_hash.empty() && u.password_hash[0] == kDisabledMark) {
-    u.disabled = true;
-    u.password_hash.erase(0, 1);
-  }
-  return u;
+  return user_of(q.text(i, 0), q.text(i, 1), q.opt_text(i, 2));
 }
 
 std::int64_t limit_of(std::size_t limit) {
@@ -399,10 +384,10 @@ Status PgServerStore::migrate() {
   }
   constexpr std::size_t kLatest = std::size(kPgMigrations);
   if (version > kLatest) {
-    return Status::error(ErrorCode::corrupt,
-                         conn_->label() + ": schema version " + std::to_string(version) +
-                             " is newer than this sipas-server knows (" +
-                             std::to_string(kLatest) + ")");
+    return Status::error(ErrorCode::corrupt, conn_->label() + ": schema version " +
+                                                 std::to_string(version) +
+                                                 " is newer than this sipas-server knows (" +
+                                                 std::to_string(kLatest) + ")");
   }
   if (version == kLatest) return tx.commit();
   for (; version < kLatest; ++version) {
@@ -417,69 +402,31 @@ Status PgServerStore::migrate() {
 }
 
 Status PgServerStore::import_units(const std::vector<UnitRecord>& units) {
-  for (const auto& u : units) {
-    if (!is_valid_code(u.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit code \"" + u.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    if (u.name.empty()) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": name is empty");
-    }
-    if (u.parent && *u.parent == u.code) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": its own parent");
-    }
-    auto tz = TimeZone::load(u.time_zone);
-    if (!tz.is_ok()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + u.code + ": time zone: " + tz.status().message());
-    }
-  }
+  if (Status s = check_units(units); !s.is_ok()) return s;
   pg::Transaction tx(*conn_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-
-  // Insert in an order where every parent already exists: repeatedly take the units whose parent
-  // is known (in the database or inserted in an earlier round).
-  std::vector<const UnitRecord*> left;
-  for (const auto& u : units) left.push_back(&u);
-  while (!left.empty()) {
-    std::vector<const UnitRecord*> next;
-    for (const UnitRecord* u : left) {
-      if (u->parent) {
-        auto known = unit(*u->parent);
-        if (!known.is_ok()) return known.status();
-        if (!*known) {
-          next.push_back(u);
-          continue;
-        }
-        // Re-parenting under one of its own descendants would make a cycle.
-        auto below = unit_subtree(u->code);
-        if (!below.is_ok()) return below.status();
-        if (std::find(below->begin(), below->end(), *u->parent) != below->end()) {
-          return Status::error(ErrorCode::invalid_argument,
-                               "unit " + u->code + ": parent " + *u->parent +
-                                   " is below it (a cycle)");
-        }
-      }
-      Status s = conn_->run(
-          "insert unit",
-          "INSERT INTO units(code, name, parent, time_zone) VALUES ($1, $2, $3, $4) "
-          "ON CONFLICT(code) DO UPDATE SET name = EXCLUDED.name, parent = EXCLUDED.parent, "
-          "time_zone = EXCLUDED.time_zone",
-          {u->code, u->name, u->parent, u->time_zone});
-      if (!s.is_ok()) return s;
-    }
-    if (next.size() == left.size()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + next.front()->code + ": unknown parent " +
-                               *next.front()->parent);
-    }
-    left = std::move(next);
-  }
+  UnitWrites writes;
+  writes.exists = [&](const std::string& code) -> Result<bool> {
+    auto known = unit(code);
+    if (!known.is_ok()) return known.status();
+    return known->has_value();
+  };
+  writes.subtree = [&](const std::string& code) { return unit_subtree(code); };
+  writes.upsert = [&](const UnitRecord& u) {
+    return conn_->run(
+        "insert unit",
+        "INSERT INTO units(code, name, parent, time_zone) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT(code) DO UPDATE SET name = EXCLUDED.name, parent = EXCLUDED.parent, "
+        "time_zone = EXCLUDED.time_zone",
+        {u.code, u.name, u.parent, u.time_zone});
+  };
+  if (Status s = write_units_in_order(units, writes); !s.is_ok()) return s;
   return tx.commit();
 }
 
 Result<std::vector<UnitRecord>> PgServerStore::units() {
-  auto rows = conn_->exec("list units", "SELECT code, name, parent, time_zone FROM units ORDER BY code");
+  auto rows =
+      conn_->exec("list units", "SELECT code, name, parent, time_zone FROM units ORDER BY code");
   if (!rows.is_ok()) return rows.status();
   std::vector<UnitRecord> out;
   for (int i = 0; i < rows->size(); ++i) out.push_back(read_unit(*rows, i));
@@ -487,8 +434,8 @@ Result<std::vector<UnitRecord>> PgServerStore::units() {
 }
 
 Result<std::optional<UnitRecord>> PgServerStore::unit(const std::string& code) {
-  auto rows = conn_->exec("find unit",
-                          "SELECT code, name, parent, time_zone FROM units WHERE code = $1", {code});
+  auto rows = conn_->exec(
+      "find unit", "SELECT code, name, parent, time_zone FROM units WHERE code = $1", {code});
   if (!rows.is_ok()) return rows.status();
   std::optional<UnitRecord> out;
   if (rows->size()) out = read_unit(*rows, 0);
@@ -496,12 +443,11 @@ Result<std::optional<UnitRecord>> PgServerStore::unit(const std::string& code) {
 }
 
 Result<std::vector<std::string>> PgServerStore::unit_subtree(const std::string& code) {
-  auto rows = conn_->exec(
-      "unit subtree",
-      "WITH RECURSIVE below(code) AS (SELECT code FROM units WHERE code = $1 "
-      "UNION SELECT u.code FROM units u JOIN below b ON u.parent = b.code) "
-      "SELECT code FROM below",
-      {code});
+  auto rows = conn_->exec("unit subtree",
+                          "WITH RECURSIVE below(code) AS (SELECT code FROM units WHERE code = $1 "
+                          "UNION SELECT u.code FROM units u JOIN below b ON u.parent = b.code) "
+                          "SELECT code FROM below",
+                          {code});
   if (!rows.is_ok()) return rows.status();
   std::vector<std::string> out;
   for (int i = 0; i < rows->size(); ++i) out.push_back(rows->text(i, 0));
@@ -510,10 +456,7 @@ Result<std::vector<std::string>> PgServerStore::unit_subtree(const std::string& 
 
 Status PgServerStore::add_kiosk(const std::string& kiosk_id, const std::string& unit_code,
                                 const std::string& token_hash, TimePoint now) {
-  if (!is_valid_code(kiosk_id)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "kiosk id \"" + kiosk_id + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("kiosk id", kiosk_id); !s.is_ok()) return s;
   pg::Transaction tx(*conn_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   auto u = unit(unit_code);
@@ -532,11 +475,11 @@ Status PgServerStore::add_kiosk(const std::string& kiosk_id, const std::string& 
 
 Status PgServerStore::revoke_kiosk(const std::string& kiosk_id, TimePoint now) {
   auto rows = conn_->exec(
-      "revoke kiosk",
-      "UPDATE kiosks SET revoked_at = coalesce(revoked_at, $1) WHERE kiosk_id = $2",
+      "revoke kiosk", "UPDATE kiosks SET revoked_at = coalesce(revoked_at, $1) WHERE kiosk_id = $2",
       {format_rfc3339(now), kiosk_id});
   if (!rows.is_ok()) return rows.status();
-  if (rows->affected() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
+  if (rows->affected() == 0)
+    return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
   return Status::ok();
 }
 
@@ -545,11 +488,13 @@ Status PgServerStore::set_kiosk_token(const std::string& kiosk_id, const std::st
       "set kiosk token", "UPDATE kiosks SET token_hash = $1, revoked_at = NULL WHERE kiosk_id = $2",
       {token_hash, kiosk_id});
   if (!rows.is_ok()) return rows.status();
-  if (rows->affected() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
+  if (rows->affected() == 0)
+    return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk_id);
   return Status::ok();
 }
 
-Result<std::optional<KioskRecord>> PgServerStore::kiosk_by_token_hash(const std::string& token_hash) {
+Result<std::optional<KioskRecord>> PgServerStore::kiosk_by_token_hash(
+    const std::string& token_hash) {
   auto rows = conn_->exec(
       "find kiosk", std::string("SELECT ") + kKioskColumns + " FROM kiosks WHERE token_hash = $1",
       {token_hash});
@@ -560,8 +505,8 @@ Result<std::optional<KioskRecord>> PgServerStore::kiosk_by_token_hash(const std:
 }
 
 Result<std::vector<KioskRecord>> PgServerStore::kiosks() {
-  auto rows = conn_->exec("list kiosks",
-                          std::string("SELECT ") + kKioskColumns + " FROM kiosks ORDER BY kiosk_id");
+  auto rows = conn_->exec(
+      "list kiosks", std::string("SELECT ") + kKioskColumns + " FROM kiosks ORDER BY kiosk_id");
   if (!rows.is_ok()) return rows.status();
   std::vector<KioskRecord> out;
   for (int i = 0; i < rows->size(); ++i) out.push_back(read_kiosk(*rows, i));
@@ -569,10 +514,7 @@ Result<std::vector<KioskRecord>> PgServerStore::kiosks() {
 }
 
 Status PgServerStore::add_user(const UserRecord& user) {
-  if (!is_valid_code(user.name)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "user name \"" + user.name + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("user name", user.name); !s.is_ok()) return s;
   pg::Transaction tx(*conn_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   if (user.unit) {
@@ -580,10 +522,10 @@ Status PgServerStore::add_user(const UserRecord& user) {
     if (!u.is_ok()) return u.status();
     if (!*u) return Status::error(ErrorCode::not_found, "unknown unit " + *user.unit);
   }
-  Status s = conn_->run(
-      "add user",
-      "INSERT INTO users(name, password_hash, unit, created_at) VALUES ($1, $2, $3, $4)",
-      {user.name, user.password_hash, user.unit, format_rfc3339(SystemClock().now())});
+  Status s =
+      conn_->run("add user",
+                 "INSERT INTO users(name, password_hash, unit, created_at) VALUES ($1, $2, $3, $4)",
+                 {user.name, user.password_hash, user.unit, format_rfc3339(SystemClock().now())});
   if (s.code() == ErrorCode::conflict) {
     return Status::error(ErrorCode::conflict, "user " + user.name + " already exists");
   }
@@ -592,8 +534,8 @@ Status PgServerStore::add_user(const UserRecord& user) {
 }
 
 Result<std::optional<UserRecord>> PgServerStore::user(const std::string& name) {
-  auto rows = conn_->exec("find user", "SELECT name, password_hash, unit FROM users WHERE name = $1",
-                          {name});
+  auto rows = conn_->exec("find user",
+                          "SELECT name, password_hash, unit FROM users WHERE name = $1", {name});
   if (!rows.is_ok()) return rows.status();
   std::optional<UserRecord> out;
   if (rows->size()) out = user_row(*rows, 0);
@@ -610,12 +552,12 @@ Result<std::vector<UserRecord>> PgServerStore::users() {
 }
 
 Result<std::int64_t> PgServerStore::end_sessions_of(const std::string& name) {
-  auto rows = conn_->exec("end the user's sessions", "DELETE FROM sessions WHERE user_name = $1",
-                          {name});
+  auto rows =
+      conn_->exec("end the user's sessions", "DELETE FROM sessions WHERE user_name = $1", {name});
   if (!rows.is_ok()) return rows.status();
   const std::int64_t ended = rows->affected();
-  Status s = conn_->run("end the user's login links", "DELETE FROM login_links WHERE user_name = $1",
-                        {name});
+  Status s = conn_->run("end the user's login links",
+                        "DELETE FROM login_links WHERE user_name = $1", {name});
   if (!s.is_ok()) return s;
   return ended;
 }
@@ -643,11 +585,11 @@ Status PgServerStore::set_user_password(const std::string& name, const std::stri
 }
 
 Status PgServerStore::set_user_disabled(const std::string& name, bool disabled) {
-  const char* sql = disabled
-                        ? "UPDATE users SET password_hash = '!' || password_hash WHERE name = $1 "
-                          "AND substr(password_hash, 1, 1) <> '!'"
-                        : "UPDATE users SET password_hash = substr(password_hash, 2) WHERE name = $1 "
-                          "AND substr(password_hash, 1, 1) = '!'";
+  const char* sql =
+      disabled ? "UPDATE users SET password_hash = '!' || password_hash WHERE name = $1 "
+                 "AND substr(password_hash, 1, 1) <> '!'"
+               : "UPDATE users SET password_hash = substr(password_hash, 2) WHERE name = $1 "
+                 "AND substr(password_hash, 1, 1) = '!'";
   auto known = user(name);
   if (!known.is_ok()) return known.status();
   if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + name);
@@ -676,12 +618,7 @@ Result<std::int64_t> PgServerStore::end_user_sessions(const std::string& name) {
 }
 
 Result<NewSession> PgServerStore::create_session(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) {
-    return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
-  }
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   NewSession out;
   out.token = random_token(32);
   out.session.user = user;
@@ -720,17 +657,12 @@ Status PgServerStore::end_session(const std::string& token) {
 }
 
 Result<std::string> PgServerStore::create_login_link(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) {
-    return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
-  }
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   std::string token = random_token(32);
-  Status s = conn_->run(
-      "create login link",
-      "INSERT INTO login_links(token_hash, user_name, expires_ms) VALUES ($1, $2, $3)",
-      {sha256_hex(token), user, unix_ms(now + kLoginLinkLifetime)});
+  Status s =
+      conn_->run("create login link",
+                 "INSERT INTO login_links(token_hash, user_name, expires_ms) VALUES ($1, $2, $3)",
+                 {sha256_hex(token), user, unix_ms(now + kLoginLinkLifetime)});
   if (!s.is_ok()) return s;
   return token;
 }
@@ -739,10 +671,10 @@ Result<std::optional<std::string>> PgServerStore::redeem_login_link(const std::s
                                                                     TimePoint now) {
   if (token.empty()) return std::optional<std::string>();
   // A link is used once: the row goes whether or not it has expired.
-  auto rows = conn_->exec(
-      "use login link",
-      "DELETE FROM login_links WHERE token_hash = $1 RETURNING user_name, expires_ms",
-      {sha256_hex(token)});
+  auto rows =
+      conn_->exec("use login link",
+                  "DELETE FROM login_links WHERE token_hash = $1 RETURNING user_name, expires_ms",
+                  {sha256_hex(token)});
   if (!rows.is_ok()) return rows.status();
   if (rows->size() == 0 || rows->int64(0, 1) <= unix_ms(now)) {
     return std::optional<std::string>();
@@ -755,24 +687,12 @@ Result<std::optional<std::string>> PgServerStore::redeem_login_link(const std::s
 }
 
 Status PgServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
-  for (const auto& p : procedures) {
-    if (!is_valid_code(p.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure code \"" + p.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    auto vi = p.name.find("vi");
-    if (vi == p.name.end() || vi->second.empty()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure " + p.code + ": the Vietnamese name is empty");
-    }
-  }
+  if (Status s = check_procedures(procedures); !s.is_ok()) return s;
   if (procedures.empty()) return Status::ok();
   ArrayParam codes, names;
   for (const auto& p : procedures) {
-    nlohmann::json n = nlohmann::json::object();
-    for (const auto& [lang, text] : p.name) n[lang] = text;
     codes.add(p.code);
-    names.add(n.dump());
+    names.add(procedure_names_text(p));
   }
   // One statement, one transaction. A code listed twice keeps its last entry, as the SQLite
   // storage's one upsert per entry does.
@@ -789,27 +709,17 @@ Result<std::vector<ProcedureRecord>> PgServerStore::procedures() {
   auto rows = conn_->exec("list procedures", "SELECT code, name FROM procedures ORDER BY code");
   if (!rows.is_ok()) return rows.status();
   std::vector<ProcedureRecord> out;
-  for (int i = 0; i < rows->size(); ++i) {
-    ProcedureRecord p;
-    p.code = rows->text(i, 0);
-    auto names = nlohmann::json::parse(rows->text(i, 1), nullptr, false);
-    if (names.is_object()) {
-      for (const auto& [lang, text] : names.items()) {
-        if (text.is_string()) p.name[lang] = text.get<std::string>();
-      }
-    }
-    out.push_back(std::move(p));
-  }
+  for (int i = 0; i < rows->size(); ++i)
+    out.push_back(procedure_of(rows->text(i, 0), rows->text(i, 1)));
   return out;
 }
 
 Status PgServerStore::put_survey(const std::string& id, int version, const std::string& json_text) {
-  return conn_->run(
-      "store survey",
-      "INSERT INTO surveys(id, version, body, imported_at) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT(id, version) DO UPDATE SET body = EXCLUDED.body, "
-      "imported_at = EXCLUDED.imported_at",
-      {id, version, json_text, format_rfc3339(SystemClock().now())});
+  return conn_->run("store survey",
+                    "INSERT INTO surveys(id, version, body, imported_at) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT(id, version) DO UPDATE SET body = EXCLUDED.body, "
+                    "imported_at = EXCLUDED.imported_at",
+                    {id, version, json_text, format_rfc3339(SystemClock().now())});
 }
 
 Result<std::vector<std::string>> PgServerStore::survey_texts() {
@@ -848,20 +758,20 @@ class PgIngestLookups final : public IngestLookups {
       at_seq_[s];
     }
     const std::string id_list = ids.take();
-    auto stored = conn_.exec("find responses",
-                             "SELECT id, content_hash FROM responses WHERE id = ANY($1::text[])",
-                             {id_list});
+    auto stored =
+        conn_.exec("find responses",
+                   "SELECT id, content_hash FROM responses WHERE id = ANY($1::text[])", {id_list});
     if (!stored.is_ok()) return stored.status();
     for (int i = 0; i < stored->size(); ++i) content_[stored->text(i, 0)] = stored->text(i, 1);
     for (const auto& p : batch.responses) content_.try_emplace(p.id);
 
-    auto kept = conn_.exec(
-        "find quarantined",
-        "SELECT DISTINCT response_id, content_hash FROM quarantine "
-        "WHERE response_id = ANY($1::text[])",
-        {id_list});
+    auto kept = conn_.exec("find quarantined",
+                           "SELECT DISTINCT response_id, content_hash FROM quarantine "
+                           "WHERE response_id = ANY($1::text[])",
+                           {id_list});
     if (!kept.is_ok()) return kept.status();
-    for (int i = 0; i < kept->size(); ++i) quarantined_.insert({kept->text(i, 0), kept->text(i, 1)});
+    for (int i = 0; i < kept->size(); ++i)
+      quarantined_.insert({kept->text(i, 0), kept->text(i, 1)});
     quarantine_known_ = true;
 
     auto at = conn_.exec("find seqs",
@@ -891,18 +801,18 @@ class PgIngestLookups final : public IngestLookups {
   // Anything not read ahead (plan_ingest asks only for what prefetch() read) is read now.
   Result<std::optional<std::string>> stored_content_hash(const std::string& id) override {
     if (auto it = content_.find(id); it != content_.end()) return it->second;
-    auto rows = conn_.exec("find response", "SELECT content_hash FROM responses WHERE id = $1",
-                           {id});
+    auto rows =
+        conn_.exec("find response", "SELECT content_hash FROM responses WHERE id = $1", {id});
     if (!rows.is_ok()) return rows.status();
     return rows->size() ? std::optional<std::string>(rows->text(0, 0)) : std::nullopt;
   }
 
   Result<bool> quarantined(const std::string& id, const std::string& content_hash) override {
     if (quarantine_known_ && content_.count(id)) return quarantined_.count({id, content_hash}) > 0;
-    auto rows = conn_.exec(
-        "find quarantined",
-        "SELECT 1 FROM quarantine WHERE response_id = $1 AND content_hash = $2 LIMIT 1",
-        {id, content_hash});
+    auto rows =
+        conn_.exec("find quarantined",
+                   "SELECT 1 FROM quarantine WHERE response_id = $1 AND content_hash = $2 LIMIT 1",
+                   {id, content_hash});
     if (!rows.is_ok()) return rows.status();
     return rows->size() > 0;
   }
@@ -921,11 +831,11 @@ class PgIngestLookups final : public IngestLookups {
   Result<std::int64_t> identical_answers(const std::string& answers_key, std::int64_t from_ms,
                                          std::int64_t to_ms) override {
     if (auto it = burst_.find({answers_key, from_ms, to_ms}); it != burst_.end()) return it->second;
-    auto rows = conn_.exec(
-        "count identical answers",
-        "SELECT count(*) FROM responses WHERE kiosk_id = $1 AND answers_key = $2 "
-        "AND submitted_ms BETWEEN $3 AND $4",
-        {kiosk_id_, answers_key, from_ms, to_ms});
+    auto rows =
+        conn_.exec("count identical answers",
+                   "SELECT count(*) FROM responses WHERE kiosk_id = $1 AND answers_key = $2 "
+                   "AND submitted_ms BETWEEN $3 AND $4",
+                   {kiosk_id_, answers_key, from_ms, to_ms});
     if (!rows.is_ok()) return rows.status();
     return rows->int64(0, 0);
   }
@@ -958,7 +868,8 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
         "SELECT acked_seq, last_seq, last_skew_ms FROM kiosks WHERE kiosk_id = $1 FOR UPDATE",
         {kiosk.kiosk_id});
     if (!rows.is_ok()) return rows.status();
-    if (rows->size() == 0) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
+    if (rows->size() == 0)
+      return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
     before.acked_seq = rows->int64(0, 0);
     before.last_seq = rows->int64(0, 1);
     before.last_skew_ms = rows->opt_int64(0, 2);
@@ -991,8 +902,8 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
 
   std::vector<const Response*> stored;  // added to the score rollups in this transaction
   if (!plan.accepted.empty()) {
-    ArrayParam id, seq, prev_hash, hash, content_hash, answers_key, survey_id, survey_version,
-        unit, counter, officer, dossier, language, started_at, submitted_at, submitted_ms, status,
+    ArrayParam id, seq, prev_hash, hash, content_hash, answers_key, survey_id, survey_version, unit,
+        counter, officer, dossier, language, started_at, submitted_at, submitted_ms, status,
         comment, raw, procedure;
     ArrayParam a_id, a_criterion, a_value, x_id, x_reason;
     for (const ParsedResponse* p : plan.accepted) {
@@ -1042,11 +953,12 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
         "$22::text[], $23::text[]) WITH ORDINALITY AS x(id, seq, prev_hash, hash, content_hash, "
         "answers_key, survey_id, survey_version, unit, counter, officer, dossier, language, "
         "started_at, submitted_at, submitted_ms, status, comment, raw, procedure, i) ORDER BY x.i",
-        {kiosk.kiosk_id, batch.batch_id, received_at, id.take(), seq.take(), prev_hash.take(),
-         hash.take(), content_hash.take(), answers_key.take(), survey_id.take(),
-         survey_version.take(), unit.take(), counter.take(), officer.take(), dossier.take(),
-         language.take(), started_at.take(), submitted_at.take(), submitted_ms.take(),
-         status.take(), comment.take(), raw.take(), procedure.take()});
+        {kiosk.kiosk_id,     batch.batch_id,      received_at,           id.take(),
+         seq.take(),         prev_hash.take(),    hash.take(),           content_hash.take(),
+         answers_key.take(), survey_id.take(),    survey_version.take(), unit.take(),
+         counter.take(),     officer.take(),      dossier.take(),        language.take(),
+         started_at.take(),  submitted_at.take(), submitted_ms.take(),   status.take(),
+         comment.take(),     raw.take(),          procedure.take()});
     if (s.code() == ErrorCode::conflict) {
       // Only another kiosk's batch can have stored one of these ids since they were looked up
       // (this kiosk's are serialised by its row lock): sent again, the batch sees it stored.
@@ -1125,11 +1037,11 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
 
 Result<std::vector<Finding>> PgServerStore::findings(const std::string& kiosk_id,
                                                      std::size_t limit) {
-  auto rows = conn_->exec(
-      "list findings",
-      "SELECT kiosk_id, kind, seq, response_id, detail, created_at FROM findings "
-      "WHERE kiosk_id = $1 ORDER BY fid DESC LIMIT $2",
-      {kiosk_id, limit_of(limit)});
+  auto rows =
+      conn_->exec("list findings",
+                  "SELECT kiosk_id, kind, seq, response_id, detail, created_at FROM findings "
+                  "WHERE kiosk_id = $1 ORDER BY fid DESC LIMIT $2",
+                  {kiosk_id, limit_of(limit)});
   if (!rows.is_ok()) return rows.status();
   std::vector<Finding> out;
   for (int i = 0; i < rows->size(); ++i) {
@@ -1174,11 +1086,11 @@ Status PgServerStore::probe_write() {
 
 Result<std::vector<QuarantineRecord>> PgServerStore::quarantine(const std::string& kiosk_id,
                                                                 std::size_t limit) {
-  auto rows = conn_->exec(
-      "list quarantine",
-      "SELECT kiosk_id, response_id, seq, error, raw, received_at FROM quarantine "
-      "WHERE kiosk_id = $1 ORDER BY qid DESC LIMIT $2",
-      {kiosk_id, limit_of(limit)});
+  auto rows =
+      conn_->exec("list quarantine",
+                  "SELECT kiosk_id, response_id, seq, error, raw, received_at FROM quarantine "
+                  "WHERE kiosk_id = $1 ORDER BY qid DESC LIMIT $2",
+                  {kiosk_id, limit_of(limit)});
   if (!rows.is_ok()) return rows.status();
   std::vector<QuarantineRecord> out;
   for (int i = 0; i < rows->size(); ++i) {
@@ -1202,8 +1114,9 @@ Result<std::int64_t> PgServerStore::quarantine_count() {
 
 Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
   const bool detail = r.level == RollupRead::Level::detail;
-  const char* table = detail ? "rollup_detail" : r.level == RollupRead::Level::day ? "rollup_day"
-                                                                                    : "rollup_month";
+  const char* table = detail                              ? "rollup_detail"
+                      : r.level == RollupRead::Level::day ? "rollup_day"
+                                                          : "rollup_month";
   const char* col = r.level == RollupRead::Level::month ? "month" : "day";
   std::string cols = "survey, unit";
   if (r.needs.day) cols += ", day";
@@ -1217,8 +1130,9 @@ Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
   std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + table +
                          " WHERE survey = ANY($1::text[]) AND unit = ANY($2::text[]) AND " + col +
                          " BETWEEN $3 AND $4";
-  for (const auto& [filter, name] : {std::pair{&r.counter, "counter"}, std::pair{&r.officer, "officer"},
-                                     std::pair{&r.procedure, "procedure"}}) {
+  for (const auto& [filter, name] :
+       {std::pair{&r.counter, "counter"}, std::pair{&r.officer, "officer"},
+        std::pair{&r.procedure, "procedure"}}) {
     if (!*filter) continue;
     params.emplace_back(**filter);
     sql_text += std::string(" AND ") + name + " = $" + std::to_string(params.size());
@@ -1389,8 +1303,8 @@ Result<std::unique_ptr<RawCursor>> PgServerStore::raw_responses(const std::vecto
       "WHERE x.response_id = r.id), "
       "(SELECT string_agg(a.criterion || '=' || coalesce(a.value::text, ''), ' ' "
       "ORDER BY a.criterion) FROM answers a WHERE a.response_id = r.id), r.procedure "
-      "FROM responses r WHERE " + where + " ORDER BY r.submitted_ms, r.id LIMIT $" +
-      std::to_string(params.size());
+      "FROM responses r WHERE " +
+      where + " ORDER BY r.submitted_ms, r.id LIMIT $" + std::to_string(params.size());
   auto cursor = std::make_unique<PgRawCursor>(*conn_);
   if (!cursor->begin_status().is_ok()) return cursor->begin_status();
   Status s = conn_->run("read responses", q, params);

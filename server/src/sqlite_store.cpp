@@ -6,7 +6,7 @@
 #include <set>
 
 #include "ingest_plan.hpp"
-#include "store_text.hpp"
+#include "store_shared.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/sessions.hpp"
 #include "sipas/sqlite.hpp"
@@ -71,16 +71,13 @@ class Lookups final : public RollupLookups {
     return name;
   }
 
-    Result<bool> is_points(const std::string& survey) override {
+  Result<bool> is_points(const std::string& survey) override {
     if (auto it = points.find(survey); it != points.end()) return it->second;
     bool is = false;
     auto found = db.first_row(
         "SELECT body FROM surveys WHERE id = ? ORDER BY version DESC LIMIT 1", "read survey scale",
         [&](sql::Stmt& q) { q.bind(1, survey); },
-        [&](const sql::Stmt& q) {
-          auto doc = nlohmann::json::parse(q.text(0), nullptr, false);
-          is = doc.is_object() && doc.value("scale", std::string()) == "points";
-        });
+        [&](const sql::Stmt& q) { is = is_points_survey(q.text(0)); });
     if (!found.is_ok()) return found.status();
     points[survey] = is;
     return is;
@@ -465,73 +462,29 @@ Status SqliteServerStore::migrate() {
 }
 
 Status SqliteServerStore::import_units(const std::vector<UnitRecord>& units) {
-  for (const auto& u : units) {
-    if (!is_valid_code(u.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit code \"" + u.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    if (u.name.empty()) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": name is empty");
-    }
-    if (u.parent && *u.parent == u.code) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": its own parent");
-    }
-    auto tz = TimeZone::load(u.time_zone);
-    if (!tz.is_ok()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + u.code + ": time zone: " + tz.status().message());
-    }
-  }
+  if (Status s = check_units(units); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-
-  // Insert in an order where every parent already exists: repeatedly take the units whose parent
-  // is known (in the database or inserted in an earlier round).
-  std::vector<const UnitRecord*> left;
-  for (const auto& u : units) left.push_back(&u);
-  auto exists = [&](const std::string& code) -> Result<bool> {
+  UnitWrites writes;
+  writes.exists = [&](const std::string& code) -> Result<bool> {
     return db_->first_row(
         "SELECT 1 FROM units WHERE code = ?", "find unit", [&](Stmt& q) { q.bind(1, code); },
         [](const Stmt&) {});
   };
-  while (!left.empty()) {
-    std::vector<const UnitRecord*> next;
-    for (const UnitRecord* u : left) {
-      if (u->parent) {
-        auto known = exists(*u->parent);
-        if (!known.is_ok()) return known.status();
-        if (!*known) {
-          next.push_back(u);
-          continue;
-        }
-        // Re-parenting under one of its own descendants would make a cycle.
-        auto below = unit_subtree(u->code);
-        if (!below.is_ok()) return below.status();
-        if (std::find(below->begin(), below->end(), *u->parent) != below->end()) {
-          return Status::error(ErrorCode::invalid_argument,
-                               "unit " + u->code + ": parent " + *u->parent +
-                                   " is below it (a cycle)");
-        }
-      }
-      Status s = db_->run(
-          "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
-          "time_zone = excluded.time_zone",
-          "insert unit", [&](Stmt& q) {
-            q.bind(1, u->code);
-            q.bind(2, u->name);
-            q.bind(3, u->parent);
-            q.bind(4, u->time_zone);
-          });
-      if (!s.is_ok()) return s;
-    }
-    if (next.size() == left.size()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + next.front()->code + ": unknown parent " +
-                               *next.front()->parent);
-    }
-    left = std::move(next);
-  }
+  writes.subtree = [&](const std::string& code) { return unit_subtree(code); };
+  writes.upsert = [&](const UnitRecord& u) {
+    return db_->run(
+        "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
+        "time_zone = excluded.time_zone",
+        "insert unit", [&](Stmt& q) {
+          q.bind(1, u.code);
+          q.bind(2, u.name);
+          q.bind(3, u.parent);
+          q.bind(4, u.time_zone);
+        });
+  };
+  if (Status s = write_units_in_order(units, writes); !s.is_ok()) return s;
   return tx.commit();
 }
 
@@ -570,10 +523,7 @@ Result<std::vector<std::string>> SqliteServerStore::unit_subtree(const std::stri
 
 Status SqliteServerStore::add_kiosk(const std::string& kiosk_id, const std::string& unit_code,
                               const std::string& token_hash, TimePoint now) {
-  if (!is_valid_code(kiosk_id)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "kiosk id \"" + kiosk_id + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("kiosk id", kiosk_id); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   auto u = unit(unit_code);
@@ -639,10 +589,7 @@ Result<std::vector<KioskRecord>> SqliteServerStore::kiosks() {
 }
 
 Status SqliteServerStore::add_user(const UserRecord& user) {
-  if (!is_valid_code(user.name)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "user name \"" + user.name + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("user name", user.name); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   if (user.unit) {
@@ -666,20 +613,7 @@ Status SqliteServerStore::add_user(const UserRecord& user) {
 }
 
 namespace {
-
-// A disabled user's password hash is kept behind a "!", as passwd -l does: no password verifies
-// against it, and enabling the user restores the same password without a schema change.
-constexpr char kDisabledMark = '!';
-
-UserRecord user_row(const Stmt& q) {
-  UserRecord u{q.text(0), q.text(1), q.opt_text(2)};
-  if (!u.password_hash.empty() && u.password_hash[0] == kDisabledMark) {
-    u.disabled = true;
-    u.password_hash.erase(0, 1);
-  }
-  return u;
-}
-
+UserRecord user_row(const Stmt& q) { return user_of(q.text(0), q.text(1), q.opt_text(2)); }
 }  // namespace
 
 Result<std::optional<UserRecord>> SqliteServerStore::user(const std::string& name) {
@@ -774,29 +708,17 @@ Result<std::int64_t> SqliteServerStore::end_user_sessions(const std::string& nam
 }
 
 Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
-  for (const auto& p : procedures) {
-    if (!is_valid_code(p.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure code \"" + p.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    auto vi = p.name.find("vi");
-    if (vi == p.name.end() || vi->second.empty()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure " + p.code + ": the Vietnamese name is empty");
-    }
-  }
+  if (Status s = check_procedures(procedures); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   const std::string now = format_rfc3339(SystemClock().now());
   for (const auto& p : procedures) {
-    nlohmann::json names = nlohmann::json::object();
-    for (const auto& [lang, text] : p.name) names[lang] = text;
     Status s = db_->run(
         "INSERT INTO procedures(code, name, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
         "store procedure", [&](Stmt& q) {
           q.bind(1, p.code);
-          q.bind(2, names.dump());
+          q.bind(2, procedure_names_text(p));
           q.bind(3, now);
         });
     if (!s.is_ok()) return s;
@@ -806,18 +728,9 @@ Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& 
 
 Result<std::vector<ProcedureRecord>> SqliteServerStore::procedures() {
   std::vector<ProcedureRecord> out;
-  Status s = db_->each_row("SELECT code, name FROM procedures ORDER BY code", "list procedures",
-                           [&](const Stmt& q) {
-                             ProcedureRecord p;
-                             p.code = q.text(0);
-                             auto names = nlohmann::json::parse(q.text(1), nullptr, false);
-                             if (names.is_object()) {
-                               for (const auto& [lang, text] : names.items()) {
-                                 if (text.is_string()) p.name[lang] = text.get<std::string>();
-                               }
-                             }
-                             out.push_back(std::move(p));
-                           });
+  Status s = db_->each_row(
+      "SELECT code, name FROM procedures ORDER BY code", "list procedures",
+      [&](const Stmt& q) { out.push_back(procedure_of(q.text(0), q.text(1))); });
   if (!s.is_ok()) return s;
   return out;
 }
@@ -1152,10 +1065,7 @@ Result<std::int64_t> SqliteServerStore::quarantine_count() {
 }
 
 Result<NewSession> SqliteServerStore::create_session(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   NewSession out;
   out.token = random_token(32);
   out.session.user = user;
@@ -1200,10 +1110,7 @@ Status SqliteServerStore::end_session(const std::string& token) {
 }
 
 Result<std::string> SqliteServerStore::create_login_link(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   std::string token = random_token(32);
   Status s = db_->run("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)",
                       "create login link", [&](Stmt& q) {

@@ -66,9 +66,9 @@ TEST_F(CliTest, TokenIsStoredOnlyAsAHash) {
   std::string token = r.out.substr(0, r.out.find('\n'));
   if (TestDatabase::postgresql()) {
     // Every column of every row of the database, as text.
-    const std::string rows =
-        db_.query("SELECT string_agg(t::text, ' ') FROM (SELECT k::text AS t FROM kiosks k UNION ALL "
-                  "SELECT u::text FROM units u) x");
+    const std::string rows = db_.query(
+        "SELECT string_agg(t::text, ' ') FROM (SELECT k::text AS t FROM kiosks k "
+        "UNION ALL SELECT u::text FROM units u) x");
     EXPECT_EQ(rows.find(token), std::string::npos);
     EXPECT_NE(rows.find(token_hash(token)), std::string::npos);
     return;

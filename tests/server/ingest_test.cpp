@@ -210,7 +210,8 @@ TEST_F(IngestTest, NulCharactersAreRejectedAndQuarantinedEscaped) {
   auto kept = store_->quarantine("k1", 10);
   ASSERT_TRUE(kept.is_ok());
   ASSERT_EQ(kept->size(), 3u);
-  EXPECT_EQ(kept->front().error, "responses[2].answers[0].criterion: unknown criterion \"x\\u0000y\"");
+  EXPECT_EQ(kept->front().error,
+            "responses[2].answers[0].criterion: unknown criterion \"x\\u0000y\"");
   EXPECT_NE(kept->back().raw.find("a\\u0000b"), std::string::npos) << kept->back().raw;
 }
 

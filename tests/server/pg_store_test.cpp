@@ -17,11 +17,12 @@ namespace {
 
 // Units, the shipped questionnaires and kiosk k1 of unit 22.PVHCC.
 void seed(ServerStore& store) {
-  ASSERT_TRUE(store.import_units({{"22", "Tỉnh Quảng Ninh", std::nullopt},
-                                  {"22.PVHCC", "Trung tâm PVHCC", std::string("22")}})
+  ASSERT_TRUE(store
+                  .import_units({{"22", "Tỉnh Quảng Ninh", std::nullopt},
+                                 {"22.PVHCC", "Trung tâm PVHCC", std::string("22")}})
                   .is_ok());
-  auto surveys = import_survey_dir(store, std::filesystem::path(SIPAS_SOURCE_DIR) / "kiosk-config" /
-                                              "surveys");
+  auto surveys = import_survey_dir(
+      store, std::filesystem::path(SIPAS_SOURCE_DIR) / "kiosk-config" / "surveys");
   ASSERT_TRUE(surveys.is_ok()) << surveys.status().message();
   ASSERT_TRUE(store.add_kiosk("k1", "22.PVHCC", token_hash("k1-token"), test_now()).is_ok());
 }
@@ -243,7 +244,8 @@ TEST_F(PgStoreTest, OpenRefusesADatabaseNotInUtf8) {
   TempDir dir;
   TestDatabase db(dir.path());
   const std::string latin = db.name() + "_latin1";
-  db.exec("CREATE DATABASE " + latin + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+  db.exec("CREATE DATABASE " + latin +
+          " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
           "TEMPLATE template0");
   // In a key=value string the last dbname counts.
   auto store = ServerStore::open(db.db() + " dbname=" + latin);
@@ -286,9 +288,8 @@ TEST_F(PgStoreTest, StoreReconnectsAfterItsSessionIsEnded) {
   EXPECT_EQ(units->size(), 2u);
 
   // Ended inside a transaction (an export's cursor): that read fails, the next call works.
-  auto cursor = store->raw_responses({RawSpan{{"22.PVHCC"}, test_now() - std::chrono::hours(24),
-                                              test_now()}},
-                                     10);
+  auto cursor = store->raw_responses(
+      {RawSpan{{"22.PVHCC"}, test_now() - std::chrono::hours(24), test_now()}}, 10);
   ASSERT_TRUE(cursor.is_ok()) << cursor.status().message();
   db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name() +
           "' AND pid <> pg_backend_pid()");
@@ -357,8 +358,7 @@ TEST_F(PgTwoServersTest, SameBatchToTwoServersAtOnceIsStoredOnce) {
     ASSERT_TRUE(replies[0].is_object()) << replies[0];
     ASSERT_TRUE(replies[1].is_object()) << replies[1];
     EXPECT_EQ(replies[0]["accepted"].get<int>() + replies[1]["accepted"].get<int>(), kPerBatch);
-    EXPECT_EQ(replies[0]["duplicates"].get<int>() + replies[1]["duplicates"].get<int>(),
-              kPerBatch);
+    EXPECT_EQ(replies[0]["duplicates"].get<int>() + replies[1]["duplicates"].get<int>(), kPerBatch);
     EXPECT_EQ(replies[0]["acked_seq"], replies[1]["acked_seq"]);
     ASSERT_EQ(stored(), (round + 1) * kPerBatch);
   }

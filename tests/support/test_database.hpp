@@ -3,10 +3,12 @@
 // names (a libpq connection string to a database of that cluster, such as
 // postgresql:///postgres?host=/tmp/sipas-pg-dev&user=sipas), dropped WITH (FORCE) when the owner
 // goes; otherwise a SQLite file in the test's directory. db() is what --db and ServerStore::open
-// take; exec() and query() reach either database from outside. When the cluster is not named or does not answer, the test fails (never skips) with a
-// message saying how to run it; db() is empty then. Not copyable. Needs libpq (server tests).
+// take; exec() and query() reach either database from outside. When the cluster is not named or
+// does not answer, the test fails (never skips) with a message saying how to run it; db() is empty
+// then. Not copyable. Needs libpq (server tests).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -17,8 +19,6 @@
 #include <memory>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace sipas::test {
 
@@ -202,8 +202,8 @@ class TestDatabase {
 };
 
 // For a test that only means something on SQLite (its file, its VFS, its backup API).
-#define SIPAS_SQLITE_ONLY(why)                                                        \
-  do {                                                                                \
+#define SIPAS_SQLITE_ONLY(why)                                                               \
+  do {                                                                                       \
     if (::sipas::test::TestDatabase::postgresql()) GTEST_SKIP() << "SQLite only: " << (why); \
   } while (0)
 
