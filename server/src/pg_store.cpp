@@ -187,11 +187,7 @@ class PgLookups final : public RollupLookups {
 // tables: one statement per table, each key once.
 Status flush(Conn& conn, const Slice& detail) {
   if (detail.empty()) return Status::ok();
-  std::map<std::tuple<std::string, std::string, std::string>, Tally> by_day, by_month;
-  for (const auto& [k, t] : detail) {
-    by_day[{k.survey, k.unit, k.day}].merge(t);
-    by_month[{k.survey, k.unit, k.day.substr(0, 7)}].merge(t);
-  }
+  const RollupLevels levels = rollup_levels(detail);
   {
     ArrayParam survey, unit, day, counter, officer, procedure, kind, key, value, n;
     for (const auto& [k, t] : detail) {
@@ -241,9 +237,9 @@ Status flush(Conn& conn, const Slice& detail) {
                     {survey.take(), unit.take(), period.take(), kind.take(), key.take(),
                      value.take(), n.take()});
   };
-  Status s = write_level(by_day, "rollup_day", "day");
+  Status s = write_level(levels.day, "rollup_day", "day");
   if (!s.is_ok()) return s;
-  return write_level(by_month, "rollup_month", "month");
+  return write_level(levels.month, "rollup_month", "month");
 }
 
 // Reads responses (with their answers and reasons) matching `where` (over responses aliased r,

@@ -90,16 +90,10 @@ class Lookups final : public RollupLookups {
 };
 
 
-std::string month_of(const std::string& day) { return day.substr(0, 7); }
-
 // Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
 // tables.
 Status flush(sql::Db& db, const Slice& detail) {
-  std::map<std::tuple<std::string, std::string, std::string>, Tally> by_day, by_month;
-  for (const auto& [k, t] : detail) {
-    by_day[{k.survey, k.unit, k.day}].merge(t);
-    by_month[{k.survey, k.unit, month_of(k.day)}].merge(t);
-  }
+  const RollupLevels levels = rollup_levels(detail);
   static const char* const kDetail =
       "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
       "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
@@ -153,9 +147,9 @@ Status flush(sql::Db& db, const Slice& detail) {
   static const char* const kMonth =
       "INSERT INTO rollup_month(survey, unit, month, kind, key, value, n) "
       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
-  Status s = write_level(kDay, by_day, "add to rollup_day");
+  Status s = write_level(kDay, levels.day, "add to rollup_day");
   if (!s.is_ok()) return s;
-  return write_level(kMonth, by_month, "add to rollup_month");
+  return write_level(kMonth, levels.month, "add to rollup_month");
 }
 
 
