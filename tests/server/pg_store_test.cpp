@@ -15,6 +15,17 @@
 namespace sipas::test {
 namespace {
 
+// Under SIPAS_TEST_STORE=postgresql every test of this binary fails without a cluster to run on,
+// not only those that make a database: a pg/ run that passes has run on PostgreSQL.
+class PostgreSqlRun : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (TestDatabase::postgresql()) TestDatabase::require_cluster();
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kPostgreSqlRun =
+    ::testing::AddGlobalTestEnvironment(new PostgreSqlRun);
+
 // Units, the shipped questionnaires and kiosk k1 of unit 22.PVHCC.
 void seed(ServerStore& store) {
   ASSERT_TRUE(store

@@ -30,20 +30,28 @@ class TestDatabase {
     return store != nullptr && std::string(store) == "postgresql";
   }
 
+  // A failure saying how to run the tests unless SIPAS_TEST_PG names a cluster that answers. A
+  // test binary's global environment calls it too, so that without one every pg/ test fails,
+  // even those that make no database.
+  static bool require_cluster() {
+    const char* cluster = std::getenv("SIPAS_TEST_PG");
+    if (cluster == nullptr || *cluster == '\0') {
+      ADD_FAILURE() << "SIPAS_TEST_STORE=postgresql but SIPAS_TEST_PG is not set: run the pg/ "
+                       "tests through scripts/test, or set SIPAS_TEST_PG to a libpq connection "
+                       "string of a PostgreSQL cluster where this user may create databases";
+      return false;
+    }
+    return connect(cluster) != nullptr;
+  }
+
   // `dir`/`file` for SQLite; a new database for PostgreSQL.
   explicit TestDatabase(const std::filesystem::path& dir, const std::string& file = "server.db") {
     if (!postgresql()) {
       db_ = (dir / file).string();
       return;
     }
-    const char* cluster = std::getenv("SIPAS_TEST_PG");
-    if (cluster == nullptr || *cluster == '\0') {
-      ADD_FAILURE() << "SIPAS_TEST_STORE=postgresql but SIPAS_TEST_PG is not set: run the pg/ "
-                       "tests through scripts/test, or set SIPAS_TEST_PG to a libpq connection "
-                       "string of a PostgreSQL cluster where this user may create databases";
-      return;
-    }
-    admin_ = cluster;
+    if (!require_cluster()) return;
+    admin_ = std::getenv("SIPAS_TEST_PG");
     std::random_device random;
     std::uniform_int_distribution<unsigned long long> pick;
     char name[32];
@@ -65,7 +73,7 @@ class TestDatabase {
 
   // Runs SQL (one or more statements) outside the server's own connections; a failure on error.
   void exec(const std::string& sql) const {
-    if (name_.empty()) {
+    if (!postgresql()) {
       sqlite3* db = nullptr;
       sqlite3_open(db_.c_str(), &db);
       char* error = nullptr;
@@ -87,7 +95,7 @@ class TestDatabase {
   // for NULL, "<error>" when it fails.
   std::string query(const std::string& sql) const {
     std::string out = "<error>";
-    if (name_.empty()) {
+    if (!postgresql()) {
       sqlite3* db = nullptr;
       sqlite3_stmt* st = nullptr;
       if (sqlite3_open(db_.c_str(), &db) == SQLITE_OK &&
@@ -131,15 +139,22 @@ class TestDatabase {
     void operator()(PGresult* r) const { PQclear(r); }
   };
 
-  // Runs one statement on the cluster's maintenance connection; false (and a failure) on error.
-  bool admin(const std::string& sql) const {
-    std::unique_ptr<PGconn, Finish> conn(PQconnectdb(admin_.c_str()));
+  // A connection to the cluster SIPAS_TEST_PG names, or null and a failure.
+  static std::unique_ptr<PGconn, Finish> connect(const char* conninfo) {
+    std::unique_ptr<PGconn, Finish> conn(PQconnectdb(conninfo));
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
       ADD_FAILURE() << "cannot reach the PostgreSQL cluster SIPAS_TEST_PG names ("
                     << (conn ? PQerrorMessage(conn.get()) : "out of memory")
-                    << "): start one with scripts/test, or point SIPAS_TEST_PG at one";
-      return false;
+                    << "): run the pg/ tests through scripts/test, or point SIPAS_TEST_PG at one";
+      return nullptr;
     }
+    return conn;
+  }
+
+  // Runs one statement on the cluster's maintenance connection; false (and a failure) on error.
+  bool admin(const std::string& sql) const {
+    auto conn = connect(admin_.c_str());
+    if (!conn) return false;
     std::unique_ptr<PGresult, Clear> r(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r.get());
