@@ -223,7 +223,13 @@ Result<Rows> Conn::exec(std::string_view what, const std::string& sql,
   if (Status s = reconnect_if_lost(); !s.is_ok()) return s;
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.c_str());
+  for (const auto& p : params) {
+    if (p.has_nul()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           label_ + ": " + std::string(what) + ": a value holds a NUL character");
+    }
+    values.push_back(p.c_str());
+  }
   PGresult* r = params.empty()
                     ? PQexec(c_.get(), sql.c_str())
                     : PQexecParams(c_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,

@@ -46,6 +46,7 @@ class Param {
     if (v) v_ = std::to_string(*v);
   }
   const char* c_str() const { return v_ ? v_->c_str() : nullptr; }
+  bool has_nul() const { return v_ && v_->find('\0') != std::string::npos; }
 
  private:
   std::optional<std::string> v_;
@@ -106,7 +107,8 @@ class Conn {
   // "PostgreSQL database NAME on HOST": for messages; never contains a password.
   const std::string& label() const { return label_; }
 
-  // Runs one statement with text parameters ($1, $2...). `what` names the step in an error.
+  // Runs one statement with text parameters ($1, $2...). `what` names the step in an error. A
+  // parameter holding a NUL (which PostgreSQL's text cannot) is invalid_argument, never cut short.
   Result<Rows> exec(std::string_view what, const std::string& sql,
                     const std::vector<Param>& params = {});
   // The same for a statement whose rows are not needed.

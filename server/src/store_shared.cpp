@@ -21,6 +21,10 @@ Status check_units(const std::vector<UnitRecord>& units) {
     if (u.name.empty()) {
       return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": name is empty");
     }
+    if (u.name.find('\0') != std::string::npos) {
+      return Status::error(ErrorCode::invalid_argument,
+                           "unit " + u.code + ": name contains a NUL character");
+    }
     if (u.parent && *u.parent == u.code) {
       return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": its own parent");
     }

@@ -125,6 +125,18 @@ TEST(PgConnInfoTest, PostgreSqlIsToldFromAFilePath) {
   EXPECT_FALSE(is_postgresql("/srv/mydbname=x.db"));
 }
 
+// Both storages refuse a unit name no storage keeps alike (PostgreSQL's text has no NUL).
+TEST(StoreRulesTest, UnitNameWithANulIsRefused) {
+  TempDir dir;
+  TestDatabase db(dir.path());
+  auto store = open_store(db.db());
+  ASSERT_TRUE(store);
+  Status s = store->add_unit({"22", std::string("Tỉnh\0x", 8), std::nullopt});
+  EXPECT_EQ(s.code(), ErrorCode::invalid_argument) << s.message();
+  EXPECT_EQ(s.message(), "unit 22: name contains a NUL character");
+  EXPECT_TRUE(store->units()->empty());
+}
+
 // Several servers starting at once on a new database: all open, one schema, migrated once.
 TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   TempDir dir;
