@@ -285,6 +285,8 @@ Status stream_facts(Conn& conn, const std::string& where, const std::vector<Para
 }
 
 // Empties the rollups and recomputes them from the raw rows inside the caller's transaction.
+// TRUNCATE rather than DELETE: its lock makes a batch committing meanwhile either finish before
+// the rows are read (and be counted from them) or add its sums after this commits, never both.
 Status recompute_rollups(Conn& conn) {
   Status s = conn.run("empty the rollups", "TRUNCATE rollup_detail, rollup_day, rollup_month");
   if (!s.is_ok()) return s;

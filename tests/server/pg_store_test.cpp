@@ -163,6 +163,21 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   EXPECT_TRUE(store->probe_write().is_ok());
 }
 
+// A schema from a newer sipas-server is left alone, with a message saying so.
+TEST_F(PgStoreTest, NewerSchemaIsRefused) {
+  TempDir dir;
+  TestDatabase db(dir.path());
+  ASSERT_TRUE(open_store(db.db()));
+  db.exec("UPDATE schema_version SET version = 99");
+  auto store = ServerStore::open(db.db());
+  ASSERT_FALSE(store.is_ok());
+  EXPECT_EQ(store.status().code(), ErrorCode::corrupt);
+  EXPECT_NE(store.status().message().find("schema version 99 is newer"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find(db.name()), std::string::npos);
+  EXPECT_EQ(db.query("SELECT version FROM schema_version"), "99");
+}
+
 // The same batch reaching two servers at once: stored once, counted once as a duplicate.
 TEST_F(PgStoreTest, SameBatchOnTwoConnectionsAtOnceIsStoredOnce) {
   TempDir dir;
