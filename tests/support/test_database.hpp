@@ -5,7 +5,7 @@
 // goes; otherwise a SQLite file in the test's directory. db() is what --db and ServerStore::open
 // take; exec() and query() reach either database from outside. When the cluster is not named or
 // does not answer, the test fails (never skips) with a message saying how to run it; db() is empty
-// then. Not copyable. Needs libpq (server tests).
+// then. Not copyable. Link sipas_server_test_support (libpq, SQLite) to use it.
 #pragma once
 
 #include <gtest/gtest.h>
