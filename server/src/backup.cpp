@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Status must_be_sqlite_file(const std::string& db) {
-  if (db.find("://") != std::string::npos) {
+  if (is_postgresql(db) || db.find("://") != std::string::npos) {
     return Status::error(ErrorCode::invalid_argument,
                          db + ": backup and restore work on the SQLite database file; back a "
                               "PostgreSQL database up with its own tools");
@@ -112,7 +112,7 @@ Result<BackupRun> backup_into_dir(const std::string& db, const fs::path& dir, in
 }
 
 Status restore_database(const fs::path& from, const std::string& db) {
-  if (db.find("://") != std::string::npos) return must_be_sqlite_file(db);
+  if (is_postgresql(db) || db.find("://") != std::string::npos) return must_be_sqlite_file(db);
   std::error_code ec;
   if (!fs::is_regular_file(from, ec)) {
     return Status::error(ErrorCode::not_found, from.string() + ": no backup there");

@@ -119,6 +119,8 @@ std::string validate_response(const Response& r, const SurveyCatalog& surveys,
   }
   auto check_field = [&](const char* name, const std::string& v, bool required) -> std::string {
     if (required && v.empty()) return std::string(name) + ": must not be empty";
+    // No storage keeps it the same way (PostgreSQL's text has no NUL at all).
+    if (v.find('\0') != std::string::npos) return std::string(name) + ": contains a NUL character";
     if (v.size() > limits.max_field_bytes) {
       return std::string(name) + ": longer than " + std::to_string(limits.max_field_bytes) +
              " bytes";
@@ -177,6 +179,7 @@ std::string validate_response(const Response& r, const SurveyCatalog& surveys,
     if (!seen_reasons.insert(r.reasons[i]).second) return where + ": repeated";
   }
   if (r.comment) {
+    if (r.comment->find('\0') != std::string::npos) return "comment: contains a NUL character";
     auto n = code_points(*r.comment);
     if (n > static_cast<std::size_t>(survey->comment_max_length)) {
       return "comment: " + std::to_string(n) + " characters, at most " +

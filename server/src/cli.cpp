@@ -69,6 +69,11 @@ Usage:
                                                     (one-time login link, 5 min, this machine)
   sipas-server --help | --version
 
+--db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
+"host=/run/postgresql dbname=sipas") names a PostgreSQL database instead. Give its password in
+PGPASSWORD or a ~/.pgpass file rather than in the string: a command line is visible to others.
+backup and restore work on the SQLite file only.
+
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
 error unless --access-log names a file. SIGTERM or SIGINT stops it after the requests in flight.

@@ -58,6 +58,15 @@ Status accumulate(RollupLookups& lookups, Slice& slice, const ResponseFacts& r, 
   return Status::ok();
 }
 
+RollupLevels rollup_levels(const Slice& detail) {
+  RollupLevels out;
+  for (const auto& [k, t] : detail) {
+    out.day[{k.survey, k.unit, k.day}].merge(t);
+    out.month[{k.survey, k.unit, k.day.substr(0, 7)}].merge(t);
+  }
+  return out;
+}
+
 void add_rollup_row(Tally& t, int kind, const std::string& key, int value, std::int64_t n) {
   switch (kind) {
     case kRollupAnswer: t.answers[key][value] += n; break;

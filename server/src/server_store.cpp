@@ -1,12 +1,32 @@
 #include "sipas/server/server_store.hpp"
 
 #include <algorithm>
+#include <cstring>
 
+#include "pg_store.hpp"
 #include "sqlite_store.hpp"
 
 namespace sipas {
 
+bool is_postgresql(const std::string& db) {
+  if (db.starts_with("postgresql://") || db.starts_with("postgres://")) return true;
+  if (db.find('=') == std::string::npos) return false;
+  for (const char* key : {"dbname", "host", "hostaddr", "service", "user", "port"}) {
+    for (auto at = db.find(key); at != std::string::npos; at = db.find(key, at + 1)) {
+      const bool starts = at == 0 || db[at - 1] == ' ';
+      auto eq = db.find_first_not_of(' ', at + std::strlen(key));
+      if (starts && eq != std::string::npos && db[eq] == '=') return true;
+    }
+  }
+  return false;
+}
+
 Result<std::unique_ptr<ServerStore>> ServerStore::open(const std::string& db) {
+  if (is_postgresql(db)) {
+    auto store = PgServerStore::open(db);
+    if (!store.is_ok()) return store.status();
+    return std::unique_ptr<ServerStore>(std::move(store).value());
+  }
   auto store = SqliteServerStore::open(db);
   if (!store.is_ok()) return store.status();
   return std::unique_ptr<ServerStore>(std::move(store).value());

@@ -1,11 +1,12 @@
 #include "sqlite_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
 
+#include "ingest_plan.hpp"
+#include "store_shared.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/sessions.hpp"
 #include "sipas/sqlite.hpp"
@@ -70,16 +71,13 @@ class Lookups final : public RollupLookups {
     return name;
   }
 
-    Result<bool> is_points(const std::string& survey) override {
+  Result<bool> is_points(const std::string& survey) override {
     if (auto it = points.find(survey); it != points.end()) return it->second;
     bool is = false;
     auto found = db.first_row(
         "SELECT body FROM surveys WHERE id = ? ORDER BY version DESC LIMIT 1", "read survey scale",
         [&](sql::Stmt& q) { q.bind(1, survey); },
-        [&](const sql::Stmt& q) {
-          auto doc = nlohmann::json::parse(q.text(0), nullptr, false);
-          is = doc.is_object() && doc.value("scale", std::string()) == "points";
-        });
+        [&](const sql::Stmt& q) { is = is_points_survey(q.text(0)); });
     if (!found.is_ok()) return found.status();
     points[survey] = is;
     return is;
@@ -92,16 +90,10 @@ class Lookups final : public RollupLookups {
 };
 
 
-std::string month_of(const std::string& day) { return day.substr(0, 7); }
-
 // Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
 // tables.
 Status flush(sql::Db& db, const Slice& detail) {
-  std::map<std::tuple<std::string, std::string, std::string>, Tally> by_day, by_month;
-  for (const auto& [k, t] : detail) {
-    by_day[{k.survey, k.unit, k.day}].merge(t);
-    by_month[{k.survey, k.unit, month_of(k.day)}].merge(t);
-  }
+  const RollupLevels levels = rollup_levels(detail);
   static const char* const kDetail =
       "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
       "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
@@ -155,9 +147,9 @@ Status flush(sql::Db& db, const Slice& detail) {
   static const char* const kMonth =
       "INSERT INTO rollup_month(survey, unit, month, kind, key, value, n) "
       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
-  Status s = write_level(kDay, by_day, "add to rollup_day");
+  Status s = write_level(kDay, levels.day, "add to rollup_day");
   if (!s.is_ok()) return s;
-  return write_level(kMonth, by_month, "add to rollup_month");
+  return write_level(kMonth, levels.month, "add to rollup_month");
 }
 
 
@@ -394,13 +386,6 @@ CREATE TABLE batches(
     {kRollupProcedureSchemaSql, recompute_rollups},
 };
 
-// A burst: this many identical answer sets from one kiosk within kBurstWindow.
-constexpr int kBurstCount = 5;
-constexpr std::chrono::milliseconds kBurstWindow = std::chrono::minutes(2);
-constexpr std::chrono::milliseconds kSkewTolerance = std::chrono::minutes(5);
-// A kiosk whose clock is off says so in every batch; one finding an hour is enough.
-constexpr std::chrono::milliseconds kSkewFindingInterval = std::chrono::hours(1);
-
 KioskRecord read_kiosk(const Stmt& st) {
   KioskRecord k;
   k.kiosk_id = st.text(0);
@@ -415,12 +400,6 @@ KioskRecord read_kiosk(const Stmt& st) {
 
 constexpr const char* kKioskColumns =
     "kiosk_id, unit, created_at, revoked_at, last_contact, last_seq, acked_seq";
-
-std::string seq_range_text(std::int64_t from, std::int64_t to) {
-  if (from == to) return "seq " + std::to_string(from) + " never received";
-  return "seqs " + std::to_string(from) + "–" + std::to_string(to) + " never received (" +
-         std::to_string(to - from + 1) + " responses)";
-}
 
 }  // namespace
 
@@ -477,73 +456,29 @@ Status SqliteServerStore::migrate() {
 }
 
 Status SqliteServerStore::import_units(const std::vector<UnitRecord>& units) {
-  for (const auto& u : units) {
-    if (!is_valid_code(u.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit code \"" + u.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    if (u.name.empty()) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": name is empty");
-    }
-    if (u.parent && *u.parent == u.code) {
-      return Status::error(ErrorCode::invalid_argument, "unit " + u.code + ": its own parent");
-    }
-    auto tz = TimeZone::load(u.time_zone);
-    if (!tz.is_ok()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + u.code + ": time zone: " + tz.status().message());
-    }
-  }
+  if (Status s = check_units(units); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
-
-  // Insert in an order where every parent already exists: repeatedly take the units whose parent
-  // is known (in the database or inserted in an earlier round).
-  std::vector<const UnitRecord*> left;
-  for (const auto& u : units) left.push_back(&u);
-  auto exists = [&](const std::string& code) -> Result<bool> {
+  UnitWrites writes;
+  writes.exists = [&](const std::string& code) -> Result<bool> {
     return db_->first_row(
         "SELECT 1 FROM units WHERE code = ?", "find unit", [&](Stmt& q) { q.bind(1, code); },
         [](const Stmt&) {});
   };
-  while (!left.empty()) {
-    std::vector<const UnitRecord*> next;
-    for (const UnitRecord* u : left) {
-      if (u->parent) {
-        auto known = exists(*u->parent);
-        if (!known.is_ok()) return known.status();
-        if (!*known) {
-          next.push_back(u);
-          continue;
-        }
-        // Re-parenting under one of its own descendants would make a cycle.
-        auto below = unit_subtree(u->code);
-        if (!below.is_ok()) return below.status();
-        if (std::find(below->begin(), below->end(), *u->parent) != below->end()) {
-          return Status::error(ErrorCode::invalid_argument,
-                               "unit " + u->code + ": parent " + *u->parent +
-                                   " is below it (a cycle)");
-        }
-      }
-      Status s = db_->run(
-          "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
-          "time_zone = excluded.time_zone",
-          "insert unit", [&](Stmt& q) {
-            q.bind(1, u->code);
-            q.bind(2, u->name);
-            q.bind(3, u->parent);
-            q.bind(4, u->time_zone);
-          });
-      if (!s.is_ok()) return s;
-    }
-    if (next.size() == left.size()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "unit " + next.front()->code + ": unknown parent " +
-                               *next.front()->parent);
-    }
-    left = std::move(next);
-  }
+  writes.subtree = [&](const std::string& code) { return unit_subtree(code); };
+  writes.upsert = [&](const UnitRecord& u) {
+    return db_->run(
+        "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
+        "time_zone = excluded.time_zone",
+        "insert unit", [&](Stmt& q) {
+          q.bind(1, u.code);
+          q.bind(2, u.name);
+          q.bind(3, u.parent);
+          q.bind(4, u.time_zone);
+        });
+  };
+  if (Status s = write_units_in_order(units, writes); !s.is_ok()) return s;
   return tx.commit();
 }
 
@@ -582,10 +517,7 @@ Result<std::vector<std::string>> SqliteServerStore::unit_subtree(const std::stri
 
 Status SqliteServerStore::add_kiosk(const std::string& kiosk_id, const std::string& unit_code,
                               const std::string& token_hash, TimePoint now) {
-  if (!is_valid_code(kiosk_id)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "kiosk id \"" + kiosk_id + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("kiosk id", kiosk_id); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   auto u = unit(unit_code);
@@ -651,10 +583,7 @@ Result<std::vector<KioskRecord>> SqliteServerStore::kiosks() {
 }
 
 Status SqliteServerStore::add_user(const UserRecord& user) {
-  if (!is_valid_code(user.name)) {
-    return Status::error(ErrorCode::invalid_argument,
-                         "user name \"" + user.name + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-  }
+  if (Status s = check_code("user name", user.name); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   if (user.unit) {
@@ -678,20 +607,7 @@ Status SqliteServerStore::add_user(const UserRecord& user) {
 }
 
 namespace {
-
-// A disabled user's password hash is kept behind a "!", as passwd -l does: no password verifies
-// against it, and enabling the user restores the same password without a schema change.
-constexpr char kDisabledMark = '!';
-
-UserRecord user_row(const Stmt& q) {
-  UserRecord u{q.text(0), q.text(1), q.opt_text(2)};
-  if (!u.password_hash.empty() && u.password_hash[0] == kDisabledMark) {
-    u.disabled = true;
-    u.password_hash.erase(0, 1);
-  }
-  return u;
-}
-
+UserRecord user_row(const Stmt& q) { return user_of(q.text(0), q.text(1), q.opt_text(2)); }
 }  // namespace
 
 Result<std::optional<UserRecord>> SqliteServerStore::user(const std::string& name) {
@@ -786,29 +702,17 @@ Result<std::int64_t> SqliteServerStore::end_user_sessions(const std::string& nam
 }
 
 Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& procedures) {
-  for (const auto& p : procedures) {
-    if (!is_valid_code(p.code)) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure code \"" + p.code + "\": use 1–64 of A-Z a-z 0-9 . _ -");
-    }
-    auto vi = p.name.find("vi");
-    if (vi == p.name.end() || vi->second.empty()) {
-      return Status::error(ErrorCode::invalid_argument,
-                           "procedure " + p.code + ": the Vietnamese name is empty");
-    }
-  }
+  if (Status s = check_procedures(procedures); !s.is_ok()) return s;
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
   const std::string now = format_rfc3339(SystemClock().now());
   for (const auto& p : procedures) {
-    nlohmann::json names = nlohmann::json::object();
-    for (const auto& [lang, text] : p.name) names[lang] = text;
     Status s = db_->run(
         "INSERT INTO procedures(code, name, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT(code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
         "store procedure", [&](Stmt& q) {
           q.bind(1, p.code);
-          q.bind(2, names.dump());
+          q.bind(2, procedure_names_text(p));
           q.bind(3, now);
         });
     if (!s.is_ok()) return s;
@@ -818,18 +722,9 @@ Status SqliteServerStore::import_procedures(const std::vector<ProcedureRecord>& 
 
 Result<std::vector<ProcedureRecord>> SqliteServerStore::procedures() {
   std::vector<ProcedureRecord> out;
-  Status s = db_->each_row("SELECT code, name FROM procedures ORDER BY code", "list procedures",
-                           [&](const Stmt& q) {
-                             ProcedureRecord p;
-                             p.code = q.text(0);
-                             auto names = nlohmann::json::parse(q.text(1), nullptr, false);
-                             if (names.is_object()) {
-                               for (const auto& [lang, text] : names.items()) {
-                                 if (text.is_string()) p.name[lang] = text.get<std::string>();
-                               }
-                             }
-                             out.push_back(std::move(p));
-                           });
+  Status s = db_->each_row(
+      "SELECT code, name FROM procedures ORDER BY code", "list procedures",
+      [&](const Stmt& q) { out.push_back(procedure_of(q.text(0), q.text(1))); });
   if (!s.is_ok()) return s;
   return out;
 }
@@ -855,187 +750,131 @@ Result<std::vector<std::string>> SqliteServerStore::survey_texts() {
   return out;
 }
 
+namespace {
+
+// What plan_ingest() asks, read with one indexed query each, inside the batch's transaction and
+// before any of its writes.
+class SqliteIngestLookups final : public IngestLookups {
+ public:
+  SqliteIngestLookups(sql::Db& db, const std::string& kiosk_id) : db_(db), kiosk_id_(kiosk_id) {}
+
+  Result<std::optional<std::string>> stored_content_hash(const std::string& id) override {
+    std::optional<std::string> out;
+    auto found = db_.first_row(
+        "SELECT content_hash FROM responses WHERE id = ?", "find response",
+        [&](Stmt& q) { q.bind(1, id); }, [&](const Stmt& q) { out = q.text(0); });
+    if (!found.is_ok()) return found.status();
+    return out;
+  }
+
+  Result<bool> quarantined(const std::string& id, const std::string& content_hash) override {
+    return db_.first_row(
+        "SELECT 1 FROM quarantine WHERE response_id = ? AND content_hash = ? LIMIT 1",
+        "find quarantined",
+        [&](Stmt& q) {
+          q.bind(1, id);
+          q.bind(2, content_hash);
+        },
+        [](const Stmt&) {});
+  }
+
+  Result<std::vector<AtSeq>> at_seq(std::int64_t seq) override {
+    std::vector<AtSeq> out;
+    Status s = db_.each_row(
+        "SELECT id, hash FROM responses WHERE kiosk_id = ? AND seq = ?", "find seq",
+        [&](Stmt& q) {
+          q.bind(1, kiosk_id_);
+          q.bind(2, seq);
+        },
+        [&](const Stmt& q) { out.push_back({q.text(0), q.text(1)}); });
+    if (!s.is_ok()) return s;
+    return out;
+  }
+
+  Result<std::int64_t> identical_answers(const std::string& answers_key, std::int64_t from_ms,
+                                         std::int64_t to_ms) override {
+    std::int64_t n = 0;
+    auto counted = db_.first_row(
+        "SELECT count(*) FROM responses WHERE kiosk_id = ? AND answers_key = ? "
+        "AND submitted_ms BETWEEN ? AND ?",
+        "count identical answers",
+        [&](Stmt& q) {
+          q.bind(1, kiosk_id_);
+          q.bind(2, answers_key);
+          q.bind(3, from_ms);
+          q.bind(4, to_ms);
+        },
+        [&](const Stmt& q) { n = q.int64(0); });
+    if (!counted.is_ok()) return counted.status();
+    return n;
+  }
+
+ private:
+  sql::Db& db_;
+  const std::string& kiosk_id_;
+};
+
+}  // namespace
+
 Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const ParsedBatch& batch,
-                                       TimePoint now, IngestTiming* timing) {
+                                             TimePoint now, IngestTiming* timing) {
   auto started = std::chrono::steady_clock::now();
   const std::string received_at = format_rfc3339(now);
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();
 
   // The kiosk row as it is now, inside the transaction (another batch may just have moved it).
-  std::int64_t acked_before = 0;
-  std::int64_t last_seq = 0;
-  std::optional<std::int64_t> last_skew_ms;
+  KioskProgress before;
   {
     auto found = db_->first_row(
         "SELECT acked_seq, last_seq, last_skew_ms FROM kiosks WHERE kiosk_id = ?", "read kiosk",
         [&](Stmt& q) { q.bind(1, kiosk.kiosk_id); },
         [&](const Stmt& q) {
-          acked_before = q.int64(0);
-          last_seq = q.int64(1);
-          last_skew_ms = q.opt_int64(2);
+          before.acked_seq = q.int64(0);
+          before.last_seq = q.int64(1);
+          before.last_skew_ms = q.opt_int64(2);
         });
     if (!found.is_ok()) return found.status();
     if (!*found) return Status::error(ErrorCode::not_found, "unknown kiosk " + kiosk.kiosk_id);
   }
+  SqliteIngestLookups lookups(*db_, kiosk.kiosk_id);
+  auto planned = plan_ingest(batch, before, now, lookups);
+  if (!planned.is_ok()) return planned.status();
+  const IngestPlan& plan = *planned;
 
-  auto add_finding = [&](const std::string& kind, std::optional<std::int64_t> seq,
-                         std::optional<std::string> response_id,
-                         const std::string& detail) -> Status {
-    return db_->run(
-        "INSERT INTO findings(kiosk_id, kind, seq, response_id, detail, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        "insert finding", [&](Stmt& q) {
-          q.bind(1, kiosk.kiosk_id);
-          q.bind(2, kind);
-          q.bind(3, seq);
-          q.bind(4, response_id);
-          q.bind(5, detail);
-          q.bind(6, received_at);
-        });
-  };
-
-  auto quarantine_one = [&](const ParsedResponse& p, const std::string& error) -> Status {
-    // The same rejected content sent again (a retry) is not kept twice.
-    auto kept = db_->first_row(
-        "SELECT 1 FROM quarantine WHERE response_id = ? AND content_hash = ? LIMIT 1",
-        "find quarantined",
-        [&](Stmt& q) {
-          q.bind(1, p.id);
-          q.bind(2, p.content_hash);
-        },
-        [](const Stmt&) {});
-    if (!kept.is_ok()) return kept.status();
-    if (*kept) return Status::ok();
-    return db_->run(
+  for (const PlannedQuarantine& q : plan.quarantine) {
+    const ParsedResponse& p = *q.response;
+    Status s = db_->run(
         "INSERT INTO quarantine(kiosk_id, response_id, seq, content_hash, error, raw, batch_id, "
         "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        "quarantine response", [&](Stmt& q) {
-          q.bind(1, kiosk.kiosk_id);
-          q.bind(2, p.id);
-          q.bind(3, p.seq);
-          q.bind(4, p.content_hash);
-          q.bind(5, error);
-          q.bind(6, p.canonical);
-          q.bind(7, batch.batch_id);
-          q.bind(8, received_at);
-        });
-  };
-
-  // The hash of this kiosk's response with `seq`, from this batch or the database; several when a
-  // seq was reused.
-  std::map<std::int64_t, std::string> batch_hashes;
-  for (const auto& p : batch.responses) batch_hashes[p.seq] = p.hash_field;
-  auto link_matches = [&](std::int64_t seq, const std::string& prev_hash,
-                          bool* known) -> Result<bool> {
-    *known = false;
-    if (seq == 1) {
-      *known = true;
-      return prev_hash == kGenesisHash;
-    }
-    if (auto it = batch_hashes.find(seq - 1); it != batch_hashes.end()) {
-      *known = true;
-      if (it->second == prev_hash) return true;
-    }
-    bool matched = false;
-    Status s = db_->each_row(
-        "SELECT hash FROM responses WHERE kiosk_id = ? AND seq = ?", "find previous response",
-        [&](Stmt& q) {
-          q.bind(1, kiosk.kiosk_id);
-          q.bind(2, seq - 1);
-        },
-        [&](const Stmt& q) {
-          *known = true;
-          matched = matched || q.text(0) == prev_hash;
+        "quarantine response", [&](Stmt& st) {
+          st.bind(1, kiosk.kiosk_id);
+          st.bind(2, p.id);
+          st.bind(3, p.seq);
+          st.bind(4, p.content_hash);
+          st.bind(5, q.error);
+          st.bind(6, p.canonical);
+          st.bind(7, batch.batch_id);
+          st.bind(8, received_at);
         });
     if (!s.is_ok()) return s;
-    return matched;
-  };
-
-  BatchReply reply;
+  }
   std::vector<const Response*> stored;  // added to the score rollups in this transaction
-  std::int64_t max_seq = 0;
-  for (const ParsedResponse& p : batch.responses) {
-    max_seq = std::max(max_seq, p.seq);
-    std::string stored_hash;
-    auto known = db_->first_row(
-        "SELECT content_hash FROM responses WHERE id = ?", "find response",
-        [&](Stmt& q) { q.bind(1, p.id); }, [&](const Stmt& q) { stored_hash = q.text(0); });
-    if (!known.is_ok()) return known.status();
-    if (*known) {
-      if (stored_hash == p.content_hash) {
-        ++reply.duplicates;
-        continue;
-      }
-      std::string error = "conflict: a different response with this id is already stored";
-      Status s = quarantine_one(p, error);
-      if (!s.is_ok()) return s;
-      reply.rejected.push_back({p.id, error});
-      continue;
-    }
-    if (!p.response) {
-      Status s = quarantine_one(p, p.error);
-      if (!s.is_ok()) return s;
-      reply.rejected.push_back({p.id, p.error});
-      continue;
-    }
-    const Response& r = *p.response;
-
-    // A seq at or below what was already settled that belongs to another stored response: the
-    // kiosk started its numbering again (a reinstalled database, a clone).
-    if (p.seq <= acked_before) {
-      std::string other;
-      auto reused = db_->first_row(
-          "SELECT id FROM responses WHERE kiosk_id = ? AND seq = ? LIMIT 1", "find seq",
-          [&](Stmt& q) {
-            q.bind(1, kiosk.kiosk_id);
-            q.bind(2, p.seq);
-          },
-          [&](const Stmt& q) { other = q.text(0); });
-      if (!reused.is_ok()) return reused.status();
-      if (*reused) {
-        Status s = add_finding("seq_reused", p.seq, p.id,
-                               "seq " + std::to_string(p.seq) + " already used by response " + other);
-        if (!s.is_ok()) return s;
-      }
-    }
-
-    bool link_known = false;
-    auto linked = link_matches(p.seq, r.prev_hash, &link_known);
-    if (!linked.is_ok()) return linked.status();
-    if (link_known && !*linked) {
-      Status s = add_finding("broken_chain", p.seq, p.id,
-                             "prev_hash of seq " + std::to_string(p.seq) +
-                                 " does not match the hash of seq " +
-                                 std::to_string(p.seq - 1));
-      if (!s.is_ok()) return s;
-    }
-    if (!p.hash_matches) {
-      Status s = add_finding("bad_hash", p.seq, p.id,
-                             "hash of seq " + std::to_string(p.seq) +
-                                 " does not match its content");
-      if (!s.is_ok()) return s;
-    }
-    if (r.submitted_at > now + kSkewTolerance) {
-      Status s = add_finding("clock_skew", p.seq, p.id,
-                             "submitted_at " + format_rfc3339(r.submitted_at) +
-                                 " is later than the server's time " + received_at);
-      if (!s.is_ok()) return s;
-    }
-
+  for (const ParsedResponse* p : plan.accepted) {
+    const Response& r = *p->response;
     Status s = db_->run(
         "INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
         "survey_id, survey_version, unit, counter, officer, dossier, language, started_at, "
         "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, procedure) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "insert response", [&](Stmt& q) {
-          q.bind(1, p.id);
+          q.bind(1, p->id);
           q.bind(2, kiosk.kiosk_id);
-          q.bind(3, p.seq);
+          q.bind(3, p->seq);
           q.bind(4, r.prev_hash);
           q.bind(5, r.hash);
-          q.bind(6, p.content_hash);
-          q.bind(7, p.answers_key);
+          q.bind(6, p->content_hash);
+          q.bind(7, p->answers_key);
           q.bind(8, r.survey_id);
           q.bind(9, r.survey_version);
           q.bind(10, r.unit);
@@ -1050,14 +889,14 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
           q.bind(19, r.comment);
           q.bind(20, batch.batch_id);
           q.bind(21, received_at);
-          q.bind(22, p.canonical);
+          q.bind(22, p->canonical);
           q.bind(23, r.procedure);
         });
     if (!s.is_ok()) return s;
     for (const Answer& a : r.answers) {
       s = db_->run("INSERT INTO answers(response_id, criterion, value) VALUES (?, ?, ?)",
                    "insert answer", [&](Stmt& q) {
-                     q.bind(1, p.id);
+                     q.bind(1, p->id);
                      q.bind(2, a.criterion);
                      q.bind(3, a.value);
                    });
@@ -1066,74 +905,36 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
     for (const std::string& reason : r.reasons) {
       s = db_->run("INSERT INTO reasons(response_id, reason) VALUES (?, ?)", "insert reason",
                    [&](Stmt& q) {
-                     q.bind(1, p.id);
+                     q.bind(1, p->id);
                      q.bind(2, reason);
                    });
       if (!s.is_ok()) return s;
     }
-    ++reply.accepted;
     stored.push_back(&r);
-
-    if (!r.answers.empty()) {
-      const std::int64_t t = unix_ms(r.submitted_at);
-      std::int64_t identical = 0;
-      auto counted = db_->first_row(
-          "SELECT count(*) FROM responses WHERE kiosk_id = ? AND answers_key = ? "
-          "AND submitted_ms BETWEEN ? AND ?",
-          "count identical answers",
-          [&](Stmt& q) {
-            q.bind(1, kiosk.kiosk_id);
-            q.bind(2, p.answers_key);
-            q.bind(3, t - kBurstWindow.count());
-            q.bind(4, t);
-          },
-          [&](const Stmt& q) { identical = q.int64(0); });
-      if (!counted.is_ok()) return counted.status();
-      if (identical == kBurstCount) {
-        s = add_finding("burst", p.seq, p.id,
-                        std::to_string(kBurstCount) +
-                            " identical answer sets within 2 minutes, the last at " +
-                            format_rfc3339(r.submitted_at));
-        if (!s.is_ok()) return s;
-      }
-    }
   }
-
-  // Seqs above what was settled before and below this batch's highest that are not in the batch
-  // were never received: the kiosk sends its pending responses in seq order, so it no longer has
-  // them (see docs/protocol.md, "acked_seq").
-  std::int64_t expected = acked_before + 1;
-  for (const ParsedResponse& p : batch.responses) {
-    if (p.seq <= acked_before) continue;
-    if (p.seq > expected) {
-      Status s = add_finding("gap", expected, std::nullopt, seq_range_text(expected, p.seq - 1));
-      if (!s.is_ok()) return s;
-    }
-    expected = p.seq + 1;
-  }
-
-  auto skew = batch.sent_at - now;
-  if ((skew > kSkewTolerance || skew < -kSkewTolerance) &&
-      (!last_skew_ms || unix_ms(now) - *last_skew_ms >= kSkewFindingInterval.count())) {
-    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
-    Status s = add_finding("clock_skew", std::nullopt, std::nullopt,
-                           "sent_at " + format_rfc3339(batch.sent_at) + " is " +
-                               std::to_string(minutes < 0 ? -minutes : minutes) + " minutes " +
-                               (minutes < 0 ? "behind" : "ahead of") + " the server's time " +
-                               received_at);
+  for (const PlannedFinding& f : plan.findings) {
+    Status s = db_->run(
+        "INSERT INTO findings(kiosk_id, kind, seq, response_id, detail, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "insert finding", [&](Stmt& q) {
+          q.bind(1, kiosk.kiosk_id);
+          q.bind(2, f.kind);
+          q.bind(3, f.seq);
+          q.bind(4, f.response_id);
+          q.bind(5, f.detail);
+          q.bind(6, received_at);
+        });
     if (!s.is_ok()) return s;
-    last_skew_ms = unix_ms(now);
   }
 
-  reply.acked_seq = std::max(acked_before, max_seq);
   Status s = db_->run(
       "UPDATE kiosks SET last_contact = ?, last_seq = ?, acked_seq = ?, last_skew_ms = ? "
       "WHERE kiosk_id = ?",
       "update kiosk", [&](Stmt& q) {
         q.bind(1, received_at);
-        q.bind(2, std::max(last_seq, max_seq));
-        q.bind(3, reply.acked_seq);
-        q.bind(4, last_skew_ms);
+        q.bind(2, plan.kiosk.last_seq);
+        q.bind(3, plan.kiosk.acked_seq);
+        q.bind(4, plan.kiosk.last_skew_ms);
         q.bind(5, kiosk.kiosk_id);
       });
   if (!s.is_ok()) return s;
@@ -1145,9 +946,9 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
         q.bind(2, kiosk.kiosk_id);
         q.bind(3, received_at);
         q.bind(4, static_cast<std::int64_t>(batch.responses.size()));
-        q.bind(5, reply.accepted);
-        q.bind(6, reply.duplicates);
-        q.bind(7, static_cast<std::int64_t>(reply.rejected.size()));
+        q.bind(5, plan.reply.accepted);
+        q.bind(6, plan.reply.duplicates);
+        q.bind(7, static_cast<std::int64_t>(plan.reply.rejected.size()));
       });
   if (!s.is_ok()) return s;
   if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
@@ -1158,7 +959,7 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
                              std::chrono::steady_clock::now() - started)
                              .count();
   }
-  return reply;
+  return plan.reply;
 }
 
 Result<std::vector<Finding>> SqliteServerStore::findings(const std::string& kiosk_id,
@@ -1258,10 +1059,7 @@ Result<std::int64_t> SqliteServerStore::quarantine_count() {
 }
 
 Result<NewSession> SqliteServerStore::create_session(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   NewSession out;
   out.token = random_token(32);
   out.session.user = user;
@@ -1306,10 +1104,7 @@ Status SqliteServerStore::end_session(const std::string& token) {
 }
 
 Result<std::string> SqliteServerStore::create_login_link(const std::string& user, TimePoint now) {
-  auto known = this->user(user);
-  if (!known.is_ok()) return known.status();
-  if (!*known) return Status::error(ErrorCode::not_found, "unknown user " + user);
-  if ((*known)->disabled) return Status::error(ErrorCode::invalid_argument, "user " + user + " is disabled");
+  if (Status s = check_may_log_in(this->user(user), user); !s.is_ok()) return s;
   std::string token = random_token(32);
   Status s = db_->run("INSERT INTO login_links(token_hash, user, expires_ms) VALUES (?, ?, ?)",
                       "create login link", [&](Stmt& q) {
@@ -1413,21 +1208,6 @@ Status SqliteServerStore::stream_responses(
   return sipas::stream_responses(*db_, where, bind, sink);
 }
 
-namespace {
-// group_concat(..., ' ') back into its words.
-std::vector<std::string> split_words(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t p = 0;
-  while (p < s.size()) {
-    std::size_t e = s.find(' ', p);
-    if (e == std::string::npos) e = s.size();
-    if (e > p) out.push_back(s.substr(p, e - p));
-    p = e + 1;
-  }
-  return out;
-}
-}  // namespace
-
 Result<std::vector<CommentRow>> SqliteServerStore::comments(const std::vector<std::string>& units,
                                                             TimePoint from, TimePoint to,
                                                             const CommentFilter& filter,
@@ -1494,16 +1274,7 @@ class SqliteRawCursor final : public RawCursor {
     r.comment = row.opt_text(13);
     r.reasons = split_words(row.text(14));
     r.procedure = row.opt_text(16);
-    for (const auto& pair : split_words(row.text(15))) {
-      auto eq = pair.find('=');
-      if (eq == std::string::npos) continue;
-      std::string v = pair.substr(eq + 1);
-      int value = 0;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-      r.answers[pair.substr(0, eq)] =
-          (v.empty() || ec != std::errc() || end != v.data() + v.size()) ? std::nullopt
-                                                                         : std::optional<int>(value);
-    }
+    r.answers = answer_pairs(row.text(15));
     return true;
   }
 

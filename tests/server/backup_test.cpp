@@ -14,6 +14,11 @@ namespace {
 
 class BackupTest : public ServerTest {
  protected:
+  void SetUp() override {
+    SIPAS_SQLITE_ONLY("backup and restore copy the SQLite file through SQLite's backup API");
+    ServerTest::SetUp();
+  }
+
   static constexpr int kBatches = 40;
   static constexpr int kPerBatch = 50;
 

@@ -188,6 +188,33 @@ TEST_F(IngestTest, CommentLongerThanTheSurveyAllowsIsRejected) {
   EXPECT_NE(reply["rejected"][0]["error"].get<std::string>().find("comment"), std::string::npos);
 }
 
+// A NUL (\u0000 in the JSON) is kept by no storage alike: in a comment or a counter the response
+// is rejected; quoted in an error, it is sent back and quarantined escaped. The rest is stored.
+TEST_F(IngestTest, NulCharactersAreRejectedAndQuarantinedEscaped) {
+  auto chain = make_chain(kUnit, 1, 4);
+  chain[0].comment = std::string("a\0b", 3);
+  chain[1].counter = std::string("Q\0", 2);
+  chain[2].answers[0].criterion = std::string("x\0y", 3);
+  for (int i = 0; i < 3; ++i) chain[i].hash = compute_hash(chain[i]);
+  auto r = post(make_body("k1", chain), token1_);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto reply = json_of(r);
+  EXPECT_EQ(reply["accepted"], 1);
+  ASSERT_EQ(reply["rejected"].size(), 3u);
+  EXPECT_EQ(reply["rejected"][0]["error"], "responses[0].comment: contains a NUL character");
+  EXPECT_EQ(reply["rejected"][1]["error"], "responses[1].counter: contains a NUL character");
+  EXPECT_EQ(reply["rejected"][2]["error"],
+            "responses[2].answers[0].criterion: unknown criterion \"x\\u0000y\"");
+  EXPECT_EQ(stored(), 1);
+  auto kept = store_->quarantine("k1", 10);
+  ASSERT_TRUE(kept.is_ok());
+  ASSERT_EQ(kept->size(), 3u);
+  EXPECT_EQ(kept->front().error,
+            "responses[2].answers[0].criterion: unknown criterion \"x\\u0000y\"");
+  EXPECT_NE(kept->back().raw.find("a\\u0000b"), std::string::npos) << kept->back().raw;
+}
+
 TEST_F(IngestTest, GapShowsAsFindingAndIsAcknowledged) {
   auto chain = make_chain(kUnit, 1, 10);
   std::vector<Response> sent(chain.begin(), chain.begin() + 4);   // seqs 1–4

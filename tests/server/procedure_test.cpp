@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <fstream>
 
@@ -10,37 +9,6 @@ namespace sipas::test {
 namespace {
 
 using nlohmann::json;
-
-// Runs SQL on the database file outside the server's own connections.
-void exec_sql(const std::string& path, const std::string& sql_text) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  int rc = sqlite3_exec(db, sql_text.c_str(), nullptr, nullptr, &error);
-  std::string message = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  ASSERT_EQ(rc, SQLITE_OK) << message;
-}
-
-std::string query_text(const std::string& path, const std::string& sql_text) {
-  sqlite3* db = nullptr;
-  std::string out = "<error>";
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return out;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql_text.c_str(), -1, &st, nullptr) == SQLITE_OK) {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-      auto* text = sqlite3_column_text(st, 0);
-      out = text ? reinterpret_cast<const char*>(text) : "<null>";
-    } else if (rc == SQLITE_DONE) {
-      out = "<none>";
-    }
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
 
 class ProcedureIngestTest : public DashboardTest {
  protected:
@@ -60,7 +28,7 @@ class ProcedureIngestTest : public DashboardTest {
   }
 
   std::string stored_procedure(const std::string& id) {
-    return query_text(db_path_, "SELECT procedure FROM responses WHERE id = '" + id + "'");
+    return db_.query("SELECT procedure FROM responses WHERE id = '" + id + "'");
   }
 };
 
@@ -144,10 +112,11 @@ TEST_F(ProcedureIngestTest, EmptyOrNonStringProcedureIsRejectedAndQuarantined) {
 // column, the catalogue and the procedure in rollup_detail's key taken away again, and one
 // response's raw JSON naming a procedure, as a server of that version kept it.
 TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
+  SIPAS_SQLITE_ONLY("rewrites the file into the SQLite storage's schema version 3");
   post_fixture();
   stop_server();
   store_.reset();
-  exec_sql(db_path_, R"sql(
+  db_.exec(R"sql(
     CREATE TABLE old_detail AS SELECT survey, unit, day, counter, officer, kind, key, value,
       sum(n) AS n FROM rollup_detail GROUP BY survey, unit, day, counter, officer, kind, key, value;
     DROP TABLE rollup_detail;
@@ -164,15 +133,15 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
       WHERE json_extract(raw, '$.procedure') = '2.002154';
     PRAGMA user_version = 3;
   )sql");
-  ASSERT_EQ(query_text(db_path_, "PRAGMA user_version"), "3");
+  ASSERT_EQ(db_.query("PRAGMA user_version"), "3");
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(query_text(db_path_, "PRAGMA user_version"), "5");
-  EXPECT_EQ(query_text(db_path_, "SELECT count(*) FROM responses"), "6");
-  EXPECT_EQ(query_text(db_path_, "SELECT count(*) FROM responses WHERE procedure = '1.001193'"),
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
+  EXPECT_EQ(db_.query("SELECT count(*) FROM responses WHERE procedure = '1.001193'"),
             "2");
-  EXPECT_EQ(query_text(db_path_, "SELECT count(*) FROM responses WHERE procedure IS NULL"), "4");
+  EXPECT_EQ(db_.query("SELECT count(*) FROM responses WHERE procedure IS NULL"), "4");
   ScoreQuery q;
   q.unit = "22";
   q.range = DateRange{*parse_date("2026-07-01"), *parse_date("2026-12-31")};

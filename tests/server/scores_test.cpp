@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <sstream>
 
@@ -305,12 +304,7 @@ TEST_F(ScoresTest, RebuildGivesTheSameRollupsTwice) {
 }
 
 TEST_F(ScoresTest, RollupRebuildCommandRecomputesFromRawRows) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path_.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, "DELETE FROM rollup_month; DELETE FROM rollup_day;", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  db_.exec("DELETE FROM rollup_month; DELETE FROM rollup_day;");
   EXPECT_EQ(scores("22", "2026-07-01", "2026-09-30")["responses"], 0);
   std::ostringstream out, err;
   auto code = run_dashboard_command({"rollup", "rebuild", "--db", db_path_}, out, err);

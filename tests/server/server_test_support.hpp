@@ -1,4 +1,5 @@
-// Shared set-up for the server tests: a temporary database with a unit tree, the shipped
+// Shared set-up for the server tests: a temporary database (SQLite, or PostgreSQL with
+// SIPAS_TEST_STORE=postgresql: see test_database.hpp) with a unit tree, the shipped
 // questionnaires and two kiosks, a real HttpServer on 127.0.0.1 (free port), and builders for
 // valid hash-chained responses.
 #pragma once
@@ -20,6 +21,7 @@
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/surveys.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace sipas::test {
 
@@ -79,7 +81,8 @@ class ServerTest : public ::testing::Test {
   void TearDown() override { stop_server(); }
 
   void start_server(ServerOptions options) {
-    db_path_ = (dir_.path() / "server.db").string();
+    db_path_ = db_.db();
+    ASSERT_FALSE(db_path_.empty()) << "no test database";
     {
       auto store = ServerStore::open(db_path_);
       ASSERT_TRUE(store.is_ok()) << store.status().message();
@@ -156,6 +159,7 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  TestDatabase db_{dir_.path()};
   std::string db_path_;
   std::unique_ptr<ServerStore> store_;
   ManualClock clock_{test_now()};

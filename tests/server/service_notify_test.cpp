@@ -116,7 +116,8 @@ TEST(ServiceNotifyTest, PingsAtHalfTheWatchdogIntervalWhileHealthy) {
 
 TEST(ServiceNotifyTest, StoreProbeAnswersForADatabaseThatOpens) {
   TempDir dir;
-  auto ok = store_probe((dir.path() / "server.db").string());
+  TestDatabase db(dir.path());
+  auto ok = store_probe(db.db());
   EXPECT_TRUE(ok().is_ok());
   EXPECT_TRUE(ok().is_ok());
   auto bad = store_probe((dir.path() / "missing-folder" / "server.db").string());
@@ -127,7 +128,8 @@ TEST(ServiceNotifyTest, StoreProbeAnswersForADatabaseThatOpens) {
 TEST(ServiceNotifyTest, ServeSaysReadyOnceItListens) {
   TempDir dir;
   NotifySocket socket(dir.path(), 1'000'000);
-  const std::string db = (dir.path() / "server.db").string();
+  TestDatabase database(dir.path());
+  const std::string db = database.db();
   int out_pipe[2];
   ASSERT_EQ(::pipe(out_pipe), 0);
   pid_t pid = ::fork();

@@ -1,7 +1,7 @@
 // The score rollups without their storage: what a rollup row counts, the keys responses are
-// summed under, and how accepted responses become those sums. Every storage (SQLite today) keeps
-// the sums in its own tables and reads them back through ServerStore; the arithmetic lives here
-// once so that every storage agrees.
+// summed under, and how accepted responses become those sums. Every storage (SQLite,
+// PostgreSQL) keeps the sums in its own tables and reads them back through ServerStore; the
+// arithmetic lives here once so that every storage agrees.
 //
 // Threads: plain values and functions; cached_zone() is safe from any thread.
 // Errors: Status from the lookups and from loading a time zone.
@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,14 @@ void for_each_rollup_row(const Tally& t, F&& f) {
   if (t.partial) f(kRollupStatus, std::string("partial"), 0, t.partial);
   for (const auto& [total, n] : t.totals) f(kRollupTotal, std::string(), total, n);
 }
+
+// The day and month rollups of a detail-level slice (day, counter, officer and procedure filled),
+// keyed by survey, unit and the day ("YYYY-MM-DD") or month ("YYYY-MM").
+struct RollupLevels {
+  using Key = std::tuple<std::string, std::string, std::string>;
+  std::map<Key, Tally> day, month;
+};
+RollupLevels rollup_levels(const Slice& detail);
 
 // A time zone by name, loaded once per process.
 Result<TimeZone> cached_zone(const std::string& name);

@@ -2,15 +2,17 @@
 // token hashes, dashboard users and sessions, questionnaires, the procedure catalogue, the
 // ingested responses (normalised, with the canonical JSON kept), quarantine, integrity findings
 // and the score rollups — behind one interface. Nothing above it (HTTP handlers, dashboard,
-// reports, CLI, ScoreService) writes SQL; a storage is one implementation of it (SQLite today,
-// in sqlite_store.cpp), chosen by ServerStore::open from the --db value.
+// reports, CLI, ScoreService) writes SQL; a storage is one implementation of it (SQLite in
+// sqlite_store.cpp, PostgreSQL in pg_store.cpp), chosen by ServerStore::open from the --db value.
 //
 // Durability (SQLite): WAL, synchronous=FULL, foreign keys on; the schema is versioned through
-// user_version with forward migrations.
+// user_version with forward migrations. PostgreSQL: the server's own durability; the schema is
+// versioned in a schema_version table, migrated at open under an advisory lock.
 //
 // Threads: one ServerStore is used by one thread at a time; open one per thread. Any number of
 // them, in one or several processes, may share a database (writers wait up to 10 s for each
-// other, then get ErrorCode::busy).
+// other, then get ErrorCode::busy). Two servers may take batches of the same kiosk at once: each
+// response is stored once.
 //
 // Errors: Status codes — invalid_argument (bad codes/ids, unknown parent/unit), not_found,
 // conflict (already exists), and the storage codes (busy, disk_full, read_only, corrupt,
@@ -87,7 +89,7 @@ struct QuarantineRecord {
   std::string received_at;
 };
 
-// Time spent inside ingest(), for the ingest benchmark.
+// Time spent inside ingest(), for the ingest benchmark (sqlite_ns: in the storage, whichever).
 struct IngestTiming {
   std::int64_t sqlite_ns = 0;
 };
@@ -144,7 +146,9 @@ class RawCursor {
 
 class ServerStore {
  public:
-  // Opens (creating and migrating) the storage `db` names: a file path is SQLite.
+  // Opens (creating and migrating) the storage `db` names: a PostgreSQL connection string (see
+  // is_postgresql) or else a SQLite file path. A PostgreSQL password comes from the string or
+  // from libpq's PGPASSWORD / PGPASSFILE; no message repeats it.
   static Result<std::unique_ptr<ServerStore>> open(const std::string& db);
   virtual ~ServerStore() = default;
 
@@ -250,6 +254,10 @@ class ServerStore {
   virtual Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                            std::size_t limit) = 0;
 };
+
+// Whether `db` names a PostgreSQL database: a postgresql:// or postgres:// URI, or a libpq
+// key=value string (with dbname=, host=, hostaddr=, service=, user= or port=).
+bool is_postgresql(const std::string& db);
 
 // Whether `code` is a valid unit code, kiosk id or procedure code.
 bool is_valid_code(const std::string& code);
