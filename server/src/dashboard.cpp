@@ -178,7 +178,9 @@ struct Dashboard::Impl {
   const Clock* clock;
   // HTTP Basic callers of the API verified in the last minutes (skips PBKDF2 for them).
   VerifiedCredentials verified;
-  LoginThrottle throttle{options.throttle};
+  // Failed logins counted in the database, shared with every server on it.
+  StoreThrottleBook throttle_book{db_path};
+  LoginThrottle throttle{options.throttle, throttle_book};
 
   // One export at a time per user: a second one while the first is still being sent is refused
   // (429).
@@ -254,20 +256,22 @@ struct Dashboard::Impl {
     const TimePoint now = clock->now();
     const std::string who = "user=" + log_text(c.user) + " address=" + log_text(address) +
                             " via=" + via;
-    if (auto wait = throttle.locked(c.user, address, now)) {
-      log("login refused while locked " + who + " retry_after=" + std::to_string(wait->count()));
-      return PasswordCheck{std::nullopt, wait};
+    auto wait = throttle.locked(c.user, address, now);
+    if (!wait.is_ok()) return wait.status();
+    if (*wait) {
+      log("login refused while locked " + who + " retry_after=" + std::to_string((*wait)->count()));
+      return PasswordCheck{std::nullopt, *wait};
     }
     auto checked = authenticate_user(store, c, &verified, now);
     if (checked.is_ok()) {
-      throttle.succeeded(c.user, address);
+      if (Status s = throttle.succeeded(c.user, address); !s.is_ok()) return s;
       return PasswordCheck{std::move(checked).value(), std::nullopt};
     }
     if (checked.status().code() != ErrorCode::not_found) return checked.status();
     log("login failed " + who);
-    if (auto lock = throttle.failed(c.user, address, now)) {
-      log("login locked " + who + " seconds=" + std::to_string(lock->count()));
-    }
+    auto lock = throttle.failed(c.user, address, now);
+    if (!lock.is_ok()) return lock.status();
+    if (*lock) log("login locked " + who + " seconds=" + std::to_string((*lock)->count()));
     return PasswordCheck{};
   }
 

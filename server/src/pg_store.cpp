@@ -149,6 +149,14 @@ CREATE TABLE login_links(
   user_name ctext NOT NULL,
   expires_ms bigint NOT NULL);
 )sql",
+    // Failed-login counts, shared by every server on the database.
+    R"sql(
+CREATE TABLE login_failures(
+  key ctext PRIMARY KEY,
+  failures integer NOT NULL,
+  last_ms bigint NOT NULL,
+  locked_until_ms bigint NOT NULL);
+)sql",
 };
 
 // The unit zones and questionnaire scales read while adding responses, kept for one pass.
@@ -647,6 +655,60 @@ Result<std::optional<Session>> PgServerStore::find_session(const std::string& to
   if (!rows.is_ok()) return rows.status();
   if (rows->size()) out = Session{rows->text(0, 0), rows->opt_text(0, 1), rows->text(0, 2)};
   return out;
+}
+
+Result<TimePoint> PgServerStore::throttle_locked_until(const std::vector<std::string>& keys) {
+  ArrayParam k;
+  for (const std::string& key : keys) k.add(key);
+  auto rows = conn_->exec("read login failures",
+                          "SELECT COALESCE(MAX(locked_until_ms), 0) FROM login_failures "
+                          "WHERE key = ANY($1::text[])",
+                          {k.take()});
+  if (!rows.is_ok()) return rows.status();
+  return from_unix_ms(rows->int64(0, 0));
+}
+
+Status PgServerStore::update_throttle(const std::string& key, TimePoint now,
+                                      std::chrono::seconds forget_after,
+                                      const std::function<void(ThrottleEntry&)>& change) {
+  // The row is made if missing, then locked: two servers counting a failure for one key at once
+  // take turns, and neither count is lost.
+  pg::Transaction tx(*conn_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = conn_->run("count a login failure",
+                        "INSERT INTO login_failures(key, failures, last_ms, locked_until_ms) "
+                        "VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING",
+                        {key});
+  if (!s.is_ok()) return s;
+  auto rows = conn_->exec("read login failures",
+                          "SELECT failures, last_ms, locked_until_ms FROM login_failures "
+                          "WHERE key = $1 FOR UPDATE",
+                          {key});
+  if (!rows.is_ok()) return rows.status();
+  ThrottleEntry e;
+  if (rows->size()) {
+    e.failures = static_cast<int>(rows->int64(0, 0));
+    e.last = from_unix_ms(rows->int64(0, 1));
+    e.locked_until = from_unix_ms(rows->int64(0, 2));
+  }
+  change(e);
+  s = conn_->run("count a login failure",
+                 "UPDATE login_failures SET failures = $2, last_ms = $3, locked_until_ms = $4 "
+                 "WHERE key = $1",
+                 {key, static_cast<std::int64_t>(e.failures), unix_ms(e.last), unix_ms(e.locked_until)});
+  if (!s.is_ok()) return s;
+  s = conn_->run("forget old login failures",
+                 "DELETE FROM login_failures WHERE last_ms < $1 AND locked_until_ms <= $2",
+                 {unix_ms(now - forget_after), unix_ms(now)});
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Status PgServerStore::forget_throttle(const std::vector<std::string>& keys) {
+  ArrayParam k;
+  for (const std::string& key : keys) k.add(key);
+  return conn_->run("forget login failures", "DELETE FROM login_failures WHERE key = ANY($1::text[])",
+                    {k.take()});
 }
 
 Status PgServerStore::end_session(const std::string& token) {

@@ -43,6 +43,10 @@ class PgServerStore final : public ServerStore {
   Result<NewSession> create_session(const std::string& user, TimePoint now) override;
   Result<std::optional<Session>> find_session(const std::string& token, TimePoint now) override;
   Status end_session(const std::string& token) override;
+  Result<TimePoint> throttle_locked_until(const std::vector<std::string>& keys) override;
+  Status update_throttle(const std::string& key, TimePoint now, std::chrono::seconds forget_after,
+                         const std::function<void(ThrottleEntry&)>& change) override;
+  Status forget_throttle(const std::vector<std::string>& keys) override;
   Result<std::string> create_login_link(const std::string& user, TimePoint now) override;
   Result<std::optional<std::string>> redeem_login_link(const std::string& token,
                                                        TimePoint now) override;

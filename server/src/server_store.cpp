@@ -32,6 +32,46 @@ Result<std::unique_ptr<ServerStore>> ServerStore::open(const std::string& db) {
   return std::unique_ptr<ServerStore>(std::move(store).value());
 }
 
+Result<ServerStore*> StoreThrottleBook::store() {
+  if (!store_) {
+    auto opened = ServerStore::open(db_);
+    if (!opened.is_ok()) return opened.status();
+    store_ = std::move(opened).value();
+  }
+  return store_.get();
+}
+
+// A failed step drops the connection, so that one lost to a restart of the database is opened
+// anew next time rather than failing every login from then on.
+Result<TimePoint> StoreThrottleBook::locked_until(const std::vector<std::string>& keys) {
+  std::lock_guard lock(mutex_);
+  auto s = store();
+  if (!s.is_ok()) return s.status();
+  auto r = (*s)->throttle_locked_until(keys);
+  if (!r.is_ok()) store_.reset();
+  return r;
+}
+
+Status StoreThrottleBook::update(const std::string& key, TimePoint now,
+                                 std::chrono::seconds forget_after,
+                                 const std::function<void(ThrottleEntry&)>& change) {
+  std::lock_guard lock(mutex_);
+  auto s = store();
+  if (!s.is_ok()) return s.status();
+  Status r = (*s)->update_throttle(key, now, forget_after, change);
+  if (!r.is_ok()) store_.reset();
+  return r;
+}
+
+Status StoreThrottleBook::erase(const std::vector<std::string>& keys) {
+  std::lock_guard lock(mutex_);
+  auto s = store();
+  if (!s.is_ok()) return s.status();
+  Status r = (*s)->forget_throttle(keys);
+  if (!r.is_ok()) store_.reset();
+  return r;
+}
+
 bool is_valid_code(const std::string& code) {
   if (code.empty() || code.size() > 64) return false;
   return std::all_of(code.begin(), code.end(), [](char c) {

@@ -384,6 +384,14 @@ CREATE TABLE batches(
     // key, so it is recomputed from the raw rows.
     {kProcedureSchemaSql},
     {kRollupProcedureSchemaSql, recompute_rollups},
+    // Issue 12: failed-login counts in the database, shared by every server on it.
+    {R"sql(
+CREATE TABLE login_failures(
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  locked_until_ms INTEGER NOT NULL);
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {
@@ -1096,6 +1104,65 @@ Result<std::optional<Session>> SqliteServerStore::find_session(const std::string
       [&](const Stmt& q) { out = Session{q.text(0), q.opt_text(1), q.text(2)}; });
   if (!found.is_ok()) return found.status();
   return out;
+}
+
+Result<TimePoint> SqliteServerStore::throttle_locked_until(const std::vector<std::string>& keys) {
+  std::int64_t until = 0;
+  for (const std::string& key : keys) {
+    auto found = db_->first_row(
+        "SELECT locked_until_ms FROM login_failures WHERE key = ?", "read login failures",
+        [&](Stmt& q) { q.bind(1, key); },
+        [&](const Stmt& q) { until = std::max(until, q.int64(0)); });
+    if (!found.is_ok()) return found.status();
+  }
+  return from_unix_ms(until);
+}
+
+Status SqliteServerStore::update_throttle(const std::string& key, TimePoint now,
+                                          std::chrono::seconds forget_after,
+                                          const std::function<void(ThrottleEntry&)>& change) {
+  // A write transaction from the start: another process's failure for the same key waits for
+  // this one, so that neither count is lost.
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  ThrottleEntry e;
+  auto found = db_->first_row(
+      "SELECT failures, last_ms, locked_until_ms FROM login_failures WHERE key = ?",
+      "read login failures", [&](Stmt& q) { q.bind(1, key); },
+      [&](const Stmt& q) {
+        e.failures = static_cast<int>(q.int64(0));
+        e.last = from_unix_ms(q.int64(1));
+        e.locked_until = from_unix_ms(q.int64(2));
+      });
+  if (!found.is_ok()) return found.status();
+  change(e);
+  Status s = db_->run(
+      "INSERT INTO login_failures(key, failures, last_ms, locked_until_ms) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, last_ms = excluded.last_ms, "
+      "locked_until_ms = excluded.locked_until_ms",
+      "count a login failure", [&](Stmt& q) {
+        q.bind(1, key);
+        q.bind(2, static_cast<std::int64_t>(e.failures));
+        q.bind(3, unix_ms(e.last));
+        q.bind(4, unix_ms(e.locked_until));
+      });
+  if (!s.is_ok()) return s;
+  s = db_->run("DELETE FROM login_failures WHERE last_ms < ? AND locked_until_ms <= ?",
+               "forget old login failures", [&](Stmt& q) {
+                 q.bind(1, unix_ms(now - forget_after));
+                 q.bind(2, unix_ms(now));
+               });
+  if (!s.is_ok()) return s;
+  return tx.commit();
+}
+
+Status SqliteServerStore::forget_throttle(const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    Status s = db_->run("DELETE FROM login_failures WHERE key = ?", "forget login failures",
+                        [&](Stmt& q) { q.bind(1, key); });
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
 }
 
 Status SqliteServerStore::end_session(const std::string& token) {

@@ -128,6 +128,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     INSERT INTO rollup_detail SELECT * FROM old_detail;
     DROP TABLE old_detail;
     DROP TABLE procedures;
+    DROP TABLE login_failures;
     ALTER TABLE responses DROP COLUMN procedure;
     UPDATE responses SET raw = json_set(raw, '$.procedure', 'bad code!')
       WHERE json_extract(raw, '$.procedure') = '2.002154';
@@ -137,7 +138,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses WHERE procedure = '1.001193'"),
             "2");

@@ -3,7 +3,7 @@
 // names (a libpq connection string to a database of that cluster, such as
 // postgresql:///postgres?host=/tmp/sipas-pg-dev&user=sipas), dropped WITH (FORCE) when the owner
 // goes; otherwise a SQLite file in the test's directory. db() is what --db and ServerStore::open
-// take; exec() and query() reach either database from outside. When the cluster is not named or
+// take; exec(), query() and rows() reach either database from outside. When the cluster is not named or
 // does not answer, the test fails (never skips) with a message saying how to run it; db() is empty
 // then. Not copyable. Link sipas_server_test_support (libpq, SQLite) to use it.
 #pragma once
@@ -19,6 +19,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace sipas::test {
 
@@ -117,6 +118,37 @@ class TestDatabase {
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) return out;
     if (PQntuples(r.get()) == 0) return "<none>";
     return PQgetisnull(r.get(), 0, 0) ? "<null>" : PQgetvalue(r.get(), 0, 0);
+  }
+  // The first column of every row a query returns, as text ("<null>" for NULL); a failure and
+  // nothing when it fails.
+  std::vector<std::string> rows(const std::string& sql) const {
+    std::vector<std::string> out;
+    if (!postgresql()) {
+      sqlite3* db = nullptr;
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_open(db_.c_str(), &db) != SQLITE_OK ||
+          sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+        ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+      } else {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+          auto* text = sqlite3_column_text(st, 0);
+          out.push_back(text ? reinterpret_cast<const char*>(text) : "<null>");
+        }
+      }
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+      return out;
+    }
+    std::unique_ptr<PGconn, Finish> conn(PQconnectdb(db_.c_str()));
+    std::unique_ptr<PGresult, Clear> r(PQexec(conn.get(), sql.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn.get());
+      return out;
+    }
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      out.push_back(PQgetisnull(r.get(), i, 0) ? "<null>" : PQgetvalue(r.get(), i, 0));
+    }
+    return out;
   }
   // The PostgreSQL database's name ("" on SQLite).
   const std::string& name() const { return name_; }

@@ -1,5 +1,7 @@
 // sipas-sync against a real sipas-server, each a separate process, on a free loopback port, with
-// real kiosk and server databases. Kills use SIGKILL, as a power cut or the OOM killer would.
+// real kiosk and server databases. Kills use SIGKILL, as a power cut or the OOM killer would. The
+// server's database is SQLite, or with SIPAS_TEST_STORE=postgresql a fresh PostgreSQL database
+// (test::TestDatabase): ctest runs the suite both ways (the pg/ copies).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <filesystem>
@@ -30,6 +33,7 @@
 #include "sipas/crypto.hpp"
 #include "sipas/store.hpp"
 #include "sipas/sync/curl_transport.hpp"
+#include "test_database.hpp"
 
 extern char** environ;
 
@@ -267,14 +271,16 @@ class SyncE2eTest : public ::testing::Test {
     kiosk_id_ = loaded->config.kiosk_id;
     unit_ = loaded->config.unit.code;
     fs::copy(kConfigSource, dir_ / "config", fs::copy_options::recursive);
-    server_db_ = dir_ / "server.db";
+    server_store_ = std::make_unique<test::TestDatabase>(dir_.path());
+    server_db_ = server_store_->db();
+    ASSERT_FALSE(server_db_.empty());
     port_ = free_port();
 
-    ASSERT_EQ(cli({"unit", "add", "--db", server_db_.string(), "--code", unit_, "--name",
+    ASSERT_EQ(cli({"unit", "add", "--db", server_db_, "--code", unit_, "--name",
                    "Trung tâm Phục vụ hành chính công"}),
               0);
     std::string token;
-    ASSERT_EQ(cli({"kiosk", "add", "--db", server_db_.string(), "--kiosk-id", kiosk_id_,
+    ASSERT_EQ(cli({"kiosk", "add", "--db", server_db_, "--kiosk-id", kiosk_id_,
                    "--unit", unit_},
                   &token),
               0);
@@ -306,13 +312,22 @@ class SyncE2eTest : public ::testing::Test {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  void start_server() {
-    server_ = std::make_unique<Process>(
-        std::vector<std::string>{SIPAS_SERVER_BIN, "serve", "--db", server_db_.string(),
-                                 "--listen", "127.0.0.1:" + std::to_string(port_), "--surveys",
+  void start_server() { server_ = serve(port_, "server"); }
+
+  // A sipas-server on `port` over this test's database, answering /healthz; `name` names its
+  // output files.
+  std::unique_ptr<Process> serve(int port, const std::string& name) {
+    auto server = std::make_unique<Process>(
+        std::vector<std::string>{SIPAS_SERVER_BIN, "serve", "--db", server_db_,
+                                 "--listen", "127.0.0.1:" + std::to_string(port), "--surveys",
                                  (dir_ / "config" / "surveys").string(), "--rate-limit", "0",
-                                 "--access-log", (dir_ / "access.log").string()},
-        dir_ / "server.out", dir_ / "server.err");
+                                 "--access-log", (dir_ / (name + ".access.log")).string()},
+        dir_ / (name + ".out"), dir_ / (name + ".err"));
+    wait_healthy(*server, port);
+    return server;
+  }
+
+  void wait_healthy(Process& server, int port) {
     CurlOptions o;
     o.connect_timeout = 1s;
     o.total_timeout = 2s;
@@ -320,13 +335,13 @@ class SyncE2eTest : public ::testing::Test {
     ASSERT_TRUE(t.is_ok());
     HttpRequest health;
     health.method = "GET";
-    health.url = url() + "/healthz";
+    health.url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
     for (Deadline d = in(20s); before(d); std::this_thread::sleep_for(20ms)) {
       auto r = (*t)->send(health);
       if (r.is_ok() && r->status == 200) return;
-      ASSERT_TRUE(server_->running()) << "sipas-server exited: " << server_->err();
+      ASSERT_TRUE(server.running()) << "sipas-server exited: " << server.err();
     }
-    FAIL() << "sipas-server did not answer /healthz: " << server_->err();
+    FAIL() << "sipas-server did not answer /healthz: " << server.err();
   }
 
   fs::path kiosk_db(int count) {
@@ -337,9 +352,12 @@ class SyncE2eTest : public ::testing::Test {
   }
 
   std::vector<std::string> sync_args(const fs::path& db, int batch_size) {
+    return sync_args(db, batch_size, url());
+  }
+  std::vector<std::string> sync_args(const fs::path& db, int batch_size, const std::string& server) {
     return {SIPAS_SYNC_BIN,  "--config",     (dir_ / "config").string(),
             "--db",          db.string(),    "--server",
-            url(),           "--batch-size", std::to_string(batch_size),
+            server,          "--batch-size", std::to_string(batch_size),
             "--once"};
   }
 
@@ -355,26 +373,28 @@ class SyncE2eTest : public ::testing::Test {
   // Every kiosk response is on the server exactly once, and the kiosk has settled all of them.
   void expect_exactly_once(const fs::path& kiosk_db, std::int64_t count) {
     Db kiosk(kiosk_db);
-    Db server(server_db_);
     EXPECT_EQ(kiosk.scalar("SELECT COUNT(*) FROM responses WHERE state = 'sent'"), count);
     EXPECT_EQ(kiosk.scalar("SELECT COUNT(*) FROM responses WHERE state <> 'sent'"), 0);
-    EXPECT_EQ(server.scalar("SELECT COUNT(*) FROM responses"), count);
-    EXPECT_EQ(server.scalar("SELECT COUNT(DISTINCT id) FROM responses"), count);
-    EXPECT_EQ(server.scalar("SELECT COUNT(DISTINCT seq) FROM responses"), count);
-    EXPECT_EQ(server.scalar("SELECT COUNT(*) FROM quarantine"), 0);
-    EXPECT_TRUE(kiosk.strings("SELECT id FROM responses") ==
-                server.strings("SELECT id FROM responses"))
+    EXPECT_EQ(server_scalar("SELECT COUNT(*) FROM responses"), count);
+    EXPECT_EQ(server_scalar("SELECT COUNT(DISTINCT id) FROM responses"), count);
+    EXPECT_EQ(server_scalar("SELECT COUNT(DISTINCT seq) FROM responses"), count);
+    EXPECT_EQ(server_scalar("SELECT COUNT(*) FROM quarantine"), 0);
+    const auto ids = server_store_->rows("SELECT id FROM responses");
+    EXPECT_TRUE(kiosk.strings("SELECT id FROM responses") == std::set<std::string>(ids.begin(), ids.end()))
         << "the server's ids differ from the kiosk's";
   }
 
-  std::int64_t server_count() {
-    Db server(server_db_);
-    return server.scalar("SELECT COUNT(*) FROM responses");
+  std::int64_t server_scalar(const std::string& sql) {
+    const std::string v = server_store_->query(sql);
+    return !v.empty() && std::isdigit(static_cast<unsigned char>(v[0])) ? std::stoll(v) : -1;
   }
+  std::int64_t server_count() { return server_scalar("SELECT COUNT(*) FROM responses"); }
 
   TempDir dir_;
   std::string kiosk_id_, unit_;
-  fs::path server_db_, token_file_;
+  std::unique_ptr<test::TestDatabase> server_store_;
+  std::string server_db_;
+  fs::path token_file_;
   int port_ = 0;
   std::unique_ptr<Process> server_;
 };
@@ -461,7 +481,7 @@ TEST_F(SyncE2eTest, ResponseDeletedOnTheKioskShowsAsAGapFinding) {
   }
   fs::path password = dir_ / "password.txt";
   std::ofstream(password) << "correct horse battery\n";
-  ASSERT_EQ(cli({"user", "add", "--db", server_db_.string(), "--user", "auditor"}, nullptr,
+  ASSERT_EQ(cli({"user", "add", "--db", server_db_, "--user", "auditor"}, nullptr,
                 password),
             0);
   start_server();
@@ -524,6 +544,37 @@ TEST_F(SyncE2eTest, WrongTokenExitsNonZeroWithAClearErrorAndKeepsEverythingPendi
   EXPECT_NE(run.err.find("HTTP 401"), std::string::npos) << run.err;
   EXPECT_EQ(run.out, "sent 0, duplicates 0, rejected 0, pending left 300\n");
   EXPECT_EQ(server_count(), 0);
+}
+
+// Two servers on one database, as behind a load balancer, and one kiosk's batches reaching both
+// at once: two uploaders over the same kiosk database, one to each server, send the same pending
+// batches at the same moments (as a kiosk that retried through the balancer while its first try
+// was still being stored). Every response is stored once, the kiosk settles every one, and the
+// chain shows no finding, as with one server.
+TEST_F(SyncE2eTest, TwoServersOnOneDatabaseStoreEachResponseOnceWhenBatchesReachBoth) {
+  fs::path db = kiosk_db(3000);
+  start_server();
+  const int port2 = free_port();
+  auto second = serve(port2, "server2");
+  const std::string url2 = "http://127.0.0.1:" + std::to_string(port2);
+  Process a(sync_args(db, 50), dir_ / "a.out", dir_ / "a.err");
+  Process b(sync_args(db, 50, url2), dir_ / "b.out", dir_ / "b.err");
+  const auto ra = a.wait(120s), rb = b.wait(120s);
+
+  ASSERT_EQ(ra, 0) << a.out() << a.err();
+  ASSERT_EQ(rb, 0) << b.out() << b.err();
+  expect_exactly_once(db, 3000);
+  EXPECT_EQ(server_scalar("SELECT COUNT(*) FROM findings"), 0)
+      << "findings: " << ::testing::PrintToString(server_store_->rows("SELECT kind FROM findings"));
+  // What the uploaders were told: every response accepted by exactly one of the two servers, and
+  // some batches reached both (else the servers never raced).
+  long sent_a = -1, dup_a = -1, sent_b = -1, dup_b = -1;
+  ASSERT_EQ(std::sscanf(a.out().c_str(), "sent %ld, duplicates %ld", &sent_a, &dup_a), 2) << a.out();
+  ASSERT_EQ(std::sscanf(b.out().c_str(), "sent %ld, duplicates %ld", &sent_b, &dup_b), 2) << b.out();
+  EXPECT_EQ(sent_a + sent_b, 3000) << a.out() << b.out();
+  EXPECT_GT(dup_a + dup_b, 0) << "no batch reached both servers: " << a.out() << b.out();
+  second->kill(SIGTERM);
+  second->wait(20s);
 }
 
 }  // namespace

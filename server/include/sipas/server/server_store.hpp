@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 
 #include "sipas/protocol.hpp"
 #include "sipas/server/batch.hpp"
+#include "sipas/server/login_throttle.hpp"
 #include "sipas/server/rollups.hpp"
 #include "sipas/server/sessions.hpp"
 #include "sipas/status.hpp"
@@ -198,6 +200,14 @@ class ServerStore {
   virtual Result<std::optional<std::string>> redeem_login_link(const std::string& token,
                                                                TimePoint now) = 0;
 
+  // Failed-login counts (login_throttle.hpp), kept here so that every server on this storage
+  // shares them; ThrottleBook's contract.
+  virtual Result<TimePoint> throttle_locked_until(const std::vector<std::string>& keys) = 0;
+  virtual Status update_throttle(const std::string& key, TimePoint now,
+                                 std::chrono::seconds forget_after,
+                                 const std::function<void(ThrottleEntry&)>& change) = 0;
+  virtual Status forget_throttle(const std::vector<std::string>& keys) = 0;
+
   // The procedure catalogue. import_procedures inserts or updates every entry in one
   // transaction (invalid_argument for a bad code or a missing Vietnamese name; nothing written).
   // Responses may name codes that are not (yet) in the catalogue.
@@ -258,6 +268,25 @@ class ServerStore {
 // Whether `db` names a PostgreSQL database: a postgresql:// or postgres:// URI, or a libpq
 // key=value string (with dbname=, host=, hostaddr=, service=, user= or port=).
 bool is_postgresql(const std::string& db);
+
+// The ThrottleBook of a server: its storage, through a connection of its own opened at first use
+// and shared by the request threads one at a time (a login is rare, and each step is one short
+// transaction).
+class StoreThrottleBook final : public ThrottleBook {
+ public:
+  explicit StoreThrottleBook(std::string db) : db_(std::move(db)) {}
+  Result<TimePoint> locked_until(const std::vector<std::string>& keys) override;
+  Status update(const std::string& key, TimePoint now, std::chrono::seconds forget_after,
+                const std::function<void(ThrottleEntry&)>& change) override;
+  Status erase(const std::vector<std::string>& keys) override;
+
+ private:
+  // The store, opened (again, after a failure) on demand; call with mutex_ held.
+  Result<ServerStore*> store();
+  const std::string db_;
+  std::mutex mutex_;
+  std::unique_ptr<ServerStore> store_;
+};
 
 // Whether `code` is a valid unit code, kiosk id or procedure code.
 bool is_valid_code(const std::string& code);
