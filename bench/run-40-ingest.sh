@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rows for the server's ingest: several simulated kiosks posting gzip batches concurrently to a
 # real sipas server on loopback; responses per second, and where the server's time goes (JSON
-# parsing and validation vs. the SQLite transaction), measured inside the server.
+# parsing and validation vs. the SQLite transaction), measured inside the server. The same 8-kiosk
+# run then goes to PostgreSQL (a throwaway cluster from scripts/test-postgres, fsync on, as a
+# province would run it), side by side, with the CPU per response of the server and the database.
 # See bench/README.md for the contract.
 set -euo pipefail
 bin="$SIPAS_BENCH_BUILD/bin/sipas-bench-ingest"
@@ -12,10 +14,18 @@ json=$("$bin" --kiosks "$kiosks" --responses-per-kiosk "$per_kiosk" --batch "$ba
 # A province's worth of kiosks at once, each on its own kept-alive connection.
 many=$("$bin" --kiosks 300 --responses-per-kiosk 1000 --batch "$batch")
 
-python3 - "$json" "$many" <<'PY'
+pgdir=$(mktemp -d /tmp/sipas-bench-pg.XXXXXX)
+trap 'bash scripts/test-postgres stop "$pgdir"' EXIT
+cluster=$(bash scripts/test-postgres start "$pgdir" --durable)
+psql "$cluster" -qc "CREATE DATABASE ingest" >&2
+pg=$(SIPAS_BENCH_PGDATA="$pgdir/data" "$bin" --kiosks "$kiosks" --responses-per-kiosk "$per_kiosk" \
+  --batch "$batch" --db "postgresql:///ingest?host=$pgdir&user=sipas")
+
+python3 - "$json" "$many" "$pg" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 m = json.loads(sys.argv[2])
+p = json.loads(sys.argv[3])
 pct = lambda x: f"{100 * x:.0f} %"
 rows = [
     ("server", "ingest, concurrent kiosks", f"{r['responses_per_s']:.0f} responses/s",
@@ -39,6 +49,17 @@ rows = [
      f"each kiosk on its own kept-alive connection, {m['server_threads']} server threads; "
      f"{m['responses_per_s'] / r['responses_per_s']:.2f}x the {r['kiosks']}-kiosk figure; "
      f"SQLite writer busy {pct(m['sqlite_busy_of_wall'])}"),
+    ("server", "ingest, concurrent kiosks, CPU per response (SQLite)",
+     f"{r['process_cpu_us_per_response']:.0f} us",
+     "the whole process (server and the simulated kiosks, which only send pre-built bodies)"),
+    ("server", "ingest, concurrent kiosks, PostgreSQL 15", f"{p['responses_per_s']:.0f} responses/s",
+     f"the same {p['kiosks']} kiosks x {p['responses'] // p['kiosks']} on a local cluster (fsync on): "
+     f"{p['responses_per_s'] / r['responses_per_s']:.2f}x the SQLite figure in this run; "
+     f"storage {p['sqlite_us_per_response']:.0f} us elapsed per response"),
+    ("server", "ingest, concurrent kiosks, CPU per response (PostgreSQL)",
+     f"{p['process_cpu_us_per_response'] + p['db_cpu_us_per_response']:.0f} us",
+     f"{p['process_cpu_us_per_response']:.0f} us in the server process + "
+     f"{p['db_cpu_us_per_response']:.0f} us in PostgreSQL's processes"),
     ("server", "/healthz p50 / p99 during the 300-kiosk upload",
      f"{m['healthz_p50_ms']:.2f} / {m['healthz_p99_ms']:.2f} ms",
      f"{m['healthz_requests']} requests, one every 100 ms on a new connection, beside the uploads; "

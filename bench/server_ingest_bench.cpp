@@ -4,9 +4,15 @@
 // parsing and validation, the SQLite transaction, waiting for another batch's transaction), as
 // measured inside the server.
 //
+// CPU per response counts this whole process (server and the simulated kiosks, which only send
+// pre-built bodies) and, with SIPAS_BENCH_PGDATA naming a PostgreSQL cluster's data directory on
+// this machine, that cluster's processes too.
+//
 // Usage: sipas-bench-ingest [--kiosks N] [--responses-per-kiosk N] [--batch N] [--threads N]
+//                           [--db DB]   (a PostgreSQL connection string; default a new SQLite file)
 #include <httplib.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,9 +20,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,14 +107,54 @@ int fail(const std::string& message) {
   return 1;
 }
 
+double process_cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// CPU seconds of a PostgreSQL cluster's postmaster and its children (backends, WAL writer,
+// checkpointer) from /proc; 0 when `pgdata` is empty or unreadable.
+double cluster_cpu_s(const std::string& pgdata) {
+  if (pgdata.empty()) return 0;
+  std::ifstream pidfile(std::filesystem::path(pgdata) / "postmaster.pid");
+  long postmaster = 0;
+  if (!(pidfile >> postmaster)) return 0;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ... utime(14) stime(15); comm may hold spaces, so count from ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    rest >> state >> ppid;
+    std::string skip;
+    for (int i = 0; i < 9; ++i) rest >> skip;
+    double utime = 0, stime = 0;
+    rest >> utime >> stime;
+    const long pid = std::atol(e.path().filename().c_str());
+    if (pid == postmaster || ppid == postmaster) total += (utime + stime) / tick;
+  }
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  std::string db_arg;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     int v = std::atoi(argv[i + 1]);
-    if (key == "--kiosks") o.kiosks = v;
+    if (key == "--db") db_arg = argv[i + 1];
+    else if (key == "--kiosks") o.kiosks = v;
     else if (key == "--responses-per-kiosk") o.per_kiosk = v;
     else if (key == "--batch") o.batch = v;
     else if (key == "--threads") o.threads = v;
@@ -122,7 +170,9 @@ int main(int argc, char** argv) {
       std::filesystem::remove_all(dir, ec);
     }
   } cleanup{dir};
-  std::string db = (dir / "server.db").string();
+  const std::string db = db_arg.empty() ? (dir / "server.db").string() : db_arg;
+  const char* pgdata_env = std::getenv("SIPAS_BENCH_PGDATA");
+  const std::string pgdata = pgdata_env ? pgdata_env : "";
 
   std::vector<std::string> tokens;
   std::vector<std::vector<std::string>> bodies(static_cast<std::size_t>(o.kiosks));
@@ -179,6 +229,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
+  const double cpu0 = process_cpu_s(), db_cpu0 = cluster_cpu_s(pgdata);
   auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> kiosks;
   for (int k = 0; k < o.kiosks; ++k) {
@@ -204,6 +255,7 @@ int main(int argc, char** argv) {
   }
   for (auto& t : kiosks) t.join();
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double cpu_s = process_cpu_s() - cpu0, db_cpu_s = cluster_cpu_s(pgdata) - db_cpu0;
   uploading = false;
   monitor.join();
   std::sort(health_ms.begin(), health_ms.end());
@@ -249,6 +301,9 @@ int main(int argc, char** argv) {
       {"parse_cpu_us_per_response", per_response_us(stats.parse_cpu_ns)},
       {"sqlite_cpu_us_per_response", per_response_us(stats.sqlite_cpu_ns)},
       {"lock_wait_s", static_cast<double>(stats.lock_wait_ns) / 1e9},
+      {"store", db_arg.empty() ? "sqlite" : "postgresql"},
+      {"process_cpu_us_per_response", cpu_s * 1e6 / static_cast<double>(expected)},
+      {"db_cpu_us_per_response", db_cpu_s * 1e6 / static_cast<double>(expected)},
       {"healthz_requests", health_ms.size()},
       {"healthz_p50_ms", health_pct(0.5)},
       {"healthz_p99_ms", health_pct(0.99)},
