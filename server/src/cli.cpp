@@ -25,6 +25,7 @@
 #include "sipas/server/config_file.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
+#include "sipas/server/migrate.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/server/service_notify.hpp"
 #include "sipas/server/surveys.hpp"
@@ -65,6 +66,7 @@ Usage:
   sipas-server serve --config FILE [OPTIONS]      (serve's options as "key = value" lines in FILE)
   sipas-server backup --db PATH --to FILE | --to-dir DIR [--keep N]
   sipas-server restore --from FILE --db PATH                    (with the server stopped)
+  sipas-server migrate --from FILE --to POSTGRESQL             (with the server stopped)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
                                                     (one-time login link, 5 min, this machine)
   sipas-server --help | --version
@@ -72,7 +74,9 @@ Usage:
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
 "host=/run/postgresql dbname=sipas") names a PostgreSQL database instead. Give its password in
 PGPASSWORD or a ~/.pgpass file rather than in the string: a command line is visible to others.
-backup and restore work on the SQLite file only.
+backup and restore work on the SQLite file only. migrate copies a SQLite database into an
+empty PostgreSQL one and succeeds only once every table's rows and the scores of every unit for
+every year and quarter with ratings are the same on both; dashboard sessions are not copied.
 
 serve listens only on HOST (127.0.0.1 for this machine only); --surveys imports every
 DIR/*.json questionnaire into the database before serving; the access log goes to standard
@@ -219,6 +223,7 @@ class Cli {
     if (group == "serve") return serve(args);
     if (group == "backup") return backup(args);
     if (group == "restore") return restore(args);
+    if (group == "migrate") return migrate(args);
     if (args.size() < 2) {
       err_ << "sipas-server " << group << ": missing subcommand (try --help)\n";
       return 2;
@@ -272,7 +277,7 @@ class Cli {
     }
     args_ = std::get<Args>(std::move(parsed));
     std::set<std::string> needed = required;
-    needed.insert("db");
+    if (command != "migrate") needed.insert("db");
     for (const auto& key : needed) {
       if (!args_.get(key)) {
         err_ << "sipas-server " << command << ": --" << key << " is required\n";
@@ -768,6 +773,21 @@ class Cli {
     Status s = restore_database(*args_.get("from"), *args_.get("db"));
     if (!s.is_ok()) return fail("restore", s);
     out_ << "restored " << *args_.get("db") << " from " << *args_.get("from") << "\n";
+    return 0;
+  }
+
+  int migrate(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!parse(args, 1, "migrate", {"from", "to"}, {"from", "to"}, &exit)) return exit;
+    if (args_.get("db")) {
+      err_ << "sipas-server migrate: give --from FILE and --to POSTGRESQL, not --db\n";
+      return 2;
+    }
+    auto report = migrate_to_postgresql(*args_.get("from"), *args_.get("to"),
+                                        [this](const std::string& line) { out_ << line << "\n"; });
+    if (!report.is_ok()) return fail("migrate", report.status());
+    out_ << "migrated " << report->rows << " rows (" << report->responses << " responses) from "
+         << *args_.get("from") << "; rows and scores checked the same\n";
     return 0;
   }
 

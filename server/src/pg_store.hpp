@@ -75,6 +75,9 @@ class PgServerStore final : public ServerStore {
   Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                    std::size_t limit) override;
 
+  // For migrate.cpp, which copies a SQLite database in table by table.
+  pg::Conn& conn() { return *conn_; }
+
  private:
   explicit PgServerStore(std::unique_ptr<pg::Conn> conn) : conn_(std::move(conn)) {}
   Status migrate();

@@ -116,6 +116,18 @@ TEST_F(CliTest, UserAddReadsThePasswordFromStdin) {
   EXPECT_EQ((*user)->password_hash.find("mật"), std::string::npos);
 }
 
+TEST_F(CliTest, MigrateNeedsFromAndToAndNoDb) {
+  auto r = run({"migrate", "--from", "province.db"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--to is required"), std::string::npos) << r.err;
+  r = run({"migrate", "--from", "a.db", "--to", "postgresql:///x", "--db", "b.db"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("not --db"), std::string::npos) << r.err;
+  r = run({"migrate", "--from", "a.db", "--to", "b.db"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--to must be a PostgreSQL connection string"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, UserAddRefusesAShortPassword) {
   auto r = run({"user", "add", "--db", db(), "--user", "admin"}, "short\n");
   EXPECT_EQ(r.status, 1);

@@ -10,6 +10,7 @@
 
 #include "server_test_support.hpp"
 #include "sipas/server/backup.hpp"
+#include "sipas/server/migrate.hpp"
 #include "sipas/server/surveys.hpp"
 
 namespace sipas::test {
@@ -402,6 +403,86 @@ TEST_F(PgTwoServersTest, SameBatchToTwoServersAtOnceIsStoredOnce) {
     ASSERT_EQ(stored(), (round + 1) * kPerBatch);
   }
   EXPECT_EQ(finding_kinds("k1"), std::vector<std::string>{});
+}
+
+// sipas-server migrate: a province's SQLite database, with responses over two years, a gap and a
+// conflict in quarantine, copied into an empty PostgreSQL database.
+class MigrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!TestDatabase::postgresql()) GTEST_SKIP() << "PostgreSQL only: runs under the pg/ prefix";
+    source_ = (dir_.path() / "province.db").string();
+    auto store = open_store(source_);
+    ASSERT_TRUE(store);
+    seed(*store);
+    std::string prev = kGenesisHash;
+    std::int64_t seq = 1;
+    Response first;
+    for (int round = 0; round < 6; ++round) {
+      // From 400 days back to today, one batch every 80 days; the fourth skips a seq (a gap).
+      if (round == 3) ++seq;
+      auto chain = make_chain("22.PVHCC", seq, 40, prev,
+                              test_now() - std::chrono::hours(24 * (400 - 80 * round)));
+      seq += 40;
+      prev = chain.back().hash;
+      if (round == 0) first = chain.front();
+      auto reply = store->ingest(kiosk_of(*store), parse(*store, make_body("k1", chain)), test_now());
+      ASSERT_TRUE(reply.is_ok()) << reply.status().message();
+    }
+    // The first response's id again with other content: quarantined as a conflict.
+    first.comment = "khác";
+    first.hash = compute_hash(first);
+    auto reply = store->ingest(kiosk_of(*store), parse(*store, make_body("k1", {first})), test_now());
+    ASSERT_TRUE(reply.is_ok()) << reply.status().message();
+    ASSERT_EQ(*store->response_count(), 240);
+    ASSERT_EQ(*store->quarantine_count(), 1);
+  }
+
+  TempDir dir_;
+  std::string source_;
+  TestDatabase target_{dir_.path()};
+  std::vector<std::string> lines_;
+  std::function<void(const std::string&)> progress_ = [this](const std::string& l) { lines_.push_back(l); };
+};
+
+TEST_F(MigrateTest, CopiesEveryTableAndChecksTheScoresOfEveryUnitAndPeriod) {
+  auto report = migrate_to_postgresql(source_, target_.db(), progress_);
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  EXPECT_EQ(report->responses, 240);
+  // 2 units × (2 years + their quarters with ratings).
+  EXPECT_GE(report->score_checks, 2 * 4);
+  auto from = open_store(source_);
+  auto to = open_store(target_.db());
+  ASSERT_TRUE(from && to);
+  EXPECT_EQ(*to->response_count(), 240);
+  EXPECT_EQ(*to->quarantine_count(), 1);
+  EXPECT_EQ(findings_text(*to), findings_text(*from)) << "the gap, in the same order";
+  EXPECT_EQ(*to->units(), *from->units());
+  auto kiosk = to->kiosk_by_token_hash(token_hash("k1-token"));
+  ASSERT_TRUE(kiosk.is_ok() && *kiosk) << "the kiosk keeps its token";
+  EXPECT_EQ((*kiosk)->last_seq, 241);
+  EXPECT_EQ(lines_.back(), "scores: " + std::to_string(report->score_checks) +
+                               " unit-periods the same on both");
+}
+
+TEST_F(MigrateTest, ATargetThatHoldsDataIsRefusedAndKept) {
+  ASSERT_TRUE(migrate_to_postgresql(source_, target_.db(), progress_).is_ok());
+  auto again = migrate_to_postgresql(source_, target_.db(), progress_);
+  ASSERT_FALSE(again.is_ok());
+  EXPECT_EQ(again.status().code(), ErrorCode::conflict);
+  EXPECT_NE(again.status().message().find("already holds data"), std::string::npos)
+      << again.status().message();
+  EXPECT_EQ(target_.query("SELECT count(*) FROM responses"), "240");
+}
+
+TEST_F(MigrateTest, TheWrongKindOfSourceOrTargetIsNamed) {
+  auto to_file = migrate_to_postgresql(source_, (dir_.path() / "other.db").string(), progress_);
+  ASSERT_FALSE(to_file.is_ok());
+  EXPECT_EQ(to_file.status().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(to_file.status().message().find("--to must be a PostgreSQL"), std::string::npos);
+  auto from_pg = migrate_to_postgresql(target_.db(), target_.db(), progress_);
+  ASSERT_FALSE(from_pg.is_ok());
+  EXPECT_NE(from_pg.status().message().find("--from must be a SQLite"), std::string::npos);
 }
 
 }  // namespace
