@@ -34,6 +34,12 @@ class FlowTest : public ::testing::Test {
     flow_->tick();
     return ok;
   }
+  // No tap for the idle timeout in the middle of a survey: "more time?" is asked.
+  void idle_until_asked() {
+    clock_.advance(30s);
+    flow_->tick();
+    ASSERT_TRUE(flow_->more_time_left().has_value());
+  }
   // "Hoàn tất" on the follow-up step, offered to everyone after the last question.
   bool finish() { return tap(ActionKind::followup_finish); }
   // The first value answers the welcome's faces when the welcome shows.
@@ -287,9 +293,7 @@ TEST_F(FlowTest, ContinuingAfterMoreTimeKeepsTheAnswersAndTheQuestion) {
   make(testing::short_survey());
   answer_all({4});
   const std::size_t question = flow_->question_index();
-  clock_.advance(30s);
-  flow_->tick();
-  ASSERT_TRUE(flow_->more_time_left().has_value());
+  idle_until_asked();
   clock_.advance(15s);
   EXPECT_TRUE(tap(ActionKind::more_time));
   EXPECT_FALSE(flow_->more_time_left().has_value());
@@ -309,9 +313,7 @@ TEST_F(FlowTest, ATapElsewhereWhileAskedForMoreTimeOnlyContinues) {
   make(testing::short_survey());
   answer_all({4});
   const std::size_t question = flow_->question_index();
-  clock_.advance(30s);
-  flow_->tick();
-  ASSERT_TRUE(flow_->more_time_left().has_value());
+  idle_until_asked();
   EXPECT_TRUE(tap(ActionKind::answer, 1));
   EXPECT_FALSE(flow_->more_time_left().has_value());
   EXPECT_EQ(flow_->question_index(), question);
@@ -322,8 +324,7 @@ TEST_F(FlowTest, ATapElsewhereWhileAskedForMoreTimeOnlyContinues) {
 TEST_F(FlowTest, MoreTimeDeadlinesFollowTheCountdown) {
   make(testing::short_survey());
   answer_all({4});
-  clock_.advance(30s);
-  flow_->tick();
+  idle_until_asked();
   ASSERT_TRUE(flow_->next_deadline().has_value());
   EXPECT_EQ(*flow_->next_deadline(), clock_.now() + 1s) << "the seconds left change each second";
   clock_.advance(19500ms);

@@ -66,6 +66,20 @@ class KioskE2e : public ::testing::Test {
   nlohmann::json open_pin_pad() { return only_if_shows(kiosk_.open_pin_pad(), "pin"); }
   nlohmann::json open_staff(const std::string& pin) { return only_if_shows(kiosk_.open_staff(pin), "staff"); }
 
+  // Answers the questions from the second to the `questions`th with `value`, then "Hoàn tất";
+  // returns once the thanks show (a test failure where the kiosk went astray).
+  void answer_rest_and_finish(std::size_t questions, int value) {
+    for (std::size_t i = 1; i < questions; ++i) {
+      auto d = wait_for("question", static_cast<int>(i + 1));
+      ASSERT_FALSE(d.empty());
+      kiosk_.choose(d, "answer-" + std::to_string(value));
+    }
+    auto d = wait_for("followup");
+    ASSERT_FALSE(d.empty());
+    kiosk_.choose(d, "finish");
+    ASSERT_FALSE(wait_for("thanks").empty());
+  }
+
   std::vector<Response> stored(const fs::path& db) {
     auto store = ResponseStore::open(db.string());
     EXPECT_TRUE(store.is_ok()) << store.status().to_string();
@@ -279,16 +293,7 @@ TEST_F(KioskE2e, MoreTimeAppearsWhenIdleAndContinuingKeepsTheSurvey) {
   kiosk_.tap(d, "more-time");
   d = wait_for("question", 2);
   ASSERT_FALSE(d.empty()) << "back on the question that was showing";
-  const SurveyFile survey = read_survey(cfg, "counter-short");
-  for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
-    d = wait_for("question", static_cast<int>(i + 1));
-    ASSERT_FALSE(d.empty());
-    kiosk_.choose(d, "answer-5");
-  }
-  d = wait_for("followup");
-  ASSERT_FALSE(d.empty());
-  kiosk_.choose(d, "finish");
-  ASSERT_FALSE(wait_for("thanks").empty());
+  answer_rest_and_finish(read_survey(cfg, "counter-short").criteria.size(), 5);
   const auto all = stored(dir_ / "kiosk.db");
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].status, ResponseStatus::complete);
@@ -315,15 +320,7 @@ TEST_F(KioskE2e, ThreeTappedSurveysShowOnTheStaffScreenWithTheirIndex) {
     d = wait_for("procedure");
     ASSERT_FALSE(d.empty());
     kiosk_.choose(d, "procedure.1.004227");
-    for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
-      d = wait_for("question", static_cast<int>(i + 1));
-      ASSERT_FALSE(d.empty());
-      kiosk_.choose(d, "answer-" + std::to_string(value));
-    }
-    d = wait_for("followup");
-    ASSERT_FALSE(d.empty());
-    kiosk_.choose(d, "finish");
-    ASSERT_FALSE(wait_for("thanks").empty());
+    answer_rest_and_finish(survey.criteria.size(), value);
   }
   ASSERT_FALSE(wait_for("welcome").empty());
   const nlohmann::json d = open_staff("2468");
@@ -481,15 +478,7 @@ class KioskFastInputE2e : public KioskE2e {
     d = wait_for("procedure");
     ASSERT_FALSE(d.empty());
     kiosk_.choose(d, "procedure.skip");
-    for (std::size_t i = 1; i < survey.criteria.size(); ++i) {
-      d = wait_for("question", static_cast<int>(i + 1));
-      ASSERT_FALSE(d.empty());
-      kiosk_.choose(d, "answer-2");
-    }
-    d = wait_for("followup");
-    ASSERT_FALSE(d.empty());
-    kiosk_.choose(d, "finish");
-    ASSERT_FALSE(wait_for("thanks").empty());
+    answer_rest_and_finish(survey.criteria.size(), 2);
     const auto all = stored(dir_ / "kiosk.db");
     ASSERT_EQ(all.size(), 1u);
     EXPECT_EQ(all[0].dossier, expected);
