@@ -4,9 +4,12 @@
 //   sipas-bench-http setup --db PATH [--responses N]
 //     Units, the shipped questionnaires, a kiosk with N responses over the last 30 days, and a
 //     province user, written straight into the database (before any server runs on it).
-//   sipas-bench-http measure --db PATH --port P [--requests N] [--idle N] [--slow N]
+//   sipas-bench-http session --db PATH
+//     Makes a dashboard session for the province user in the database and prints its token (before
+//     the server runs on it, so that a baseline server can be given a database of its own schema).
+//   sipas-bench-http measure --session TOKEN --port P [--requests N] [--idle N] [--slow N]
 //                            [--timeout S] [--loaded-seconds S]
-//     For /healthz and the dashboard's overview page (with a session made in the database): N
+//     For /healthz and the dashboard's overview page (with the session TOKEN): N
 //     requests one after another, each on a new connection, first with nothing else going on,
 //     then while `idle` kept-alive connections (one request each, then silence) and `slow`
 //     connections (a request line and one header, then silence) are held open; a connection the
@@ -264,8 +267,18 @@ Series run_requests(int port, const std::string& path, const httplib::Headers& h
   return s;
 }
 
+int session(const std::map<std::string, std::string>& o) {
+  if (!o.count("--db")) return fail("session needs --db");
+  auto store = ServerStore::open(o.at("--db"));
+  if (!store.is_ok()) return fail(store.status().message());
+  auto made = (*store)->create_session("bench", SystemClock().now());
+  if (!made.is_ok()) return fail(made.status().message());
+  std::cout << made->token << std::endl;
+  return 0;
+}
+
 int measure(const std::map<std::string, std::string>& o) {
-  if (!o.count("--db") || !o.count("--port")) return fail("measure needs --db and --port");
+  if (!o.count("--session") || !o.count("--port")) return fail("measure needs --session and --port");
   const int port = std::stoi(o.at("--port"));
   auto get = [&](const char* key, int fallback) { return o.count(key) ? std::stoi(o.at(key)) : fallback; };
   const int requests = get("--requests", 200);
@@ -283,15 +296,7 @@ int measure(const std::map<std::string, std::string>& o) {
     if (rl.rlim_cur < wanted) return fail("the open-file limit is too low for the load");
   }
 
-  std::string cookie;
-  {
-    auto store = ServerStore::open(o.at("--db"));
-    if (!store.is_ok()) return fail(store.status().message());
-    auto session = (*store)->create_session("bench", SystemClock().now());
-    if (!session.is_ok()) return fail(session.status().message());
-    cookie = "sipas_session=" + session->token;
-  }
-  const httplib::Headers page_headers{{"Cookie", cookie}};
+  const httplib::Headers page_headers{{"Cookie", "sipas_session=" + o.at("--session")}};
 
   // Warm up: the first page pays for opening connections and caches.
   run_requests(port, "/healthz", {}, 5, timeout_s, std::chrono::seconds(30));
@@ -331,6 +336,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   auto o = options(argc, argv, 2);
   if (command == "setup") return setup(o);
+  if (command == "session") return session(o);
   if (command == "measure") return measure(o);
   return fail("unknown command " + command);
 }
