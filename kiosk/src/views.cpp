@@ -565,11 +565,17 @@ void draw_followup(Painter& p) {
     const float cw = (p.w() - 2 * m - tg * static_cast<float>(cols - 1)) / static_cast<float>(cols);
     const float avail = footer_y - tg - y;
     const float ch = std::min(130 * u, (avail - tg * static_cast<float>(rows - 1)) / static_cast<float>(rows));
-    ImFont* font = p.fonts().label;
-    if (std::any_of(reasons.begin(), reasons.end(), [&](const Reason* r) {
-          return p.text_height(font, r->text.get(p.lang()), cw - ch) > ch - 8 * u;
-        })) {
-      font = p.fonts().bold;
+    // The largest font in which every reason fits its card beside the box (as drawn below); the
+    // body font, smaller but whole, where even bold would spill over the card.
+    const float text_w = cw - std::min(ch * 0.3f, 28 * u) - std::min(ch * 0.42f, 44 * u) - 2 * g;
+    ImFont* font = p.fonts().body;
+    for (ImFont* f : {p.fonts().label, p.fonts().bold}) {
+      if (std::none_of(reasons.begin(), reasons.end(), [&](const Reason* r) {
+            return p.text_height(f, r->text.get(p.lang()), text_w) > ch - 8 * u;
+          })) {
+        font = f;
+        break;
+      }
     }
     for (std::size_t k = 0; k < n; ++k) {
       const Reason& r = *reasons[k];
