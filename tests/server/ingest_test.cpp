@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include "server_test_support.hpp"
@@ -14,7 +15,25 @@
 namespace sipas::test {
 namespace {
 
-using IngestTest = ServerTest;
+class IngestTest : public ServerTest {
+ protected:
+  struct CapturedLog {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+  };
+  // Restarts the server with its access log captured; read the lines after stop_server().
+  std::shared_ptr<CapturedLog> restart_with_captured_log() {
+    stop_server();
+    auto log = std::make_shared<CapturedLog>();
+    ServerOptions options;
+    options.access_log = [log](const std::string& line) {
+      std::lock_guard lock(log->mutex);
+      log->lines.push_back(line);
+    };
+    start_server(options);
+    return log;
+  }
+};
 
 TEST_F(IngestTest, AcceptsAValidBatchAndStoresItNormalised) {
   auto chain = make_chain(kUnit, 1, 10);
@@ -384,19 +403,12 @@ TEST_F(IngestTest, RateLimitAnswers429WithRetryAfter) {
 }
 
 TEST_F(IngestTest, AccessLogHasOneLinePerRequest) {
-  stop_server();
-  auto lines = std::make_shared<std::vector<std::string>>();
-  auto mutex = std::make_shared<std::mutex>();
-  ServerOptions options;
-  options.access_log = [lines, mutex](const std::string& line) {
-    std::lock_guard lock(*mutex);
-    lines->push_back(line);
-  };
-  start_server(options);
+  auto log = restart_with_captured_log();
   ASSERT_EQ(post(make_body("k1", make_chain(kUnit, 1, 2)), token1_)->status, 200);
   ASSERT_EQ(client().Get("/healthz")->status, 200);
   stop_server();
-  std::lock_guard lock(*mutex);
+  std::lock_guard lock(log->mutex);
+  const auto* lines = &log->lines;
   ASSERT_EQ(lines->size(), 2u);
   // A line is written once its reply has gone out, so the client's next request can be logged
   // first: find each line by its request.
@@ -411,19 +423,12 @@ TEST_F(IngestTest, AccessLogHasOneLinePerRequest) {
 
 // A %0A in the path must not forge a second log line, nor an escape sequence reach a terminal.
 TEST_F(IngestTest, AccessLogEscapesWhatTheRequestSent) {
-  stop_server();
-  auto lines = std::make_shared<std::vector<std::string>>();
-  auto mutex = std::make_shared<std::mutex>();
-  ServerOptions options;
-  options.access_log = [lines, mutex](const std::string& line) {
-    std::lock_guard lock(*mutex);
-    lines->push_back(line);
-  };
-  start_server(options);
+  auto log = restart_with_captured_log();
   auto r = client().Get("/x%0A2026-11-29T00:00:00.000Z%20127.0.0.1%20GET%20/forged%20200%1B[2J");
   ASSERT_TRUE(r);
   stop_server();
-  std::lock_guard lock(*mutex);
+  std::lock_guard lock(log->mutex);
+  const auto* lines = &log->lines;
   ASSERT_EQ(lines->size(), 1u);
   const std::string& line = lines->front();
   EXPECT_EQ(line.find('\n'), std::string::npos) << line;
