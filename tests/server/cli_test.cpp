@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -377,9 +379,11 @@ TEST_F(CliTest, ServeTakesTheConnectionFlags) {
   EXPECT_TRUE(refused_closed);
   EXPECT_EQ(refused_reply, "");
   EXPECT_TRUE(slow.closed_by_peer_within(std::chrono::seconds(20)));
-  // Then the address has its slot back; a head over 2048 bytes gets 431.
+  // Then the address has its slot back (the server may take a moment to see `slow` gone, so
+  // tries are spaced, 100 of them over at least 2 s); a head over 2048 bytes gets 431.
   std::string reply;
   for (int attempt = 0; attempt < 100 && reply.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     auto c = RawConnection::open(served.port);
     if (c.is_open() &&
         c.send("GET /healthz HTTP/1.1\r\nCookie: " + std::string(4000, 'c') + "\r\n\r\n")) {
