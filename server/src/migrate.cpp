@@ -18,16 +18,17 @@ using pg::ArrayParam;
 
 // The tables that carry data, parents before the tables that refer to them. Sessions and login
 // links are left behind on purpose (users log in again); schema_version is each storage's own.
-// `order` keeps the source's insertion order where the target numbers rows itself (responses'
-// rid, quarantine's qid, findings' fid), so that "latest first" lists read the same.
+// Row numbers (responses' rid, quarantine's qid, findings' fid) are copied as they are, so that
+// answers and reasons still point at their responses and "latest first" lists read the same;
+// `order` is the source's insertion order.
 struct Table {
   const char* name;
   const char* order;
 };
 const Table kTables[] = {
     {"units", "rowid"},           {"kiosks", "rowid"},        {"users", "rowid"},
-    {"surveys", "rowid"},         {"procedures", "rowid"},    {"responses", "rowid"},
-    {"answers", "response_id, criterion"},                    {"reasons", "response_id, reason"},
+    {"surveys", "rowid"},         {"procedures", "rowid"},    {"responses", "rid"},
+    {"answers", "response_rid, criterion"},                   {"reasons", "response_rid, reason"},
     {"quarantine", "qid"},        {"findings", "fid"},        {"batches", "rowid"},
     {"rollup_detail", "1"},       {"rollup_day", "1"},        {"rollup_month", "1"},
     {"login_failures", "key"},
@@ -37,18 +38,21 @@ constexpr std::size_t kChunk = 5000;
 struct Column {
   std::string name;
   std::string type;  // the target's, for the unnest() cast: text, bigint, integer
+  bool identity = false;  // a row number the target would otherwise make itself
 };
 
-// The target table's columns that take a value (identity columns number themselves).
+// The target table's columns, each copied from the source's column of the same name.
 Result<std::vector<Column>> target_columns(pg::Conn& conn, const std::string& table) {
   auto rows = conn.exec("read the columns of " + table,
-                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "SELECT column_name, data_type, is_identity FROM information_schema.columns "
                         "WHERE table_schema = current_schema() AND table_name = $1 "
-                        "AND is_identity = 'NO' ORDER BY ordinal_position",
+                        "ORDER BY ordinal_position",
                         {table});
   if (!rows.is_ok()) return rows.status();
   std::vector<Column> out;
-  for (int i = 0; i < rows->size(); ++i) out.push_back({rows->text(i, 0), rows->text(i, 1)});
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back({rows->text(i, 0), rows->text(i, 1), rows->text(i, 2) == "YES"});
+  }
   if (out.empty()) return Status::error(ErrorCode::internal, "the target has no table " + table);
   return out;
 }
@@ -91,7 +95,10 @@ class Chunk {
       names += std::string(c ? ", " : "") +
                (nulls.count(columns_[c].name) ? "NULL" : "v." + columns_[c].name);
     }
-    const std::string sql = "INSERT INTO " + table_ + "(" + join(columns_) + ") SELECT " + names +
+    const bool numbered = std::any_of(columns_.begin(), columns_.end(),
+                                      [](const Column& c) { return c.identity; });
+    const std::string sql = "INSERT INTO " + table_ + "(" + join(columns_) + ")" +
+                            (numbered ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + names +
                             " FROM unnest(" + sources + ") AS v(" + join(columns_) + ")";
     Status s = conn.run("copy " + table_, sql, params);
     values_.assign(columns_.size(), ArrayParam());
@@ -142,6 +149,15 @@ Result<std::int64_t> copy_table(sql::Db& from, pg::Conn& to, const Table& table)
   if (!s.is_ok()) return s;
   if (!failed.is_ok()) return failed;
   if (Status f = chunk.flush(to, nulls); !f.is_ok()) return f;
+  // The target's own numbering carries on after the copied row numbers.
+  for (const Column& c : *columns) {
+    if (!c.identity) continue;
+    Status n = to.run("renumber " + std::string(table.name),
+                      "SELECT setval(pg_get_serial_sequence('" + std::string(table.name) + "', '" +
+                          c.name + "'), coalesce((SELECT max(" + c.name + ") FROM " + table.name +
+                          "), 0) + 1, false)");
+    if (!n.is_ok()) return n;
+  }
   if (units) {
     ArrayParam codes, parents;
     Status p = from.each_row("SELECT code, parent FROM units WHERE parent IS NOT NULL",

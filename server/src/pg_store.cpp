@@ -157,6 +157,28 @@ CREATE TABLE login_failures(
   last_ms bigint NOT NULL,
   locked_until_ms bigint NOT NULL);
 )sql",
+    // As in the SQLite storage: answers and reasons keyed by the response's row number, which
+    // grows, so that a batch appends to their indexes instead of touching them all over; the
+    // burst check's index in time order per kiosk.
+    R"sql(
+DROP INDEX responses_burst;
+CREATE INDEX responses_kiosk_time ON responses(kiosk_id, submitted_ms, answers_key);
+ALTER TABLE responses ADD CONSTRAINT responses_rid_key UNIQUE (rid);
+ALTER TABLE answers ADD COLUMN response_rid bigint;
+UPDATE answers a SET response_rid = r.rid FROM responses r WHERE r.id = a.response_id;
+ALTER TABLE answers DROP COLUMN response_id;
+ALTER TABLE answers ALTER COLUMN response_rid SET NOT NULL,
+  ADD PRIMARY KEY (response_rid, criterion);
+ALTER TABLE reasons ADD COLUMN response_rid bigint;
+UPDATE reasons x SET response_rid = r.rid FROM responses r WHERE r.id = x.response_id;
+ALTER TABLE reasons DROP COLUMN response_id;
+ALTER TABLE reasons ALTER COLUMN response_rid SET NOT NULL,
+  ADD PRIMARY KEY (response_rid, reason);
+ALTER TABLE rollup_detail SET (fillfactor = 50);
+ALTER TABLE rollup_day SET (fillfactor = 50);
+ALTER TABLE rollup_month SET (fillfactor = 50);
+ALTER TABLE kiosks SET (fillfactor = 50);
+)sql",
 };
 
 // The unit zones and questionnaire scales read while adding responses, kept for one pass.
@@ -262,10 +284,10 @@ Status stream_facts(Conn& conn, const std::string& where, const std::vector<Para
       "SELECT r.survey_id, r.unit, r.counter, coalesce(r.officer, ''), r.submitted_ms, r.status, "
       "coalesce(r.procedure, ''), "
       "(SELECT string_agg(a.criterion || '=' || coalesce(a.value::text, ''), ' ' "
-      "ORDER BY a.criterion) FROM answers a WHERE a.response_id = r.id), "
+      "ORDER BY a.criterion) FROM answers a WHERE a.response_rid = r.rid), "
       "(SELECT string_agg(x.reason, ' ' ORDER BY x.reason) FROM reasons x "
-      "WHERE x.response_id = r.id) FROM responses r WHERE " +
-          where + " ORDER BY r.id",
+      "WHERE x.response_rid = r.rid) FROM responses r WHERE " +
+          where + " ORDER BY r.rid",
       params);
   if (!s.is_ok()) return s;
   for (;;) {
@@ -999,11 +1021,14 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
       }
       stored.push_back(&r);
     }
+    // One statement: the responses, then their answers and reasons keyed by the row numbers the
+    // responses were just given.
     Status s = conn_->run(
         "insert responses",
-        "INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
-        "survey_id, survey_version, unit, counter, officer, dossier, language, started_at, "
-        "submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, procedure) "
+        "WITH ins AS (INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, "
+        "answers_key, survey_id, survey_version, unit, counter, officer, dossier, language, "
+        "started_at, submitted_at, submitted_ms, status, comment, batch_id, received_at, raw, "
+        "procedure) "
         "SELECT x.id, $1, x.seq, x.prev_hash, x.hash, x.content_hash, x.answers_key, x.survey_id, "
         "x.survey_version, x.unit, x.counter, x.officer, x.dossier, x.language, x.started_at, "
         "x.submitted_at, x.submitted_ms, x.status, x.comment, $2, $3, x.raw, x.procedure "
@@ -1012,33 +1037,26 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
         "$16::text[], $17::text[], $18::text[], $19::bigint[], $20::text[], $21::text[], "
         "$22::text[], $23::text[]) WITH ORDINALITY AS x(id, seq, prev_hash, hash, content_hash, "
         "answers_key, survey_id, survey_version, unit, counter, officer, dossier, language, "
-        "started_at, submitted_at, submitted_ms, status, comment, raw, procedure, i) ORDER BY x.i",
+        "started_at, submitted_at, submitted_ms, status, comment, raw, procedure, i) ORDER BY x.i "
+        "RETURNING id, rid), "
+        "a AS (INSERT INTO answers(response_rid, criterion, value) "
+        "SELECT ins.rid, v.criterion, v.value FROM unnest($24::text[], $25::text[], $26::int[]) "
+        "AS v(id, criterion, value) JOIN ins ON ins.id = v.id) "
+        "INSERT INTO reasons(response_rid, reason) SELECT ins.rid, v.reason "
+        "FROM unnest($27::text[], $28::text[]) AS v(id, reason) JOIN ins ON ins.id = v.id",
         {kiosk.kiosk_id,     batch.batch_id,      received_at,           id.take(),
          seq.take(),         prev_hash.take(),    hash.take(),           content_hash.take(),
          answers_key.take(), survey_id.take(),    survey_version.take(), unit.take(),
          counter.take(),     officer.take(),      dossier.take(),        language.take(),
          started_at.take(),  submitted_at.take(), submitted_ms.take(),   status.take(),
-         comment.take(),     raw.take(),          procedure.take()});
+         comment.take(),     raw.take(),          procedure.take(),      a_id.take(),
+         a_criterion.take(), a_value.take(),      x_id.take(),           x_reason.take()});
     if (s.code() == ErrorCode::conflict) {
       // Only another kiosk's batch can have stored one of these ids since they were looked up
       // (this kiosk's are serialised by its row lock): sent again, the batch sees it stored.
       return Status::error(ErrorCode::busy, s.message());
     }
     if (!s.is_ok()) return s;
-    if (a_id.size()) {
-      s = conn_->run("insert answers",
-                     "INSERT INTO answers(response_id, criterion, value) "
-                     "SELECT * FROM unnest($1::text[], $2::text[], $3::int[])",
-                     {a_id.take(), a_criterion.take(), a_value.take()});
-      if (!s.is_ok()) return s;
-    }
-    if (x_id.size()) {
-      s = conn_->run("insert reasons",
-                     "INSERT INTO reasons(response_id, reason) "
-                     "SELECT * FROM unnest($1::text[], $2::text[])",
-                     {x_id.take(), x_reason.take()});
-      if (!s.is_ok()) return s;
-    }
   }
 
   if (!plan.findings.empty()) {
@@ -1257,7 +1275,7 @@ Result<std::vector<CommentRow>> PgServerStore::comments(const std::vector<std::s
   std::string q =
       "SELECT r.submitted_ms, r.submitted_at, r.unit, r.counter, r.officer, r.comment, "
       "(SELECT string_agg(x.reason, ' ' ORDER BY x.reason) FROM reasons x "
-      "WHERE x.response_id = r.id) "
+      "WHERE x.response_rid = r.rid) "
       "FROM responses r WHERE r.unit = ANY($1::text[]) AND r.submitted_ms >= $2 "
       "AND r.submitted_ms < $3 AND r.comment IS NOT NULL AND r.comment <> ''";
   for (const auto& [value, column] :
@@ -1360,9 +1378,9 @@ Result<std::unique_ptr<RawCursor>> PgServerStore::raw_responses(const std::vecto
       "SELECT r.submitted_ms, r.id, r.kiosk_id, r.seq, r.unit, r.counter, r.officer, r.dossier, "
       "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
       "(SELECT string_agg(x.reason, ' ' ORDER BY x.reason) FROM reasons x "
-      "WHERE x.response_id = r.id), "
+      "WHERE x.response_rid = r.rid), "
       "(SELECT string_agg(a.criterion || '=' || coalesce(a.value::text, ''), ' ' "
-      "ORDER BY a.criterion) FROM answers a WHERE a.response_id = r.id), r.procedure "
+      "ORDER BY a.criterion) FROM answers a WHERE a.response_rid = r.rid), r.procedure "
       "FROM responses r WHERE " +
       where + " ORDER BY r.submitted_ms, r.id LIMIT $" + std::to_string(params.size());
   auto cursor = std::make_unique<PgRawCursor>(*conn_);

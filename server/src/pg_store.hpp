@@ -54,6 +54,7 @@ class PgServerStore final : public ServerStore {
   Result<std::vector<ProcedureRecord>> procedures() override;
   Status put_survey(const std::string& id, int version, const std::string& json_text) override;
   Result<std::vector<std::string>> survey_texts() override;
+  bool parallel_writers() const override { return true; }
   Result<BatchReply> ingest(const KioskRecord& kiosk, const ParsedBatch& batch, TimePoint now,
                             IngestTiming* timing = nullptr) override;
   Result<std::vector<Finding>> findings(const std::string& kiosk_id, std::size_t limit) override;

@@ -158,30 +158,30 @@ Status flush(sql::Db& db, const Slice& detail) {
 template <class Bind, class Sink>
 Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink&& sink) {
   std::string q =
-      "SELECT r.id, r.survey_id, r.unit, r.counter, coalesce(r.officer, ''), r.submitted_ms, "
+      "SELECT r.rid, r.survey_id, r.unit, r.counter, coalesce(r.officer, ''), r.submitted_ms, "
       "r.status, a.criterion, a.value, coalesce(r.procedure, '') FROM responses r "
-      "LEFT JOIN answers a ON a.response_id = r.id "
-      "WHERE " + where + " ORDER BY r.id";
+      "LEFT JOIN answers a ON a.response_rid = r.rid "
+      "WHERE " + where + " ORDER BY r.rid";
   auto st = db.prepare(q);
   if (!st.is_ok()) return st.status();
   bind(*st);
   std::string rq =
-      "SELECT r.id, x.reason FROM responses r JOIN reasons x ON x.response_id = r.id WHERE " +
-      where + " ORDER BY r.id";
+      "SELECT r.rid, x.reason FROM responses r JOIN reasons x ON x.response_rid = r.rid WHERE " +
+      where + " ORDER BY r.rid";
   auto rs = db.prepare(rq);
   if (!rs.is_ok()) return rs.status();
   bind(*rs);
   // The reasons come from a second cursor stepped in lockstep with the first (both ordered by
-  // id), so that a province's responses are never all held in memory.
+  // row number), so that a province's responses are never all held in memory.
   int rrc = rs->step();
 
   ResponseFacts cur;
-  std::string cur_id;
+  std::int64_t cur_id = 0;
   bool have = false;
   auto finish = [&]() -> Status {
     if (!have) return Status::ok();
-    while (rrc == SQLITE_ROW && rs->text(0) < cur_id) rrc = rs->step();
-    while (rrc == SQLITE_ROW && rs->text(0) == cur_id) {
+    while (rrc == SQLITE_ROW && rs->int64(0) < cur_id) rrc = rs->step();
+    while (rrc == SQLITE_ROW && rs->int64(0) == cur_id) {
       cur.reasons.push_back(rs->text(1));
       rrc = rs->step();
     }
@@ -189,7 +189,7 @@ Status stream_responses(sql::Db& db, const std::string& where, Bind&& bind, Sink
     return sink(cur);
   };
   Status s = db.rows(*st, "read responses", [&](const sql::Stmt& row) -> Status {
-    std::string id = row.text(0);
+    const std::int64_t id = row.int64(0);
     if (!have || id != cur_id) {
       Status done = finish();
       if (!done.is_ok()) return done;
@@ -261,11 +261,12 @@ Status recompute_rollups(sql::Db& db) {
   return flush(db, slice);
 }
 
-// Each entry moves the schema from user_version i to i + 1, in one transaction with the others:
-// its SQL, then its C++ step when it has one. Append, never edit.
+// Each entry moves the schema from user_version i to i + 1, in one transaction with the others.
+// Append, never edit. A step that changes what the rollups hold asks for them to be recomputed:
+// that runs once, after the last step, with today's queries (which know only the latest schema).
 struct Migration {
   const char* sql;
-  Status (*then)(sql::Db& db) = nullptr;
+  bool recompute_rollups = false;
 };
 
 // The procedure a citizen came for. Responses accepted before the column existed keep the code
@@ -383,7 +384,7 @@ CREATE TABLE batches(
     // Issue 5: scores per administrative procedure. The detail rollup gains the procedure in its
     // key, so it is recomputed from the raw rows.
     {kProcedureSchemaSql},
-    {kRollupProcedureSchemaSql, recompute_rollups},
+    {kRollupProcedureSchemaSql, true},
     // Issue 12: failed-login counts in the database, shared by every server on it.
     {R"sql(
 CREATE TABLE login_failures(
@@ -391,6 +392,71 @@ CREATE TABLE login_failures(
   failures INTEGER NOT NULL,
   last_ms INTEGER NOT NULL,
   locked_until_ms INTEGER NOT NULL);
+)sql"},
+    // Issue 12: a batch's writes land at the end of each table and index where they can. Answers
+    // and reasons are keyed by the response's row number, which grows, instead of its random id,
+    // so that a batch appends to them instead of touching pages all over; the burst check reads a
+    // kiosk's answer sets over the last two minutes from an index in time order per kiosk. The
+    // responses table gets that row number as a column of its own (VACUUM keeps it).
+    {R"sql(
+ALTER TABLE answers RENAME TO answers_old;
+ALTER TABLE reasons RENAME TO reasons_old;
+ALTER TABLE responses RENAME TO responses_old;
+DROP INDEX responses_kiosk_seq;
+DROP INDEX responses_burst;
+DROP INDEX responses_unit_time;
+CREATE TABLE responses(
+  rid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  kiosk_id TEXT NOT NULL REFERENCES kiosks(kiosk_id),
+  seq INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  answers_key TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  survey_version INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  counter TEXT NOT NULL,
+  officer TEXT,
+  dossier TEXT,
+  language TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  submitted_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  comment TEXT,
+  batch_id TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  procedure TEXT);
+INSERT INTO responses(rid, id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key,
+  survey_id, survey_version, unit, counter, officer, dossier, language, started_at, submitted_at,
+  submitted_ms, status, comment, batch_id, received_at, raw, procedure)
+SELECT rowid, id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, survey_id,
+  survey_version, unit, counter, officer, dossier, language, started_at, submitted_at,
+  submitted_ms, status, comment, batch_id, received_at, raw, procedure
+FROM responses_old ORDER BY rowid;
+CREATE TABLE answers(
+  response_rid INTEGER NOT NULL REFERENCES responses(rid),
+  criterion TEXT NOT NULL,
+  value INTEGER,
+  PRIMARY KEY(response_rid, criterion)) WITHOUT ROWID;
+INSERT INTO answers(response_rid, criterion, value)
+SELECT r.rid, a.criterion, a.value FROM answers_old a JOIN responses r ON r.id = a.response_id
+ORDER BY 1, 2;
+CREATE TABLE reasons(
+  response_rid INTEGER NOT NULL REFERENCES responses(rid),
+  reason TEXT NOT NULL,
+  PRIMARY KEY(response_rid, reason)) WITHOUT ROWID;
+INSERT INTO reasons(response_rid, reason)
+SELECT r.rid, x.reason FROM reasons_old x JOIN responses r ON r.id = x.response_id ORDER BY 1, 2;
+DROP TABLE answers_old;
+DROP TABLE reasons_old;
+DROP TABLE responses_old;
+CREATE INDEX responses_kiosk_seq ON responses(kiosk_id, seq);
+CREATE INDEX responses_kiosk_time ON responses(kiosk_id, submitted_ms, answers_key);
+CREATE INDEX responses_unit_time ON responses(unit, submitted_ms);
 )sql"},
 };
 
@@ -417,7 +483,7 @@ Result<std::unique_ptr<sql::Db>> open_server_db(const std::string& path) {
   // A larger page cache than SQLite's 2 MB default keeps the id and seq indexes of a province's
   // responses in memory while batches are inserted.
   options.pragmas = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                     "PRAGMA cache_size=-32768"};
+                     "PRAGMA cache_size=-32768", "PRAGMA wal_autocheckpoint=10000"};
   return sql::Db::open(path, options);
 }
 
@@ -449,16 +515,17 @@ Status SqliteServerStore::migrate() {
                              " is newer than this sipas-server knows (" +
                              std::to_string(kLatest) + ")");
   }
+  bool recompute = false;
   for (; version < kLatest; ++version) {
     Status s = db_->exec(kMigrations[version].sql);
     if (!s.is_ok()) return s;
-    if (kMigrations[version].then) {
-      s = kMigrations[version].then(*db_);
-      if (!s.is_ok()) return s;
-    }
+    recompute = recompute || kMigrations[version].recompute_rollups;
     std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
     s = db_->exec(set.c_str());
     if (!s.is_ok()) return s;
+  }
+  if (recompute) {
+    if (Status s = recompute_rollups(*db_); !s.is_ok()) return s;
   }
   return tx.commit();
 }
@@ -901,19 +968,20 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
           q.bind(23, r.procedure);
         });
     if (!s.is_ok()) return s;
+    const std::int64_t rid = db_->last_insert_rowid();
     for (const Answer& a : r.answers) {
-      s = db_->run("INSERT INTO answers(response_id, criterion, value) VALUES (?, ?, ?)",
+      s = db_->run("INSERT INTO answers(response_rid, criterion, value) VALUES (?, ?, ?)",
                    "insert answer", [&](Stmt& q) {
-                     q.bind(1, p->id);
+                     q.bind(1, rid);
                      q.bind(2, a.criterion);
                      q.bind(3, a.value);
                    });
       if (!s.is_ok()) return s;
     }
     for (const std::string& reason : r.reasons) {
-      s = db_->run("INSERT INTO reasons(response_id, reason) VALUES (?, ?)", "insert reason",
+      s = db_->run("INSERT INTO reasons(response_rid, reason) VALUES (?, ?)", "insert reason",
                    [&](Stmt& q) {
-                     q.bind(1, p->id);
+                     q.bind(1, rid);
                      q.bind(2, reason);
                    });
       if (!s.is_ok()) return s;
@@ -1015,6 +1083,13 @@ Result<std::pair<std::int64_t, std::int64_t>> SqliteServerStore::kiosk_counts(
 Status SqliteServerStore::ping() {
   auto found = db_->first_row("SELECT 1", "ping", [](Stmt&) {}, [](const Stmt&) {});
   return found.is_ok() ? Status::ok() : found.status();
+}
+
+Status SqliteServerStore::checkpoint() {
+  // PASSIVE: copies what it can without waiting for readers or the writer, who carry on.
+  auto done = db_->first_row("PRAGMA wal_checkpoint(PASSIVE)", "checkpoint", [](Stmt&) {},
+                             [](const Stmt&) {});
+  return done.is_ok() ? Status::ok() : done.status();
 }
 
 Status SqliteServerStore::probe_write() {
@@ -1281,7 +1356,7 @@ Result<std::vector<CommentRow>> SqliteServerStore::comments(const std::vector<st
                                                             std::size_t limit) {
   std::string q =
       "SELECT r.submitted_ms, r.submitted_at, r.unit, r.counter, r.officer, r.comment, "
-      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id) "
+      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_rid = r.rid) "
       "FROM responses r WHERE r.unit IN (" + placeholders(units.size()) +
       ") AND r.submitted_ms >= ? AND r.submitted_ms < ? AND r.comment IS NOT NULL "
       "AND r.comment <> ''" +
@@ -1365,9 +1440,9 @@ Result<std::unique_ptr<RawCursor>> SqliteServerStore::raw_responses(
   std::string q =
       "SELECT r.submitted_ms, r.id, r.kiosk_id, r.seq, r.unit, r.counter, r.officer, r.dossier, "
       "r.survey_id, r.survey_version, r.language, r.submitted_at, r.status, r.comment, "
-      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_id = r.id), "
+      "(SELECT group_concat(reason, ' ') FROM reasons x WHERE x.response_rid = r.rid), "
       "(SELECT group_concat(criterion || '=' || coalesce(value, ''), ' ') FROM answers a "
-      "WHERE a.response_id = r.id), r.procedure "
+      "WHERE a.response_rid = r.rid), r.procedure "
       "FROM responses r WHERE " + where + " ORDER BY r.submitted_ms, r.id LIMIT ?";
   auto st = db_->prepare(q, "read responses");
   if (!st.is_ok()) return st.status();

@@ -59,6 +59,7 @@ class SqliteServerStore final : public ServerStore {
   Result<std::pair<std::int64_t, std::int64_t>> kiosk_counts(const std::string& kiosk_id) override;
   Status ping() override;
   Status probe_write() override;
+  Status checkpoint() override;
   Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
                                                    std::size_t limit) override;
   Result<std::int64_t> response_count() override;

@@ -183,6 +183,8 @@ Result<StmtLease> Db::cached(std::string_view sql, std::string_view what) {
 
 std::int64_t Db::changes() const { return sqlite3_changes64(db_); }
 
+std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
 Status Db::error(int rc, std::string_view what) const {
   std::string message = path_;
   message += ": ";

@@ -11,6 +11,7 @@
 #include "server_test_support.hpp"
 #include "sipas/server/backup.hpp"
 #include "sipas/server/migrate.hpp"
+#include "sipas/server/scores.hpp"
 #include "sipas/server/surveys.hpp"
 
 namespace sipas::test {
@@ -155,8 +156,8 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
-  // One row, at the latest version (2: login_failures).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 2");
+  // One row, at the latest version (3: answers and reasons by row number).
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 3");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -403,6 +404,67 @@ TEST_F(PgTwoServersTest, SameBatchToTwoServersAtOnceIsStoredOnce) {
     ASSERT_EQ(stored(), (round + 1) * kPerBatch);
   }
   EXPECT_EQ(finding_kinds("k1"), std::vector<std::string>{});
+}
+
+// A database as version 2 left it (answers and reasons keyed by the response id, the burst index
+// by answer set) takes its responses' answers and reasons along to version 3, and its scores read
+// the same from the rollups and from the raw rows.
+TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
+  TempDir dir;
+  TestDatabase db(dir.path());
+  {
+    auto store = open_store(db.db());
+    ASSERT_TRUE(store);
+    seed(*store);
+    auto chain = make_chain("22.PVHCC", 1, 40, kGenesisHash, test_now() - std::chrono::hours(24 * 10));
+    auto reply = store->ingest(kiosk_of(*store), parse(*store, make_body("k1", chain)), test_now());
+    ASSERT_TRUE(reply.is_ok()) << reply.status().message();
+  }
+  const std::string answers = db.query("SELECT count(*) FROM answers");
+  const std::string reasons = db.query("SELECT count(*) FROM reasons");
+  ASSERT_NE(answers, "0");
+  ASSERT_NE(reasons, "0");
+  db.exec(R"sql(
+    ALTER TABLE answers ADD COLUMN response_id ctext;
+    UPDATE answers a SET response_id = r.id FROM responses r WHERE r.rid = a.response_rid;
+    ALTER TABLE answers DROP COLUMN response_rid;
+    ALTER TABLE answers ALTER COLUMN response_id SET NOT NULL,
+      ADD PRIMARY KEY (response_id, criterion),
+      ADD FOREIGN KEY (response_id) REFERENCES responses(id);
+    ALTER TABLE reasons ADD COLUMN response_id ctext;
+    UPDATE reasons x SET response_id = r.id FROM responses r WHERE r.rid = x.response_rid;
+    ALTER TABLE reasons DROP COLUMN response_rid;
+    ALTER TABLE reasons ALTER COLUMN response_id SET NOT NULL,
+      ADD PRIMARY KEY (response_id, reason),
+      ADD FOREIGN KEY (response_id) REFERENCES responses(id);
+    ALTER TABLE responses DROP CONSTRAINT responses_rid_key;
+    DROP INDEX responses_kiosk_time;
+    CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
+    UPDATE schema_version SET version = 2;
+  )sql");
+  ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
+
+  auto svc = ScoreService::open(db.db());
+  ASSERT_TRUE(svc.is_ok()) << svc.status().message();
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "3");
+  EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
+            answers);
+  EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),
+            reasons);
+  ScoreQuery q;
+  q.unit = "22";
+  q.range = period_containing(PeriodKind::year, *parse_date(db.query(
+                                                   "SELECT min(substr(submitted_at, 1, 10)) FROM responses")));
+  auto rolled = (*svc)->scores(q);
+  ASSERT_TRUE(rolled.is_ok()) << rolled.status().message();
+  q.source = ScoreSource::raw;
+  auto raw = (*svc)->scores(q);
+  ASSERT_TRUE(raw.is_ok()) << raw.status().message();
+  EXPECT_EQ(rolled->overall.responses, 40);
+  nlohmann::json a = to_json(*rolled), b = to_json(*raw);
+  a.erase("source");
+  b.erase("source");
+  EXPECT_EQ(a, b);
 }
 
 // sipas-server migrate: a province's SQLite database, with responses over two years, a gap and a

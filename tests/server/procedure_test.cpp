@@ -108,15 +108,37 @@ TEST_F(ProcedureIngestTest, EmptyOrNonStringProcedureIsRejectedAndQuarantined) {
   EXPECT_EQ(quarantined(), 2);
 }
 
-// A database as the server left it before procedures existed (schema version 3): the procedure
-// column, the catalogue and the procedure in rollup_detail's key taken away again, and one
-// response's raw JSON naming a procedure, as a server of that version kept it.
+// A database as the server left it before procedures existed (schema version 3): answers and
+// reasons keyed by the response id again, the procedure column, the catalogue and the procedure
+// in rollup_detail's key taken away again, and one response's raw JSON naming a procedure, as a
+// server of that version kept it.
 TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
   SIPAS_SQLITE_ONLY("rewrites the file into the SQLite storage's schema version 3");
   post_fixture();
   stop_server();
   store_.reset();
   db_.exec(R"sql(
+    CREATE TABLE old_responses AS SELECT id, kiosk_id, seq, prev_hash, hash, content_hash,
+      answers_key, survey_id, survey_version, unit, counter, officer, dossier, language,
+      started_at, submitted_at, submitted_ms, status, comment, batch_id, received_at, raw,
+      procedure FROM responses ORDER BY rid;
+    CREATE TABLE old_answers(response_id TEXT NOT NULL, criterion TEXT NOT NULL, value INTEGER,
+      PRIMARY KEY(response_id, criterion)) WITHOUT ROWID;
+    INSERT INTO old_answers SELECT r.id, a.criterion, a.value
+      FROM answers a JOIN responses r ON r.rid = a.response_rid;
+    CREATE TABLE old_reasons(response_id TEXT NOT NULL, reason TEXT NOT NULL,
+      PRIMARY KEY(response_id, reason)) WITHOUT ROWID;
+    INSERT INTO old_reasons SELECT r.id, x.reason
+      FROM reasons x JOIN responses r ON r.rid = x.response_rid;
+    DROP TABLE answers;
+    DROP TABLE reasons;
+    DROP TABLE responses;
+    ALTER TABLE old_responses RENAME TO responses;
+    ALTER TABLE old_answers RENAME TO answers;
+    ALTER TABLE old_reasons RENAME TO reasons;
+    CREATE INDEX responses_kiosk_seq ON responses(kiosk_id, seq);
+    CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
+    CREATE INDEX responses_unit_time ON responses(unit, submitted_ms);
     CREATE TABLE old_detail AS SELECT survey, unit, day, counter, officer, kind, key, value,
       sum(n) AS n FROM rollup_detail GROUP BY survey, unit, day, counter, officer, kind, key, value;
     DROP TABLE rollup_detail;
@@ -138,8 +160,11 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "6");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "7");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
+  EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
+            db_.query("SELECT count(*) FROM answers"));
+  EXPECT_NE(db_.query("SELECT count(*) FROM answers"), "0");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses WHERE procedure = '1.001193'"),
             "2");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses WHERE procedure IS NULL"), "4");

@@ -180,6 +180,8 @@ class Db {
 
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
+  // The rowid (INTEGER PRIMARY KEY) of the row the last successful INSERT on this connection made.
+  std::int64_t last_insert_rowid() const;
   // The Status for an SQLite result code, naming the database and `what`.
   Status error(int rc, std::string_view what) const;
 

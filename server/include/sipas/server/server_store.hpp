@@ -226,6 +226,10 @@ class ServerStore {
   // written when an error is returned.
   virtual Result<BatchReply> ingest(const KioskRecord& kiosk, const ParsedBatch& batch,
                                     TimePoint now, IngestTiming* timing = nullptr) = 0;
+  // Whether batches may be ingested on several connections of this storage at once (PostgreSQL:
+  // row locks order them). False for SQLite, which has one writer at a time: its callers write
+  // batches one after the other, through one connection.
+  virtual bool parallel_writers() const { return false; }
 
   // The latest findings first.
   virtual Result<std::vector<Finding>> findings(const std::string& kiosk_id, std::size_t limit) = 0;
@@ -240,6 +244,10 @@ class ServerStore {
   // every few seconds. SQLite: rewrites the schema version in a write transaction, so that a page
   // goes through the WAL and fsync as every batch's does.
   virtual Status probe_write() = 0;
+  // Moves written pages from the write-ahead log into the database file without waiting for
+  // anyone (SQLite: a PASSIVE checkpoint), so that the writer of batches seldom has to; the
+  // server runs it every second. Nothing to do for PostgreSQL, which checkpoints itself.
+  virtual Status checkpoint() { return Status::ok(); }
   virtual Result<std::vector<QuarantineRecord>> quarantine(const std::string& kiosk_id,
                                                            std::size_t limit) = 0;
   virtual Result<std::int64_t> response_count() = 0;
