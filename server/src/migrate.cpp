@@ -31,6 +31,7 @@ const Table kTables[] = {
     {"answers", "response_rid, criterion"},                   {"reasons", "response_rid, reason"},
     {"quarantine", "qid"},        {"findings", "fid"},        {"batches", "rowid"},
     {"rollup_detail", "1"},       {"rollup_day", "1"},        {"rollup_month", "1"},
+    {"rollup_below_day", "1"},    {"rollup_below_month", "1"},
     {"login_failures", "key"},
 };
 constexpr std::size_t kChunk = 5000;

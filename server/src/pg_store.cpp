@@ -179,7 +179,21 @@ ALTER TABLE rollup_day SET (fillfactor = 50);
 ALTER TABLE rollup_month SET (fillfactor = 50);
 ALTER TABLE kiosks SET (fillfactor = 50);
 )sql",
+    // As in the SQLite storage: the sums below each unit (filled after the last step).
+    R"sql(
+CREATE TABLE rollup_below_day(
+  survey ctext NOT NULL, unit ctext NOT NULL, day ctext NOT NULL, kind integer NOT NULL,
+  key ctext NOT NULL, value integer NOT NULL, n bigint NOT NULL,
+  PRIMARY KEY(survey, unit, day, kind, key, value)) WITH (fillfactor = 50);
+CREATE TABLE rollup_below_month(
+  survey ctext NOT NULL, unit ctext NOT NULL, month ctext NOT NULL, kind integer NOT NULL,
+  key ctext NOT NULL, value integer NOT NULL, n bigint NOT NULL,
+  PRIMARY KEY(survey, unit, month, kind, key, value)) WITH (fillfactor = 50);
+)sql",
 };
+// The first version with the below rollups: a database migrated past it has them filled from the
+// day and month rollups.
+constexpr std::size_t kBelowRollupsVersion = 4;
 
 // The unit zones and questionnaire scales read while adding responses, kept for one pass.
 class PgLookups final : public RollupLookups {
@@ -194,6 +208,23 @@ class PgLookups final : public RollupLookups {
     std::string name = rows->size() ? rows->text(0, 0) : "Asia/Ho_Chi_Minh";
     unit_zone_[unit] = name;
     return name;
+  }
+
+  Result<std::vector<std::string>> ancestors_of(const std::string& unit) override {
+    if (auto it = above_.find(unit); it != above_.end()) return it->second;
+    // Nearest first; the unit tree has no cycles (import refuses them).
+    auto rows = conn_.exec("read units above",
+                           "WITH RECURSIVE up(code, depth) AS ("
+                           "SELECT parent, 1 FROM units WHERE code = $1 AND parent IS NOT NULL "
+                           "UNION ALL SELECT u.parent, up.depth + 1 FROM up JOIN units u "
+                           "ON u.code = up.code WHERE u.parent IS NOT NULL AND up.depth < 64) "
+                           "SELECT code FROM up ORDER BY depth",
+                           {unit});
+    if (!rows.is_ok()) return rows.status();
+    std::vector<std::string> out;
+    for (int i = 0; i < rows->size(); ++i) out.push_back(rows->text(i, 0));
+    above_[unit] = out;
+    return out;
   }
 
   Result<bool> is_points(const std::string& survey) override {
@@ -211,13 +242,37 @@ class PgLookups final : public RollupLookups {
   Conn& conn_;
   std::map<std::string, std::string> unit_zone_;
   std::map<std::string, bool> points_;
+  std::map<std::string, std::vector<std::string>> above_;
 };
 
-// Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
-// tables: one statement per table, each key once.
-Status flush(Conn& conn, const Slice& detail) {
+// The below rollups again from the day and month rollups and the unit tree as it is now (after a
+// unit moved to another parent, and to fill them the first time).
+const char* const kRefillBelowSql = R"sql(
+TRUNCATE rollup_below_day, rollup_below_month;
+WITH RECURSIVE up(unit, above) AS (
+  SELECT code, parent FROM units WHERE parent IS NOT NULL
+  UNION ALL SELECT up.unit, u.parent FROM up JOIN units u ON u.code = up.above
+  WHERE u.parent IS NOT NULL)
+INSERT INTO rollup_below_day(survey, unit, day, kind, key, value, n)
+SELECT d.survey, up.above, d.day, d.kind, d.key, d.value, sum(d.n)
+FROM rollup_day d JOIN up ON up.unit = d.unit GROUP BY 1, 2, 3, 4, 5, 6;
+WITH RECURSIVE up(unit, above) AS (
+  SELECT code, parent FROM units WHERE parent IS NOT NULL
+  UNION ALL SELECT up.unit, u.parent FROM up JOIN units u ON u.code = up.above
+  WHERE u.parent IS NOT NULL)
+INSERT INTO rollup_below_month(survey, unit, month, kind, key, value, n)
+SELECT m.survey, up.above, m.month, m.kind, m.key, m.value, sum(m.n)
+FROM rollup_month m JOIN up ON up.unit = m.unit GROUP BY 1, 2, 3, 4, 5, 6;
+)sql";
+
+// Adds a detail-level slice (day, counter, officer and procedure filled) to the rollup tables
+// (detail, day, month, and the day and month sums below each unit above): one statement per
+// table, each key once, keys in one order in every transaction.
+Status flush(Conn& conn, RollupLookups& lookups, const Slice& detail) {
   if (detail.empty()) return Status::ok();
   const RollupLevels levels = rollup_levels(detail);
+  auto below = below_levels(lookups, levels);
+  if (!below.is_ok()) return below.status();
   {
     ArrayParam survey, unit, day, counter, officer, procedure, kind, key, value, n;
     for (const auto& [k, t] : detail) {
@@ -269,7 +324,12 @@ Status flush(Conn& conn, const Slice& detail) {
   };
   Status s = write_level(levels.day, "rollup_day", "day");
   if (!s.is_ok()) return s;
-  return write_level(levels.month, "rollup_month", "month");
+  s = write_level(levels.month, "rollup_month", "month");
+  if (!s.is_ok()) return s;
+  if (below->day.empty()) return Status::ok();
+  s = write_level(below->day, "rollup_below_day", "day");
+  if (!s.is_ok()) return s;
+  return write_level(below->month, "rollup_below_month", "month");
 }
 
 // Reads responses (with their answers and reasons) matching `where` (over responses aliased r,
@@ -318,7 +378,9 @@ Status stream_facts(Conn& conn, const std::string& where, const std::vector<Para
 // TRUNCATE rather than DELETE: its lock makes a batch committing meanwhile either finish before
 // the rows are read (and be counted from them) or add its sums after this commits, never both.
 Status recompute_rollups(Conn& conn) {
-  Status s = conn.run("empty the rollups", "TRUNCATE rollup_detail, rollup_day, rollup_month");
+  Status s = conn.run("empty the rollups",
+                      "TRUNCATE rollup_detail, rollup_day, rollup_month, rollup_below_day, "
+                      "rollup_below_month");
   if (!s.is_ok()) return s;
   PgLookups lk(conn);
   Slice slice;
@@ -329,14 +391,14 @@ Status recompute_rollups(Conn& conn) {
     Status a = accumulate(lk, slice, f, all);
     if (!a.is_ok()) return a;
     if (++pending >= 50000) {
-      a = flush(conn, slice);
+      a = flush(conn, lk, slice);
       slice.clear();
       pending = 0;
     }
     return a;
   });
   if (!s.is_ok()) return s;
-  return flush(conn, slice);
+  return flush(conn, lk, slice);
 }
 
 KioskRecord read_kiosk(const Rows& q, int i) {
@@ -418,9 +480,14 @@ Status PgServerStore::migrate() {
                                                  std::to_string(kLatest) + ")");
   }
   if (version == kLatest) return tx.commit();
+  const bool refill = version < kBelowRollupsVersion;
   for (; version < kLatest; ++version) {
     s = conn_->run("migrate to schema version " + std::to_string(version + 1),
                    kPgMigrations[version]);
+    if (!s.is_ok()) return s;
+  }
+  if (refill) {
+    s = conn_->run("fill the below rollups", kRefillBelowSql);
     if (!s.is_ok()) return s;
   }
   s = conn_->run("set the schema version", "UPDATE schema_version SET version = $1",
@@ -440,7 +507,11 @@ Status PgServerStore::import_units(const std::vector<UnitRecord>& units) {
     return known->has_value();
   };
   writes.subtree = [&](const std::string& code) { return unit_subtree(code); };
-  writes.upsert = [&](const UnitRecord& u) {
+  bool moved = false;  // an existing unit got another parent: the below rollups are refilled
+  writes.upsert = [&](const UnitRecord& u) -> Status {
+    auto known = unit(u.code);
+    if (!known.is_ok()) return known.status();
+    if (*known && (*known)->parent != u.parent) moved = true;
     return conn_->run(
         "insert unit",
         "INSERT INTO units(code, name, parent, time_zone) VALUES ($1, $2, $3, $4) "
@@ -449,6 +520,9 @@ Status PgServerStore::import_units(const std::vector<UnitRecord>& units) {
         {u.code, u.name, u.parent, u.time_zone});
   };
   if (Status s = write_units_in_order(units, writes); !s.is_ok()) return s;
+  if (moved) {
+    if (Status s = conn_->run("refill the below rollups", kRefillBelowSql); !s.is_ok()) return s;
+  }
   return tx.commit();
 }
 
@@ -1100,7 +1174,7 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
       s = accumulate(lk, slice, facts_of(*r), all);
       if (!s.is_ok()) return s;
     }
-    s = flush(*conn_, slice);
+    s = flush(*conn_, lk, slice);
     if (!s.is_ok()) return s;
   }
   s = tx.commit();
@@ -1193,8 +1267,12 @@ Result<std::int64_t> PgServerStore::quarantine_count() {
 Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
   const bool detail = r.level == RollupRead::Level::detail;
   const char* table = detail                              ? "rollup_detail"
-                      : r.level == RollupRead::Level::day ? "rollup_day"
+                      : r.level == RollupRead::Level::day ? (r.below ? "rollup_below_day" : "rollup_day")
+                      : r.below                           ? "rollup_below_month"
                                                           : "rollup_month";
+  if (detail && r.below) {
+    return Status::error(ErrorCode::invalid_argument, "no below rollups at the detail level");
+  }
   const char* col = r.level == RollupRead::Level::month ? "month" : "day";
   std::string cols = "survey, unit";
   if (r.needs.day) cols += ", day";

@@ -67,6 +67,28 @@ RollupLevels rollup_levels(const Slice& detail) {
   return out;
 }
 
+Result<RollupLevels> below_levels(RollupLookups& lookups, const RollupLevels& own) {
+  RollupLevels out;
+  std::map<std::string, std::vector<std::string>> above;
+  auto add = [&](const std::map<RollupLevels::Key, Tally>& from,
+                 std::map<RollupLevels::Key, Tally>& to) -> Status {
+    for (const auto& [k, t] : from) {
+      const std::string& unit = std::get<1>(k);
+      auto it = above.find(unit);
+      if (it == above.end()) {
+        auto chain = lookups.ancestors_of(unit);
+        if (!chain.is_ok()) return chain.status();
+        it = above.emplace(unit, std::move(chain).value()).first;
+      }
+      for (const std::string& a : it->second) to[{std::get<0>(k), a, std::get<2>(k)}].merge(t);
+    }
+    return Status::ok();
+  };
+  if (Status s = add(own.day, out.day); !s.is_ok()) return s;
+  if (Status s = add(own.month, out.month); !s.is_ok()) return s;
+  return out;
+}
+
 void add_rollup_row(Tally& t, int kind, const std::string& key, int value, std::int64_t n) {
   switch (kind) {
     case kRollupAnswer: t.answers[key][value] += n; break;

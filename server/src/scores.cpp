@@ -180,7 +180,11 @@ class ScoreUnits {
     if (!u.is_ok()) return u.status();
     units_ = std::move(u).value();
     by_code_.clear();
-    for (const auto& x : units_) by_code_[x.code] = &x;
+    children_.clear();
+    for (const auto& x : units_) {
+      by_code_[x.code] = &x;
+      if (x.parent) children_[*x.parent].push_back(x.code);
+    }
     return Status::ok();
   }
   const std::vector<UnitRecord>& all() const { return units_; }
@@ -189,17 +193,26 @@ class ScoreUnits {
   std::vector<std::string> subtree(const std::string& root) const {
     std::vector<std::string> out{root};
     for (std::size_t i = 0; i < out.size(); ++i) {
-      for (const auto& u : units_) {
-        if (u.parent && *u.parent == out[i]) out.push_back(u.code);
-      }
+      const auto& below = children(out[i]);
+      out.insert(out.end(), below.begin(), below.end());
     }
     return out;
   }
-  // The units directly below `root`.
-  std::vector<std::string> children(const std::string& root) const {
+  // The units directly below `root`, by code.
+  const std::vector<std::string>& children(const std::string& root) const {
+    static const std::vector<std::string> kNone;
+    auto it = children_.find(root);
+    return it == children_.end() ? kNone : it->second;
+  }
+  // The units above `unit`, its parent first.
+  std::vector<std::string> ancestors_of(const std::string& unit) const {
     std::vector<std::string> out;
-    for (const auto& u : units_) {
-      if (u.parent && *u.parent == root) out.push_back(u.code);
+    std::string cur = unit;
+    for (int guard = 0; guard < 64; ++guard) {
+      auto it = by_code_.find(cur);
+      if (it == by_code_.end() || !it->second->parent) break;
+      cur = *it->second->parent;
+      out.push_back(cur);
     }
     return out;
   }
@@ -234,6 +247,7 @@ class ScoreUnits {
  private:
   std::vector<UnitRecord> units_;
   std::map<std::string, const UnitRecord*> by_code_;
+  std::map<std::string, std::vector<std::string>> children_;  // by parent, in code order
 };
 
 }  // namespace
@@ -316,12 +330,17 @@ namespace {
 // Reads one query's rollups into a slice: survey and unit always, the rest as `needs` says. A
 // range without day keys reads whole months from the month level and the days at either edge
 // from the day level.
+// Whether a query reads the detail rollups (counters, officers, procedures).
+bool reads_detail(const ScoreQuery& q, const Needs& needs) {
+  return needs.counter || needs.officer || needs.procedure || q.counter || q.officer || q.procedure;
+}
+
 Status read_rollups(ServerStore& store, const std::vector<std::string>& surveys,
                     const std::vector<std::string>& units, const DateRange& range,
-                    const ScoreQuery& q, const Needs& needs, Slice& slice) {
-  const bool detail = needs.counter || needs.officer || needs.procedure || q.counter ||
-                      q.officer || q.procedure;
+                    const ScoreQuery& q, const Needs& needs, Slice& slice, bool below = false) {
+  const bool detail = reads_detail(q, needs);
   RollupRead read;
+  read.below = below;
   read.surveys = surveys;
   read.units = units;
   read.needs = needs;
@@ -410,6 +429,9 @@ class ScoreRun final : public RollupLookups {
   // RollupLookups, for the raw path.
   Result<std::string> zone_of(const std::string& unit) override { return units_.zone_of(unit); }
   Result<bool> is_points(const std::string& survey) override { return points_survey(survey); }
+  Result<std::vector<std::string>> ancestors_of(const std::string& unit) override {
+    return units_.ancestors_of(unit);
+  }
 
  private:
   // Checks the query and settles the units and surveys it covers.
@@ -424,6 +446,11 @@ class ScoreRun final : public RollupLookups {
       return Status::error(ErrorCode::invalid_argument, "the range is longer than ten years");
     }
     subtree_ = units_.subtree(q_.unit);
+    own_units_ = {q_.unit};
+    for (const auto& c : units_.children(q_.unit)) {
+      own_units_.push_back(c);
+      if (!units_.children(c).empty()) below_units_.push_back(c);
+    }
     for (const auto& sv : service_.surveys()) {
       if (q_.survey && sv.id != *q_.survey) continue;
       survey_ids_.push_back(sv.id);
@@ -442,7 +469,12 @@ class ScoreRun final : public RollupLookups {
     const std::vector<std::string>& ids = surveys ? *surveys : survey_ids_;
     if (ids.empty()) return Status::ok();
     if (q_.source == ScoreSource::rollups) {
-      return read_rollups(store_, ids, subtree_, range, q_, needs, slice);
+      if (reads_detail(q_, needs)) return read_rollups(store_, ids, subtree_, range, q_, needs, slice);
+      // The unit's and its children's own rollups, and the sums below each child, counted under
+      // the child: every child's entry is its whole subtree, as the ranking and groups need.
+      Status s = read_rollups(store_, ids, own_units_, range, q_, needs, slice);
+      if (!s.is_ok() || below_units_.empty()) return s;
+      return read_rollups(store_, ids, below_units_, range, q_, needs, slice, true);
     }
     // Local days start at different instants in different zones, so raw rows are read per zone.
     for (const auto& [zone, zone_units] : units_.by_zone(subtree_)) {
@@ -690,6 +722,8 @@ class ScoreRun final : public RollupLookups {
   const ScoreQuery& q_;
   const std::string& lang_;
   std::vector<std::string> subtree_;
+  std::vector<std::string> own_units_;    // the unit and its children
+  std::vector<std::string> below_units_;  // its children that have units below them
   std::vector<std::string> survey_ids_;
   std::vector<const Survey*> likert_all_;
   std::map<std::string, ProcedureRecord> catalogue_;

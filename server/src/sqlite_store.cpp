@@ -71,6 +71,28 @@ class Lookups final : public RollupLookups {
     return name;
   }
 
+  Result<std::vector<std::string>> ancestors_of(const std::string& unit) override {
+    std::vector<std::string> out;
+    std::string cur = unit;
+    // Bounded: the unit tree has no cycles (import refuses them) and is a few levels deep.
+    for (int guard = 0; guard < 64; ++guard) {
+      std::optional<std::string> parent;
+      if (auto it = parent_of.find(cur); it != parent_of.end()) {
+        parent = it->second;
+      } else {
+        auto found = db.first_row(
+            "SELECT parent FROM units WHERE code = ?", "read unit parent",
+            [&](sql::Stmt& q) { q.bind(1, cur); }, [&](const sql::Stmt& q) { parent = q.opt_text(0); });
+        if (!found.is_ok()) return found.status();
+        parent_of[cur] = parent;
+      }
+      if (!parent) break;
+      out.push_back(*parent);
+      cur = *parent;
+    }
+    return out;
+  }
+
   Result<bool> is_points(const std::string& survey) override {
     if (auto it = points.find(survey); it != points.end()) return it->second;
     bool is = false;
@@ -87,13 +109,16 @@ class Lookups final : public RollupLookups {
   sql::Db& db;
   std::map<std::string, std::string> unit_zone;
   std::map<std::string, bool> points;
+  std::map<std::string, std::optional<std::string>> parent_of;
 };
 
 
-// Adds a detail-level slice (day, counter, officer and procedure filled) to the three rollup
-// tables.
-Status flush(sql::Db& db, const Slice& detail) {
+// Adds a detail-level slice (day, counter, officer and procedure filled) to the rollup tables:
+// detail, day and month, and the day and month sums below each unit above.
+Status flush(sql::Db& db, RollupLookups& lookups, const Slice& detail) {
   const RollupLevels levels = rollup_levels(detail);
+  auto below = below_levels(lookups, levels);
+  if (!below.is_ok()) return below.status();
   static const char* const kDetail =
       "INSERT INTO rollup_detail(survey, unit, day, counter, officer, procedure, kind, key, value, "
       "n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
@@ -147,10 +172,41 @@ Status flush(sql::Db& db, const Slice& detail) {
   static const char* const kMonth =
       "INSERT INTO rollup_month(survey, unit, month, kind, key, value, n) "
       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+  static const char* const kBelowDay =
+      "INSERT INTO rollup_below_day(survey, unit, day, kind, key, value, n) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+  static const char* const kBelowMonth =
+      "INSERT INTO rollup_below_month(survey, unit, month, kind, key, value, n) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
   Status s = write_level(kDay, levels.day, "add to rollup_day");
   if (!s.is_ok()) return s;
-  return write_level(kMonth, levels.month, "add to rollup_month");
+  s = write_level(kMonth, levels.month, "add to rollup_month");
+  if (!s.is_ok()) return s;
+  s = write_level(kBelowDay, below->day, "add to rollup_below_day");
+  if (!s.is_ok()) return s;
+  return write_level(kBelowMonth, below->month, "add to rollup_below_month");
 }
+
+// The below rollups again from the day and month rollups and the unit tree as it is now (after a
+// unit moved to another parent, and to fill them the first time).
+const char* const kRefillBelowSql = R"sql(
+DELETE FROM rollup_below_day;
+DELETE FROM rollup_below_month;
+WITH RECURSIVE up(unit, above) AS (
+  SELECT code, parent FROM units WHERE parent IS NOT NULL
+  UNION ALL SELECT up.unit, u.parent FROM up JOIN units u ON u.code = up.above
+  WHERE u.parent IS NOT NULL)
+INSERT INTO rollup_below_day(survey, unit, day, kind, key, value, n)
+SELECT d.survey, up.above, d.day, d.kind, d.key, d.value, sum(d.n)
+FROM rollup_day d JOIN up ON up.unit = d.unit GROUP BY 1, 2, 3, 4, 5, 6;
+WITH RECURSIVE up(unit, above) AS (
+  SELECT code, parent FROM units WHERE parent IS NOT NULL
+  UNION ALL SELECT up.unit, u.parent FROM up JOIN units u ON u.code = up.above
+  WHERE u.parent IS NOT NULL)
+INSERT INTO rollup_below_month(survey, unit, month, kind, key, value, n)
+SELECT m.survey, up.above, m.month, m.kind, m.key, m.value, sum(m.n)
+FROM rollup_month m JOIN up ON up.unit = m.unit GROUP BY 1, 2, 3, 4, 5, 6;
+)sql";
 
 
 // Reads responses (with their answers and reasons) matching `where` and feeds them to `sink`
@@ -233,13 +289,15 @@ Status add_to_rollups(sql::Db& db, const std::vector<const Response*>& accepted)
     Status s = accumulate(lk, slice, facts_of(*r), all);
     if (!s.is_ok()) return s;
   }
-  return flush(db, slice);
+  return flush(db, lk, slice);
 }
 
 // Empties the rollups and recomputes them from the raw rows inside the caller's transaction (a
 // rebuild, or a schema migration).
 Status recompute_rollups(sql::Db& db) {
-  Status s = db.exec("DELETE FROM rollup_detail; DELETE FROM rollup_day; DELETE FROM rollup_month;");
+  Status s = db.exec(
+      "DELETE FROM rollup_detail; DELETE FROM rollup_day; DELETE FROM rollup_month; "
+      "DELETE FROM rollup_below_day; DELETE FROM rollup_below_month;");
   if (!s.is_ok()) return s;
   Lookups lk(db);
   Slice slice;
@@ -251,14 +309,14 @@ Status recompute_rollups(sql::Db& db) {
         Status a = accumulate(lk, slice, f, all);
         if (!a.is_ok()) return a;
         if (++pending >= 50000) {
-          a = flush(db, slice);
+          a = flush(db, lk, slice);
           slice.clear();
           pending = 0;
         }
         return a;
       });
   if (!s.is_ok()) return s;
-  return flush(db, slice);
+  return flush(db, lk, slice);
 }
 
 // Each entry moves the schema from user_version i to i + 1, in one transaction with the others.
@@ -267,6 +325,7 @@ Status recompute_rollups(sql::Db& db) {
 struct Migration {
   const char* sql;
   bool recompute_rollups = false;
+  bool refill_below = false;  // the below rollups from the day and month ones, after the last step
 };
 
 // The procedure a citizen came for. Responses accepted before the column existed keep the code
@@ -458,6 +517,19 @@ CREATE INDEX responses_kiosk_seq ON responses(kiosk_id, seq);
 CREATE INDEX responses_kiosk_time ON responses(kiosk_id, submitted_ms, answers_key);
 CREATE INDEX responses_unit_time ON responses(unit, submitted_ms);
 )sql"},
+    // Issue 12: the sums below each unit, so that a province's or the country's scores read a
+    // few rows per child instead of every unit of the tree; filled from the day and month
+    // rollups.
+    {R"sql(
+CREATE TABLE rollup_below_day(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, kind INTEGER NOT NULL,
+  key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, day, kind, key, value)) WITHOUT ROWID;
+CREATE TABLE rollup_below_month(
+  survey TEXT NOT NULL, unit TEXT NOT NULL, month TEXT NOT NULL, kind INTEGER NOT NULL,
+  key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(survey, unit, month, kind, key, value)) WITHOUT ROWID;
+)sql", false, true},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {
@@ -515,17 +587,20 @@ Status SqliteServerStore::migrate() {
                              " is newer than this sipas-server knows (" +
                              std::to_string(kLatest) + ")");
   }
-  bool recompute = false;
+  bool recompute = false, refill = false;
   for (; version < kLatest; ++version) {
     Status s = db_->exec(kMigrations[version].sql);
     if (!s.is_ok()) return s;
     recompute = recompute || kMigrations[version].recompute_rollups;
+    refill = refill || kMigrations[version].refill_below;
     std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
     s = db_->exec(set.c_str());
     if (!s.is_ok()) return s;
   }
   if (recompute) {
     if (Status s = recompute_rollups(*db_); !s.is_ok()) return s;
+  } else if (refill) {
+    if (Status s = db_->exec(kRefillBelowSql, "fill the below rollups"); !s.is_ok()) return s;
   }
   return tx.commit();
 }
@@ -541,7 +616,14 @@ Status SqliteServerStore::import_units(const std::vector<UnitRecord>& units) {
         [](const Stmt&) {});
   };
   writes.subtree = [&](const std::string& code) { return unit_subtree(code); };
+  bool moved = false;  // an existing unit got another parent: the below rollups are refilled
   writes.upsert = [&](const UnitRecord& u) {
+    std::optional<std::string> parent;
+    auto found = db_->first_row(
+        "SELECT parent FROM units WHERE code = ?", "find unit", [&](Stmt& q) { q.bind(1, u.code); },
+        [&](const Stmt& q) { parent = q.opt_text(0); });
+    if (!found.is_ok()) return found.status();
+    if (*found && parent != u.parent) moved = true;
     return db_->run(
         "INSERT INTO units(code, name, parent, time_zone) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, "
@@ -554,6 +636,9 @@ Status SqliteServerStore::import_units(const std::vector<UnitRecord>& units) {
         });
   };
   if (Status s = write_units_in_order(units, writes); !s.is_ok()) return s;
+  if (moved) {
+    if (Status s = db_->exec(kRefillBelowSql, "refill the below rollups"); !s.is_ok()) return s;
+  }
   return tx.commit();
 }
 
@@ -1282,8 +1367,13 @@ Result<std::optional<std::string>> SqliteServerStore::redeem_login_link(const st
 
 Status SqliteServerStore::read_rollups(const RollupRead& r, Slice& into) {
   const bool detail = r.level == RollupRead::Level::detail;
-  const char* table = detail ? "rollup_detail" : r.level == RollupRead::Level::day ? "rollup_day"
-                                                                                    : "rollup_month";
+  const char* table = detail                              ? "rollup_detail"
+                      : r.level == RollupRead::Level::day ? (r.below ? "rollup_below_day" : "rollup_day")
+                      : r.below                           ? "rollup_below_month"
+                                                          : "rollup_month";
+  if (detail && r.below) {
+    return Status::error(ErrorCode::invalid_argument, "no below rollups at the detail level");
+  }
   const char* col = r.level == RollupRead::Level::month ? "month" : "day";
   std::string cols = "survey, unit";
   if (r.needs.day) cols += ", day";

@@ -156,8 +156,8 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
-  // One row, at the latest version (3: answers and reasons by row number).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 3");
+  // One row, at the latest version (4: the below rollups).
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 4");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -407,7 +407,7 @@ TEST_F(PgTwoServersTest, SameBatchToTwoServersAtOnceIsStoredOnce) {
 }
 
 // A database as version 2 left it (answers and reasons keyed by the response id, the burst index
-// by answer set) takes its responses' answers and reasons along to version 3, and its scores read
+// by answer set, no below rollups) takes its responses' answers and reasons along to version 3, and its scores read
 // the same from the rollups and from the raw rows.
 TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
   TempDir dir;
@@ -440,13 +440,15 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     ALTER TABLE responses DROP CONSTRAINT responses_rid_key;
     DROP INDEX responses_kiosk_time;
     CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
+    DROP TABLE rollup_below_day;
+    DROP TABLE rollup_below_month;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
 
   auto svc = ScoreService::open(db.db());
   ASSERT_TRUE(svc.is_ok()) << svc.status().message();
-  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "3");
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "4");
   EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             answers);
   EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),

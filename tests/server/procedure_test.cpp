@@ -108,8 +108,8 @@ TEST_F(ProcedureIngestTest, EmptyOrNonStringProcedureIsRejectedAndQuarantined) {
   EXPECT_EQ(quarantined(), 2);
 }
 
-// A database as the server left it before procedures existed (schema version 3): answers and
-// reasons keyed by the response id again, the procedure column, the catalogue and the procedure
+// A database as the server left it before procedures existed (schema version 3): no below
+// rollups, answers and reasons keyed by the response id again, the procedure column, the catalogue and the procedure
 // in rollup_detail's key taken away again, and one response's raw JSON naming a procedure, as a
 // server of that version kept it.
 TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
@@ -133,6 +133,8 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     DROP TABLE answers;
     DROP TABLE reasons;
     DROP TABLE responses;
+    DROP TABLE rollup_below_day;
+    DROP TABLE rollup_below_month;
     ALTER TABLE old_responses RENAME TO responses;
     ALTER TABLE old_answers RENAME TO answers;
     ALTER TABLE old_reasons RENAME TO reasons;
@@ -160,7 +162,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "7");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "8");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             db_.query("SELECT count(*) FROM answers"));

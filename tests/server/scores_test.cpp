@@ -224,6 +224,27 @@ TEST_F(ScoresTest, RollupsEqualRawForEveryGrouping) {
   }
 }
 
+// A counter moved to another department (a reorganisation): the sums below both units follow
+// it, and every unit's scores still equal those computed from the raw rows.
+TEST_F(ScoresTest, AUnitMovedToAnotherParentTakesItsResponsesAlong) {
+  EXPECT_EQ(scores(kUnit, "2026-07-01", "2026-12-31")["responses"], 5);
+  EXPECT_EQ(scores(kOtherUnit, "2026-07-01", "2026-12-31")["responses"], 1);
+  ASSERT_TRUE(svc_->store().import_units({{kSubUnit, "Quầy 1", std::string(kOtherUnit)}}).is_ok());
+  EXPECT_EQ(scores(kUnit, "2026-07-01", "2026-12-31")["responses"], 4);
+  EXPECT_EQ(scores(kOtherUnit, "2026-07-01", "2026-12-31")["responses"], 2);
+  for (const char* unit : {"22", kUnit, kOtherUnit}) {
+    for (Grouping g : {Grouping::none, Grouping::unit, Grouping::day}) {
+      for (auto [from, to] : {std::pair{"2026-07-01", "2026-12-31"}, std::pair{"2026-09-15", "2026-11-02"}}) {
+        json a = scores(unit, from, to, g, ScoreSource::rollups);
+        json b = scores(unit, from, to, g, ScoreSource::raw);
+        a.erase("source");
+        b.erase("source");
+        EXPECT_EQ(a, b) << unit << " " << to_string(g) << " " << from << ".." << to;
+      }
+    }
+  }
+}
+
 // 1.001193: R1 and R2. Access: waiting 5 and 1, 50. Officer: polite 4 and 5 (100), guidance 2
 // (0), 50. Result: on time 3, 0. Index (50 + 50 + 0) / 3.
 // 2.002154: R3. Access 100, procedures 100, officer 0: 200 / 3.
@@ -304,7 +325,8 @@ TEST_F(ScoresTest, RebuildGivesTheSameRollupsTwice) {
 }
 
 TEST_F(ScoresTest, RollupRebuildCommandRecomputesFromRawRows) {
-  db_.exec("DELETE FROM rollup_month; DELETE FROM rollup_day;");
+  db_.exec("DELETE FROM rollup_month; DELETE FROM rollup_day; DELETE FROM rollup_below_month; "
+           "DELETE FROM rollup_below_day;");
   EXPECT_EQ(scores("22", "2026-07-01", "2026-09-30")["responses"], 0);
   std::ostringstream out, err;
   auto code = run_dashboard_command({"rollup", "rebuild", "--db", db_path_}, out, err);

@@ -59,6 +59,8 @@ class RollupLookups {
   virtual Result<std::string> zone_of(const std::string& unit) = 0;
   // Whether the questionnaire is on the points scale (Mẫu 01): its totals are kept per response.
   virtual Result<bool> is_points(const std::string& survey) = 0;
+  // The units above `unit`, its parent first, up to the root (none for a root or an unknown unit).
+  virtual Result<std::vector<std::string>> ancestors_of(const std::string& unit) = 0;
 };
 
 // Adds one response to `slice` under the key `needs` asks for (its local day in its unit's zone).
@@ -84,6 +86,11 @@ struct RollupLevels {
   std::map<Key, Tally> day, month;
 };
 RollupLevels rollup_levels(const Slice& detail);
+// The sums over each unit's strict descendants ("below" rollups): every day and month entry of
+// `own` added again under each unit above its own. A query for a unit reads the unit's own
+// rollups, its children's own and its children's below rollups, instead of every unit of its
+// subtree: a country's year is a few thousand rows instead of millions.
+Result<RollupLevels> below_levels(RollupLookups& lookups, const RollupLevels& own);
 
 // A time zone by name, loaded once per process.
 Result<TimeZone> cached_zone(const std::string& name);
@@ -94,6 +101,8 @@ Result<TimeZone> cached_zone(const std::string& name);
 struct RollupRead {
   enum class Level { detail, day, month };
   Level level = Level::day;
+  // The sums over each unit's strict descendants, keyed by the unit (day and month levels only).
+  bool below = false;
   std::vector<std::string> surveys, units;
   std::string from, to;
   Needs needs;
