@@ -174,9 +174,6 @@ UPDATE reasons x SET response_rid = r.rid FROM responses r WHERE r.id = x.respon
 ALTER TABLE reasons DROP COLUMN response_id;
 ALTER TABLE reasons ALTER COLUMN response_rid SET NOT NULL,
   ADD PRIMARY KEY (response_rid, reason);
-ALTER TABLE rollup_detail SET (fillfactor = 50);
-ALTER TABLE rollup_day SET (fillfactor = 50);
-ALTER TABLE rollup_month SET (fillfactor = 50);
 ALTER TABLE kiosks SET (fillfactor = 50);
 )sql",
     // As in the SQLite storage: the sums below each unit (filled after the last step).
@@ -184,11 +181,11 @@ ALTER TABLE kiosks SET (fillfactor = 50);
 CREATE TABLE rollup_below_day(
   survey ctext NOT NULL, unit ctext NOT NULL, day ctext NOT NULL, kind integer NOT NULL,
   key ctext NOT NULL, value integer NOT NULL, n bigint NOT NULL,
-  PRIMARY KEY(survey, unit, day, kind, key, value)) WITH (fillfactor = 50);
+  PRIMARY KEY(survey, unit, day, kind, key, value));
 CREATE TABLE rollup_below_month(
   survey ctext NOT NULL, unit ctext NOT NULL, month ctext NOT NULL, kind integer NOT NULL,
   key ctext NOT NULL, value integer NOT NULL, n bigint NOT NULL,
-  PRIMARY KEY(survey, unit, month, kind, key, value)) WITH (fillfactor = 50);
+  PRIMARY KEY(survey, unit, month, kind, key, value));
 )sql",
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
@@ -1309,6 +1306,13 @@ Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
                    static_cast<int>(rows->int64(i, c + 2)), rows->int64(i, c + 3));
   }
   return Status::ok();
+}
+
+Status PgServerStore::refill_below_rollups() {
+  pg::Transaction tx(*conn_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  if (Status s = conn_->run("refill the below rollups", kRefillBelowSql); !s.is_ok()) return s;
+  return tx.commit();
 }
 
 Status PgServerStore::rebuild_rollups() {

@@ -1411,6 +1411,13 @@ Status SqliteServerStore::read_rollups(const RollupRead& r, Slice& into) {
   });
 }
 
+Status SqliteServerStore::refill_below_rollups() {
+  sql::Transaction tx(*db_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  if (Status s = db_->exec(kRefillBelowSql, "refill the below rollups"); !s.is_ok()) return s;
+  return tx.commit();
+}
+
 Status SqliteServerStore::rebuild_rollups() {
   sql::Transaction tx(*db_);
   if (!tx.begin_status().is_ok()) return tx.begin_status();

@@ -66,6 +66,7 @@ class SqliteServerStore final : public ServerStore {
   Result<std::int64_t> quarantine_count() override;
   Status read_rollups(const RollupRead& read, Slice& into) override;
   Status rebuild_rollups() override;
+  Status refill_below_rollups() override;
   Status stream_responses(const RawFilter& filter,
                           const std::function<Status(const ResponseFacts&)>& sink) override;
   Result<std::vector<CommentRow>> comments(const std::vector<std::string>& units, TimePoint from,

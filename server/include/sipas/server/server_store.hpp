@@ -257,6 +257,9 @@ class ServerStore {
   virtual Status read_rollups(const RollupRead& read, Slice& into) = 0;
   // Empties the rollups and recomputes them from the stored responses, in one transaction.
   virtual Status rebuild_rollups() = 0;
+  // Recomputes the sums below each unit from the day and month rollups and the unit tree as it
+  // is now, in one transaction. Importing units does it when a unit moves; for bulk loads.
+  virtual Status refill_below_rollups() = 0;
   // Responses matching `filter` with their answers and reasons, one at a time; a non-OK Status
   // from `sink` stops the stream and is returned.
   virtual Status stream_responses(const RawFilter& filter,
