@@ -1263,13 +1263,8 @@ Result<std::int64_t> PgServerStore::quarantine_count() {
 
 Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
   const bool detail = r.level == RollupRead::Level::detail;
-  const char* table = detail                              ? "rollup_detail"
-                      : r.level == RollupRead::Level::day ? (r.below ? "rollup_below_day" : "rollup_day")
-                      : r.below                           ? "rollup_below_month"
-                                                          : "rollup_month";
-  if (detail && r.below) {
-    return Status::error(ErrorCode::invalid_argument, "no below rollups at the detail level");
-  }
+  auto table = rollup_table(r);
+  if (!table.is_ok()) return table.status();
   const char* col = r.level == RollupRead::Level::month ? "month" : "day";
   std::string cols = "survey, unit";
   if (r.needs.day) cols += ", day";
@@ -1280,7 +1275,7 @@ Status PgServerStore::read_rollups(const RollupRead& r, Slice& into) {
   for (const auto& s : r.surveys) surveys.add(s);
   for (const auto& u : r.units) units.add(u);
   std::vector<Param> params = {surveys.take(), units.take(), r.from, r.to};
-  std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + table +
+  std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + *table +
                          " WHERE survey = ANY($1::text[]) AND unit = ANY($2::text[]) AND " + col +
                          " BETWEEN $3 AND $4";
   for (const auto& [filter, name] :

@@ -1367,20 +1367,15 @@ Result<std::optional<std::string>> SqliteServerStore::redeem_login_link(const st
 
 Status SqliteServerStore::read_rollups(const RollupRead& r, Slice& into) {
   const bool detail = r.level == RollupRead::Level::detail;
-  const char* table = detail                              ? "rollup_detail"
-                      : r.level == RollupRead::Level::day ? (r.below ? "rollup_below_day" : "rollup_day")
-                      : r.below                           ? "rollup_below_month"
-                                                          : "rollup_month";
-  if (detail && r.below) {
-    return Status::error(ErrorCode::invalid_argument, "no below rollups at the detail level");
-  }
+  auto table = rollup_table(r);
+  if (!table.is_ok()) return table.status();
   const char* col = r.level == RollupRead::Level::month ? "month" : "day";
   std::string cols = "survey, unit";
   if (r.needs.day) cols += ", day";
   if (detail && r.needs.counter) cols += ", counter";
   if (detail && r.needs.officer) cols += ", officer";
   if (detail && r.needs.procedure) cols += ", procedure";
-  std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + table +
+  std::string sql_text = "SELECT " + cols + ", kind, key, value, sum(n) FROM " + *table +
                          " WHERE survey IN (" + placeholders(r.surveys.size()) + ") AND unit IN (" +
                          placeholders(r.units.size()) + ") AND " + col + " BETWEEN ? AND ?";
   if (r.counter) sql_text += " AND counter = ?";

@@ -120,6 +120,19 @@ ProcedureRecord procedure_of(std::string code, const std::string& names_text) {
   return p;
 }
 
+Result<const char*> rollup_table(const RollupRead& read) {
+  switch (read.level) {
+    case RollupRead::Level::detail:
+      if (read.below) {
+        return Status::error(ErrorCode::invalid_argument, "no below rollups at the detail level");
+      }
+      return "rollup_detail";
+    case RollupRead::Level::day: return read.below ? "rollup_below_day" : "rollup_day";
+    case RollupRead::Level::month: return read.below ? "rollup_below_month" : "rollup_month";
+  }
+  return Status::error(ErrorCode::invalid_argument, "unknown rollup level");
+}
+
 bool is_points_survey(const std::string& body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   return doc.is_object() && doc.value("scale", std::string()) == "points";

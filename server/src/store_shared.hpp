@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/server/rollups.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/status.hpp"
 
@@ -45,6 +46,10 @@ Status check_may_log_in(const Result<std::optional<UserRecord>>& user, const std
 // A procedure's names by language as stored (a JSON object), and back.
 std::string procedure_names_text(const ProcedureRecord& p);
 ProcedureRecord procedure_of(std::string code, const std::string& names_text);
+
+// The rollup table a read asks for (rollup_detail, rollup_day, rollup_month or their below
+// versions); invalid_argument for below sums at the detail level, which are not kept.
+Result<const char*> rollup_table(const RollupRead& read);
 
 // Whether a questionnaire's JSON text is on the points scale (Mẫu 01).
 bool is_points_survey(const std::string& body);
