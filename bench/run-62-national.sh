@@ -10,8 +10,7 @@ bin="$SIPAS_BENCH_BUILD/bin/sipas-bench-national"
 sizes="${SIPAS_BENCH_NATIONAL_SIZES:-1000000}"
 repeat="${SIPAS_BENCH_NATIONAL_REPEAT:-20}"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sipas-bench-national.XXXXXX")
-pgdir="$dir/pg"
-mkdir -p "$pgdir"
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/sipas-bench-pg.XXXXXX")  # its own: PostgreSQL's user enters it
 cleanup() {
   bash scripts/test-postgres stop "$pgdir" >/dev/null 2>&1 || true
   rm -rf "$dir"
