@@ -27,6 +27,7 @@
 #include "ui_dump.hpp"
 #include "utf8.hpp"
 #include "views.hpp"
+#include "voice_output.hpp"
 
 #ifdef SIPAS_KIOSK_WITH_SYNC
 #include "sipas/sync/sync_worker.hpp"
@@ -70,7 +71,8 @@ struct ImGuiOwner {
 // The queued form of the window's input events; false for events the queue does not carry.
 // Touch arrives as the mouse events SDL synthesises from fingers, so SDL_FINGER* are left out
 // (taking both would count every touch twice).
-bool to_input(const SDL_Event& ev, InputEvent* out) {
+// `voice_key`: the configured key that switches reading aloud, before any other meaning it has.
+bool to_input(const SDL_Event& ev, SDL_Keycode voice_key, InputEvent* out) {
   switch (ev.type) {
     case SDL_MOUSEMOTION:
       *out = InputEvent{InputKind::pointer_move, static_cast<float>(ev.motion.x),
@@ -96,6 +98,11 @@ bool to_input(const SDL_Event& ev, InputEvent* out) {
       return true;
     case SDL_KEYDOWN: {
       const SDL_Keycode k = ev.key.keysym.sym;
+      if (k == voice_key) {
+        if (ev.key.repeat) return false;
+        *out = InputEvent{InputKind::voice, 0, 0, 0, 0, 0, {}};
+        return true;
+      }
       if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
         *out = InputEvent{InputKind::enter, 0, 0, 0, 0, 0, {}};
         return true;
@@ -340,9 +347,9 @@ class FrameStats {
 class FrameLoop {
  public:
   FrameLoop(const KioskArgs& args, Flow& flow, const Clock& clock, Display& display, SizedView& view,
-            StaffController& staff, FrameStats& stats)
+            StaffController& staff, FrameStats& stats, SDL_Keycode voice_key)
       : args_(args), flow_(flow), clock_(clock), display_(display), view_(view), staff_(staff),
-        stats_(stats), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
+        stats_(stats), voice_key_(voice_key), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
     if (args.ui_dump) dump_.emplace(*args.ui_dump);
   }
 
@@ -419,7 +426,7 @@ class FrameLoop {
     bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
     while (got) {
       InputEvent queued;
-      if (to_input(ev, &queued)) {
+      if (to_input(ev, voice_key_, &queued)) {
         // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
         // the tap to within one frame, however long it then waits in the input queue.
         queued.at = clock_.now();
@@ -471,6 +478,7 @@ class FrameLoop {
   SizedView& view_;
   StaffController& staff_;
   FrameStats& stats_;
+  SDL_Keycode voice_key_;
   std::optional<UiDumpWriter> dump_;
   InputQueue input_;
   int extra_frames_ = 3;
@@ -513,6 +521,13 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
 
   const std::unique_ptr<Display> display = open_display(args);
   if (!display) return 1;
+  // Key names resolve through the keyboard map, which SDL sets up with its video.
+  const SDL_Keycode voice_key = SDL_GetKeyFromName(config.voice.key.c_str());
+  if (voice_key == SDLK_UNKNOWN) {
+    log_line((config.dir / "kiosk.json").string() + ": voice.key: \"" + config.voice.key +
+             "\" is not a key name (for example \"Return\", \"Keypad +\", \"Keypad Enter\", \"F1\")");
+    return 2;
+  }
   SizedView view(display->win.window, *fonts_found);
   if (!view.fit()) return 2;
   Uploader uploader(config, args, db_path, display->wake_event, sink);
@@ -523,8 +538,18 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   flow.set_staff_desk(&staff_desk);
   view.view().set_staff(&staff);
 
+  VoiceOutputOptions voice_options;
+  voice_options.assets_dir = config.assets_dir;
+  voice_options.preload = survey_texts(config);
+  voice_options.volume = initial_volume(config, sink.store());
+  voice_options.stats_file = args.voice_stats.value_or("");
+  voice_options.log = log_line;
+  VoiceOutput voice(std::move(voice_options));
+  flow.set_volume(initial_volume(config, sink.store()));
+  flow.set_voice(&voice);
+
   FrameStats stats(args.stats_file, process_start);
-  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats);
+  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats, voice_key);
   if (const int status = loop.run(); status != 0) return status;
   stats.write(true);
   uploader.stop();

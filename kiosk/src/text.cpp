@@ -308,6 +308,21 @@ constexpr Message kCatalogue[] = {
     {Text::staff_export_failed,
      "Xuất thất bại: %s",
      "Export failed: %s"},
+    {Text::voice_button,
+     "Đọc to",
+     "Read aloud"},
+    {Text::voice_on,
+     "Đã bật đọc to. Chạm một lần vào một lựa chọn để nghe, chạm lần nữa để chọn.",
+     "Reading aloud is on. Touch a choice once to hear it, and again to choose it."},
+    {Text::staff_volume,
+     "Âm lượng đọc to: %d%%",
+     "Read-aloud volume: %d%%"},
+    {Text::staff_volume_down,
+     "Nhỏ hơn",
+     "Quieter"},
+    {Text::staff_volume_up,
+     "To hơn",
+     "Louder"},
 };
 
 // message() indexes the table by id, so every id has its entry, in the enum's order.

@@ -198,13 +198,17 @@ class Painter {
     dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, hh), pal_.header);
     dl_->AddRectFilled(ImVec2(0, hh - 4 * u_), ImVec2(w_, hh), pal_.accent);
     const std::string& unit = flow_.config().unit.name;
-    float right_w = 0;
+    // Every citizen screen has the speaker button in the header's right-hand corner.
+    const Screen sc = flow_.screen();
+    const bool citizen = sc != Screen::pin && sc != Screen::staff && sc != Screen::out_of_service;
+    const float edge = w_ - (citizen ? voice_button(hh) : 0.0f);
+    float right_w = citizen ? w_ - edge : 0.0f;
     if (!right.empty()) {
       ImFont* f = fonts_.large;
       const ImVec2 sz = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, right.c_str());
-      right_w = sz.x + 2 * margin_;
-      const ImVec2 pmin(w_ - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
-      const ImVec2 pmax(w_ - margin_, (hh + sz.y) / 2 + 2 * u_);
+      right_w += sz.x + 2 * margin_;
+      const ImVec2 pmin(edge - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
+      const ImVec2 pmax(edge - margin_, (hh + sz.y) / 2 + 2 * u_);
       dl_->AddRectFilled(pmin, pmax, rgb(255, 255, 255, 40), (pmax.y - pmin.y) / 2);
       dl_->AddText(f, f->FontSize, ImVec2(pmin.x + 12 * u_, (hh - sz.y) / 2 - 2 * u_),
                    pal_.header_ink, right.c_str());
@@ -234,6 +238,45 @@ class Painter {
     dl_->AddText(f, f->FontSize, ImVec2(tx, std::round((hh - f->FontSize) / 2 - 4 * u_)),
                  pal_.header_ink, first.c_str());
     return hh;
+  }
+
+  // The speaker button, flush in the top right-hand corner and as tall as the header, so that a
+  // hand finds it without sight; filled when reading aloud is on. Returns its width.
+  float voice_button(float hh) {
+    const bool on = flow_.voice_on();
+    const std::string label = tr(Text::voice_button);
+    ImFont* f = fonts_.bold;
+    const float text_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str()).x;
+    const float bw = std::round(std::max(std::max(96.0f, hh * 1.6f), hh * 0.95f + text_w + margin_ * 0.6f));
+    const ImVec2 min(w_ - bw, 0), max(w_, hh);
+    ImGui::SetCursorScreenPos(min);
+    const bool clicked = ImGui::InvisibleButton("voice", ImVec2(bw, hh));
+    const bool held = ImGui::IsItemActive();
+    const ImU32 ink = on ? (pal_.dark ? rgb(0, 0, 0) : pal_.header) : pal_.header_ink;
+    dl_->AddRectFilled(min, ImVec2(max.x, max.y - 4 * u_),
+                       on ? pal_.accent : held ? rgb(255, 255, 255, 90) : rgb(255, 255, 255, 34));
+    dl_->AddLine(ImVec2(min.x, 0), ImVec2(min.x, hh - 4 * u_), pal_.header_ink, std::max(1.5f, 2 * u_));
+    // The speaker: a box, its cone, and two waves.
+    const float s = hh * 0.42f;
+    const ImVec2 c(min.x + hh * 0.5f, hh / 2 - 2 * u_);
+    const ImVec2 box_min(c.x - s * 0.55f, c.y - s * 0.22f), box_max(c.x - s * 0.2f, c.y + s * 0.22f);
+    dl_->AddRectFilled(box_min, box_max, ink);
+    dl_->AddQuadFilled(ImVec2(box_max.x, box_min.y), ImVec2(c.x + s * 0.15f, c.y - s * 0.5f),
+                       ImVec2(c.x + s * 0.15f, c.y + s * 0.5f), ImVec2(box_max.x, box_max.y), ink);
+    const float wave = std::max(2.0f, s * 0.1f);
+    for (float r : {s * 0.38f, s * 0.62f}) {
+      dl_->PathArcTo(ImVec2(c.x + s * 0.05f, c.y), r, -0.9f, 0.9f, 16);
+      dl_->PathStroke(ink, 0, wave);
+    }
+    if (!on) {
+      dl_->AddLine(ImVec2(c.x - s * 0.6f, c.y + s * 0.6f), ImVec2(c.x + s * 0.7f, c.y - s * 0.6f),
+                   ink, wave);
+    }
+    dl_->AddText(f, f->FontSize, ImVec2(std::round(min.x + hh * 0.95f), std::round(c.y - f->FontSize * 0.55f)),
+                 ink, label.c_str());
+    record("voice", label, min, max);
+    if (clicked) emit(ActionKind::toggle_voice);
+    return bw;
   }
 
   // A simple round seal: gold ring with a star, the look of an official unit.
@@ -660,7 +703,8 @@ void draw_comment(Painter& p) {
   const float hh = std::round(std::max(56.0f, 84 * u));
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
-  p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+  const float speaker_w = p.voice_button(hh);
+  p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   const TelexComposer& c = flow.comment();
@@ -751,7 +795,8 @@ void draw_dossier(Painter& p) {
   const float hh = std::round(std::max(56.0f, 84 * u));
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
-  p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+  const float speaker_w = p.voice_button(hh);
+  p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   float y = hh + g;
@@ -1388,6 +1433,25 @@ void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
   const KioskConfig& cfg = p.flow().config();
   const Counter* counter = cfg.find_counter(cfg.counter);
   float y = min.y;
+  {
+    // The read-aloud volume, in steps of ten.
+    const float vh = std::round(std::max(56.0f, 72 * p.u()));
+    const float vw = std::round(std::max(130.0f, 190 * p.u()));
+    const int volume = p.flow().volume();
+    p.text_block(p.fonts().bold, format_text(p.tr(Text::staff_volume), volume), ImVec2(min.x, y),
+                 ImVec2(max.x - 2 * (vw + p.tap_gap()), y + vh), p.pal().ink, 0.0f, 0.5f);
+    const ImVec2 up_min(max.x - vw, y);
+    const ImVec2 down_min(up_min.x - p.tap_gap() - vw, y);
+    if (p.button("staff-volume-down", p.tr(Text::staff_volume_down), down_min, ImVec2(down_min.x + vw, y + vh),
+                 Look::card, nullptr, volume > 0)) {
+      p.emit(ActionKind::staff_volume, std::max(0, volume - 10));
+    }
+    if (p.button("staff-volume-up", p.tr(Text::staff_volume_up), up_min, ImVec2(max.x, y + vh), Look::card,
+                 nullptr, volume < 100)) {
+      p.emit(ActionKind::staff_volume, std::min(100, volume + 10));
+    }
+    y += vh + p.gap();
+  }
   y += p.text_block(p.fonts().bold,
                     format_text(p.tr(Text::staff_officer_at), (counter ? counter->name : cfg.counter).c_str()),
                     ImVec2(min.x, y), ImVec2(max.x, y), p.pal().ink, 0.0f, 0.0f);

@@ -197,8 +197,49 @@ TEST_P(UiSmoke, EveryScreenDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch)
   }
 }
 
+// A citizen who cannot see the screen finds the speaker in the same corner on every citizen
+// screen, at least 56 px tall and 96 px wide; the staff side has none.
+TEST_P(UiSmoke, EveryCitizenScreenHasTheSpeakerInTheTopRightCorner) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (Screen screen : kScreens) {
+    ScreenRig rig(screen);
+    std::vector<Action> actions;
+    UiSnapshot snap = ui.frame(rig.flow(), &actions);
+    snap = ui.frame(rig.flow(), &actions);
+    const UiElement* v = element(snap, "voice");
+    const bool staff_side = screen == Screen::pin || screen == Screen::staff || screen == Screen::out_of_service;
+    SCOPED_TRACE(snap.screen + " at " + std::to_string(size.w) + "x" + std::to_string(size.h));
+    if (staff_side) {
+      EXPECT_EQ(v, nullptr);
+      continue;
+    }
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->label, "Đọc to");
+    EXPECT_FLOAT_EQ(v->y, 0.0f);
+    EXPECT_NEAR(v->x + v->w, static_cast<float>(size.w), 0.5f);
+    EXPECT_GE(v->h, 56.0f);
+    EXPECT_GE(v->w, 96.0f);
+  }
+}
+
+TEST(UiSmokeTap, TappingTheSpeakerSwitchesVoice) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::question);
+  std::vector<Action> actions;
+  const UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  const UiElement* v = element(snap, "voice");
+  ASSERT_NE(v, nullptr);
+  const ImVec2 c(v->x + v->w / 2, v->y + v->h / 2);
+  ui.frame(rig.flow(), &actions, c, false);
+  ui.frame(rig.flow(), &actions, c, true);
+  ui.frame(rig.flow(), &actions, c, false);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::toggle_voice);
+}
+
 // "More time?" replaces the survey it interrupts with one large button and nothing else to tap.
-TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindow) {
+TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindowBesideTheSpeaker) {
   const Size size = GetParam();
   HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
   ScreenRig rig(Screen::question);
@@ -209,8 +250,9 @@ TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindow) {
   UiSnapshot snap = ui.frame(rig.flow(), &actions);
   snap = ui.frame(rig.flow(), &actions);
   EXPECT_EQ(snap.screen, "more_time");
-  ASSERT_EQ(snap.elements.size(), 1u);
-  const UiElement& e = snap.elements[0];
+  ASSERT_EQ(snap.elements.size(), 2u) << "the button, and the speaker in its corner";
+  EXPECT_EQ(snap.elements[0].id, "voice");
+  const UiElement& e = snap.elements[1];
   EXPECT_EQ(e.id, "more-time");
   EXPECT_EQ(e.label, "Tiếp tục");
   EXPECT_GE(e.w, 96.0f);
@@ -307,7 +349,7 @@ TEST_P(UiSmoke, ProcedureScreenFitsTwoToEightProcedures) {
     ui.frame(rig.flow(), &actions);
     const UiSnapshot snap = ui.frame(rig.flow(), &actions);
     EXPECT_EQ(snap.screen, "procedure");
-    std::vector<std::string> expected = {"back", "procedure.skip"};
+    std::vector<std::string> expected = {"back", "procedure.skip", "voice"};
     for (std::size_t i = 0; i < n; ++i) {
       expected.push_back(std::string("procedure.") + kProcedures[i].first);
     }
