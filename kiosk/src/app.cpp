@@ -203,6 +203,11 @@ class SizedView {
       log_line(loaded.status().message());
       return false;
     }
+    auto large = add_large_text_fonts(io.Fonts, files_, *loaded, static_cast<float>(w), static_cast<float>(h));
+    if (!large.is_ok()) {
+      log_line(large.status().message());
+      return false;
+    }
     io.Fonts->Build();
     ImGui_ImplOpenGL3_DestroyFontsTexture();
     ImGui_ImplOpenGL3_CreateFontsTexture();
@@ -211,6 +216,7 @@ class SizedView {
     } else {
       view_.emplace(*loaded);
     }
+    view_->set_large_text_fonts(*large);
     fonts_w_ = w;
     fonts_h_ = h;
     return true;

@@ -325,6 +325,7 @@ void Flow::go_welcome() {
   screen_ = Screen::welcome;
   language_ = config_.default_language;
   high_contrast_ = false;
+  large_text_ = false;
   if (voice_on_ && !config_.voice.always_on && voice_) voice_->stop();
   voice_on_ = config_.voice.always_on;
   answers_.assign(questions_.size(), std::nullopt);
@@ -485,6 +486,9 @@ bool Flow::handle_welcome(const Action& a, TimePoint now, TimePoint at) {
       return true;
     case ActionKind::toggle_contrast:
       high_contrast_ = !high_contrast_;
+      return true;
+    case ActionKind::toggle_large_text:
+      large_text_ = !large_text_;
       return true;
     case ActionKind::answer:
       if (!survey_.is_valid_value(first_question(), a.value)) return false;
@@ -777,6 +781,7 @@ void Flow::advance(TimePoint now) {
       if (own_settings_changed() && now - last_input_ >= settings_.idle_timeout) {
         language_ = config_.default_language;
         high_contrast_ = false;
+        large_text_ = false;
         if (voice_on_ != config_.voice.always_on) toggle_voice();
       }
       break;
@@ -784,7 +789,7 @@ void Flow::advance(TimePoint now) {
 }
 
 bool Flow::own_settings_changed() const {
-  return high_contrast_ || language_ != config_.default_language ||
+  return high_contrast_ || large_text_ || language_ != config_.default_language ||
          voice_on_ != config_.voice.always_on;
 }
 

@@ -86,6 +86,7 @@ enum class ActionKind {
   more_time,          // "Tiếp tục" on the more-time question (any tap there answers it too)
   toggle_contrast,    // the welcome's high-contrast switch, for one citizen's survey
   toggle_voice,       // the speaker button or the voice key: reading aloud on/off, for one citizen
+  toggle_large_text,  // the welcome's large-text switch, for one citizen's survey
   staff_volume,       // value: the read-aloud volume, 0–100
 };
 
@@ -183,6 +184,8 @@ class Flow {
   // High contrast, switched on the welcome screen by a citizen; it lasts until their survey ends
   // (or the welcome is left untouched for the idle timeout), as the language chosen does.
   bool high_contrast() const { return high_contrast_; }
+  // Large text, switched on the welcome screen beside high contrast and lasting as it does.
+  bool large_text() const { return large_text_; }
   // Reading aloud: switched on by a citizen with the speaker button or the voice key, until their
   // survey ends (or the welcome is left untouched for the idle timeout); always on where the
   // config says so. While it is on, the first touch on an answer, procedure or reason says it and
@@ -311,6 +314,7 @@ class Flow {
   Screen screen_ = Screen::welcome;
   std::string language_;
   bool high_contrast_ = false;
+  bool large_text_ = false;
   bool voice_on_ = false;
   int volume_ = 80;
   Voice* voice_ = nullptr;

@@ -323,6 +323,9 @@ constexpr Message kCatalogue[] = {
     {Text::staff_volume_up,
      "To hơn",
      "Louder"},
+    {Text::large_text,
+     "Chữ lớn",
+     "Large text"},
 };
 
 // message() indexes the table by id, so every id has its entry, in the enum's order.

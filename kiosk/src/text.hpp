@@ -118,8 +118,9 @@ enum class Text {
   staff_volume,  // %d percent
   staff_volume_down,
   staff_volume_up,
+  large_text,
 };
-inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::staff_volume_up) + 1;
+inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::large_text) + 1;
 
 // One catalogue entry. `en` is nullptr where no English text exists yet.
 struct Message {

@@ -40,10 +40,13 @@ class HeadlessUi {
     EXPECT_TRUE(files.is_ok()) << files.status().message();
     auto fonts = load_fonts(io.Fonts, *files, w, h);
     EXPECT_TRUE(fonts.is_ok());
+    auto large = add_large_text_fonts(io.Fonts, *files, *fonts, w, h);
+    EXPECT_TRUE(large.is_ok());
     unsigned char* pixels = nullptr;
     int tw = 0, th = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
     view_ = std::make_unique<KioskView>(*fonts);
+    view_->set_large_text_fonts(*large);
   }
   ~HeadlessUi() { ImGui::DestroyContext(ctx_); }
   void set_staff(const StaffModel* staff) { view_->set_staff(staff); }
@@ -88,7 +91,8 @@ const std::pair<const char*, LocalizedText> kProcedures[] = {
 // procedure screen lists the first `procedures` of kProcedures.
 class ScreenRig {
  public:
-  explicit ScreenRig(Screen target, std::size_t procedures = 3) {
+  // `large_text` / `contrast`: switched on at the welcome before going on, as a citizen would.
+  explicit ScreenRig(Screen target, std::size_t procedures = 3, bool large_text = false, bool contrast = false) {
     const bool dossier = target == Screen::dossier;
     config_ = testing::test_config(dossier ? testing::mau01_survey() : testing::short_survey());
     if (target == Screen::procedure) {
@@ -107,6 +111,8 @@ class ScreenRig {
       clock_.advance(400ms);
       flow_->tick();
     };
+    if (large_text) act(ActionKind::toggle_large_text);
+    if (contrast) act(ActionKind::toggle_contrast);
     switch (target) {
       case Screen::welcome: break;
       case Screen::dossier:
@@ -236,6 +242,58 @@ TEST(UiSmokeTap, TappingTheSpeakerSwitchesVoice) {
   ui.frame(rig.flow(), &actions, c, false);
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::toggle_voice);
+}
+
+// Large text never cuts a question or an option: labels wrap, the faces shrink and, where even
+// that is not enough, the text steps down to the standard size; the dump says how each label was
+// laid out. Four procedures, as many as a counter of the sample has.
+TEST_P(UiSmoke, InLargeTextNoQuestionOrOptionLabelIsCut) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (Screen screen : {Screen::welcome, Screen::dossier, Screen::procedure, Screen::question,
+                        Screen::followup, Screen::comment, Screen::thanks}) {
+    for (bool contrast : {false, true}) {
+      ScreenRig rig(screen, 4, /*large_text=*/true, contrast);
+      ASSERT_EQ(rig.flow().screen(), screen);
+      ASSERT_TRUE(rig.flow().large_text());
+      std::vector<Action> actions;
+      UiSnapshot snap = ui.frame(rig.flow(), &actions);
+      snap = ui.frame(rig.flow(), &actions);
+      SCOPED_TRACE(snap.screen + " at " + std::to_string(size.w) + "x" + std::to_string(size.h));
+      for (const UiElement& e : snap.elements) {
+        if (e.label.empty() || e.id == "voice") continue;  // the speaker may be an icon alone
+        EXPECT_GT(e.lines, 0) << e.id << ": its label's layout is reported";
+        EXPECT_FALSE(e.cut) << e.id << " \"" << e.label << "\" in " << e.lines << " lines";
+        EXPECT_EQ(e.label.find("…"), std::string::npos) << e.id;
+      }
+      for (const UiText& t : snap.texts) EXPECT_FALSE(t.cut) << t.id << " \"" << t.text << "\"";
+      if (screen == Screen::welcome || screen == Screen::question) {
+        ASSERT_EQ(snap.texts.size(), 1u);
+        EXPECT_EQ(snap.texts[0].id, "question");
+      }
+    }
+  }
+}
+
+TEST(UiSmokeDump, ACutLabelIsReported) {
+  // A label far too long for its tile at the smallest size, even at the standard size.
+  Survey survey = testing::short_survey();
+  survey.options[2].label = testing::lt(std::string(400, 'x'));
+  KioskConfig config = testing::test_config(survey);
+  testing::MemorySink sink;
+  ManualClock clock{TimePoint{}};
+  const TimeZone tz = TimeZone::utc();
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  HeadlessUi ui(800, 480);
+  std::vector<Action> actions;
+  ui.frame(flow, &actions);
+  const UiSnapshot snap = ui.frame(flow, &actions);
+  const UiElement* e = element(snap, "answer-3");
+  ASSERT_NE(e, nullptr);
+  EXPECT_TRUE(e->cut);
+  const UiElement* fine = element(snap, "answer-4");
+  ASSERT_NE(fine, nullptr);
+  EXPECT_FALSE(fine->cut);
 }
 
 // "More time?" replaces the survey it interrupts with one large button and nothing else to tap.
