@@ -257,8 +257,9 @@ class Painter {
     const bool citizen = sc != Screen::pin && sc != Screen::staff && sc != Screen::out_of_service;
     const float edge = w_ - (citizen ? voice_button(hh) : 0.0f);
     float right_w = citizen ? w_ - edge : 0.0f;
+    // The bar's height is fixed: its texts keep the standard sizes in large text.
     if (!right.empty()) {
-      ImFont* f = fonts_.large;
+      ImFont* f = base_.large;
       const ImVec2 sz = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, right.c_str());
       right_w += sz.x + 2 * margin_;
       const ImVec2 pmin(edge - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
@@ -272,7 +273,7 @@ class Painter {
     const float avail = w_ - tx - margin_ - right_w;
     // One line in bold where it fits, else two lines (bold, then regular) where the bar is tall
     // enough; only then cut with "…".
-    for (ImFont* f : {fonts_.bold, fonts_.body}) {
+    for (ImFont* f : {base_.bold, base_.body}) {
       const auto lines = wrap(f, unit, avail);
       const float lh = f->FontSize * 1.12f;
       if (lines.size() == 1 || (lines.size() == 2 && 2 * lh <= hh - 8 * u_)) {
@@ -285,7 +286,7 @@ class Painter {
         return hh;
       }
     }
-    ImFont* f = fonts_.bold;
+    ImFont* f = base_.bold;
     const auto lines = wrap(f, unit, avail - f->FontSize);
     std::string first(lines[0]);
     if (lines.size() > 1) first += "…";
@@ -299,7 +300,7 @@ class Painter {
   float voice_button(float hh) {
     const bool on = flow_.voice_on();
     const std::string label = tr(Text::voice_button);
-    ImFont* f = fonts_.bold;
+    ImFont* f = base_.bold;
     const float text_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str()).x;
     // The word beside the icon where the window is wide enough to spare it for the unit's name.
     const bool worded = w_ >= 1100.0f;
@@ -560,10 +561,6 @@ void draw_welcome(Painter& p) {
   y += p.text_block(wait > 0 ? p.fonts().large : p.fonts().body, sub, ImVec2(m, y),
                     ImVec2(p.w() - m, y), wait > 0 ? p.pal().danger : p.pal().muted, 0.5f, 0.0f);
   y += g;
-  std::optional<int> chosen;
-  if (const auto c = flow.confirming()) chosen = *c;
-  answer_tiles(p, survey.options_for(first), y, fy - tg, chosen, wait == 0);
-
   const Counter* counter = cfg.find_counter(cfg.counter);
   std::string line1 = counter ? counter->name : std::string(p.tr(Text::counter)) + " " + cfg.counter;
   std::string line2;
@@ -572,19 +569,43 @@ void draw_welcome(Painter& p) {
       if (o.id == *flow.officer()) line2 = std::string(p.tr(Text::officer)) + ": " + o.name;
     }
   }
-  const float lang_w = std::round(std::max(110.0f, 170 * u));
   // The large-text and contrast switches and the languages, right to left from the corner, one
-  // width each.
-  const float langs_w = static_cast<float>(cfg.languages.size() + 2) * (lang_w + tg);
-  const float info_w = p.w() - 2 * m - langs_w;
+  // width each; the counter and officer to their left, or, where that leaves them too little room
+  // (portrait), on a line of their own above, with the switches across the whole width.
+  const std::size_t switches = cfg.languages.size() + 2;
+  float lang_w = std::round(std::max(110.0f, 170 * u));
+  float langs_w = static_cast<float>(switches) * (lang_w + tg);
+  float info_w = p.w() - 2 * m - langs_w;
+  const bool info_above = info_w < 260 * u;
+  // The counter and officer stay at the standard size in large text.
+  ImFont* info_bold = p.base_fonts().bold;
+  ImFont* info_body = p.base_fonts().body;
+  float info_h = 0;
+  if (info_above) {
+    lang_w = std::floor((p.w() - 2 * m - tg * static_cast<float>(switches - 1)) / static_cast<float>(switches));
+    langs_w = static_cast<float>(switches) * (lang_w + tg);
+    info_w = p.w() - 2 * m;
+    info_h = p.text_height(info_bold, line1, info_w) + (line2.empty() ? 0.0f : p.text_height(info_body, line2, info_w));
+  }
+  const float tiles_bottom = info_above ? fy - g - info_h - tg : fy - tg;
+
+  std::optional<int> chosen;
+  if (const auto c = flow.confirming()) chosen = *c;
+  answer_tiles(p, survey.options_for(first), y, tiles_bottom, chosen, wait == 0);
+
   const float bh = footer_h;
-  // The counter and officer stay at the standard size in large text: the footer has no more room.
-  if (line2.empty()) {
-    p.text_block(p.base_fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), p.pal().ink, 0.0f);
+  if (info_above) {
+    float iy = fy - g - info_h;
+    iy += p.text_block(info_bold, line1, ImVec2(m, iy), ImVec2(p.w() - m, iy), p.pal().ink, 0.0f, 0.0f);
+    if (!line2.empty()) {
+      p.text_block(info_body, line2, ImVec2(m, iy), ImVec2(p.w() - m, iy), p.pal().muted, 0.0f, 0.0f);
+    }
+  } else if (line2.empty()) {
+    p.text_block(info_bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), p.pal().ink, 0.0f);
   } else {
-    p.text_block(p.base_fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), p.pal().ink,
+    p.text_block(info_bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), p.pal().ink,
                  0.0f, 0.8f);
-    p.text_block(p.base_fonts().body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
+    p.text_block(info_body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
                  p.pal().muted, 0.0f, 0.2f);
   }
   float x = p.w() - m - langs_w + tg;
@@ -815,7 +836,9 @@ void draw_comment(Painter& p) {
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
   const float speaker_w = p.voice_button(hh);
-  p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
+  p.text_block(p.fitting({p.fonts().large, p.base_fonts().large, p.base_fonts().bold}, p.tr(Text::comment_title),
+                         p.w() - speaker_w - 2 * m, hh),
+               p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   const TelexComposer& c = flow.comment();
@@ -907,7 +930,9 @@ void draw_dossier(Painter& p) {
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
   const float speaker_w = p.voice_button(hh);
-  p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
+  p.text_block(p.fitting({p.fonts().large, p.base_fonts().large, p.base_fonts().bold}, p.tr(Text::dossier_title),
+                         p.w() - speaker_w - 2 * m, hh),
+               p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   float y = hh + g;
