@@ -154,13 +154,22 @@ bool VoiceOutput::playing() {
   return speech_pos_ < speech_.size() || tap_pos_ < tap_.size();
 }
 
+// SDL's audio subsystem is started with the device and stopped with it: some of its drivers keep
+// a thread of their own (ALSA's hotplug watch wakes ten times a second) while it is up. After a
+// failure the next attempt waits a minute (a speaker plugged in later is found then) and the
+// failure is logged once.
 bool VoiceOutput::open_device() {
   if (device_ != 0) return true;
-  if (!audio_ok_) return false;
-  if (!SDL_WasInit(SDL_INIT_AUDIO) && SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
-    audio_ok_ = false;
-    if (options_.log) options_.log(std::string("voice: no audio output: ") + SDL_GetError());
+  if (SteadyClock::now() < retry_audio_at_) return false;
+  auto failed = [this](const std::string& what) {
+    if (SDL_WasInit(SDL_INIT_AUDIO)) SDL_QuitSubSystem(SDL_INIT_AUDIO);
+    retry_audio_at_ = SteadyClock::now() + std::chrono::minutes(1);
+    if (!audio_failure_logged_ && options_.log) options_.log("voice: " + what + SDL_GetError());
+    audio_failure_logged_ = true;
     return false;
+  };
+  if (!SDL_WasInit(SDL_INIT_AUDIO) && SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+    return failed("no audio output: ");
   }
   SDL_AudioSpec want{};
   want.freq = kRate;
@@ -171,11 +180,7 @@ bool VoiceOutput::open_device() {
   want.userdata = this;
   SDL_AudioSpec have{};
   device_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);
-  if (device_ == 0) {
-    audio_ok_ = false;
-    if (options_.log) options_.log(std::string("voice: cannot open the audio device: ") + SDL_GetError());
-    return false;
-  }
+  if (device_ == 0) return failed("cannot open the audio device: ");
   SDL_PauseAudioDevice(device_, 0);
   quiet_since_ = SteadyClock::now();
   return true;
@@ -185,6 +190,7 @@ void VoiceOutput::close_device() {
   if (device_ == 0) return;
   SDL_CloseAudioDevice(device_);
   device_ = 0;
+  SDL_QuitSubSystem(SDL_INIT_AUDIO);
 }
 
 const std::vector<std::int16_t>* VoiceOutput::load_asset(const Utterance& u) {
@@ -286,7 +292,6 @@ void VoiceOutput::run() {
   }
   close_device();
   synth_.reset();
-  if (SDL_WasInit(SDL_INIT_AUDIO)) SDL_QuitSubSystem(SDL_INIT_AUDIO);
 }
 
 }  // namespace sipas

@@ -3,10 +3,10 @@
 //
 // Threads: speak(), stop(), set_volume() and tap_sound() are called from the UI thread and only
 // queue work and take a short lock. One worker thread owns espeak-ng (not thread-safe), loads and
-// synthesises, and opens the audio device when there is something to play and closes it after
-// two quiet seconds, so that an idle kiosk runs no audio thread at all. SDL's audio thread pulls
-// the samples. A new speak() or stop() drops what waits (SpeechQueue's generations) and what is
-// buffered, so a new screen cuts the old speech at once.
+// synthesises, and opens the audio device (and SDL's audio subsystem) when there is something to
+// play and closes both after two quiet seconds, so that an idle kiosk runs no audio thread at all.
+// SDL's audio thread pulls the samples. A new speak() or stop() drops what waits (SpeechQueue's
+// generations) and what is buffered, so a new screen cuts the old speech at once.
 #pragma once
 
 #include <atomic>
@@ -97,7 +97,8 @@ class VoiceOutput final : public Voice {
   // Worker thread only.
   std::unique_ptr<EspeakSynth> synth_;
   bool synth_tried_ = false;
-  bool audio_ok_ = true;
+  std::chrono::steady_clock::time_point retry_audio_at_{};
+  bool audio_failure_logged_ = false;
   std::uint32_t device_ = 0;
   std::chrono::steady_clock::time_point quiet_since_;
   std::unordered_map<std::string, std::vector<std::int16_t>> cache_;
