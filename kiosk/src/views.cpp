@@ -1801,6 +1801,7 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
   snapshot->screen = to_string(flow.screen());
   snapshot->step = flow.screen() == Screen::question ? static_cast<int>(flow.question_index() + 1) : 0;
   snapshot->elements.clear();
+  snapshot->texts.clear();
   const bool staff_side = flow.screen() == Screen::pin || flow.screen() == Screen::staff ||
                           flow.screen() == Screen::out_of_service;
   const bool large = flow.large_text() && !staff_side && large_text_fonts_.body != nullptr;

@@ -64,6 +64,12 @@ class HeadlessUi {
     ImGui::Render();
     return snap;
   }
+  // A frame drawn into `snap` as it stands, as the app reuses one snapshot from frame to frame.
+  void frame_into(const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap) {
+    ImGui::NewFrame();
+    view_->draw(flow, actions, snap);
+    ImGui::Render();
+  }
 
  private:
   ImGuiContext* ctx_ = nullptr;
@@ -273,6 +279,19 @@ TEST_P(UiSmoke, InLargeTextNoQuestionOrOptionLabelIsCut) {
       }
     }
   }
+}
+
+TEST(UiSmokeDump, EachFrameReportsOnlyItsOwnTexts) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::question);
+  std::vector<Action> actions;
+  UiSnapshot snap;
+  for (int i = 0; i < 3; ++i) ui.frame_into(rig.flow(), &actions, &snap);
+  ASSERT_EQ(snap.texts.size(), 1u);
+  EXPECT_EQ(snap.texts[0].id, "question");
+  ScreenRig procedure(Screen::procedure);
+  ui.frame_into(procedure.flow(), &actions, &snap);
+  EXPECT_TRUE(snap.texts.empty()) << "the question is gone with its screen";
 }
 
 TEST(UiSmokeDump, ACutLabelIsReported) {
