@@ -431,8 +431,16 @@ class FrameLoop {
     SDL_Event ev;
     bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
     while (got) {
+      // The voice key's own text ("+" from "Keypad +") must not be typed into a dossier number or
+      // a comment: the text event SDL sends right after the key is dropped.
+      const bool voice_text = ev.type == SDL_TEXTINPUT && after_voice_key_;
+      if (ev.type != SDL_KEYUP) {
+        after_voice_key_ = ev.type == SDL_KEYDOWN && ev.key.keysym.sym == voice_key_;
+      }
       InputEvent queued;
-      if (to_input(ev, voice_key_, &queued)) {
+      if (voice_text) {
+        // dropped
+      } else if (to_input(ev, voice_key_, &queued)) {
         // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
         // the tap to within one frame, however long it then waits in the input queue.
         queued.at = clock_.now();
@@ -485,6 +493,7 @@ class FrameLoop {
   StaffController& staff_;
   FrameStats& stats_;
   SDL_Keycode voice_key_;
+  bool after_voice_key_ = false;  // the last event but key releases was the voice key's press
   std::optional<UiDumpWriter> dump_;
   InputQueue input_;
   int extra_frames_ = 3;

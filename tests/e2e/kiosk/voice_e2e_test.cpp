@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e_support.hpp"
+#include "sipas/store.hpp"
 
 namespace sipas {
 namespace {
@@ -94,7 +95,7 @@ class VoiceE2e : public ::testing::Test {
 
   // The sample configuration (counter-short, the first counter with its three procedures), with
   // `assets` as the assets folder, no tap sound and full volume.
-  fs::path make_config(const fs::path& assets) {
+  fs::path make_config(const fs::path& assets, const std::string& survey = "counter-short") {
     const fs::path cfg = dir_ / "config";
     fs::create_directories(cfg / "surveys");
     for (const auto& e : fs::directory_iterator(source_ / "kiosk-config" / "surveys")) {
@@ -104,7 +105,7 @@ class VoiceE2e : public ::testing::Test {
                   fs::copy_options::overwrite_existing);
     auto j = nlohmann::json::parse(read_file(source_ / "kiosk-config" / "kiosk.json"));
     j["db_path"] = (dir_ / "kiosk.db").string();
-    j["active_survey"] = "counter-short";
+    j["active_survey"] = survey;
     j["server"]["url"] = "http://127.0.0.1:1";
     j["assets_dir"] = assets.string();
     j["tap_sound"] = false;
@@ -271,6 +272,42 @@ TEST_F(VoiceE2e, TheVoiceKeySwitchesVoiceOn) {
   kiosk_.xdotool("key KP_Add");
   const Heard h = heard_at_least(0.5);
   EXPECT_GT(h.voiced, 0.5);
+}
+
+TEST_F(VoiceE2e, TheVoiceKeyTypesNothingIntoTheDossierNumber) {
+  const fs::path cfg = make_config(source_ / "assets", "mau01");
+  kiosk_.start(cfg, 1280, 800, {"--db", (dir_ / "kiosk.db").string()},
+               {"SDL_AUDIODRIVER=disk", "SDL_DISKAUDIOFILE=" + audio_.string()});
+  auto d = kiosk_.wait_for("welcome");
+  kiosk_.choose(d, "answer-2");
+  ASSERT_TRUE(shows(kiosk_.wait_for("dossier"), "dossier"));
+  kiosk_.xdotool("type --delay 20 H4");
+  kiosk_.xdotool("key KP_Add");
+  kiosk_.xdotool("type --delay 20 0-7");
+  std::this_thread::sleep_for(400ms);  // a second press within 300 ms would count as a repeat
+  kiosk_.xdotool("key KP_Add");
+  kiosk_.xdotool("key Return");
+  d = kiosk_.wait_for("procedure");
+  ASSERT_TRUE(shows(d, "procedure"));
+  kiosk_.choose(d, "procedure.skip");
+  // Voice is off again (pressed twice): one touch answers each indicator.
+  for (d = kiosk_.wait_for("question", 2); shows(d, "question");) {
+    const int step = d["step"];
+    kiosk_.choose(d, "answer-2");
+    d = kiosk_.wait_until("the next screen", [step](const nlohmann::json& x) {
+      return !shows(x, "question", step);
+    });
+  }
+  ASSERT_TRUE(shows(d, "followup"));
+  kiosk_.choose(d, "finish");
+  ASSERT_TRUE(shows(kiosk_.wait_for("thanks"), "thanks"));
+  kiosk_.stop();
+  auto store = ResponseStore::open((dir_ / "kiosk.db").string());
+  ASSERT_TRUE(store.is_ok());
+  auto all = (*store)->pending(10);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().dossier.value_or(""), "H40-7");
 }
 
 TEST_F(VoiceE2e, AnUnknownVoiceKeyStopsTheKioskNamingTheField) {
