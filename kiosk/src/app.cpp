@@ -27,6 +27,7 @@
 #include "ui_dump.hpp"
 #include "utf8.hpp"
 #include "views.hpp"
+#include "voice_output.hpp"
 
 #ifdef SIPAS_KIOSK_WITH_SYNC
 #include "sipas/sync/sync_worker.hpp"
@@ -70,7 +71,8 @@ struct ImGuiOwner {
 // The queued form of the window's input events; false for events the queue does not carry.
 // Touch arrives as the mouse events SDL synthesises from fingers, so SDL_FINGER* are left out
 // (taking both would count every touch twice).
-bool to_input(const SDL_Event& ev, InputEvent* out) {
+// `voice_key`: the configured key that switches reading aloud, before any other meaning it has.
+bool to_input(const SDL_Event& ev, SDL_Keycode voice_key, InputEvent* out) {
   switch (ev.type) {
     case SDL_MOUSEMOTION:
       *out = InputEvent{InputKind::pointer_move, static_cast<float>(ev.motion.x),
@@ -96,6 +98,11 @@ bool to_input(const SDL_Event& ev, InputEvent* out) {
       return true;
     case SDL_KEYDOWN: {
       const SDL_Keycode k = ev.key.keysym.sym;
+      if (k == voice_key) {
+        if (ev.key.repeat) return false;
+        *out = InputEvent{InputKind::voice, 0, 0, 0, 0, 0, {}};
+        return true;
+      }
       if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
         *out = InputEvent{InputKind::enter, 0, 0, 0, 0, 0, {}};
         return true;
@@ -196,6 +203,11 @@ class SizedView {
       log_line(loaded.status().message());
       return false;
     }
+    auto large = add_large_text_fonts(io.Fonts, files_, *loaded, static_cast<float>(w), static_cast<float>(h));
+    if (!large.is_ok()) {
+      log_line(large.status().message());
+      return false;
+    }
     io.Fonts->Build();
     ImGui_ImplOpenGL3_DestroyFontsTexture();
     ImGui_ImplOpenGL3_CreateFontsTexture();
@@ -204,6 +216,7 @@ class SizedView {
     } else {
       view_.emplace(*loaded);
     }
+    view_->set_large_text_fonts(*large);
     fonts_w_ = w;
     fonts_h_ = h;
     return true;
@@ -340,9 +353,9 @@ class FrameStats {
 class FrameLoop {
  public:
   FrameLoop(const KioskArgs& args, Flow& flow, const Clock& clock, Display& display, SizedView& view,
-            StaffController& staff, FrameStats& stats)
+            StaffController& staff, FrameStats& stats, SDL_Keycode voice_key)
       : args_(args), flow_(flow), clock_(clock), display_(display), view_(view), staff_(staff),
-        stats_(stats), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
+        stats_(stats), voice_key_(voice_key), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
     if (args.ui_dump) dump_.emplace(*args.ui_dump);
   }
 
@@ -418,8 +431,16 @@ class FrameLoop {
     SDL_Event ev;
     bool got = timeout_ms < 0 ? SDL_WaitEvent(&ev) == 1 : SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
     while (got) {
+      // The voice key's own text ("+" from "Keypad +") must not be typed into a dossier number or
+      // a comment: the text event SDL sends right after the key is dropped.
+      const bool voice_text = ev.type == SDL_TEXTINPUT && after_voice_key_;
+      if (ev.type != SDL_KEYUP) {
+        after_voice_key_ = ev.type == SDL_KEYDOWN && ev.key.keysym.sym == voice_key_;
+      }
       InputEvent queued;
-      if (to_input(ev, &queued)) {
+      if (voice_text) {
+        // dropped
+      } else if (to_input(ev, voice_key_, &queued)) {
         // Stamped as it leaves SDL's queue, which the loop drains every time round: the time of
         // the tap to within one frame, however long it then waits in the input queue.
         queued.at = clock_.now();
@@ -471,6 +492,8 @@ class FrameLoop {
   SizedView& view_;
   StaffController& staff_;
   FrameStats& stats_;
+  SDL_Keycode voice_key_;
+  bool after_voice_key_ = false;  // the last event but key releases was the voice key's press
   std::optional<UiDumpWriter> dump_;
   InputQueue input_;
   int extra_frames_ = 3;
@@ -513,6 +536,13 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
 
   const std::unique_ptr<Display> display = open_display(args);
   if (!display) return 1;
+  // Key names resolve through the keyboard map, which SDL sets up with its video.
+  const SDL_Keycode voice_key = SDL_GetKeyFromName(config.voice.key.c_str());
+  if (voice_key == SDLK_UNKNOWN) {
+    log_line((config.dir / "kiosk.json").string() + ": voice.key: \"" + config.voice.key +
+             "\" is not a key name (for example \"Return\", \"Keypad +\", \"Keypad Enter\", \"F1\")");
+    return 2;
+  }
   SizedView view(display->win.window, *fonts_found);
   if (!view.fit()) return 2;
   Uploader uploader(config, args, db_path, display->wake_event, sink);
@@ -523,8 +553,18 @@ int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
   flow.set_staff_desk(&staff_desk);
   view.view().set_staff(&staff);
 
+  VoiceOutputOptions voice_options;
+  voice_options.assets_dir = config.assets_dir;
+  voice_options.preload = survey_texts(config);
+  voice_options.volume = initial_volume(config, sink.store());
+  voice_options.stats_file = args.voice_stats.value_or("");
+  voice_options.log = log_line;
+  VoiceOutput voice(std::move(voice_options));
+  flow.set_volume(initial_volume(config, sink.store()));
+  flow.set_voice(&voice);
+
   FrameStats stats(args.stats_file, process_start);
-  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats);
+  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats, voice_key);
   if (const int status = loop.run(); status != 0) return status;
   stats.write(true);
   uploader.stop();

@@ -10,10 +10,13 @@ const char* const kKioskUsage =
     "              [--ui-dump FILE] [--windowed WxH]\n"
     "  sipas-kiosk --config DIR [--db PATH] generate --count N [--days D] [--seed S]\n"
     "  sipas-kiosk set-pin --config DIR        (reads the new PIN from standard input)\n"
+    "  sipas-kiosk --config DIR render-voice --out DIR\n"
     "  sipas-kiosk --help | --version\n"
     "\n"
     "The touch-screen satisfaction survey kiosk. Full screen unless --windowed is given.\n"
-    "--ui-dump FILE rewrites FILE with the current screen and its tappable elements.\n";
+    "--ui-dump FILE rewrites FILE with the current screen and its tappable elements.\n"
+    "render-voice writes the spoken form of every fixed text of the configuration into\n"
+    "DIR/voice/ (WAV files the kiosk plays without speech synthesis) and the tap sound DIR/tap.wav.\n";
 
 namespace {
 
@@ -49,9 +52,11 @@ Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args) {
       a.command = KioskCommand::version;
       return a;
     }
-    if (arg == "generate" || arg == "set-pin") {
+    if (arg == "generate" || arg == "set-pin" || arg == "render-voice") {
       if (have_command) return bad(arg + ": only one command may be given");
-      a.command = arg == "generate" ? KioskCommand::generate : KioskCommand::set_pin;
+      a.command = arg == "generate"  ? KioskCommand::generate
+                  : arg == "set-pin" ? KioskCommand::set_pin
+                                     : KioskCommand::render_voice;
       have_command = true;
       continue;
     }
@@ -66,7 +71,7 @@ Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args) {
     const bool known = arg == "--config" || arg == "--db" || arg == "--server" ||
                        arg == "--token-file" || arg == "--ui-dump" || arg == "--windowed" ||
                        arg == "--count" || arg == "--days" || arg == "--seed" ||
-                       arg == "--stats-file";
+                       arg == "--stats-file" || arg == "--voice-stats" || arg == "--out";
     if (!known) return bad(arg + ": unknown argument (see --help)");
     if (Status st = value(&v); !st.is_ok()) return st;
     if (arg == "--config") a.config_dir = v;
@@ -75,6 +80,8 @@ Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args) {
     if (arg == "--token-file") a.token_file = v;
     if (arg == "--ui-dump") a.ui_dump = v;
     if (arg == "--stats-file") a.stats_file = v;
+    if (arg == "--voice-stats") a.voice_stats = v;
+    if (arg == "--out") a.out = v;
     if (arg == "--windowed") {
       const auto x = v.find('x');
       int w = 0, h = 0;
@@ -101,6 +108,8 @@ Result<KioskArgs> parse_kiosk_args(const std::vector<std::string>& args) {
   if (a.command != KioskCommand::generate && a.count >= 0) {
     return bad("--count: only with generate");
   }
+  if (a.command == KioskCommand::render_voice && !a.out) return bad("render-voice: --out DIR is required");
+  if (a.command != KioskCommand::render_voice && a.out) return bad("--out: only with render-voice");
   return a;
 }
 

@@ -10,7 +10,7 @@
 
 namespace sipas {
 
-enum class KioskCommand { run, generate, set_pin, help, version };
+enum class KioskCommand { run, generate, set_pin, render_voice, help, version };
 
 struct KioskArgs {
   KioskCommand command = KioskCommand::run;
@@ -28,6 +28,10 @@ struct KioskArgs {
   bool merge_input = false;
   // Frame counts, and when each typed key was first shown, are written here (bench/).
   std::optional<std::string> stats_file;
+  // Hidden, for bench/: when each speech was asked for and when its first sample was played.
+  std::optional<std::string> voice_stats;
+  // render-voice: the assets folder written (its voice/ and tap.wav).
+  std::optional<std::string> out;
   // generate
   int count = -1;
   int days = 30;

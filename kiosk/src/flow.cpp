@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sipas/crypto.hpp"
+#include "text.hpp"
 
 namespace sipas {
 
@@ -49,6 +50,8 @@ Flow::Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink,
       tz_(tz),
       questions_(survey_.asking_order()),
       language_(config.default_language),
+      voice_on_(config.voice.always_on),
+      volume_(config.voice.volume),
       comment_(static_cast<std::size_t>(std::max(0, survey_.comment_max_length))) {
   if (last_submitted) next_allowed_ = *last_submitted + settings_.min_interval;
   last_input_ = clock_.now();
@@ -59,6 +62,82 @@ Flow::Flow(const KioskConfig& config, FlowSettings settings, ResponseSink& sink,
       if (const Procedure* p = config_.find_procedure(code)) procedures_.push_back(p);
     }
   }
+}
+
+bool Flow::is_citizen_screen() const {
+  return is_survey_screen() || screen_ == Screen::welcome || screen_ == Screen::thanks;
+}
+
+void Flow::set_voice(Voice* voice) {
+  voice_ = voice;
+  if (voice_) voice_->set_volume(volume_);
+}
+
+void Flow::set_volume(int percent) {
+  volume_ = std::clamp(percent, 0, 100);
+  if (voice_) voice_->set_volume(volume_);
+}
+
+std::string Flow::screen_key() const {
+  return std::string(to_string(screen_)) + ':' + std::to_string(question_index_) + ':' + language_ +
+         (more_time_until_ ? ":more" : "");
+}
+
+void Flow::say_screen_if_new() {
+  const std::string key = screen_key();
+  if (key == said_screen_) return;
+  said_screen_ = key;
+  touched_option_.reset();
+  if (!voice_on_ || !voice_) return;
+  std::vector<Utterance> say = screen_utterances(*this);
+  if (say.empty()) {
+    voice_->stop();
+  } else {
+    voice_->speak(std::move(say));
+  }
+}
+
+void Flow::toggle_voice() {
+  voice_on_ = !voice_on_;
+  touched_option_.reset();
+  said_screen_ = screen_key();
+  if (!voice_) return;
+  if (!voice_on_) {
+    voice_->stop();
+    return;
+  }
+  std::vector<Utterance> say{Utterance{language_, text(language_, Text::voice_on)}};
+  for (Utterance& u : screen_utterances(*this)) say.push_back(std::move(u));
+  voice_->speak(std::move(say));
+}
+
+bool Flow::touch_option(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::answer:
+    case ActionKind::not_applicable:
+    case ActionKind::unknown:
+      if (screen_ != Screen::welcome && screen_ != Screen::question) return false;
+      break;
+    case ActionKind::procedure_choose:
+    case ActionKind::procedure_skip:
+      if (screen_ != Screen::procedure) return false;
+      break;
+    case ActionKind::toggle_reason:
+      if (screen_ != Screen::followup) return false;
+      break;
+    default: return false;
+  }
+  const std::string key =
+      std::to_string(static_cast<int>(a.kind)) + ':' + std::to_string(a.value) + ':' + a.text;
+  if (touched_option_ == key) {
+    touched_option_.reset();
+    return false;
+  }
+  std::vector<Utterance> say = option_utterances(*this, a);
+  if (say.empty()) return false;
+  touched_option_ = key;
+  if (voice_) voice_->speak(std::move(say));
+  return true;
 }
 
 bool Flow::is_survey_screen() const {
@@ -246,6 +325,9 @@ void Flow::go_welcome() {
   screen_ = Screen::welcome;
   language_ = config_.default_language;
   high_contrast_ = false;
+  large_text_ = false;
+  if (voice_on_ && !config_.voice.always_on && voice_) voice_->stop();
+  voice_on_ = config_.voice.always_on;
   answers_.assign(questions_.size(), std::nullopt);
   unknown_.assign(questions_.size(), false);
   question_index_ = 0;
@@ -270,10 +352,26 @@ void Flow::go_out_of_service(TimePoint now) {
 void Flow::store_failed() { go_out_of_service(clock_.now()); }
 
 bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
+  const bool accepted = accept(action, tapped_at);
+  if (accepted && voice_ && config_.tap_sound) voice_->tap_sound();
+  say_screen_if_new();
+  return accepted;
+}
+
+bool Flow::accept(const Action& action, std::optional<TimePoint> tapped_at) {
   const TimePoint now = clock_.now();
   const TimePoint at = tapped_at.value_or(now);
   last_input_ = now;
   settle(now);
+  if (action.kind == ActionKind::toggle_voice) {
+    // Never held back by a new screen or a choice on show: a citizen who cannot see the screen
+    // does not know when it changed. It answers "more time?" too, as any tap does.
+    if (!is_citizen_screen() || is_repeat(action, at)) return false;
+    more_time_until_.reset();
+    if (is_survey_screen()) last_survey_tap_ = at;
+    toggle_voice();
+    return true;
+  }
   if (more_time_until_) {
     // Any tap answers "more time?", wherever it lands: the question covers the screen, and a tap
     // meant for it must not answer the question underneath.
@@ -295,6 +393,7 @@ bool Flow::dispatch(const Action& action, std::optional<TimePoint> tapped_at) {
     return false;  // while the choice shows, only another choice counts
   }
   if (is_survey_screen()) last_survey_tap_ = at;
+  if (voice_on_ && touch_option(action)) return true;
   return handle(action, now, at);
 }
 
@@ -387,6 +486,9 @@ bool Flow::handle_welcome(const Action& a, TimePoint now, TimePoint at) {
       return true;
     case ActionKind::toggle_contrast:
       high_contrast_ = !high_contrast_;
+      return true;
+    case ActionKind::toggle_large_text:
+      large_text_ = !large_text_;
       return true;
     case ActionKind::answer:
       if (!survey_.is_valid_value(first_question(), a.value)) return false;
@@ -603,6 +705,10 @@ bool Flow::handle_staff(const Action& a, TimePoint now) {
       officer_ = a.text;
       break;
     }
+    case ActionKind::staff_volume:
+      if (a.value < 0 || a.value > 100) return false;
+      set_volume(a.value);
+      break;
     case ActionKind::staff_tab:
     case ActionKind::staff_sync_now:
     case ActionKind::staff_export:
@@ -624,7 +730,11 @@ void Flow::leave_staff(TimePoint now) {
 }
 
 void Flow::tick() {
-  const TimePoint now = clock_.now();
+  advance(clock_.now());
+  say_screen_if_new();
+}
+
+void Flow::advance(TimePoint now) {
   settle(now);
   if (corner_since_ && now - *corner_since_ >= settings_.long_press) {
     open_pin_pad(now);
@@ -671,13 +781,16 @@ void Flow::tick() {
       if (own_settings_changed() && now - last_input_ >= settings_.idle_timeout) {
         language_ = config_.default_language;
         high_contrast_ = false;
+        large_text_ = false;
+        if (voice_on_ != config_.voice.always_on) toggle_voice();
       }
       break;
   }
 }
 
 bool Flow::own_settings_changed() const {
-  return high_contrast_ || language_ != config_.default_language;
+  return high_contrast_ || large_text_ || language_ != config_.default_language ||
+         voice_on_ != config_.voice.always_on;
 }
 
 void Flow::walk_away(TimePoint now) {

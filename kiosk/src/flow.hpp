@@ -19,6 +19,7 @@
 #include "sipas/response.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
+#include "speech.hpp"
 #include "telex.hpp"
 
 namespace sipas {
@@ -84,6 +85,9 @@ enum class ActionKind {
   staff_page,         // text: StaffList name; value: the first row to show
   more_time,          // "Tiếp tục" on the more-time question (any tap there answers it too)
   toggle_contrast,    // the welcome's high-contrast switch, for one citizen's survey
+  toggle_voice,       // the speaker button or the voice key: reading aloud on/off, for one citizen
+  toggle_large_text,  // the welcome's large-text switch, for one citizen's survey
+  staff_volume,       // value: the read-aloud volume, 0–100
 };
 
 struct Action {
@@ -136,7 +140,7 @@ class StaffDesk {
   virtual ~StaffDesk() = default;
   // The right PIN opened the staff screen.
   virtual void opened() = 0;
-  // staff_tab, staff_page, staff_sync_now, staff_export, and staff_officer once the Flow has taken
+  // staff_tab, staff_page, staff_sync_now, staff_export, staff_volume, and staff_officer once the Flow has taken
   // the officer (one of this counter's). Not staff_back or staff_exit, which only navigate.
   virtual void carry_out(const Action& action) = 0;
 };
@@ -165,6 +169,13 @@ class Flow {
   // Where staff work goes; must outlive its use. nullptr (the default): the staff screen only
   // navigates and keeps the officer.
   void set_staff_desk(StaffDesk* desk) { staff_desk_ = desk; }
+  // Where speech and the tap sound go; must outlive its use. nullptr (the default): silent. The
+  // Flow says each citizen screen as it appears while voice is on, each option as it is first
+  // touched, and sounds the tap on every accepted action when the config's tap_sound is on.
+  void set_voice(Voice* voice);
+  // The read-aloud volume (0–100), e.g. the one staff stored; the config's until set.
+  void set_volume(int percent);
+  int volume() const { return volume_; }
   // Locked PIN pad: when it opens again; nullopt when it is not locked.
   std::optional<TimePoint> pin_locked_until() const { return pin_locked_until_; }
 
@@ -173,6 +184,13 @@ class Flow {
   // High contrast, switched on the welcome screen by a citizen; it lasts until their survey ends
   // (or the welcome is left untouched for the idle timeout), as the language chosen does.
   bool high_contrast() const { return high_contrast_; }
+  // Large text, switched on the welcome screen beside high contrast and lasting as it does.
+  bool large_text() const { return large_text_; }
+  // Reading aloud: switched on by a citizen with the speaker button or the voice key, until their
+  // survey ends (or the welcome is left untouched for the idle timeout); always on where the
+  // config says so. While it is on, the first touch on an answer, procedure or reason says it and
+  // a second touch on the same one chooses it.
+  bool voice_on() const { return voice_on_; }
   const KioskConfig& config() const { return config_; }
   const Survey& survey() const { return survey_; }
   const std::optional<std::string>& officer() const { return officer_; }
@@ -226,6 +244,16 @@ class Flow {
 
  private:
   bool is_survey_screen() const;
+  bool is_citizen_screen() const;
+  // dispatch() and tick() without their effects on speech and sound.
+  bool accept(const Action& action, std::optional<TimePoint> tapped_at);
+  void advance(TimePoint now);
+  // Voice on: true when the action is a first touch on an option, said instead of carried out.
+  bool touch_option(const Action& action);
+  // Says the screen when it changed since it was last said (voice on).
+  void say_screen_if_new();
+  std::string screen_key() const;
+  void toggle_voice();
   // Whether the citizen changed the language or the contrast from the kiosk's own.
   bool own_settings_changed() const;
   bool asks_procedure() const { return procedures_.size() >= 2; }
@@ -286,6 +314,12 @@ class Flow {
   Screen screen_ = Screen::welcome;
   std::string language_;
   bool high_contrast_ = false;
+  bool large_text_ = false;
+  bool voice_on_ = false;
+  int volume_ = 80;
+  Voice* voice_ = nullptr;
+  std::string said_screen_;                    // screen_key() of the screen last said
+  std::optional<std::string> touched_option_;  // the option said, waiting for a second touch
   std::optional<std::string> officer_;
   TimePoint last_input_{};
   TimePoint last_survey_tap_{};  // the citizen's last accepted tap in the survey

@@ -84,28 +84,60 @@ float body_font_size(float width, float height) {
   return std::max(20.0f, std::round(30.0f * unit));
 }
 
-Result<Fonts> load_fonts(ImFontAtlas* atlas, const FontFiles& files, float width, float height) {
-  atlas->Clear();
-  const float body = body_font_size(width, height);
+namespace {
+
+// Adds one font of `size` pixels with every Vietnamese glyph; nullptr when the file is unusable.
+ImFont* add_font(ImFontAtlas* atlas, const std::filesystem::path& file, float size) {
   ImFontConfig cfg;
   cfg.OversampleV = 1;
-  const ImWchar* ranges = vietnamese_ranges(atlas);
   // Horizontal oversampling only pays off at small sizes; at title sizes it would quadruple the
   // atlas (memory and start-up time) for no visible gain.
-  auto add = [&](const std::filesystem::path& file, float size) {
-    cfg.OversampleH = size < 36.0f ? 2 : 1;
-    return atlas->AddFontFromFileTTF(file.c_str(), size, &cfg, ranges);
-  };
+  cfg.OversampleH = size < 36.0f ? 2 : 1;
+  return atlas->AddFontFromFileTTF(file.c_str(), size, &cfg, vietnamese_ranges(atlas));
+}
+
+}  // namespace
+
+// The pixel sizes of the standard fonts for a window; large text multiplies some of them.
+struct FontSizes {
+  float body, large, title, huge, label, typed;
+};
+
+FontSizes font_sizes(float width, float height) {
+  const float body = body_font_size(width, height);
+  return {body, std::round(body * 1.35f), std::round(body * 1.7f), std::round(body * 2.4f),
+          std::max(28.0f, std::round(body * 1.1f)), std::max(34.0f, std::round(body * 1.35f))};
+}
+
+Result<Fonts> load_fonts(ImFontAtlas* atlas, const FontFiles& files, float width, float height) {
+  atlas->Clear();
+  const FontSizes z = font_sizes(width, height);
   Fonts f;
-  f.body = add(files.regular, body);
-  f.bold = add(files.bold, body);
-  f.large = add(files.bold, std::round(body * 1.35f));
-  f.title = add(files.bold, std::round(body * 1.7f));
-  f.huge = add(files.bold, std::round(body * 2.4f));
-  f.label = add(files.bold, std::max(28.0f, std::round(body * 1.1f)));
-  f.typed = add(files.regular, std::max(34.0f, std::round(body * 1.35f)));
+  f.body = add_font(atlas, files.regular, z.body);
+  f.bold = add_font(atlas, files.bold, z.body);
+  f.large = add_font(atlas, files.bold, z.large);
+  f.title = add_font(atlas, files.bold, z.title);
+  f.huge = add_font(atlas, files.bold, z.huge);
+  f.label = add_font(atlas, files.bold, z.label);
+  f.typed = add_font(atlas, files.regular, z.typed);
   if (!f.body || !f.bold || !f.large || !f.title || !f.huge || !f.label || !f.typed) {
     atlas->Clear();
+    return Status::error(ErrorCode::invalid_argument,
+                         files.regular.string() + ": not a usable TrueType font");
+  }
+  return f;
+}
+
+Result<Fonts> add_large_text_fonts(ImFontAtlas* atlas, const FontFiles& files, const Fonts& base,
+                                   float width, float height) {
+  const FontSizes z = font_sizes(width, height);
+  Fonts f = base;
+  f.body = add_font(atlas, files.regular, std::round(z.body * kLargeTextScale));
+  f.bold = add_font(atlas, files.bold, std::round(z.body * kLargeTextScale));
+  f.large = add_font(atlas, files.bold, std::round(z.large * kLargeTextScale));
+  f.label = add_font(atlas, files.bold, std::round(z.label * kLargeTextScale));
+  f.typed = add_font(atlas, files.regular, std::round(z.typed * kLargeTextScale));
+  if (!f.body || !f.bold || !f.large || !f.label || !f.typed) {
     return Status::error(ErrorCode::invalid_argument,
                          files.regular.string() + ": not a usable TrueType font");
   }

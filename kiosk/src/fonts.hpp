@@ -52,4 +52,13 @@ float body_font_size(float width, float height);
 // renderer (or by Build() in tests).
 Result<Fonts> load_fonts(ImFontAtlas* atlas, const FontFiles& files, float width, float height);
 
+// Large-text mode: its text is this much larger than the standard fonts'.
+inline constexpr float kLargeTextScale = 1.4f;
+
+// Adds the fonts of large-text mode to an atlas load_fonts() filled for the same window: body,
+// bold, label, large and typed kLargeTextScale times the standard sizes; title and huge are
+// `base`'s (already large).
+Result<Fonts> add_large_text_fonts(ImFontAtlas* atlas, const FontFiles& files, const Fonts& base,
+                                   float width, float height);
+
 }  // namespace sipas

@@ -41,6 +41,7 @@ InputFrame InputQueue::next_frame() {
       case InputKind::text:
       case InputKind::enter:
       case InputKind::backspace:
+      case InputKind::voice:
         frame.keys.push_back(std::move(e));
         break;
     }
@@ -82,6 +83,9 @@ std::vector<Action> key_actions(Screen screen, const InputEvent& key) {
       if (screen == Screen::dossier) out.push_back(Action{ActionKind::dossier_backspace, 0, {}});
       if (screen == Screen::comment) out.push_back(Action{ActionKind::comment_backspace, 0, {}});
       if (screen == Screen::pin) out.push_back(Action{ActionKind::pin_backspace, 0, {}});
+      break;
+    case InputKind::voice:
+      out.push_back(Action{ActionKind::toggle_voice, 0, {}});
       break;
     default:
       break;

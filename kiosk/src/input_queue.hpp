@@ -34,6 +34,7 @@ enum class InputKind {
   text,       // text: UTF-8 typed (a keyboard or a barcode scanner)
   enter,
   backspace,
+  voice,      // the configured voice key (reading aloud on/off)
 };
 
 struct InputEvent {

@@ -6,6 +6,7 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "generate.hpp"
+#include "render_voice.hpp"
 #include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/store.hpp"
@@ -67,6 +68,14 @@ int main(int argc, char** argv) {
     auto n = sipas::generate_responses(config, **store, {a.count, a.days, a.seed}, clock.now(), *tz);
     if (!n.is_ok()) return fail(1, db + ": " + n.status().to_string());
     std::printf("wrote %d responses to %s\n", *n, db.c_str());
+    return 0;
+  }
+  if (a.command == sipas::KioskCommand::render_voice) {
+    auto done = sipas::render_voice(config, *a.out);
+    if (!done.is_ok()) return fail(1, "render-voice: " + done.status().message());
+    std::printf("wrote %d spoken texts and the tap sound to %s (%.1f MB)%s\n", done->files, a.out->c_str(),
+                static_cast<double>(done->bytes) / 1e6,
+                done->removed > 0 ? (", removed " + std::to_string(done->removed) + " no longer used").c_str() : "");
     return 0;
   }
   return sipas::run_kiosk(config, a);

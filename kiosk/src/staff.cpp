@@ -1,6 +1,7 @@
 #include "staff.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "sipas/csv.hpp"
@@ -132,6 +133,18 @@ std::optional<std::string> initial_officer(const KioskConfig& config, ResponseSt
     }
   }
   return c->officers.front().id;
+}
+
+int initial_volume(const KioskConfig& config, ResponseStore* store) {
+  if (store) {
+    if (auto v = store->setting("voice.volume"); v.is_ok() && *v) {
+      int n = -1;
+      const std::string& s = **v;
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec == std::errc() && p == s.data() + s.size() && n >= 0 && n <= 100) return n;
+    }
+  }
+  return config.voice.volume;
 }
 
 StaffModel::StaffModel(const KioskConfig& config, const TimeZone& tz, const Clock& clock)
@@ -285,6 +298,9 @@ Status StaffModel::apply(const Action& a, ResponseStore* store, const std::funct
     case ActionKind::staff_officer:
       if (!store) return Status::error(ErrorCode::unavailable, "the store is not open");
       return set_officer(*store, a.text);
+    case ActionKind::staff_volume:
+      if (!store) return Status::error(ErrorCode::unavailable, "the store is not open");
+      return store->set_setting("voice.volume", std::to_string(a.value));
     case ActionKind::staff_export:
       if (!store) return Status::error(ErrorCode::unavailable, "the store is not open");
       last_export_ = export_csv(*store, a.value == 1 ? ExportRange::month : ExportRange::today);

@@ -123,6 +123,10 @@ std::string local_time_text(TimePoint t, const TimeZone& tz);
 // counter's officers, else the counter's first officer, else none. `store` may be nullptr.
 std::optional<std::string> initial_officer(const KioskConfig& config, ResponseStore* store);
 
+// The read-aloud volume the kiosk starts with: the stored setting "voice.volume" (0–100) that staff
+// set, else the config's voice.volume. `store` may be nullptr.
+int initial_volume(const KioskConfig& config, ResponseStore* store);
+
 class StaffModel {
  public:
   // `config`, `tz` and `clock` must outlive the model.

@@ -113,8 +113,14 @@ enum class Text {
   staff_export_read_only,
   staff_export_full,
   staff_export_failed,  // %s the error
+  voice_button,
+  voice_on,  // said when voice is switched on: how to use it
+  staff_volume,  // %d percent
+  staff_volume_down,
+  staff_volume_up,
+  large_text,
 };
-inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::staff_export_failed) + 1;
+inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::large_text) + 1;
 
 // One catalogue entry. `en` is nullptr where no English text exists yet.
 struct Message {

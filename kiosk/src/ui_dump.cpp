@@ -14,9 +14,16 @@ std::string ui_snapshot_json(const UiSnapshot& s) {
                         {"x", static_cast<int>(e.x + 0.5f)},
                         {"y", static_cast<int>(e.y + 0.5f)},
                         {"w", static_cast<int>(e.w + 0.5f)},
-                        {"h", static_cast<int>(e.h + 0.5f)}});
+                        {"h", static_cast<int>(e.h + 0.5f)},
+                        {"lines", e.lines},
+                        {"cut", e.cut}});
   }
-  nlohmann::json j = {{"screen", s.screen}, {"step", s.step}, {"elements", std::move(elements)}};
+  nlohmann::json texts = nlohmann::json::array();
+  for (const auto& t : s.texts) {
+    texts.push_back({{"id", t.id}, {"text", t.text}, {"lines", t.lines}, {"cut", t.cut}});
+  }
+  nlohmann::json j = {{"screen", s.screen}, {"step", s.step}, {"elements", std::move(elements)},
+                      {"texts", std::move(texts)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

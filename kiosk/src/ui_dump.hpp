@@ -1,6 +1,8 @@
-// --ui-dump: the screen's name, question step and every tappable element in window pixels,
-// rewritten atomically (write_file_atomically) when it changes, at most every 100 ms, so that
-// outside tools (tests, screenshots, other vendors' drivers) can tap the kiosk by coordinates.
+// --ui-dump: the screen's name, question step and every tappable element in window pixels, with
+// how its label was laid out ("lines", and "cut" when it did not fit), and the texts drawn for
+// reading ("texts": the question). Rewritten atomically (write_file_atomically) when it changes,
+// at most every 100 ms, so that outside tools (tests, screenshots, other vendors' drivers) can tap
+// the kiosk by coordinates and check its layout.
 #pragma once
 
 #include <chrono>
@@ -17,12 +19,23 @@ struct UiElement {
   std::string id;     // stable and meaningful: "start", "answer-4", "reason-long_wait", "key-a"
   std::string label;  // what the citizen reads on it
   float x = 0, y = 0, w = 0, h = 0;
+  int lines = 0;      // the lines its label was wrapped to (0: no text drawn)
+  bool cut = false;   // its label did not fit its box (taller or wider than it)
+};
+
+// A text drawn for reading, not tapping (the question): how it was laid out.
+struct UiText {
+  std::string id;     // "question", "title"
+  std::string text;
+  int lines = 0;
+  bool cut = false;   // it ran into what lies below it or out of the window
 };
 
 struct UiSnapshot {
   std::string screen;
   int step = 0;  // the question's 1-based position on question screens, else 0
   std::vector<UiElement> elements;
+  std::vector<UiText> texts;
 };
 
 std::string ui_snapshot_json(const UiSnapshot& s);

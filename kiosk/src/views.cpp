@@ -77,14 +77,16 @@ enum class Look { card, primary, confirm, selected, quiet };
 
 class Painter {
  public:
-  Painter(const Fonts& fonts, const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap,
-          const Palette& palette)
-      : fonts_(fonts), flow_(flow), actions_(actions), snap_(snap), pal_(palette) {
+  // `fonts`: the ones to draw with (large text's where the citizen chose it); `base`: the standard
+  // ones, which set the layout's unit and serve where a larger text would not fit.
+  Painter(const Fonts& fonts, const Fonts& base, const Flow& flow, std::vector<Action>* actions,
+          UiSnapshot* snap, const Palette& palette)
+      : fonts_(fonts), base_(base), flow_(flow), actions_(actions), snap_(snap), pal_(palette) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     w_ = size.x;
     h_ = size.y;
     portrait_ = h_ > w_ * 1.05f;
-    u_ = fonts.body->FontSize / 30.0f;
+    u_ = base.body->FontSize / 30.0f;
     margin_ = std::round(28 * u_);
     gap_ = std::round(16 * u_);
     dl_ = ImGui::GetWindowDrawList();
@@ -104,6 +106,8 @@ class Painter {
   const char* tr(Text t) const { return text(lang_, t); }
   ImDrawList* dl() const { return dl_; }
   const Fonts& fonts() const { return fonts_; }
+  const Fonts& base_fonts() const { return base_; }
+  bool large_text() const { return fonts_.body != base_.body; }
   const Flow& flow() const { return flow_; }
   const Palette& pal() const { return pal_; }
 
@@ -111,8 +115,42 @@ class Painter {
     actions_->push_back(Action{kind, value, std::move(text)});
   }
 
+  // The label's layout comes from the last text_block() when it drew that very text.
   void record(const std::string& id, const std::string& label, ImVec2 min, ImVec2 max) {
-    snap_->elements.push_back(UiElement{id, label, min.x, min.y, max.x - min.x, max.y - min.y});
+    UiElement e{id, label, min.x, min.y, max.x - min.x, max.y - min.y};
+    if (!label.empty() && label == last_text_) {
+      e.lines = last_lines_;
+      e.cut = last_cut_;
+    }
+    snap_->elements.push_back(std::move(e));
+  }
+
+  // A text drawn for reading, with the layout of the last text_block().
+  void record_text(const std::string& id, const std::string& text, bool cut) {
+    snap_->texts.push_back(UiText{id, text, text == last_text_ ? last_lines_ : 0, cut || (text == last_text_ && last_cut_)});
+  }
+
+  // Whether `s` wrapped in `font` fits a box: no word wider than it, no taller than `height`.
+  bool fits(ImFont* font, std::string_view s, float width, float height) const {
+    const auto lines = wrap(font, s, width);
+    if (font->FontSize * 1.18f * static_cast<float>(lines.size()) > height + 0.5f) return false;
+    for (auto line : lines) {
+      if (font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size()).x > width + 0.5f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The first of `fonts` in which `s` fits the box; the last when none does.
+  ImFont* fitting(std::initializer_list<ImFont*> fonts, std::string_view s, float width, float height) const {
+    ImFont* last = nullptr;
+    for (ImFont* f : fonts) {
+      if (!f) continue;
+      last = f;
+      if (fits(f, s, width, height)) return f;
+    }
+    return last;
   }
 
   std::vector<std::string_view> wrap(ImFont* font, std::string_view s, float width) const {
@@ -136,11 +174,22 @@ class Painter {
   }
 
   // Text wrapped to box's width, each line centred; align_y 0 top, 0.5 centre. Returns the height.
+  // A box with max.y == min.y has no height limit. The layout is kept for record().
   float text_block(ImFont* font, std::string_view s, ImVec2 min, ImVec2 max, ImU32 col,
                    float align_x = 0.5f, float align_y = 0.5f) {
     const auto lines = wrap(font, s, max.x - min.x);
     const float lh = font->FontSize * 1.18f;
     const float total = lh * static_cast<float>(lines.size());
+    last_text_.assign(s.data(), s.size());
+    last_lines_ = static_cast<int>(lines.size());
+    last_cut_ = (max.y > min.y && total > max.y - min.y + 0.5f) || max.y > h_ + 0.5f ||
+                (max.y == min.y && min.y + total > h_ + 0.5f);
+    for (auto line : lines) {
+      if (font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size()).x >
+          max.x - min.x + 0.5f) {
+        last_cut_ = true;
+      }
+    }
     float y = min.y + std::max(0.0f, (max.y - min.y - total) * align_y);
     for (auto line : lines) {
       const ImVec2 sz =
@@ -184,6 +233,11 @@ class Painter {
     dl_->AddRect(min, max, border, rounding, 0, std::max(1.5f, 2 * u_));
     if (!label.empty()) {
       const float pad = 10 * u_;
+      // Large text where it fits the button, else the standard size.
+      if (large_text()) {
+        font = fitting({font, font == fonts_.body ? base_.body : base_.bold, base_.body}, label,
+                       max.x - min.x - 2 * pad, max.y - min.y);
+      }
       text_block(font, label, ImVec2(min.x + pad, min.y), ImVec2(max.x - pad, max.y), ink);
     }
     if (enabled) record(id, label, min, max);
@@ -198,13 +252,18 @@ class Painter {
     dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, hh), pal_.header);
     dl_->AddRectFilled(ImVec2(0, hh - 4 * u_), ImVec2(w_, hh), pal_.accent);
     const std::string& unit = flow_.config().unit.name;
-    float right_w = 0;
+    // Every citizen screen has the speaker button in the header's right-hand corner.
+    const Screen sc = flow_.screen();
+    const bool citizen = sc != Screen::pin && sc != Screen::staff && sc != Screen::out_of_service;
+    const float edge = w_ - (citizen ? voice_button(hh) : 0.0f);
+    float right_w = citizen ? w_ - edge : 0.0f;
+    // The bar's height is fixed: its texts keep the standard sizes in large text.
     if (!right.empty()) {
-      ImFont* f = fonts_.large;
+      ImFont* f = base_.large;
       const ImVec2 sz = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, right.c_str());
-      right_w = sz.x + 2 * margin_;
-      const ImVec2 pmin(w_ - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
-      const ImVec2 pmax(w_ - margin_, (hh + sz.y) / 2 + 2 * u_);
+      right_w += sz.x + 2 * margin_;
+      const ImVec2 pmin(edge - margin_ - sz.x - 24 * u_, (hh - sz.y) / 2 - 6 * u_);
+      const ImVec2 pmax(edge - margin_, (hh + sz.y) / 2 + 2 * u_);
       dl_->AddRectFilled(pmin, pmax, rgb(255, 255, 255, 40), (pmax.y - pmin.y) / 2);
       dl_->AddText(f, f->FontSize, ImVec2(pmin.x + 12 * u_, (hh - sz.y) / 2 - 2 * u_),
                    pal_.header_ink, right.c_str());
@@ -214,7 +273,7 @@ class Painter {
     const float avail = w_ - tx - margin_ - right_w;
     // One line in bold where it fits, else two lines (bold, then regular) where the bar is tall
     // enough; only then cut with "…".
-    for (ImFont* f : {fonts_.bold, fonts_.body}) {
+    for (ImFont* f : {base_.bold, base_.body}) {
       const auto lines = wrap(f, unit, avail);
       const float lh = f->FontSize * 1.12f;
       if (lines.size() == 1 || (lines.size() == 2 && 2 * lh <= hh - 8 * u_)) {
@@ -227,13 +286,60 @@ class Painter {
         return hh;
       }
     }
-    ImFont* f = fonts_.bold;
+    ImFont* f = base_.bold;
     const auto lines = wrap(f, unit, avail - f->FontSize);
     std::string first(lines[0]);
     if (lines.size() > 1) first += "…";
     dl_->AddText(f, f->FontSize, ImVec2(tx, std::round((hh - f->FontSize) / 2 - 4 * u_)),
                  pal_.header_ink, first.c_str());
     return hh;
+  }
+
+  // The speaker button, flush in the top right-hand corner and as tall as the header, so that a
+  // hand finds it without sight; filled when reading aloud is on. Returns its width.
+  float voice_button(float hh) {
+    const bool on = flow_.voice_on();
+    const std::string label = tr(Text::voice_button);
+    ImFont* f = base_.bold;
+    const float text_w = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str()).x;
+    // The word beside the icon where the window is wide enough to spare it for the unit's name.
+    const bool worded = w_ >= 1100.0f;
+    const float bw = std::round(worded ? std::max(std::max(96.0f, hh * 1.6f), hh * 0.95f + text_w + margin_ * 0.6f)
+                                       : std::max(96.0f, hh * 1.6f));
+    const ImVec2 min(w_ - bw, 0), max(w_, hh);
+    ImGui::SetCursorScreenPos(min);
+    const bool clicked = ImGui::InvisibleButton("voice", ImVec2(bw, hh));
+    const bool held = ImGui::IsItemActive();
+    const ImU32 ink = on ? (pal_.dark ? rgb(0, 0, 0) : pal_.header) : pal_.header_ink;
+    dl_->AddRectFilled(min, ImVec2(max.x, max.y - 4 * u_),
+                       on ? pal_.accent : held ? rgb(255, 255, 255, 90) : rgb(255, 255, 255, 34));
+    dl_->AddLine(ImVec2(min.x, 0), ImVec2(min.x, hh - 4 * u_), pal_.header_ink, std::max(1.5f, 2 * u_));
+    // The speaker: a box, its cone, and two waves.
+    const float s = hh * 0.42f;
+    const ImVec2 c(worded ? min.x + hh * 0.5f : (min.x + max.x) / 2, hh / 2 - 2 * u_);
+    const ImVec2 box_min(c.x - s * 0.55f, c.y - s * 0.22f), box_max(c.x - s * 0.2f, c.y + s * 0.22f);
+    dl_->AddRectFilled(box_min, box_max, ink);
+    dl_->AddQuadFilled(ImVec2(box_max.x, box_min.y), ImVec2(c.x + s * 0.15f, c.y - s * 0.5f),
+                       ImVec2(c.x + s * 0.15f, c.y + s * 0.5f), ImVec2(box_max.x, box_max.y), ink);
+    const float wave = std::max(2.0f, s * 0.1f);
+    for (float r : {s * 0.38f, s * 0.62f}) {
+      dl_->PathArcTo(ImVec2(c.x + s * 0.05f, c.y), r, -0.9f, 0.9f, 16);
+      dl_->PathStroke(ink, 0, wave);
+    }
+    if (!on) {
+      dl_->AddLine(ImVec2(c.x - s * 0.6f, c.y + s * 0.6f), ImVec2(c.x + s * 0.7f, c.y - s * 0.6f),
+                   ink, wave);
+    }
+    if (worded) {
+      dl_->AddText(f, f->FontSize, ImVec2(std::round(min.x + hh * 0.95f), std::round(c.y - f->FontSize * 0.55f)),
+                   ink, label.c_str());
+    }
+    last_text_ = label;  // one line, in a button made as wide as it needs, or the icon alone
+    last_lines_ = worded ? 1 : 0;
+    last_cut_ = false;
+    record("voice", label, min, max);
+    if (clicked) emit(ActionKind::toggle_voice);
+    return bw;
   }
 
   // A simple round seal: gold ring with a star, the look of an official unit.
@@ -297,12 +403,16 @@ class Painter {
 
  private:
   const Fonts& fonts_;
+  const Fonts& base_;
   const Flow& flow_;
   std::vector<Action>* actions_;
   UiSnapshot* snap_;
   const Palette& pal_;
   ImDrawList* dl_ = nullptr;
   std::string lang_;
+  std::string last_text_;
+  int last_lines_ = 0;
+  bool last_cut_ = false;
   float w_ = 0, h_ = 0, u_ = 1, margin_ = 0, gap_ = 0;
   bool portrait_ = false;
 };
@@ -324,6 +434,39 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
   const std::size_t count = options.size();
   const float n = static_cast<float>(count);
   float tiles_top = bottom;
+  // Every tile is the same size, and every label gets the same font and face size: large text
+  // first shrinks the faces, then steps the text down to the standard size, before any label
+  // would spill out of its tile.
+  const float tile_w = p.portrait() ? p.w() - 2 * m : (p.w() - 2 * m - tg * (n - 1)) / n;
+  const float tile_h = p.portrait() ? std::min(170 * u, (bottom - top - tg * (n - 1)) / n)
+                                    : std::min(bottom - top, tile_w * 1.25f);
+  const float face_r = p.portrait() ? tile_h * 0.34f : std::min(tile_w * 0.3f, tile_h * 0.2f);
+  auto text_box = [&](float r) {
+    return p.portrait() ? ImVec2(tile_w - g - (2 * r + 3 * g), tile_h)
+                        : ImVec2(tile_w - 8 * u, tile_h - tile_h * 0.07f - 2 * r - 2 * g / 3);
+  };
+  ImFont* tile_font = p.portrait() ? p.fonts().large : p.fonts().label;
+  if (tile_font->FontSize < p.fonts().label->FontSize) tile_font = p.fonts().label;
+  float r_scale = 1.0f;
+  if (p.large_text()) {
+    ImFont* standard = p.portrait() ? p.base_fonts().large : p.base_fonts().label;
+    bool found = false;
+    for (ImFont* f : {tile_font, standard, p.base_fonts().label}) {
+      for (float rs : {1.0f, 0.75f, 0.55f}) {
+        const ImVec2 box = text_box(face_r * rs);
+        if (std::all_of(options.begin(), options.end(), [&](const Option& o) {
+              return p.fits(f, o.label.get(p.lang()), box.x, box.y);
+            })) {
+          tile_font = f;
+          r_scale = rs;
+          found = true;
+          break;
+        }
+      }
+      if (found) break;
+    }
+    if (!found) tile_font = p.base_fonts().label;
+  }
   for (std::size_t k = 0; k < count; ++k) {
     const Option& o = options[k];
     const float level = option_level(k, count);
@@ -365,18 +508,16 @@ float answer_tiles(Painter& p, const std::vector<Option>& options, float top, fl
     const float border = (marked ? 5.0f : p.pal().dark ? 4.0f : 3.0f) * u;
     dl->AddRect(bmin, bmax, enabled ? to_u32(col) : p.pal().line, rounding, 0, border);
     const float bw = bmax.x - bmin.x, bh = bmax.y - bmin.y;
-    ImFont* font = p.portrait() ? p.fonts().large : p.fonts().label;
-    if (font->FontSize < p.fonts().label->FontSize) font = p.fonts().label;
     if (p.portrait()) {
-      const float r = bh * 0.34f;
+      const float r = bh * 0.34f * r_scale;
       p.face(ImVec2(bmin.x + g + r + 8 * u, (bmin.y + bmax.y) / 2), r, level);
-      p.text_block(font, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
+      p.text_block(tile_font, label, ImVec2(bmin.x + 2 * r + 3 * g, bmin.y),
                    ImVec2(bmax.x - g - (on ? bh * 0.5f : 0), bmax.y), p.pal().ink, 0.0f, 0.5f);
     } else {
-      const float r = std::min(bw * 0.3f, bh * 0.2f);
+      const float r = std::min(bw * 0.3f, bh * 0.2f) * r_scale;
       const ImVec2 fc((bmin.x + bmax.x) / 2, bmin.y + bh * 0.07f + r);
       p.face(fc, r, level);
-      p.text_block(font, label, ImVec2(bmin.x + 4 * u, fc.y + r + g / 3),
+      p.text_block(tile_font, label, ImVec2(bmin.x + 4 * u, fc.y + r + g / 3),
                    ImVec2(bmax.x - 4 * u, bmax.y - g / 3), p.pal().ink, 0.5f, 0.4f);
     }
     if (on && !p.flow().config().private_answers) {
@@ -413,16 +554,13 @@ void draw_welcome(Painter& p) {
     qfont = p.fonts().large;
   }
   y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
+  p.record_text("question", question, false);
   const std::string sub = wait > 0 ? format_text(p.tr(Text::wait_seconds), wait)
                                    : welcome_prompt(p.lang(), static_cast<int>(flow.question_count()) - 1);
   y += g / 2;
   y += p.text_block(wait > 0 ? p.fonts().large : p.fonts().body, sub, ImVec2(m, y),
                     ImVec2(p.w() - m, y), wait > 0 ? p.pal().danger : p.pal().muted, 0.5f, 0.0f);
   y += g;
-  std::optional<int> chosen;
-  if (const auto c = flow.confirming()) chosen = *c;
-  answer_tiles(p, survey.options_for(first), y, fy - tg, chosen, wait == 0);
-
   const Counter* counter = cfg.find_counter(cfg.counter);
   std::string line1 = counter ? counter->name : std::string(p.tr(Text::counter)) + " " + cfg.counter;
   std::string line2;
@@ -431,20 +569,51 @@ void draw_welcome(Painter& p) {
       if (o.id == *flow.officer()) line2 = std::string(p.tr(Text::officer)) + ": " + o.name;
     }
   }
-  const float lang_w = std::round(std::max(110.0f, 170 * u));
-  // The contrast switch and the languages, right to left from the corner, one width each.
-  const float langs_w = static_cast<float>(cfg.languages.size() + 1) * (lang_w + tg);
-  const float info_w = p.w() - 2 * m - langs_w;
+  // The large-text and contrast switches and the languages, right to left from the corner, one
+  // width each; the counter and officer to their left, or, where that leaves them too little room
+  // (portrait), on a line of their own above, with the switches across the whole width.
+  const std::size_t switches = cfg.languages.size() + 2;
+  float lang_w = std::round(std::max(110.0f, 170 * u));
+  float langs_w = static_cast<float>(switches) * (lang_w + tg);
+  float info_w = p.w() - 2 * m - langs_w;
+  const bool info_above = info_w < 260 * u;
+  // The counter and officer stay at the standard size in large text.
+  ImFont* info_bold = p.base_fonts().bold;
+  ImFont* info_body = p.base_fonts().body;
+  float info_h = 0;
+  if (info_above) {
+    lang_w = std::floor((p.w() - 2 * m - tg * static_cast<float>(switches - 1)) / static_cast<float>(switches));
+    langs_w = static_cast<float>(switches) * (lang_w + tg);
+    info_w = p.w() - 2 * m;
+    info_h = p.text_height(info_bold, line1, info_w) + (line2.empty() ? 0.0f : p.text_height(info_body, line2, info_w));
+  }
+  const float tiles_bottom = info_above ? fy - g - info_h - tg : fy - tg;
+
+  std::optional<int> chosen;
+  if (const auto c = flow.confirming()) chosen = *c;
+  answer_tiles(p, survey.options_for(first), y, tiles_bottom, chosen, wait == 0);
+
   const float bh = footer_h;
-  if (line2.empty()) {
-    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), p.pal().ink, 0.0f);
+  if (info_above) {
+    float iy = fy - g - info_h;
+    iy += p.text_block(info_bold, line1, ImVec2(m, iy), ImVec2(p.w() - m, iy), p.pal().ink, 0.0f, 0.0f);
+    if (!line2.empty()) {
+      p.text_block(info_body, line2, ImVec2(m, iy), ImVec2(p.w() - m, iy), p.pal().muted, 0.0f, 0.0f);
+    }
+  } else if (line2.empty()) {
+    p.text_block(info_bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh), p.pal().ink, 0.0f);
   } else {
-    p.text_block(p.fonts().bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), p.pal().ink,
+    p.text_block(info_bold, line1, ImVec2(m, fy), ImVec2(m + info_w, fy + bh / 2), p.pal().ink,
                  0.0f, 0.8f);
-    p.text_block(p.fonts().body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
+    p.text_block(info_body, line2, ImVec2(m, fy + bh / 2), ImVec2(m + info_w, fy + bh),
                  p.pal().muted, 0.0f, 0.2f);
   }
   float x = p.w() - m - langs_w + tg;
+  if (p.button("large-text", p.tr(Text::large_text), ImVec2(x, fy), ImVec2(x + lang_w, fy + bh),
+               flow.large_text() ? Look::selected : Look::card, p.fonts().body)) {
+    p.emit(ActionKind::toggle_large_text);
+  }
+  x += lang_w + tg;
   if (p.button("contrast", p.tr(Text::high_contrast), ImVec2(x, fy), ImVec2(x + lang_w, fy + bh),
                flow.high_contrast() ? Look::selected : Look::card, p.fonts().body)) {
     p.emit(ActionKind::toggle_contrast);
@@ -507,15 +676,21 @@ void draw_question(Painter& p) {
   const std::string hint = c.hint.get(p.lang());
   const float room = tiles_top - g - y;
   const float hint_h = hint.empty() ? 0.0f : g / 3 + p.text_height(p.fonts().body, hint, p.w() - 2 * m);
-  ImFont* qfont = p.fonts().bold;
-  for (ImFont* f : {p.fonts().title, p.fonts().large, p.fonts().label}) {
+  ImFont* qfont = p.base_fonts().bold;
+  std::vector<ImFont*> candidates{p.fonts().title, p.fonts().large, p.fonts().label, p.base_fonts().large,
+                                  p.base_fonts().label};
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const ImFont* a, const ImFont* b) { return a->FontSize > b->FontSize; });
+  for (ImFont* f : candidates) {
     const float h = p.text_height(f, question, p.w() - 2 * m);
     if (h + hint_h <= room && (f != p.fonts().title || h <= f->FontSize * 1.18f * 2.5f)) {
       qfont = f;
       break;
     }
   }
+  const float question_h = p.text_height(qfont, question, p.w() - 2 * m);
   y += p.text_block(qfont, question, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
+  p.record_text("question", question, question_h + hint_h > room + 0.5f);
   if (!hint.empty()) {
     y += g / 3;
     p.text_block(p.fonts().body, hint, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
@@ -568,8 +743,8 @@ void draw_followup(Painter& p) {
     // The largest font in which every reason fits its card beside the box (as drawn below); the
     // body font, smaller but whole, where even bold would spill over the card.
     const float text_w = cw - std::min(ch * 0.3f, 28 * u) - std::min(ch * 0.42f, 44 * u) - 2 * g;
-    ImFont* font = p.fonts().body;
-    for (ImFont* f : {p.fonts().label, p.fonts().bold}) {
+    ImFont* font = p.base_fonts().body;
+    for (ImFont* f : {p.fonts().label, p.fonts().bold, p.base_fonts().label, p.base_fonts().bold}) {
       if (std::none_of(reasons.begin(), reasons.end(), [&](const Reason* r) {
             return p.text_height(f, r->text.get(p.lang()), text_w) > ch - 8 * u;
           })) {
@@ -660,7 +835,10 @@ void draw_comment(Painter& p) {
   const float hh = std::round(std::max(56.0f, 84 * u));
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
-  p.text_block(p.fonts().large, p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+  const float speaker_w = p.voice_button(hh);
+  p.text_block(p.fitting({p.fonts().large, p.base_fonts().large, p.base_fonts().bold}, p.tr(Text::comment_title),
+                         p.w() - speaker_w - 2 * m, hh),
+               p.tr(Text::comment_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   const TelexComposer& c = flow.comment();
@@ -751,7 +929,10 @@ void draw_dossier(Painter& p) {
   const float hh = std::round(std::max(56.0f, 84 * u));
   p.dl()->AddRectFilled(ImVec2(0, 0), ImVec2(p.w(), hh), p.pal().header);
   p.dl()->AddRectFilled(ImVec2(0, hh - 4 * u), ImVec2(p.w(), hh), p.pal().accent);
-  p.text_block(p.fonts().large, p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - m, hh),
+  const float speaker_w = p.voice_button(hh);
+  p.text_block(p.fitting({p.fonts().large, p.base_fonts().large, p.base_fonts().bold}, p.tr(Text::dossier_title),
+                         p.w() - speaker_w - 2 * m, hh),
+               p.tr(Text::dossier_title), ImVec2(m, 0), ImVec2(p.w() - speaker_w - m, hh),
                p.pal().header_ink, 0.0f, 0.5f);
 
   float y = hh + g;
@@ -821,43 +1002,70 @@ void draw_procedure(Painter& p) {
   const float top = p.header();
   // Tap gaps between the buttons, and as spacing for the text around them.
   const float m = p.margin(), g = p.tap_gap(), u = p.u();
-  float y = top + m * 0.75f;
-  y += p.text_block(p.fonts().title, p.tr(Text::procedure_title), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
-  y += p.text_block(p.fonts().body, p.tr(Text::procedure_hint), ImVec2(m, y),
-                    ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
-  y += g;
-
   const float footer_h = std::round(std::max(56.0f, 84 * u));
   const float footer_y = p.h() - m - footer_h;
-  const float avail = footer_y - g - y;
   const std::size_t n = procedures.size();
   // One column reads best; a second (third on wide screens) only when rows would get too low.
   const float min_row = std::max(56.0f, 76 * u);
   const std::size_t max_cols = p.portrait() ? 2 : 3;
-  std::size_t cols = (!p.portrait() && n >= 4) ? 2 : 1;
   auto rows_of = [n](std::size_t c) { return (n + c - 1) / c; };
-  auto row_h = [&](std::size_t c) {
-    const auto rows = static_cast<float>(rows_of(c));
-    return (avail - g * (rows - 1)) / rows;
-  };
-  while (cols < max_cols && row_h(cols) < min_row) ++cols;
-  const std::size_t rows = rows_of(cols);
-  const float cw = (p.w() - 2 * m - g * static_cast<float>(cols - 1)) / static_cast<float>(cols);
-  const float ch = std::max(44.0f, std::min(150 * u, row_h(cols)));
-  const float stack = ch * static_cast<float>(rows) + g * static_cast<float>(rows - 1);
-  y += std::max(0.0f, (avail - stack) * 0.3f);
 
-  // One size for every name, the largest in which the longest still fits its button.
-  ImFont* font = p.fonts().body;
-  for (ImFont* f : {p.fonts().large, p.fonts().bold}) {
-    if (std::all_of(procedures.begin(), procedures.end(), [&](const Procedure* proc) {
-          return p.text_height(f, proc->name.get(p.lang()), cw - 20 * u) <= ch - 24 * u;
-        })) {
-      font = f;
-      break;
+  // The layout below a heading of `heading_h`: columns, button size, and the largest font in which
+  // every name fits its button (nullptr when none does).
+  struct Layout {
+    std::size_t cols, rows;
+    float avail, cw, ch;
+    ImFont* font;
+  };
+  auto layout = [&](float heading_h) {
+    Layout l{};
+    l.avail = footer_y - g - (top + m * 0.75f + heading_h + g);
+    auto row_h = [&](std::size_t c) {
+      const auto rows = static_cast<float>(rows_of(c));
+      return (l.avail - g * (rows - 1)) / rows;
+    };
+    l.cols = (!p.portrait() && n >= 4) ? 2 : 1;
+    while (l.cols < max_cols && row_h(l.cols) < min_row) ++l.cols;
+    l.rows = rows_of(l.cols);
+    l.cw = (p.w() - 2 * m - g * static_cast<float>(l.cols - 1)) / static_cast<float>(l.cols);
+    l.ch = std::max(44.0f, std::min(150 * u, row_h(l.cols)));
+    l.font = nullptr;
+    for (ImFont* f : {p.fonts().large, p.fonts().bold, p.base_fonts().large, p.base_fonts().bold,
+                      p.base_fonts().body}) {
+      if (std::all_of(procedures.begin(), procedures.end(), [&](const Procedure* proc) {
+            return p.fits(f, proc->name.get(p.lang()), l.cw - 20 * u, l.ch);
+          })) {
+        l.font = f;
+        break;
+      }
     }
+    return l;
+  };
+  // The hint under the title goes when the names would not fit with it.
+  const std::string title = p.tr(Text::procedure_title), hint = p.tr(Text::procedure_hint);
+  const float width = p.w() - 2 * m;
+  const float title_h = p.text_height(p.fonts().title, title, width);
+  ImFont* hint_font = p.fonts().body;
+  Layout l = layout(title_h + p.text_height(hint_font, hint, width));
+  if (!l.font && hint_font != p.base_fonts().body) {
+    hint_font = p.base_fonts().body;
+    l = layout(title_h + p.text_height(hint_font, hint, width));
   }
+  const bool show_hint = l.font != nullptr;
+  if (!show_hint) l = layout(title_h);
+  ImFont* font = l.font ? l.font : p.base_fonts().body;
+
+  float y = top + m * 0.75f;
+  y += p.text_block(p.fonts().title, title, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
+  if (show_hint) {
+    y += p.text_block(hint_font, hint, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().muted, 0.5f, 0.0f);
+  }
+  y += g;
+  const std::size_t cols = l.cols, rows = l.rows;
+  const float cw = l.cw, ch = l.ch;
+  const float stack = ch * static_cast<float>(rows) + g * static_cast<float>(rows - 1);
+  y += std::max(0.0f, (l.avail - stack) * 0.3f);
+
   const std::optional<std::string>& chosen = flow.procedure();
   for (std::size_t k = 0; k < n; ++k) {
     const Procedure& proc = *procedures[k];
@@ -1388,6 +1596,25 @@ void draw_staff_shift(Painter& p, const StaffModel* s, ImVec2 min, ImVec2 max) {
   const KioskConfig& cfg = p.flow().config();
   const Counter* counter = cfg.find_counter(cfg.counter);
   float y = min.y;
+  {
+    // The read-aloud volume, in steps of ten.
+    const float vh = std::round(std::max(56.0f, 72 * p.u()));
+    const float vw = std::round(std::max(130.0f, 190 * p.u()));
+    const int volume = p.flow().volume();
+    p.text_block(p.fonts().bold, format_text(p.tr(Text::staff_volume), volume), ImVec2(min.x, y),
+                 ImVec2(max.x - 2 * (vw + p.tap_gap()), y + vh), p.pal().ink, 0.0f, 0.5f);
+    const ImVec2 up_min(max.x - vw, y);
+    const ImVec2 down_min(up_min.x - p.tap_gap() - vw, y);
+    if (p.button("staff-volume-down", p.tr(Text::staff_volume_down), down_min, ImVec2(down_min.x + vw, y + vh),
+                 Look::card, nullptr, volume > 0)) {
+      p.emit(ActionKind::staff_volume, std::max(0, volume - 10));
+    }
+    if (p.button("staff-volume-up", p.tr(Text::staff_volume_up), up_min, ImVec2(max.x, y + vh), Look::card,
+                 nullptr, volume < 100)) {
+      p.emit(ActionKind::staff_volume, std::min(100, volume + 10));
+    }
+    y += vh + p.gap();
+  }
   y += p.text_block(p.fonts().bold,
                     format_text(p.tr(Text::staff_officer_at), (counter ? counter->name : cfg.counter).c_str()),
                     ImVec2(min.x, y), ImVec2(max.x, y), p.pal().ink, 0.0f, 0.0f);
@@ -1574,9 +1801,11 @@ void KioskView::draw(const Flow& flow, std::vector<Action>* actions, UiSnapshot*
   snapshot->screen = to_string(flow.screen());
   snapshot->step = flow.screen() == Screen::question ? static_cast<int>(flow.question_index() + 1) : 0;
   snapshot->elements.clear();
+  snapshot->texts.clear();
   const bool staff_side = flow.screen() == Screen::pin || flow.screen() == Screen::staff ||
                           flow.screen() == Screen::out_of_service;
-  Painter p(fonts_, flow, actions, snapshot,
+  const bool large = flow.large_text() && !staff_side && large_text_fonts_.body != nullptr;
+  Painter p(large ? large_text_fonts_ : fonts_, fonts_, flow, actions, snapshot,
             flow.high_contrast() && !staff_side ? kHighContrast : kStandard);
   if (const auto left = flow.more_time_left()) {
     snapshot->screen = "more_time";

@@ -19,6 +19,8 @@ class KioskView {
  public:
   explicit KioskView(Fonts fonts) : fonts_(fonts) {}
   void set_fonts(Fonts fonts) { fonts_ = fonts; }
+  // The fonts of large-text mode (add_large_text_fonts); until set, large text uses the standard.
+  void set_large_text_fonts(Fonts fonts) { large_text_fonts_ = fonts; }
   // The staff screen's figures; nullptr draws it with navigation only. Must outlive its use.
   void set_staff(const StaffModel* staff) { staff_ = staff; }
 
@@ -28,6 +30,7 @@ class KioskView {
 
  private:
   Fonts fonts_;
+  Fonts large_text_fonts_;
   const StaffModel* staff_ = nullptr;
 };
 

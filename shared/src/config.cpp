@@ -873,6 +873,15 @@ KioskConfig read_kiosk(Context& ctx, const Json& doc, const fs::path& dir,
   if (auto f = root.optional("font_paths")) {
     for (const Field& item : f->items(true)) c.font_paths.push_back(resolve(dir, item.text_line()));
   }
+  if (auto f = root.optional("voice")) {
+    Object vo = f->object();
+    if (auto g = vo.optional("always_on")) c.voice.always_on = g->boolean();
+    if (auto g = vo.optional("key")) c.voice.key = g->text_line();
+    if (auto g = vo.optional("volume")) c.voice.volume = g->small_int(0, 100);
+    vo.finish();
+  }
+  if (auto f = root.optional("tap_sound")) c.tap_sound = f->boolean();
+  if (auto f = root.optional("assets_dir")) c.assets_dir = resolve(dir, f->text_line());
   Field active = root.required("active_survey");
   c.active_survey = active.id();
   root.finish();

@@ -586,6 +586,39 @@ TEST_F(FlowTest, ASwitchedWelcomeLeftUntouchedReturnsToTheKiosksOwnSettings) {
   EXPECT_FALSE(flow_->next_deadline().has_value());
 }
 
+// Large text, like high contrast, is one citizen's: switched on the welcome, reset at welcome.
+TEST_F(FlowTest, LargeTextLastsForOneCitizensSurvey) {
+  make(testing::short_survey());
+  EXPECT_FALSE(flow_->large_text());
+  ASSERT_TRUE(tap(ActionKind::toggle_large_text));
+  EXPECT_TRUE(flow_->large_text());
+  complete({4, 4, 4});
+  ASSERT_EQ(flow_->screen(), Screen::thanks);
+  EXPECT_TRUE(flow_->large_text()) << "still on for the thanks";
+  clock_.advance(5s);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_FALSE(flow_->large_text());
+}
+
+TEST_F(FlowTest, LargeTextLeftOnAnUntouchedWelcomeIsReset) {
+  make(testing::short_survey());
+  ASSERT_TRUE(tap(ActionKind::toggle_large_text));
+  ASSERT_TRUE(flow_->next_deadline().has_value()) << "a changed welcome has a deadline";
+  clock_.advance(30s);
+  flow_->tick();
+  EXPECT_FALSE(flow_->large_text());
+  EXPECT_FALSE(flow_->next_deadline().has_value());
+}
+
+TEST_F(FlowTest, LargeTextIsSwitchedOnlyOnTheWelcome) {
+  make(testing::short_survey());
+  ASSERT_TRUE(tap(ActionKind::answer, 4));
+  ASSERT_EQ(flow_->screen(), Screen::question);
+  EXPECT_FALSE(tap(ActionKind::toggle_large_text));
+  EXPECT_FALSE(flow_->large_text());
+}
+
 // Private answers (the default): the chosen answer shows for 150 ms at most, whatever
 // selection_feedback_ms says; the guard on the next question stays.
 TEST_F(FlowTest, PrivateAnswersShortenTheChosenAnswersMoment) {

@@ -376,6 +376,42 @@ TEST_F(StaffTest, SyncNowAndTabActionsReachTheirTargets) {
   EXPECT_EQ(staff.tab(), StaffTab::shift);
 }
 
+TEST_F(StaffTest, TheVolumeStaffSetIsStoredAndWinsOverTheConfigAtTheNextStart) {
+  config_.voice.volume = 80;
+  EXPECT_EQ(initial_volume(config_, store_.get()), 80) << "nothing stored yet: the config's";
+  EXPECT_EQ(initial_volume(config_, nullptr), 80);
+  StaffModel staff(config_, tz_, clock_);
+  ASSERT_TRUE(staff.apply(Action{ActionKind::staff_volume, 30, {}}, store_.get(), {}).is_ok());
+  open_store();
+  EXPECT_EQ(initial_volume(config_, store_.get()), 30);
+}
+
+TEST_F(StaffTest, AStoredVolumeThatIsNotANumberFallsBackToTheConfig) {
+  config_.voice.volume = 65;
+  ASSERT_TRUE(store_->set_setting("voice.volume", "loud").is_ok());
+  EXPECT_EQ(initial_volume(config_, store_.get()), 65);
+  ASSERT_TRUE(store_->set_setting("voice.volume", "140").is_ok());
+  EXPECT_EQ(initial_volume(config_, store_.get()), 65);
+}
+
+TEST_F(StaffTest, TheVolumeButtonsStepByTenWithinZeroToHundred) {
+  testing::MemorySink sink;
+  Flow flow(config_, FlowSettings::from_config(config_), sink, clock_, tz_);
+  flow.set_volume(95);
+  // The staff screen, through the corner and the PIN.
+  flow.dispatch(Action{ActionKind::corner_down, 0, {}});
+  clock_.advance(3s);
+  flow.tick();
+  for (char c : std::string("2468")) flow.dispatch(Action{ActionKind::pin_key, c, {}});
+  ASSERT_TRUE(flow.dispatch(Action{ActionKind::pin_submit, 0, {}}));
+  ASSERT_EQ(flow.screen(), Screen::staff);
+  EXPECT_TRUE(flow.dispatch(Action{ActionKind::staff_volume, 100, {}}));
+  EXPECT_EQ(flow.volume(), 100);
+  clock_.advance(1s);
+  EXPECT_FALSE(flow.dispatch(Action{ActionKind::staff_volume, 110, {}}));
+  EXPECT_EQ(flow.volume(), 100);
+}
+
 TEST(StaffPaging, APageShowsTheRowsThatFitAndSaysWhichOfHowMany) {
   const PageWindow first = page_window(8, 5, 0);
   EXPECT_EQ(first.first, 0u);

@@ -40,10 +40,13 @@ class HeadlessUi {
     EXPECT_TRUE(files.is_ok()) << files.status().message();
     auto fonts = load_fonts(io.Fonts, *files, w, h);
     EXPECT_TRUE(fonts.is_ok());
+    auto large = add_large_text_fonts(io.Fonts, *files, *fonts, w, h);
+    EXPECT_TRUE(large.is_ok());
     unsigned char* pixels = nullptr;
     int tw = 0, th = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
     view_ = std::make_unique<KioskView>(*fonts);
+    view_->set_large_text_fonts(*large);
   }
   ~HeadlessUi() { ImGui::DestroyContext(ctx_); }
   void set_staff(const StaffModel* staff) { view_->set_staff(staff); }
@@ -60,6 +63,12 @@ class HeadlessUi {
     view_->draw(flow, actions, &snap);
     ImGui::Render();
     return snap;
+  }
+  // A frame drawn into `snap` as it stands, as the app reuses one snapshot from frame to frame.
+  void frame_into(const Flow& flow, std::vector<Action>* actions, UiSnapshot* snap) {
+    ImGui::NewFrame();
+    view_->draw(flow, actions, snap);
+    ImGui::Render();
   }
 
  private:
@@ -88,7 +97,8 @@ const std::pair<const char*, LocalizedText> kProcedures[] = {
 // procedure screen lists the first `procedures` of kProcedures.
 class ScreenRig {
  public:
-  explicit ScreenRig(Screen target, std::size_t procedures = 3) {
+  // `large_text` / `contrast`: switched on at the welcome before going on, as a citizen would.
+  explicit ScreenRig(Screen target, std::size_t procedures = 3, bool large_text = false, bool contrast = false) {
     const bool dossier = target == Screen::dossier;
     config_ = testing::test_config(dossier ? testing::mau01_survey() : testing::short_survey());
     if (target == Screen::procedure) {
@@ -107,6 +117,8 @@ class ScreenRig {
       clock_.advance(400ms);
       flow_->tick();
     };
+    if (large_text) act(ActionKind::toggle_large_text);
+    if (contrast) act(ActionKind::toggle_contrast);
     switch (target) {
       case Screen::welcome: break;
       case Screen::dossier:
@@ -197,8 +209,114 @@ TEST_P(UiSmoke, EveryScreenDrawsItsElementsInsideTheWindowAndLargeEnoughToTouch)
   }
 }
 
+// A citizen who cannot see the screen finds the speaker in the same corner on every citizen
+// screen, at least 56 px tall and 96 px wide; the staff side has none.
+TEST_P(UiSmoke, EveryCitizenScreenHasTheSpeakerInTheTopRightCorner) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (Screen screen : kScreens) {
+    ScreenRig rig(screen);
+    std::vector<Action> actions;
+    UiSnapshot snap = ui.frame(rig.flow(), &actions);
+    snap = ui.frame(rig.flow(), &actions);
+    const UiElement* v = element(snap, "voice");
+    const bool staff_side = screen == Screen::pin || screen == Screen::staff || screen == Screen::out_of_service;
+    SCOPED_TRACE(snap.screen + " at " + std::to_string(size.w) + "x" + std::to_string(size.h));
+    if (staff_side) {
+      EXPECT_EQ(v, nullptr);
+      continue;
+    }
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->label, "Đọc to");
+    EXPECT_FLOAT_EQ(v->y, 0.0f);
+    EXPECT_NEAR(v->x + v->w, static_cast<float>(size.w), 0.5f);
+    EXPECT_GE(v->h, 56.0f);
+    EXPECT_GE(v->w, 96.0f);
+  }
+}
+
+TEST(UiSmokeTap, TappingTheSpeakerSwitchesVoice) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::question);
+  std::vector<Action> actions;
+  const UiSnapshot snap = ui.frame(rig.flow(), &actions);
+  const UiElement* v = element(snap, "voice");
+  ASSERT_NE(v, nullptr);
+  const ImVec2 c(v->x + v->w / 2, v->y + v->h / 2);
+  ui.frame(rig.flow(), &actions, c, false);
+  ui.frame(rig.flow(), &actions, c, true);
+  ui.frame(rig.flow(), &actions, c, false);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::toggle_voice);
+}
+
+// Large text never cuts a question or an option: labels wrap, the faces shrink and, where even
+// that is not enough, the text steps down to the standard size; the dump says how each label was
+// laid out. Four procedures, as many as a counter of the sample has.
+TEST_P(UiSmoke, InLargeTextNoQuestionOrOptionLabelIsCut) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (Screen screen : {Screen::welcome, Screen::dossier, Screen::procedure, Screen::question,
+                        Screen::followup, Screen::comment, Screen::thanks}) {
+    for (bool contrast : {false, true}) {
+      ScreenRig rig(screen, 4, /*large_text=*/true, contrast);
+      ASSERT_EQ(rig.flow().screen(), screen);
+      ASSERT_TRUE(rig.flow().large_text());
+      std::vector<Action> actions;
+      UiSnapshot snap = ui.frame(rig.flow(), &actions);
+      snap = ui.frame(rig.flow(), &actions);
+      SCOPED_TRACE(snap.screen + " at " + std::to_string(size.w) + "x" + std::to_string(size.h));
+      for (const UiElement& e : snap.elements) {
+        if (e.label.empty() || e.id == "voice") continue;  // the speaker may be an icon alone
+        EXPECT_GT(e.lines, 0) << e.id << ": its label's layout is reported";
+        EXPECT_FALSE(e.cut) << e.id << " \"" << e.label << "\" in " << e.lines << " lines";
+        EXPECT_EQ(e.label.find("…"), std::string::npos) << e.id;
+      }
+      for (const UiText& t : snap.texts) EXPECT_FALSE(t.cut) << t.id << " \"" << t.text << "\"";
+      if (screen == Screen::welcome || screen == Screen::question) {
+        ASSERT_EQ(snap.texts.size(), 1u);
+        EXPECT_EQ(snap.texts[0].id, "question");
+      }
+    }
+  }
+}
+
+TEST(UiSmokeDump, EachFrameReportsOnlyItsOwnTexts) {
+  HeadlessUi ui(1280, 800);
+  ScreenRig rig(Screen::question);
+  std::vector<Action> actions;
+  UiSnapshot snap;
+  for (int i = 0; i < 3; ++i) ui.frame_into(rig.flow(), &actions, &snap);
+  ASSERT_EQ(snap.texts.size(), 1u);
+  EXPECT_EQ(snap.texts[0].id, "question");
+  ScreenRig procedure(Screen::procedure);
+  ui.frame_into(procedure.flow(), &actions, &snap);
+  EXPECT_TRUE(snap.texts.empty()) << "the question is gone with its screen";
+}
+
+TEST(UiSmokeDump, ACutLabelIsReported) {
+  // A label far too long for its tile at the smallest size, even at the standard size.
+  Survey survey = testing::short_survey();
+  survey.options[2].label = testing::lt(std::string(400, 'x'));
+  KioskConfig config = testing::test_config(survey);
+  testing::MemorySink sink;
+  ManualClock clock{TimePoint{}};
+  const TimeZone tz = TimeZone::utc();
+  Flow flow(config, FlowSettings::from_config(config), sink, clock, tz);
+  HeadlessUi ui(800, 480);
+  std::vector<Action> actions;
+  ui.frame(flow, &actions);
+  const UiSnapshot snap = ui.frame(flow, &actions);
+  const UiElement* e = element(snap, "answer-3");
+  ASSERT_NE(e, nullptr);
+  EXPECT_TRUE(e->cut);
+  const UiElement* fine = element(snap, "answer-4");
+  ASSERT_NE(fine, nullptr);
+  EXPECT_FALSE(fine->cut);
+}
+
 // "More time?" replaces the survey it interrupts with one large button and nothing else to tap.
-TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindow) {
+TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindowBesideTheSpeaker) {
   const Size size = GetParam();
   HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
   ScreenRig rig(Screen::question);
@@ -209,8 +327,9 @@ TEST_P(UiSmoke, MoreTimeShowsOneLargeButtonInsideTheWindow) {
   UiSnapshot snap = ui.frame(rig.flow(), &actions);
   snap = ui.frame(rig.flow(), &actions);
   EXPECT_EQ(snap.screen, "more_time");
-  ASSERT_EQ(snap.elements.size(), 1u);
-  const UiElement& e = snap.elements[0];
+  ASSERT_EQ(snap.elements.size(), 2u) << "the button, and the speaker in its corner";
+  EXPECT_EQ(snap.elements[0].id, "voice");
+  const UiElement& e = snap.elements[1];
   EXPECT_EQ(e.id, "more-time");
   EXPECT_EQ(e.label, "Tiếp tục");
   EXPECT_GE(e.w, 96.0f);
@@ -307,7 +426,7 @@ TEST_P(UiSmoke, ProcedureScreenFitsTwoToEightProcedures) {
     ui.frame(rig.flow(), &actions);
     const UiSnapshot snap = ui.frame(rig.flow(), &actions);
     EXPECT_EQ(snap.screen, "procedure");
-    std::vector<std::string> expected = {"back", "procedure.skip"};
+    std::vector<std::string> expected = {"back", "procedure.skip", "voice"};
     for (std::size_t i = 0; i < n; ++i) {
       expected.push_back(std::string("procedure.") + kProcedures[i].first);
     }

@@ -395,6 +395,87 @@ TEST_F(ConfigTest, PrivateAnswersIsTrueOrFalse) {
   EXPECT_FALSE(loaded->config.private_answers);
 }
 
+TEST_F(ConfigTest, VoiceSettingsAreReadWithTheirDefaults) {
+  Json j = kiosk();
+  j.erase("voice");
+  j.erase("tap_sound");
+  set_kiosk(j);
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_FALSE(loaded->config.voice.always_on);
+  EXPECT_EQ(loaded->config.voice.key, "Keypad +");
+  EXPECT_EQ(loaded->config.voice.volume, 80);
+  EXPECT_TRUE(loaded->config.tap_sound);
+  j["voice"] = Json{{"always_on", true}, {"key", "Return"}, {"volume", 35}};
+  j["tap_sound"] = false;
+  set_kiosk(j);
+  loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->config.voice.always_on);
+  EXPECT_EQ(loaded->config.voice.key, "Return");
+  EXPECT_EQ(loaded->config.voice.volume, 35);
+  EXPECT_FALSE(loaded->config.tap_sound);
+}
+
+TEST_F(ConfigTest, VoiceVolumeOutOfRangeIsNamed) {
+  Json j = kiosk();
+  j["voice"]["volume"] = 120;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "voice.volume: must be between 0 and 100, got 120");
+}
+
+TEST_F(ConfigTest, VoiceAlwaysOnIsTrueOrFalse) {
+  Json j = kiosk();
+  j["voice"]["always_on"] = 1;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "voice.always_on: expected true or false, got number");
+}
+
+TEST_F(ConfigTest, VoiceKeyMustBeANonEmptyString) {
+  Json j = kiosk();
+  j["voice"]["key"] = "";
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "voice.key: empty");
+  j["voice"]["key"] = 43;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "voice.key: expected a string, got number");
+}
+
+TEST_F(ConfigTest, VoiceMustBeAnObject) {
+  Json j = kiosk();
+  j["voice"] = true;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "voice: expected an object, got boolean");
+}
+
+TEST_F(ConfigTest, TapSoundIsTrueOrFalse) {
+  Json j = kiosk();
+  j["tap_sound"] = "on";
+  set_kiosk(j);
+  EXPECT_EQ(load_error(), kiosk_prefix() + "tap_sound: expected true or false, got string");
+}
+
+TEST_F(ConfigTest, AssetsDirIsResolvedFromTheConfigDirectory) {
+  Json j = kiosk();
+  j["assets_dir"] = "../assets";
+  set_kiosk(j);
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_EQ(std::filesystem::path(loaded->config.assets_dir).lexically_normal(),
+            (dir_ / "../assets").lexically_normal());
+}
+
+TEST_F(ConfigTest, AnUnknownVoiceKeyIsAWarningNamingIt) {
+  Json j = kiosk();
+  j["voice"]["volum"] = 50;
+  set_kiosk(j);
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(loaded->warnings[0].find("voice.volum: unknown key, ignored (did you mean \"volume\"?)"),
+            std::string::npos);
+}
+
 // WCAG 2.2.1 asks for at least 20 s to extend a time limit.
 TEST_F(ConfigTest, MoreTimeUnder20SecondsIsRejected) {
   Json j = kiosk();

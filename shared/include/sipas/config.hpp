@@ -53,6 +53,14 @@ struct ServerSettings {
   int request_timeout_seconds = 60;
 };
 
+// Speech output (accessibility): the kiosk reads its screens aloud once a citizen switches it on
+// with the speaker button or `key`.
+struct VoiceSettings {
+  bool always_on = false;          // on for every citizen, without the button
+  std::string key = "Keypad +";    // an SDL key name; checked by the kiosk at start
+  int volume = 80;                 // 0–100; staff may change it (stored on the kiosk)
+};
+
 struct KioskConfig {
   std::filesystem::path dir;  // where it was loaded from
 
@@ -81,6 +89,10 @@ struct KioskConfig {
   int retention_days = 365;             // acknowledged responses older than this are pruned
   std::string export_dir;               // staff CSV exports (a USB stick's mount point)
   std::vector<std::string> font_paths;  // tried in order; Noto Sans fallbacks after them
+  VoiceSettings voice;
+  bool tap_sound = true;                // a short, quiet click on every accepted tap
+  // Pre-rendered sounds (tap.wav, voice/*.wav), resolved relative to the config dir.
+  std::string assets_dir = "/usr/share/sipas-kiosk/assets";
 
   std::vector<Survey> surveys;          // every questionnaire in surveys/
   std::string active_survey;            // the id of the one the kiosk runs

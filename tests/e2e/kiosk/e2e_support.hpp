@@ -236,16 +236,18 @@ class KioskSession {
  public:
   KioskSession(const fs::path& dir, const std::string& kiosk_bin) : dir_(dir), bin_(kiosk_bin) {}
 
-  // Starts Xvfb and `sipas-kiosk --config CONFIG --windowed WxH --ui-dump ...` plus `extra`.
-  void start(const fs::path& config, int w, int h, std::vector<std::string> extra = {}) {
+  // Starts Xvfb and `sipas-kiosk --config CONFIG --windowed WxH --ui-dump ...` plus `extra`, with
+  // the environment additions `env` ("NAME=value").
+  void start(const fs::path& config, int w, int h, std::vector<std::string> extra = {},
+             std::vector<std::string> env = {}) {
     xvfb_ = std::make_unique<Xvfb>(w, h, dir_ / "xvfb.log");
     ASSERT_FALSE(xvfb_->display().empty()) << "Xvfb did not start: " << read_file(dir_ / "xvfb.log");
     std::vector<std::string> argv{bin_, "--config", config.string(), "--windowed",
                                   std::to_string(w) + "x" + std::to_string(h), "--ui-dump", dump_.string()};
     for (auto& a : extra) argv.push_back(std::move(a));
-    kiosk_ = std::make_unique<Process>(
-        std::move(argv), std::vector<std::string>{"DISPLAY=" + xvfb_->display(), "LIBGL_ALWAYS_SOFTWARE=1"},
-        dir_ / "kiosk.log");
+    env.push_back("DISPLAY=" + xvfb_->display());
+    env.push_back("LIBGL_ALWAYS_SOFTWARE=1");
+    kiosk_ = std::make_unique<Process>(std::move(argv), std::move(env), dir_ / "kiosk.log");
   }
 
   nlohmann::json current() const { return nlohmann::json::parse(read_file(dump_), nullptr, false); }
