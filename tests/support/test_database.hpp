@@ -72,11 +72,26 @@ class TestDatabase {
 
   const std::string& db() const { return db_; }
 
+  // A connection of the test's own to the SQLite file, which waits for the server's writers (its
+  // batches, the health probe) as any other client would; nullptr when the file cannot be opened.
+  sqlite3* open_sqlite() const {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(db_.c_str(), &db) != SQLITE_OK) {
+      sqlite3_close(db);
+      return nullptr;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+  }
+
   // Runs SQL (one or more statements) outside the server's own connections; a failure on error.
   void exec(const std::string& sql) const {
     if (!postgresql()) {
-      sqlite3* db = nullptr;
-      sqlite3_open(db_.c_str(), &db);
+      sqlite3* db = open_sqlite();
+      if (!db) {
+        ADD_FAILURE() << db_ << ": cannot open";
+        return;
+      }
       char* error = nullptr;
       const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
       if (rc != SQLITE_OK) ADD_FAILURE() << sql << ": " << (error ? error : sqlite3_errstr(rc));
@@ -97,10 +112,9 @@ class TestDatabase {
   std::string query(const std::string& sql) const {
     std::string out = "<error>";
     if (!postgresql()) {
-      sqlite3* db = nullptr;
+      sqlite3* db = open_sqlite();
       sqlite3_stmt* st = nullptr;
-      if (sqlite3_open(db_.c_str(), &db) == SQLITE_OK &&
-          sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+      if (db && sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
           auto* text = sqlite3_column_text(st, 0);
@@ -124,10 +138,9 @@ class TestDatabase {
   std::vector<std::string> rows(const std::string& sql) const {
     std::vector<std::string> out;
     if (!postgresql()) {
-      sqlite3* db = nullptr;
+      sqlite3* db = open_sqlite();
       sqlite3_stmt* st = nullptr;
-      if (sqlite3_open(db_.c_str(), &db) != SQLITE_OK ||
-          sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      if (!db || sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
         ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
       } else {
         while (sqlite3_step(st) == SQLITE_ROW) {
