@@ -86,8 +86,11 @@ TEST_P(StaffPagesE2e, EveryCounterAndOfficerIsReachedThroughThePageButtons) {
   ASSERT_EQ(run("echo 1234 | " + std::string(SIPAS_KIOSK_BIN) + " set-pin --config " + cfg.string() +
                 " >/dev/null"),
             0);
+  // Enough that every officer has responses today at any hour: which officer each response gets
+  // shifts with how many of the day's times fall after now (240 left officer2 without one on a
+  // Sunday afternoon).
   ASSERT_EQ(run(std::string(SIPAS_KIOSK_BIN) + " --config " + cfg.string() + " --db " + (dir_ / "kiosk.db").string() +
-                " generate --count 240 --days 1 --seed 3 >/dev/null"),
+                " generate --count 2000 --days 1 --seed 3 >/dev/null"),
             0);
   KioskSession k(dir_.path(), SIPAS_KIOSK_BIN);
   k.start(cfg, size.w, size.h, {"--db", (dir_ / "kiosk.db").string()});
