@@ -1,6 +1,7 @@
 #include "flow.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "sipas/crypto.hpp"
 #include "text.hpp"
@@ -253,6 +254,7 @@ void Flow::move_on(TimePoint shown_at) {
     case Screen::dossier:
       if (asks_procedure()) {
         screen_ = Screen::procedure;
+        procedure_page_ = 0;
         guard_until_ = shown_at + settings_.new_screen_guard;
         return;
       }
@@ -336,6 +338,7 @@ void Flow::go_welcome() {
   dossier_entry_.clear();
   dossier_.reset();
   procedure_.reset();
+  procedure_page_ = 0;
   corner_since_.reset();
   confirm_until_.reset();
   guard_until_.reset();
@@ -472,6 +475,7 @@ bool Flow::go_back() {
   if (!step) return false;
   screen_ = step->screen;
   question_index_ = step->question;
+  if (screen_ == Screen::procedure) procedure_page_ = 0;
   return true;
 }
 
@@ -563,6 +567,20 @@ bool Flow::handle_procedure(const Action& a, TimePoint now) {
     case ActionKind::procedure_skip:
       procedure_.reset();
       break;
+    case ActionKind::procedure_page: {
+      // Turning a page chooses nothing: the procedure chosen, if any, stays chosen.
+      std::size_t pages = 0;
+      const char* end = a.text.data() + a.text.size();
+      if (std::from_chars(a.text.data(), end, pages).ptr != end || pages == 0) return false;
+      if (a.value == 1 && procedure_page_ + 1 < pages) {
+        ++procedure_page_;
+      } else if (a.value == -1 && procedure_page_ > 0 && procedure_page_ < pages) {
+        --procedure_page_;
+      } else {
+        return false;
+      }
+      return true;
+    }
     default: return false;
   }
   move_on(now);

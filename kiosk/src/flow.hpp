@@ -58,6 +58,7 @@ enum class ActionKind {
   dossier_skip,
   procedure_choose,   // text: procedure code, one of procedures()
   procedure_skip,     // "Khác / không nhớ": no procedure
+  procedure_page,     // value: +1 or -1; text: the number of pages drawn (the view's layout)
   answer,             // value: the option's value (on welcome: the first question's)
   not_applicable,
   unknown,            // "Chưa biết", where the criterion allows it
@@ -211,6 +212,9 @@ class Flow {
   const std::vector<const Procedure*>& procedures() const { return procedures_; }
   // The procedure recorded for the current citizen; nullopt when skipped or none is configured.
   const std::optional<std::string>& procedure() const { return procedure_; }
+  // The page of procedures shown when they do not all fit one screen (0-based). The view decides
+  // how many fit a page; the Flow keeps which one shows, from 0 each time the screen is entered.
+  std::size_t procedure_page() const { return procedure_page_; }
 
   const std::string& dossier_entry() const { return dossier_entry_; }
   DossierNotice dossier_notice() const { return dossier_notice_; }
@@ -333,6 +337,7 @@ class Flow {
   std::string dossier_entry_;
   std::optional<std::string> dossier_;
   std::optional<std::string> procedure_;
+  std::size_t procedure_page_ = 0;
   DossierNotice dossier_notice_ = DossierNotice::none;
   std::size_t question_index_ = 0;
   std::vector<std::optional<std::optional<int>>> answers_;

@@ -32,6 +32,9 @@ enum class Text {
   procedure_title,
   procedure_hint,
   procedure_skip,
+  procedure_prev,
+  procedure_next,
+  procedure_page,  // "%d/%d": the page shown and the number of pages
   skip,
   next,
   back,

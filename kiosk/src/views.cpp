@@ -1008,23 +1008,24 @@ void draw_procedure(Painter& p) {
   // One column reads best; a second (third on wide screens) only when rows would get too low.
   const float min_row = std::max(56.0f, 76 * u);
   const std::size_t max_cols = p.portrait() ? 2 : 3;
-  auto rows_of = [n](std::size_t c) { return (n + c - 1) / c; };
 
-  // The layout below a heading of `heading_h`: columns, button size, and the largest font in which
-  // every name fits its button (nullptr when none does).
+  // The layout of `count` buttons below a heading of `heading_h`, above a bottom edge `bottom`:
+  // columns, button size, and the largest font in which every name fits its button (nullptr when
+  // none does). Every name is tried, as any of them may land on the page laid out.
   struct Layout {
     std::size_t cols, rows;
     float avail, cw, ch;
     ImFont* font;
   };
-  auto layout = [&](float heading_h) {
+  auto layout = [&](float heading_h, std::size_t count, float bottom) {
+    auto rows_of = [count](std::size_t c) { return (count + c - 1) / c; };
     Layout l{};
-    l.avail = footer_y - g - (top + m * 0.75f + heading_h + g);
+    l.avail = bottom - g - (top + m * 0.75f + heading_h + g);
     auto row_h = [&](std::size_t c) {
       const auto rows = static_cast<float>(rows_of(c));
       return (l.avail - g * (rows - 1)) / rows;
     };
-    l.cols = (!p.portrait() && n >= 4) ? 2 : 1;
+    l.cols = (!p.portrait() && count >= 4) ? 2 : 1;
     while (l.cols < max_cols && row_h(l.cols) < min_row) ++l.cols;
     l.rows = rows_of(l.cols);
     l.cw = (p.w() - 2 * m - g * static_cast<float>(l.cols - 1)) / static_cast<float>(l.cols);
@@ -1041,19 +1042,54 @@ void draw_procedure(Painter& p) {
     }
     return l;
   };
-  // The hint under the title goes when the names would not fit with it.
+  // The hint under the title goes when the names would not fit with it; the names go a page at a
+  // time when they do not fit even without it, as many to a page as fit.
   const std::string title = p.tr(Text::procedure_title), hint = p.tr(Text::procedure_hint);
   const float width = p.w() - 2 * m;
   const float title_h = p.text_height(p.fonts().title, title, width);
   ImFont* hint_font = p.fonts().body;
-  Layout l = layout(title_h + p.text_height(hint_font, hint, width));
-  if (!l.font && hint_font != p.base_fonts().body) {
-    hint_font = p.base_fonts().body;
-    l = layout(title_h + p.text_height(hint_font, hint, width));
+  bool show_hint = true;
+  auto fit = [&](std::size_t count, float bottom) {
+    for (ImFont* hf : {p.fonts().body, p.base_fonts().body}) {
+      hint_font = hf;
+      const Layout l = layout(title_h + p.text_height(hf, hint, width), count, bottom);
+      if (l.font) return l;
+    }
+    hint_font = nullptr;
+    return layout(title_h, count, bottom);
+  };
+  Layout l = fit(n, footer_y);
+  std::size_t per_page = n;
+
+  // The page buttons sit in the footer between "back" and the skip where they fit, else in a row
+  // of their own above it.
+  const std::string prev = std::string("‹  ") + p.tr(Text::procedure_prev);
+  const std::string next = p.tr(Text::procedure_next) + std::string("  ›");
+  ImFont* nav_font = p.base_fonts().bold;
+  auto label_w = [&](const std::string& s) {
+    return std::max(footer_h, nav_font->CalcTextSizeA(nav_font->FontSize, FLT_MAX, 0, s.c_str()).x +
+                                  2 * 16 * u);
+  };
+  const float nav_bw = std::max(label_w(prev), label_w(next));
+  const float ind_w = std::round(std::max(56.0f, 80 * u));
+  const float nav_w = 2 * nav_bw + ind_w + 2 * g;
+  const float back_w = std::round(std::max(150.0f, 220 * u));
+  const float sw = std::round(std::max(220.0f, 340 * u));
+  const float middle_x0 = m + back_w + g, middle_x1 = p.w() - m - sw - g;
+  const bool nav_in_footer = middle_x1 - middle_x0 >= nav_w;
+  const float nav_y = nav_in_footer ? footer_y : footer_y - g - footer_h;
+  if (!l.font) {
+    const float bottom = nav_in_footer ? footer_y : nav_y;
+    for (per_page = n - 1; per_page > 1; --per_page) {
+      l = fit(per_page, bottom);
+      if (l.font) break;
+    }
+    if (!l.font) l = fit(1, bottom);
   }
-  const bool show_hint = l.font != nullptr;
-  if (!show_hint) l = layout(title_h);
+  show_hint = hint_font != nullptr;
   ImFont* font = l.font ? l.font : p.base_fonts().body;
+  const std::size_t pages = (n + per_page - 1) / per_page;
+  const std::size_t page = std::min(flow.procedure_page(), pages - 1);
 
   float y = top + m * 0.75f;
   y += p.text_block(p.fonts().title, title, ImVec2(m, y), ImVec2(p.w() - m, y), p.pal().ink, 0.5f, 0.0f);
@@ -1067,9 +1103,10 @@ void draw_procedure(Painter& p) {
   y += std::max(0.0f, (l.avail - stack) * 0.3f);
 
   const std::optional<std::string>& chosen = flow.procedure();
-  for (std::size_t k = 0; k < n; ++k) {
+  const std::size_t first = page * per_page, last = std::min(n, first + per_page);
+  for (std::size_t k = first; k < last; ++k) {
     const Procedure& proc = *procedures[k];
-    const std::size_t row = k / cols, col = k % cols;
+    const std::size_t row = (k - first) / cols, col = (k - first) % cols;
     const ImVec2 bmin(m + static_cast<float>(col) * (cw + g),
                       y + static_cast<float>(row) * (ch + g));
     const ImVec2 bmax(bmin.x + cw, bmin.y + ch);
@@ -1081,8 +1118,27 @@ void draw_procedure(Painter& p) {
     }
   }
 
+  if (pages > 1) {
+    const float x0 = nav_in_footer ? (middle_x0 + middle_x1 - nav_w) / 2 : (p.w() - nav_w) / 2;
+    const std::string count = std::to_string(pages);
+    if (p.button("procedure.prev", prev, ImVec2(x0, nav_y),
+                 ImVec2(x0 + nav_bw, nav_y + footer_h), Look::quiet, nav_font, page > 0)) {
+      p.emit(ActionKind::procedure_page, -1, count);
+    }
+    const std::string shown = format_text(p.tr(Text::procedure_page), static_cast<int>(page + 1),
+                                          static_cast<int>(pages));
+    const float ix = x0 + nav_bw + g;
+    p.text_block(p.base_fonts().body, shown, ImVec2(ix, nav_y), ImVec2(ix + ind_w, nav_y + footer_h),
+                 p.pal().muted);
+    p.record_text("procedure.page", shown, false);
+    const float nx = ix + ind_w + g;
+    if (p.button("procedure.next", next, ImVec2(nx, nav_y),
+                 ImVec2(nx + nav_bw, nav_y + footer_h), Look::quiet, nav_font, page + 1 < pages)) {
+      p.emit(ActionKind::procedure_page, 1, count);
+    }
+  }
+
   draw_back(p, footer_y, footer_h);
-  const float sw = std::round(std::max(220.0f, 340 * u));
   if (p.button("procedure.skip", p.tr(Text::procedure_skip), ImVec2(p.w() - m - sw, footer_y),
                ImVec2(p.w() - m, footer_y + footer_h), Look::quiet)) {
     p.emit(ActionKind::procedure_skip);

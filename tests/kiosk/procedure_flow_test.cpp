@@ -247,5 +247,69 @@ TEST_F(ProcedureFlowTest, TheNextCitizenStartsWithoutTheLastProcedure) {
   EXPECT_FALSE(sink_.stored[1].procedure.has_value());
 }
 
+// The view draws the procedures a page at a time when they do not fit; each page action carries
+// the number of pages it drew.
+TEST_F(ProcedureFlowTest, PageActionsMoveWithinThePagesDrawn) {
+  make(testing::short_survey(), 4);
+  tap(ActionKind::answer, 5);
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_EQ(flow_->procedure_page(), 0u);
+  EXPECT_FALSE(tap(ActionKind::procedure_page, -1, "2")) << "no page before the first";
+  EXPECT_EQ(flow_->procedure_page(), 0u);
+  EXPECT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  EXPECT_EQ(flow_->procedure_page(), 1u);
+  EXPECT_FALSE(tap(ActionKind::procedure_page, 1, "2")) << "no page after the last";
+  EXPECT_EQ(flow_->procedure_page(), 1u);
+  EXPECT_FALSE(tap(ActionKind::procedure_page, 2, "2")) << "one page at a time";
+  EXPECT_FALSE(tap(ActionKind::procedure_page, -1, "")) << "the pages drawn are named";
+  EXPECT_TRUE(tap(ActionKind::procedure_page, -1, "2"));
+  EXPECT_EQ(flow_->procedure_page(), 0u);
+  EXPECT_EQ(flow_->screen(), Screen::procedure) << "turning a page chooses nothing";
+  EXPECT_FALSE(flow_->procedure().has_value());
+}
+
+TEST_F(ProcedureFlowTest, EnteringTheScreenShowsTheFirstPage) {
+  make(testing::short_survey(), 4);
+  tap(ActionKind::answer, 5);
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.001193"));
+  ASSERT_EQ(flow_->screen(), Screen::question);
+  ASSERT_TRUE(tap(ActionKind::back));
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_EQ(flow_->procedure_page(), 0u) << "back to the screen";
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  ASSERT_TRUE(tap(ActionKind::back));
+  ASSERT_TRUE(tap(ActionKind::answer, 4));
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  EXPECT_EQ(flow_->procedure_page(), 0u) << "forward to the screen";
+}
+
+TEST_F(ProcedureFlowTest, TheNextCitizenStartsOnTheFirstPage) {
+  make(testing::short_survey(), 4);
+  tap(ActionKind::answer, 5);
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  clock_.advance(31s);
+  flow_->tick();
+  ASSERT_TRUE(flow_->more_time_left().has_value());
+  clock_.advance(21s);
+  flow_->tick();
+  ASSERT_EQ(flow_->screen(), Screen::welcome);
+  EXPECT_EQ(flow_->procedure_page(), 0u);
+}
+
+TEST_F(ProcedureFlowTest, TheChosenProcedureStaysChosenAcrossPages) {
+  make(testing::short_survey(), 4);
+  tap(ActionKind::answer, 5);
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.001193"));
+  ASSERT_TRUE(tap(ActionKind::back));
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  ASSERT_TRUE(tap(ActionKind::procedure_page, -1, "2"));
+  ASSERT_EQ(flow_->procedure(), std::optional<std::string>("1.001193"));
+  ASSERT_TRUE(tap(ActionKind::procedure_skip));
+  EXPECT_FALSE(flow_->procedure().has_value());
+}
+
 }  // namespace
 }  // namespace sipas

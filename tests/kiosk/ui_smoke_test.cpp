@@ -91,6 +91,13 @@ const std::pair<const char*, LocalizedText> kProcedures[] = {
                              "Certified copies of original documents")},
     {"2.000488", testing::lt("Cấp Phiếu lý lịch tư pháp", "Criminal record certificate")},
     {"1.009974", testing::lt("Cấp giấy phép xây dựng", "Construction permit")},
+    {"1.004221", testing::lt("Cấp đổi, cấp lại Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà "
+                             "ở và tài sản khác gắn liền với đất",
+                             "Renewal or reissue of a land use rights and property certificate")},
+    {"1.004194", testing::lt("Đăng ký thường trú", "Permanent residence registration")},
+    {"2.000884", testing::lt("Chứng thực chữ ký trong các giấy tờ, văn bản",
+                             "Certification of a signature on documents")},
+    {"1.004884", testing::lt("Cấp bản sao trích lục hộ tịch", "Copy of a civil status extract")},
 };
 
 // A flow brought to one screen by the same actions a citizen or staff member would take. The
@@ -419,19 +426,24 @@ bool overlap(const UiElement& a, const UiElement& b) {
 TEST_P(UiSmoke, ProcedureScreenFitsTwoToEightProcedures) {
   const Size size = GetParam();
   HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
-  for (std::size_t n = 2; n <= std::size(kProcedures); ++n) {
+  for (std::size_t n = 2; n <= 8; ++n) {
     ScreenRig rig(Screen::procedure, n);
     ASSERT_EQ(rig.flow().screen(), Screen::procedure);
     std::vector<Action> actions;
     ui.frame(rig.flow(), &actions);
     const UiSnapshot snap = ui.frame(rig.flow(), &actions);
     EXPECT_EQ(snap.screen, "procedure");
+    // Where they do not all fit, the first page shows the first of them and the next page button.
+    const bool paged = element(snap, "procedure.next") != nullptr;
     std::vector<std::string> expected = {"back", "procedure.skip", "voice"};
-    for (std::size_t i = 0; i < n; ++i) {
-      expected.push_back(std::string("procedure.") + kProcedures[i].first);
-    }
+    if (paged) expected.push_back("procedure.next");
     std::vector<std::string> ids;
     for (const UiElement& e : snap.elements) ids.push_back(e.id);
+    const std::size_t shown = ids.size() - expected.size();
+    EXPECT_TRUE(shown == n || (paged && shown >= 1 && shown < n)) << shown << " of " << n;
+    for (std::size_t i = 0; i < shown; ++i) {
+      expected.push_back(std::string("procedure.") + kProcedures[i].first);
+    }
     std::sort(ids.begin(), ids.end());
     std::sort(expected.begin(), expected.end());
     EXPECT_EQ(ids, expected) << n << " procedures";
@@ -448,6 +460,81 @@ TEST_P(UiSmoke, ProcedureScreenFitsTwoToEightProcedures) {
       for (std::size_t j = i + 1; j < snap.elements.size(); ++j) {
         EXPECT_FALSE(overlap(e, snap.elements[j])) << snap.elements[j].id;
       }
+    }
+  }
+}
+
+// Each page of the procedure screen, from the first, reached by tapping "next" where the dump says
+// it is until it is no longer offered.
+std::vector<UiSnapshot> procedure_pages(HeadlessUi& ui, ScreenRig& rig) {
+  std::vector<UiSnapshot> pages;
+  std::vector<Action> actions;
+  for (int guard = 0; guard < 20; ++guard) {
+    ui.frame(rig.flow(), &actions);
+    pages.push_back(ui.frame(rig.flow(), &actions));
+    const UiElement* next = element(pages.back(), "procedure.next");
+    if (!next) break;
+    const ImVec2 c(next->x + next->w / 2, next->y + next->h / 2);
+    actions.clear();
+    ui.frame(rig.flow(), &actions, c, false);
+    ui.frame(rig.flow(), &actions, c, true);
+    ui.frame(rig.flow(), &actions, c, false);
+    ui.frame(rig.flow(), &actions, ImVec2(-1, -1), false);
+    EXPECT_EQ(actions.size(), 1u);
+    rig.clock().advance(700ms);
+    for (const Action& a : actions) EXPECT_TRUE(rig.flow().dispatch(a));
+    actions.clear();
+  }
+  return pages;
+}
+
+// Eight and twelve procedures with long names, in standard and large text, at every size: where
+// they do not all fit they go a page at a time, and no name is ever cut; each procedure is on
+// exactly one page, and the page buttons are large enough to touch and inside the window.
+TEST_P(UiSmoke, ManyProceduresArePagedAndNoNameIsCut) {
+  const Size size = GetParam();
+  HeadlessUi ui(static_cast<float>(size.w), static_cast<float>(size.h));
+  for (std::size_t n : {std::size_t{8}, std::size_t{12}}) {
+    for (bool large : {false, true}) {
+      ScreenRig rig(Screen::procedure, n, large);
+      ASSERT_EQ(rig.flow().screen(), Screen::procedure);
+      ASSERT_EQ(rig.flow().large_text(), large);
+      const std::vector<UiSnapshot> pages = procedure_pages(ui, rig);
+      std::map<std::string, int> seen;
+      for (std::size_t pg = 0; pg < pages.size(); ++pg) {
+        const UiSnapshot& snap = pages[pg];
+        SCOPED_TRACE(std::to_string(n) + (large ? " in large text" : "") + ", page " +
+                     std::to_string(pg + 1) + " at " + std::to_string(size.w) + "x" +
+                     std::to_string(size.h));
+        for (const UiElement& e : snap.elements) {
+          if (e.id == "voice") continue;
+          EXPECT_FALSE(e.cut) << e.id << " \"" << e.label << "\" in " << e.lines << " lines";
+          EXPECT_EQ(e.label.find("…"), std::string::npos) << e.id;
+          if (e.id == "procedure.prev" || e.id == "procedure.next") {
+            EXPECT_GE(e.w, 44.0f) << e.id;
+            EXPECT_GE(e.h, 44.0f) << e.id;
+            EXPECT_GE(e.x, 0.0f) << e.id;
+            EXPECT_GE(e.y, 0.0f) << e.id;
+            EXPECT_LE(e.x + e.w, static_cast<float>(size.w) + 0.5f) << e.id;
+            EXPECT_LE(e.y + e.h, static_cast<float>(size.h) + 0.5f) << e.id;
+          } else if (e.id != "back" && e.id != "procedure.skip") {
+            ++seen[e.id];
+          }
+        }
+        for (std::size_t i = 0; i < snap.elements.size(); ++i) {
+          for (std::size_t j = i + 1; j < snap.elements.size(); ++j) {
+            EXPECT_FALSE(overlap(snap.elements[i], snap.elements[j]))
+                << snap.elements[i].id << " " << snap.elements[j].id;
+          }
+        }
+        for (const UiText& t : snap.texts) EXPECT_FALSE(t.cut) << t.id << " \"" << t.text << "\"";
+        EXPECT_EQ(element(snap, "procedure.prev") != nullptr, pg > 0) << "previous from the second page";
+        EXPECT_EQ(element(snap, "procedure.next") != nullptr, pg + 1 < pages.size());
+      }
+      std::map<std::string, int> expected;
+      for (std::size_t i = 0; i < n; ++i) expected[std::string("procedure.") + kProcedures[i].first] = 1;
+      EXPECT_EQ(seen, expected) << n << (large ? " in large text" : "") << ", " << pages.size()
+                                << " pages";
     }
   }
 }

@@ -95,6 +95,29 @@ TEST_F(VoiceFlowTest, FirstTouchOnAnOptionSaysItAndTheSecondChoosesIt) {
   EXPECT_EQ(voice_.last(), std::vector<std::string>{"Cán bộ lịch sự"}) << "the new question is read";
 }
 
+// Page buttons are not options: like "back", the first touch acts, and turning a page reads
+// nothing; the procedures keep their first-touch-speaks rule.
+TEST_F(VoiceFlowTest, PageButtonsActAtOnceAndProceduresStillSpeakFirst) {
+  make();
+  flow_.reset();
+  config_.procedures = {Procedure{"1.004227", testing::lt("Đăng ký biến động đất đai")},
+                        Procedure{"1.001193", testing::lt("Đăng ký khai sinh")}};
+  config_.counters[0].procedures = {"1.004227", "1.001193"};
+  flow_ = std::make_unique<Flow>(config_, FlowSettings::from_config(config_), sink_, clock_, tz_);
+  flow_->set_voice(&voice_);
+  ASSERT_TRUE(tap(ActionKind::toggle_voice));
+  ASSERT_TRUE(tap(ActionKind::answer, 4));
+  ASSERT_TRUE(tap(ActionKind::answer, 4));
+  ASSERT_EQ(flow_->screen(), Screen::procedure);
+  const std::size_t said = voice_.spoken.size();
+  ASSERT_TRUE(tap(ActionKind::procedure_page, 1, "2"));
+  EXPECT_EQ(flow_->procedure_page(), 1u) << "the first touch turns the page";
+  EXPECT_EQ(voice_.spoken.size(), said) << "and says nothing";
+  ASSERT_TRUE(tap(ActionKind::procedure_choose, 0, "1.001193"));
+  EXPECT_EQ(flow_->screen(), Screen::procedure) << "the first touch on a procedure only reads it";
+  EXPECT_EQ(voice_.last(), std::vector<std::string>{"Đăng ký khai sinh"});
+}
+
 TEST_F(VoiceFlowTest, TouchingAnotherOptionSaysThatOneInstead) {
   make();
   ASSERT_TRUE(tap(ActionKind::toggle_voice));
