@@ -28,7 +28,7 @@ PY
 printf 'bench-password\n' | "$server" user add --db "$dir/server.db" --user bench >&2
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$server" serve --db "$dir/server.db" --listen "127.0.0.1:$port" --access-log "$dir/access.log" \
-  2>"$dir/server.err" &
+  >&2 2>"$dir/server.err" &
 pid=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -9,6 +9,7 @@
 //
 // Prints one JSON object on stdout (a run per size), progress on stderr.
 // Usage: sipas-bench-national --db PATH|postgresql://... [--sizes 5000000,20000000] [--repeat 20]
+//        sipas-bench-national --db ... --measure-only   (the queries only, on an earlier run's data)
 // A PostgreSQL database must be new and empty; a SQLite file is replaced.
 #include <algorithm>
 #include <chrono>
@@ -232,6 +233,8 @@ int main(int argc, char** argv) {
   std::string db;
   std::vector<long long> sizes{5000000, 20000000};
   int repeat = 20;
+  // Times the queries on a database an earlier run generated (after an upgrade, say).
+  bool measure_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--db" && i + 1 < argc) {
@@ -245,6 +248,8 @@ int main(int argc, char** argv) {
         sizes.push_back(std::atoll(list.substr(p, e - p).c_str()));
         p = e + 1;
       }
+    } else if (a == "--measure-only") {
+      measure_only = true;
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(2, std::atoi(argv[++i]));
     } else if (a == "--help") {
@@ -255,14 +260,21 @@ int main(int argc, char** argv) {
     }
   }
   if (db.empty()) die("--db is required");
-  if (!is_postgresql(db)) {
+  if (!is_postgresql(db) && !measure_only) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   }
 
   // The tree, a kiosk per center and commune, and the shipped questionnaires, through the store.
   auto t0 = Steady::now();
   std::vector<std::pair<std::string, std::string>> leaves;  // code, kiosk
-  {
+  if (measure_only) {
+    auto store = ServerStore::open(db);  // migrates an older schema first
+    if (!store.is_ok()) die(store.status().message());
+    auto n = (*store)->response_count();
+    if (!n.is_ok()) die(n.status().message());
+    sizes = {*n};
+    std::cerr << "migrated and opened in " << ms_since(t0) / 1000 << " s; " << *n << " responses\n";
+  } else {
     auto store = ServerStore::open(db);
     if (!store.is_ok()) die(store.status().message());
     std::vector<UnitRecord> units{{"VN", "Việt Nam", std::nullopt}};
@@ -288,7 +300,9 @@ int main(int argc, char** argv) {
     }
   }
   Writer writer(db);
-  {
+  if (measure_only) {
+    writer.settle();
+  } else {
     std::vector<std::string> setup{"CREATE TABLE bench_units(idx INTEGER PRIMARY KEY, code TEXT "
                                    "NOT NULL, kiosk TEXT NOT NULL)"};
     std::string values;
@@ -307,7 +321,7 @@ int main(int argc, char** argv) {
   nlohmann::json out = {{"store", writer.pg() ? "postgresql" : "sqlite"},
                         {"units", leaves.size() + kProvinces + 1},
                         {"runs", nlohmann::json::array()}};
-  long long have = 0;
+  long long have = measure_only ? sizes.back() : 0;
   double generate_s = 0, rollups_s = 0;
   constexpr long long kChunk = 1000000;
   for (long long size : sizes) {
@@ -326,10 +340,12 @@ int main(int argc, char** argv) {
                 << " s rollups)\n";
     }
     auto t = Steady::now();
-    check((*svc)->store().refill_below_rollups(), "below rollups");
-    std::cerr << "  " << ms_since(t) / 1000 << " s: below rollups\n";
-    writer.settle();
-    rollups_s += ms_since(t) / 1000;
+    if (!measure_only) {
+      check((*svc)->store().refill_below_rollups(), "below rollups");
+      std::cerr << "  " << ms_since(t) / 1000 << " s: below rollups\n";
+      writer.settle();
+      rollups_s += ms_since(t) / 1000;
+    }
     have = size;
 
     const Timing nation = time_query(**svc, "VN", false, repeat);

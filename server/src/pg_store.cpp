@@ -187,6 +187,18 @@ CREATE TABLE rollup_below_month(
   key ctext NOT NULL, value integer NOT NULL, n bigint NOT NULL,
   PRIMARY KEY(survey, unit, month, kind, key, value));
 )sql",
+    // A unit's sums are read from the index alone: PostgreSQL's heap keeps rows in the order
+    // they came, so a province's year (its units' months) was one heap page per row read.
+    R"sql(
+ALTER TABLE rollup_day DROP CONSTRAINT rollup_day_pkey,
+  ADD PRIMARY KEY (survey, unit, day, kind, key, value) INCLUDE (n);
+ALTER TABLE rollup_month DROP CONSTRAINT rollup_month_pkey,
+  ADD PRIMARY KEY (survey, unit, month, kind, key, value) INCLUDE (n);
+ALTER TABLE rollup_below_day DROP CONSTRAINT rollup_below_day_pkey,
+  ADD PRIMARY KEY (survey, unit, day, kind, key, value) INCLUDE (n);
+ALTER TABLE rollup_below_month DROP CONSTRAINT rollup_below_month_pkey,
+  ADD PRIMARY KEY (survey, unit, month, kind, key, value) INCLUDE (n);
+)sql",
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
 // day and month rollups.
