@@ -314,7 +314,9 @@ int main(int argc, char** argv) {
     writer.run(setup, "bench units");
   }
   const double setup_s = ms_since(t0) / 1000;
-  std::cerr << leaves.size() << " units that take ratings and their kiosks in " << setup_s << " s\n";
+  if (!measure_only) {
+    std::cerr << leaves.size() << " units that take ratings and their kiosks in " << setup_s << " s\n";
+  }
 
   auto svc = ScoreService::open(db);
   if (!svc.is_ok()) die(svc.status().message());
