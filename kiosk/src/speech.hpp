@@ -80,7 +80,9 @@ class VoiceAssets {
 std::string encode_wav(const std::vector<std::int16_t>& samples, int rate);
 
 // The same as a mono IMA ADPCM WAV file (4 bits a sample, blocks of 512 bytes): a quarter of the
-// size, which SDL_LoadWAV reads back. The last block is padded with silence.
+// size, which SDL_LoadWAV reads back. The last block is padded with silence. Written here rather
+// than with libsndfile: only render-voice writes sounds, and the kiosk would otherwise carry a
+// library (and its codecs) for a few dozen lines of a fixed, public algorithm.
 std::string encode_ima_adpcm_wav(const std::vector<std::int16_t>& samples, int rate);
 
 // A soft click: a 30 ms decaying 2 kHz tone at about -24 dBFS, for the tap sound.
