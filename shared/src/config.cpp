@@ -707,6 +707,7 @@ ServerSettings read_server(const Field& f, const fs::path& dir) {
     s.connect_timeout_seconds = g->small_int(1, 300);
   if (auto g = o.optional("request_timeout_seconds"))
     s.request_timeout_seconds = g->small_int(1, 3600);
+  if (auto g = o.optional("heartbeat_seconds")) s.heartbeat_seconds = g->small_int(30, 300);
   o.finish();
 
   HttpUrl parsed = check_url(url);

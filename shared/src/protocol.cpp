@@ -286,7 +286,82 @@ std::string batch_to_body(const BatchRequest& b) {
       {"sent_at", format_rfc3339(b.sent_at)},
       {"responses", std::move(responses)},
   };
+  if (b.health) j["health"] = health_to_json(*b.health);
   return dump_compact(j);
+}
+
+json health_to_json(const KioskHealth& h) {
+  auto opt_time = [](const std::optional<TimePoint>& t) {
+    return t ? json(format_rfc3339(*t)) : json(nullptr);
+  };
+  return {
+      {"software_version", h.software_version},
+      {"config_version", h.config_version ? json(*h.config_version) : json(nullptr)},
+      {"pending", h.pending},
+      {"oldest_pending_at", opt_time(h.oldest_pending_at)},
+      {"disk_free_bytes", h.disk_free_bytes},
+      {"clock", format_rfc3339(h.clock)},
+      {"uptime_seconds", h.uptime_seconds},
+      {"last_error", h.last_error ? json(*h.last_error) : json(nullptr)},
+  };
+}
+
+Result<KioskHealth> health_from_json(const json& j) {
+  auto bad = [](const std::string& field, const std::string& why) {
+    return Status::error(ErrorCode::invalid_argument, "health." + field + ": " + why);
+  };
+  if (!j.is_object()) return Status::error(ErrorCode::invalid_argument, "health: must be an object");
+  KioskHealth h;
+  auto find = [&](const char* key) -> const json* {
+    auto it = j.find(key);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+  };
+  auto count = [&](const char* key, std::int64_t& out, bool required) -> Status {
+    const json* v = find(key);
+    if (!v) return required ? bad(key, "missing") : Status::ok();
+    if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
+      return bad(key, "must be an integer >= 0");
+    }
+    out = v->get<std::int64_t>();
+    return Status::ok();
+  };
+  const json* version = find("software_version");
+  if (!version || !version->is_string() || version->get<std::string>().empty() ||
+      version->get<std::string>().size() > 64) {
+    return bad("software_version", "must be a string of 1 to 64 bytes");
+  }
+  h.software_version = version->get<std::string>();
+  if (find("config_version")) {
+    std::int64_t v = 0;
+    if (Status s = count("config_version", v, false); !s.is_ok()) return s;
+    h.config_version = v;
+  }
+  for (auto [key, field] : {std::pair{"pending", &h.pending},
+                            std::pair{"disk_free_bytes", &h.disk_free_bytes},
+                            std::pair{"uptime_seconds", &h.uptime_seconds}}) {
+    if (Status s = count(key, *field, true); !s.is_ok()) return s;
+  }
+  if (const json* v = find("oldest_pending_at")) {
+    auto t = v->is_string() ? parse_rfc3339(v->get<std::string>()) : std::nullopt;
+    if (!t) return bad("oldest_pending_at", "must be an RFC 3339 date-time or null");
+    h.oldest_pending_at = *t;
+  }
+  const json* clock = find("clock");
+  auto t = clock && clock->is_string() ? parse_rfc3339(clock->get<std::string>()) : std::nullopt;
+  if (!t) return bad("clock", "must be an RFC 3339 date-time");
+  h.clock = *t;
+  if (const json* v = find("last_error")) {
+    if (!v->is_string()) return bad("last_error", "must be a string or null");
+    std::string e = v->get<std::string>();
+    if (e.size() > 1000) {
+      // Cut on a character boundary: half a UTF-8 sequence would make the stored text invalid.
+      std::size_t cut = 1000;
+      while (cut > 0 && (static_cast<unsigned char>(e[cut]) & 0xC0) == 0x80) --cut;
+      e.resize(cut);
+    }
+    if (!e.empty()) h.last_error = std::move(e);
+  }
+  return h;
 }
 
 nlohmann::json batch_reply_to_json(const BatchReply& r) {

@@ -395,6 +395,17 @@ Result<std::int64_t> ResponseStore::pending_count() {
   return n;
 }
 
+Result<std::optional<TimePoint>> ResponseStore::oldest_pending_submitted_at(std::int64_t after_seq) {
+  // By seq, through the pending index: one row read however long the backlog.
+  std::optional<TimePoint> at;
+  Status s = impl_->db->each_row(
+      "SELECT submitted_at FROM responses WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT 1",
+      "read oldest pending", [&](sql::Stmt& q) { q.bind(1, after_seq); },
+      [&](const sql::Stmt& q) { at = from_unix_ms(q.int64(0)); });
+  if (!s.is_ok()) return s;
+  return at;
+}
+
 Status ResponseStore::apply_reply(const BatchReply& reply) {
   Impl& d = *impl_;
   sql::Transaction tx(*d.db, sql::Transaction::Kind::write);

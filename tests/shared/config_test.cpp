@@ -1062,5 +1062,22 @@ TEST_F(ConfigTest, WriteStaffPinHashLeavesAMalformedFileAlone) {
   EXPECT_EQ(leftovers, (std::vector<std::string>{"kiosk.json", "procedures.json", "surveys"}));
 }
 
+// Kiosk health (issue 13): the heartbeat interval, 5 minutes unless set, 30 s to 5 min.
+TEST_F(ConfigTest, HeartbeatIntervalDefaultsToFiveMinutesAndOutOfRangeIsNamed) {
+  auto loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->config.server.heartbeat_seconds, 300);
+  Json j = kiosk();
+  j["server"]["heartbeat_seconds"] = 60;
+  set_kiosk(j);
+  loaded = load_kiosk_config(dir_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->config.server.heartbeat_seconds, 60);
+  j["server"]["heartbeat_seconds"] = 301;
+  set_kiosk(j);
+  EXPECT_EQ(load_error(),
+            kiosk_prefix() + "server.heartbeat_seconds: must be between 30 and 300, got 301");
+}
+
 }  // namespace
 }  // namespace sipas

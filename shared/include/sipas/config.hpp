@@ -51,6 +51,8 @@ struct ServerSettings {
   int batch_size = 500;
   int connect_timeout_seconds = 10;
   int request_timeout_seconds = 60;
+  // With nothing to send for this long, the sync sends a heartbeat (an empty batch with health).
+  int heartbeat_seconds = 300;
 };
 
 // Speech output (accessibility): the kiosk reads its screens aloud once a citizen switches it on

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,12 +35,32 @@ std::string compute_hash(const Response& r);
 // The hash of a response object as received (its "hash" key is ignored).
 std::string compute_hash(const nlohmann::json& response_object);
 
+// A kiosk's state as it reports it with every batch (the optional top-level "health" object of
+// protocol v1; docs/protocol.md section 13). A heartbeat is a batch with no responses and health.
+struct KioskHealth {
+  std::string software_version;
+  std::optional<std::int64_t> config_version;  // the configuration bundle applied; none yet
+  std::int64_t pending = 0;                    // responses not yet acknowledged
+  std::optional<TimePoint> oldest_pending_at;  // submitted_at of the oldest pending response
+  std::int64_t disk_free_bytes = 0;            // on the filesystem holding the database
+  TimePoint clock{};                           // the kiosk's clock when the body was made
+  std::int64_t uptime_seconds = 0;
+  std::optional<std::string> last_error;       // plain words; none when all is well
+  bool operator==(const KioskHealth&) const = default;
+};
+
+nlohmann::json health_to_json(const KioskHealth& h);
+// Strict parse of a health object; invalid_argument naming the field ("health.pending: must be an
+// integer >= 0"). Unknown fields are ignored, so that later kiosks may add some.
+Result<KioskHealth> health_from_json(const nlohmann::json& j);
+
 struct BatchRequest {
   int protocol = kProtocolVersion;
   std::string kiosk_id;
   std::string batch_id;
   TimePoint sent_at{};
   std::vector<Response> responses;
+  std::optional<KioskHealth> health;  // sent as "health" when set
 };
 
 std::string batch_to_body(const BatchRequest& b);

@@ -65,6 +65,9 @@ class ResponseStore {
   // Pending (not yet acknowledged, not rejected) responses, lowest seq first.
   Result<std::vector<Response>> pending(std::size_t limit);
   Result<std::int64_t> pending_count();
+  // submitted_at of the lowest pending seq above `after_seq` (the oldest pending response not yet
+  // in flight); nullopt when none.
+  Result<std::optional<TimePoint>> oldest_pending_submitted_at(std::int64_t after_seq = 0);
   // Applies a server reply in one transaction: rejected ids are marked rejected with their
   // reason, then every pending response with seq <= acked_seq is marked sent.
   Status apply_reply(const BatchReply& reply);
