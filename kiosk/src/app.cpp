@@ -245,6 +245,7 @@ class Uploader {
     if (server.empty() || token.empty()) return;
     SyncWorkerOptions options = SyncWorkerOptions::from_config(config);
     options.db_path = db_path;
+    options.uploader.db_path = db_path;  // whose free space the health reports
     options.uploader.server_url = server;
     options.uploader.token_file = token;
     options.on_change = [wake_event] {

@@ -110,7 +110,10 @@ int main(int argc, char** argv) {
   const sipas::KioskConfig& config = loaded->config;
 
   sipas::SyncWorkerOptions options = sipas::SyncWorkerOptions::from_config(config);
-  if (db) options.db_path = *db;
+  if (db) {
+    options.db_path = *db;
+    options.uploader.db_path = *db;
+  }
   if (server) options.uploader.server_url = *server;
   if (token_file) options.uploader.token_file = *token_file;
   if (batch_size) options.uploader.batch_size = *batch_size;
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
   }
 
   if (once) {
+    options.uploader.heartbeat_interval = std::chrono::seconds(0);
     auto store = sipas::ResponseStore::open(options.db_path);
     if (!store.is_ok()) return fail(store.status().message());
     auto transport = sipas::CurlTransport::create(options.transport);

@@ -1,5 +1,7 @@
 #include "sipas/sync/sync_worker.hpp"
 
+#include <algorithm>
+
 namespace sipas {
 
 SyncWorkerOptions SyncWorkerOptions::from_config(const KioskConfig& config) {
@@ -21,6 +23,7 @@ Result<std::unique_ptr<SyncWorker>> SyncWorker::start(SyncWorkerOptions options,
   w->clock_ = clock ? clock : &w->system_clock_;
   w->options_.transport.cancel = &w->cancel_;
   w->options_.uploader.cancel = &w->cancel_;
+  if (w->options_.uploader.db_path.empty()) w->options_.uploader.db_path = w->options_.db_path;
 
   auto store = ResponseStore::open(w->options_.db_path);
   if (!store.is_ok()) return store.status();
@@ -105,7 +108,13 @@ void SyncWorker::run() {
     ++state_.passes;
     state_.last_pass = pass;
     const bool ok = pass.status.is_ok();
-    const auto wait = ok ? options_.interval : pass.retry_after;
+    // A sync interval longer than the heartbeat's would leave the server without news too long.
+    const auto wait =
+        !ok ? pass.retry_after
+        : options_.uploader.heartbeat_interval.count() > 0
+            ? std::min<std::chrono::milliseconds>(options_.interval,
+                                                  options_.uploader.heartbeat_interval)
+            : options_.interval;
     lock.unlock();
     if (options_.on_change) options_.on_change();
     lock.lock();

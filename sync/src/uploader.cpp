@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <sys/statvfs.h>
+
 #include <nlohmann/json.hpp>
 
 #include "sipas/crypto.hpp"
@@ -128,6 +130,8 @@ UploaderOptions UploaderOptions::from_config(const KioskConfig& config) {
   o.token_file = config.server.token_file;
   o.batch_size = config.server.batch_size;
   o.allow_insecure_http = config.server.allow_insecure_http;
+  o.db_path = config.db_path;
+  o.heartbeat_interval = std::chrono::seconds(config.server.heartbeat_seconds);
   return o;
 }
 
@@ -181,6 +185,50 @@ Result<SyncState> read_sync_state(ResponseStore& store) {
   return s;
 }
 
+Result<KioskHealth> collect_health(ResponseStore& store, const UploaderOptions& options,
+                                   TimePoint started_at, TimePoint now, std::int64_t in_body,
+                                   std::int64_t body_last_seq) {
+  KioskHealth h;
+  h.software_version = options.software_version;
+  auto pending = store.pending_count();
+  if (!pending.is_ok()) return pending.status();
+  h.pending = std::max<std::int64_t>(0, *pending - in_body);
+  auto oldest = store.oldest_pending_submitted_at(body_last_seq);
+  if (!oldest.is_ok()) return oldest.status();
+  h.oldest_pending_at = *oldest;
+  auto config_version = store.setting("config.version");
+  if (!config_version.is_ok()) return config_version.status();
+  if (*config_version) {
+    std::int64_t v = -1;
+    const std::string& text = **config_version;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc() && end == text.data() + text.size() && v >= 0) h.config_version = v;
+  }
+  for (const char* key : {kLastError, "config.last_error"}) {
+    auto error = store.setting(key);
+    if (!error.is_ok()) return error.status();
+    if (*error && !(*error)->empty()) {
+      h.last_error = **error;
+      break;
+    }
+  }
+  // The directory holds the database, its journal and the WAL: its filesystem is the one that
+  // fills up.
+  if (!options.db_path.empty() && options.db_path != ":memory:") {
+    std::filesystem::path dir = options.db_path.parent_path();
+    if (dir.empty()) dir = ".";
+    struct statvfs fs {};
+    if (statvfs(dir.c_str(), &fs) == 0) {
+      h.disk_free_bytes = static_cast<std::int64_t>(fs.f_bavail) *
+                          static_cast<std::int64_t>(fs.f_frsize);
+    }
+  }
+  h.clock = now;
+  h.uptime_seconds = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(now - started_at).count());
+  return h;
+}
+
 BatchUploader::BatchUploader(UploaderOptions options, ResponseStore& store,
                              HttpTransport& transport, const Clock& clock, RandomSource random)
     : options_(std::move(options)),
@@ -191,6 +239,7 @@ BatchUploader::BatchUploader(UploaderOptions options, ResponseStore& store,
   std::string base = options_.server_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   endpoint_ = base + "/api/v1/batches";
+  started_at_ = options_.started_at.value_or(clock_.now());
 }
 
 Result<std::unique_ptr<BatchUploader>> BatchUploader::create(UploaderOptions options,
@@ -275,7 +324,14 @@ PassReport BatchUploader::sync_once() {
       fail(pending.status());
       break;
     }
-    if (pending->empty()) break;
+    bool heartbeat = false;
+    if (pending->empty()) {
+      const TimePoint now = clock_.now();
+      const bool due = report.batches == 0 &&
+                       (!last_reply_ || now - *last_reply_ >= options_.heartbeat_interval);
+      if (!due) break;
+      heartbeat = true;
+    }
     if (!token) {
       auto t = read_token();
       if (!t.is_ok()) {
@@ -286,8 +342,8 @@ PassReport BatchUploader::sync_once() {
       token = std::move(t).value();
     }
 
-    const std::int64_t first_seq = pending->front().seq;
-    const std::int64_t last_seq = pending->back().seq;
+    const std::int64_t first_seq = heartbeat ? 0 : pending->front().seq;
+    const std::int64_t last_seq = heartbeat ? 0 : pending->back().seq;
     const std::size_t count = pending->size();
     std::set<std::string> ids;
     for (const auto& r : *pending) ids.insert(r.id);
@@ -297,6 +353,13 @@ PassReport BatchUploader::sync_once() {
     batch.batch_id = random_uuid();
     batch.sent_at = clock_.now();
     batch.responses = std::move(pending).value();
+    auto health = collect_health(store_, options_, started_at_, batch.sent_at,
+                                 static_cast<std::int64_t>(count), last_seq);
+    if (!health.is_ok()) {
+      fail(health.status());
+      break;
+    }
+    batch.health = std::move(health).value();
 
     HttpRequest request;
     request.method = "POST";
@@ -319,7 +382,7 @@ PassReport BatchUploader::sync_once() {
     const HttpResponse& response = *sent;
     report.http_status = response.status;
 
-    if (response.status == 413) {
+    if (response.status == 413 && count > 0) {
       if (count > 1) {
         limit = count / 2;
         continue;
@@ -354,6 +417,12 @@ PassReport BatchUploader::sync_once() {
     if (!reply.is_ok()) {
       fail(Status::error(ErrorCode::unavailable,
                          "the server's reply could not be read: " + reply.status().message()));
+      break;
+    }
+    last_reply_ = clock_.now();
+    if (heartbeat) {
+      ++report.batches;
+      report.heartbeat = true;
       break;
     }
     BatchReply settle = *reply;
@@ -436,7 +505,11 @@ PassReport BatchUploader::drain(Sleeper& sleeper, int max_attempts) {
     total.status = pass.status;
     total.retryable = pass.retryable;
     total.retry_after = pass.retry_after;
-    if (pass.status.is_ok() || !pass.retryable || attempt >= max_attempts) return total;
+    // With nothing left to deliver, a failed heartbeat is not worth waiting for.
+    if (pass.status.is_ok() || !pass.retryable || pass.pending_left == 0 ||
+        attempt >= max_attempts) {
+      return total;
+    }
     sleeper.sleep_for(pass.retry_after);
   }
 }

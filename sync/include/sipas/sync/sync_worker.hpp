@@ -8,6 +8,8 @@
 //   passed, notify() was called (only while the last pass succeeded: new responses do not shorten
 //   a backoff after a failure), request_sync_now() was called (also cuts a backoff short), or
 //   stop() was called. It never sleeps uninterruptibly.
+// - While passes succeed it wakes at least every uploader.heartbeat_interval, so that a kiosk with
+//   nothing to send still sends its heartbeat on time (BatchUploader::sync_once).
 // - notify(), request_sync_now(), state() and stop() may be called from any thread and never
 //   block on network or disk: they only take a mutex that the worker holds for short updates.
 // - on_change runs on the worker thread after each pass; it must be quick and thread-safe (the

@@ -81,11 +81,19 @@ struct UploaderOptions {
   bool allow_insecure_http = false;   // plain http:// to a host that is not loopback
   std::chrono::milliseconds backoff_initial = std::chrono::seconds(1);
   std::chrono::milliseconds backoff_cap = std::chrono::minutes(5);
+  // The health every request carries (docs/protocol.md section 13).
+  std::string software_version = SIPAS_VERSION;
+  std::filesystem::path db_path;         // its filesystem's free space is reported; empty: 0
+  std::optional<TimePoint> started_at;   // uptime counts from here; unset: the uploader's creation
+  // A pass with nothing to send sends a heartbeat (an empty batch with health) when no request
+  // got a 200 reply for this long, or none yet; 0: on every such pass (sipas-sync --once).
+  std::chrono::seconds heartbeat_interval{300};
   // When set and true, a pass stops before its next request, records nothing and reports
   // ErrorCode::unavailable "stopped". Must outlive the uploader.
   const std::atomic<bool>* cancel = nullptr;
 
-  // From a loaded config: kiosk id, server URL, token file, batch size, allow_insecure_http.
+  // From a loaded config: kiosk id, server URL, token file, batch size, allow_insecure_http,
+  // database path, heartbeat interval.
   static UploaderOptions from_config(const KioskConfig& config);
 };
 
@@ -98,7 +106,8 @@ struct PassReport {
   std::int64_t accepted = 0;     // new responses the server stored
   std::int64_t duplicates = 0;   // responses the server already had
   std::int64_t rejected = 0;     // marked rejected (server's reason, or refused as too large)
-  std::int64_t batches = 0;      // requests answered with 200
+  std::int64_t batches = 0;      // requests answered with 200 (heartbeats included)
+  bool heartbeat = false;        // a heartbeat was sent
   std::int64_t pending_left = -1;  // -1 when the store could not tell
   int http_status = 0;           // of the last request; 0 when none got an HTTP reply
   Status status;                 // OK when the pass ended with an empty queue
@@ -119,6 +128,15 @@ struct SyncState {
 };
 Result<SyncState> read_sync_state(ResponseStore& store);
 
+// The kiosk's health now, as sent with a batch: the pending responses that are not in the body
+// (the backlog once the server takes it: `in_body` responses up to seq `body_last_seq`), and the
+// oldest of them; config version (setting config.version), last error (sync.last_error, else
+// config.last_error; none when both are empty), free space of `options.db_path`'s filesystem,
+// `now` as the clock, uptime since `started_at`.
+Result<KioskHealth> collect_health(ResponseStore& store, const UploaderOptions& options,
+                                   TimePoint started_at, TimePoint now, std::int64_t in_body = 0,
+                                   std::int64_t body_last_seq = 0);
+
 class BatchUploader {
  public:
   // Checks the options (URL scheme and host, batch size, kiosk id); the token file is read on
@@ -136,6 +154,8 @@ class BatchUploader {
   // so that it does not block the queue). On failure the backoff advances and report.retry_after
   // says how long to wait (at least the server's Retry-After, never beyond the cap); on success
   // the backoff resets. The outcome is recorded in the settings (see above).
+  // Also sends the health with every batch, and a heartbeat when there is nothing to send and
+  // options.heartbeat_interval has passed since the last 200 reply (see UploaderOptions).
   PassReport sync_once();
 
   // Passes until the queue is empty, a non-retryable error, or max_attempts failed passes,
@@ -156,6 +176,9 @@ class BatchUploader {
   Backoff backoff_;
   std::string endpoint_;
   bool warned_token_mode_ = false;
+  TimePoint started_at_{};
+  std::optional<TimePoint> last_reply_;  // the last 200 reply, for the heartbeat
+
 };
 
 }  // namespace sipas
