@@ -298,6 +298,14 @@ std::variant<ParsedBatch, BatchRefusal> parse_batch(std::string_view body,
     }
     batch.responses.push_back(std::move(p));
   }
+  if (auto h = doc.find("health"); h != doc.end() && !h->is_null()) {
+    auto health = health_from_json(*h);
+    if (health.is_ok()) {
+      batch.health = std::move(health).value();
+    } else {
+      batch.health_error = health.status().message();
+    }
+  }
   return batch;
 }
 

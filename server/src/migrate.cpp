@@ -33,6 +33,7 @@ const Table kTables[] = {
     {"rollup_detail", "1"},       {"rollup_day", "1"},        {"rollup_month", "1"},
     {"rollup_below_day", "1"},    {"rollup_below_month", "1"},
     {"login_failures", "key"},
+    {"kiosk_health", "rowid"},    {"kiosk_contacts", "kiosk_id, n"},
 };
 constexpr std::size_t kChunk = 5000;
 

@@ -199,6 +199,28 @@ ALTER TABLE rollup_below_day DROP CONSTRAINT rollup_below_day_pkey,
 ALTER TABLE rollup_below_month DROP CONSTRAINT rollup_below_month_pkey,
   ADD PRIMARY KEY (survey, unit, month, kind, key, value) INCLUDE (n);
 )sql",
+    // As in the SQLite storage: the latest health each kiosk sent, and its contacts.
+    R"sql(
+CREATE TABLE kiosk_health(
+  kiosk_id ctext PRIMARY KEY REFERENCES kiosks(kiosk_id),
+  contacts bigint NOT NULL,
+  health text,
+  received_at ctext,
+  skew_ms bigint);
+CREATE TABLE kiosk_contacts(
+  kiosk_id ctext NOT NULL,
+  n bigint NOT NULL,
+  received_at ctext NOT NULL,
+  received_ms bigint NOT NULL,
+  responses bigint NOT NULL,
+  accepted bigint NOT NULL,
+  duplicates bigint NOT NULL,
+  rejected bigint NOT NULL,
+  health text,
+  skew_ms bigint NOT NULL,
+  PRIMARY KEY(kiosk_id, n));
+CREATE INDEX kiosk_contacts_time ON kiosk_contacts(kiosk_id, received_ms);
+)sql",
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
 // day and month rollups.
@@ -1173,6 +1195,9 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
        plan.kiosk.last_skew_ms, static_cast<std::int64_t>(batch.responses.size()),
        plan.reply.accepted, plan.reply.duplicates,
        static_cast<std::int64_t>(plan.reply.rejected.size())});
+  if (!s.is_ok()) return s;
+
+  s = record_contact(kiosk.kiosk_id, batch, plan.reply, now);
   if (!s.is_ok()) return s;
 
   if (!stored.empty()) {

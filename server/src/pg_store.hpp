@@ -77,11 +77,18 @@ class PgServerStore final : public ServerStore {
   Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                    std::size_t limit) override;
 
+  Result<std::map<std::string, LatestHealth>> latest_health() override;
+  Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,
+                                             std::size_t limit) override;
+
   // For migrate.cpp, which copies a SQLite database in table by table.
   pg::Conn& conn() { return *conn_; }
 
  private:
   explicit PgServerStore(std::unique_ptr<pg::Conn> conn) : conn_(std::move(conn)) {}
+  // Records a batch as a contact and its health (pg_health.cpp), in ingest's transaction.
+  Status record_contact(const std::string& kiosk_id, const ParsedBatch& batch,
+                        const BatchReply& reply, TimePoint now);
   Status migrate();
   // Ends every session and login link of `name`, inside the caller's transaction; how many
   // sessions ended.

@@ -530,6 +530,28 @@ CREATE TABLE rollup_below_month(
   key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY(survey, unit, month, kind, key, value)) WITHOUT ROWID;
 )sql", false, true},
+    // Issue 13: the latest health each kiosk sent, and its contacts (batches and heartbeats).
+    {R"sql(
+CREATE TABLE kiosk_health(
+  kiosk_id TEXT PRIMARY KEY REFERENCES kiosks(kiosk_id),
+  contacts INTEGER NOT NULL,
+  health TEXT,
+  received_at TEXT,
+  skew_ms INTEGER);
+CREATE TABLE kiosk_contacts(
+  kiosk_id TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  received_at TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  responses INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL,
+  rejected INTEGER NOT NULL,
+  health TEXT,
+  skew_ms INTEGER NOT NULL,
+  PRIMARY KEY(kiosk_id, n)) WITHOUT ROWID;
+CREATE INDEX kiosk_contacts_time ON kiosk_contacts(kiosk_id, received_ms);
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {
@@ -1113,6 +1135,8 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
       });
   if (!s.is_ok()) return s;
   if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
+  s = record_contact(kiosk.kiosk_id, batch, plan.reply, now);
+  if (!s.is_ok()) return s;
   s = tx.commit();
   if (!s.is_ok()) return s;
   if (timing) {

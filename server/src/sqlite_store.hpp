@@ -75,6 +75,10 @@ class SqliteServerStore final : public ServerStore {
   Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                    std::size_t limit) override;
 
+  Result<std::map<std::string, LatestHealth>> latest_health() override;
+  Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,
+                                             std::size_t limit) override;
+
   // For bench/, which writes a province's worth of rows directly.
   sql::Db& db() { return *db_; }
 
@@ -86,6 +90,9 @@ class SqliteServerStore final : public ServerStore {
   // `end_sessions`, ends their sessions, all in one transaction.
   Status change_user(const std::string& name, const char* sql, const char* what,
                      const std::function<void(sql::Stmt&)>& bind, bool end_sessions);
+  // Records a batch as a contact and its health (sqlite_health.cpp), in ingest's transaction.
+  Status record_contact(const std::string& kiosk_id, const ParsedBatch& batch,
+                        const BatchReply& reply, TimePoint now);
   explicit SqliteServerStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
   Status migrate();
   std::unique_ptr<sql::Db> db_;

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sipas/protocol.hpp"
 #include "sipas/response.hpp"
 #include "sipas/survey.hpp"
 #include "sipas/time.hpp"
@@ -66,6 +67,10 @@ struct ParsedBatch {
   std::string batch_id;
   TimePoint sent_at{};
   std::vector<ParsedResponse> responses;  // strictly ascending seq
+  // The optional "health" object. An invalid one does not refuse the batch: it is left out and
+  // health_error says why (the reply carries it back to the kiosk).
+  std::optional<KioskHealth> health;
+  std::string health_error;
 };
 
 struct BatchRefusal {

@@ -91,6 +91,30 @@ struct QuarantineRecord {
   std::string received_at;
 };
 
+// One contact of a kiosk: a batch, or a heartbeat (a batch without responses), as ingested.
+struct KioskContact {
+  std::string received_at;  // server time
+  std::int64_t responses = 0, accepted = 0, duplicates = 0, rejected = 0;
+  bool heartbeat = false;
+  std::optional<KioskHealth> health;  // as sent; none from kiosks that send no health
+  std::int64_t skew_ms = 0;  // the kiosk's clock (health.clock, else sent_at) minus server time
+};
+
+// The latest health a kiosk sent, when it arrived, and its clock skew then.
+struct LatestHealth {
+  KioskHealth health;
+  std::string received_at;
+  std::int64_t skew_ms = 0;
+};
+
+// How much contact history ingest keeps per kiosk: the contacts of the last `days`, and at most
+// `per_kiosk` of them (30 days of 5-minute heartbeats are 8640). Pruned by each new contact, with
+// two index range deletes.
+struct ContactRetention {
+  int days = 30;
+  std::int64_t per_kiosk = 10000;
+};
+
 // Time spent inside ingest(), for the ingest benchmark (sqlite_ns: in the storage, whichever).
 struct IngestTiming {
   std::int64_t sqlite_ns = 0;
@@ -274,6 +298,19 @@ class ServerStore {
   // destroyed: nothing else may use the storage meanwhile.
   virtual Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                            std::size_t limit) = 0;
+
+  // Kiosk health. ingest() records every batch as a contact, in its transaction, and keeps the
+  // latest health per kiosk (a batch without health leaves the previous one).
+  // The latest health of every kiosk that ever sent one, by kiosk id.
+  virtual Result<std::map<std::string, LatestHealth>> latest_health() = 0;
+  // A kiosk's contacts, newest first, at most `limit`.
+  virtual Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,
+                                                     std::size_t limit) = 0;
+  // For the ingests that follow on this store object.
+  void set_contact_retention(ContactRetention retention) { retention_ = retention; }
+
+ protected:
+  ContactRetention retention_;
 };
 
 // Whether `db` names a PostgreSQL database: a postgresql:// or postgres:// URI, or a libpq
