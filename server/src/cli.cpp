@@ -43,6 +43,7 @@ Usage:
                [--header-timeout S] [--body-timeout S] [--idle-timeout S]
                [--max-connections N] [--max-connections-per-address N]
                [--max-header-bytes N] [--max-header-count N] [--tls-cert FILE --tls-key FILE]
+               [--kiosk-late-after MINUTES] [--kiosk-offline-after MINUTES]
   sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
   sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
   sipas-server unit list --db PATH
@@ -521,7 +522,7 @@ class Cli {
                   "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
                   "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
                   "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
-                  "login-links"},
+                  "login-links", "kiosk-late-after", "kiosk-offline-after"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -578,6 +579,19 @@ class Cli {
         !seconds("idle-timeout", &transport.idle_timeout)) {
       return 2;
     }
+    long long late_after = options.fleet.late_after.count();
+    long long offline_after = options.fleet.offline_after.count();
+    if (!number("kiosk-late-after", 1, 10080, &late_after) ||
+        !number("kiosk-offline-after", 1, 10080, &offline_after)) {
+      return 2;
+    }
+    if (offline_after <= late_after) {
+      err_ << "sipas-server serve: --kiosk-offline-after (" << offline_after
+           << ") must be more than --kiosk-late-after (" << late_after << ")\n";
+      return 2;
+    }
+    options.fleet.late_after = std::chrono::minutes(late_after);
+    options.fleet.offline_after = std::chrono::minutes(offline_after);
     transport.max_connections = static_cast<std::size_t>(max_connections);
     transport.max_connections_per_address = static_cast<std::size_t>(per_address);
     transport.max_header_bytes = static_cast<std::size_t>(header_bytes);

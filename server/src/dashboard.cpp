@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "html.hpp"
+#include "sipas/server/fleet.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/client_info.hpp"
@@ -352,7 +353,8 @@ struct Dashboard::Impl {
   // says: 404 unknown, 403 not visible. Marks the answer no-store and nosniff. false when `res`
   // already holds the error.
   bool authorize_api(const httplib::Request& req, httplib::Response& res,
-                     std::optional<Lease>& svc, std::string& unit, std::string* user = nullptr);
+                     std::optional<Lease>& svc, std::string& unit, std::string* user = nullptr,
+                     Principal* caller = nullptr);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
   void login_page(const httplib::Request& req, httplib::Response& res);
@@ -363,6 +365,14 @@ struct Dashboard::Impl {
   void stylesheet(const httplib::Request& req, httplib::Response& res);
   void comments_page(const httplib::Request& req, httplib::Response& res);
   void kiosks_page(const httplib::Request& req, httplib::Response& res);
+  // The fleet (fleet.hpp; issue 13): GET /api/v1/kiosks, /api/v1/kiosks/{id}, the page /kiosk?id=.
+  void api_kiosks(const httplib::Request& req, httplib::Response& res);
+  void api_kiosk(const httplib::Request& req, httplib::Response& res);
+  void kiosk_page(const httplib::Request& req, httplib::Response& res);
+  // The query a fleet request asks for, kept to what `who` may see: the units below `unit=` when
+  // given (checked by the caller), else below the user's own unit, else every kiosk.
+  Result<FleetQuery> fleet_query(ScoreService& svc, const httplib::Request& req,
+                                 const Principal& who);
 
   // Common start of every page: a connection, the user (else a redirect to the login page).
   struct PageContext {
@@ -515,6 +525,9 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Get("/unit", route(&Impl::unit_page));
   http.Get("/comments", route(&Impl::comments_page));
   http.Get("/kiosks", route(&Impl::kiosks_page));
+  http.Get("/kiosk", route(&Impl::kiosk_page));
+  http.Get("/api/v1/kiosks", route(&Impl::api_kiosks));
+  http.GetBelow("/api/v1/kiosks/", route(&Impl::api_kiosk));
   http.Get("/assets/app.css", route(&Impl::stylesheet));
 }
 
@@ -525,7 +538,7 @@ void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res
 
 bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
                                     std::optional<Lease>& svc, std::string& unit,
-                                    std::string* user) {
+                                    std::string* user, Principal* caller_out) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
   auto lease = acquire();
@@ -552,6 +565,7 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
   }
   const Principal& who = *caller->who;
   if (user) *user = who.user;
+  if (caller_out) *caller_out = who;
   auto home = home_unit(**svc, who);
   if (!home.is_ok()) {
     send_error(res, 404, home.status().message());
@@ -1365,50 +1379,307 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
   send_page(res, &ctx, req, tr("comments", lang), "comments", "comments", std::move(d));
 }
 
+namespace {
+
+std::string utc_minute(const std::optional<std::string>& at, const std::string& lang) {
+  if (!at || at->size() < 16) return tr("never", lang);
+  return at->substr(0, 10) + " " + at->substr(11, 5) + " UTC";
+}
+
+// "45 s", "12 min", "5 h", "3 days" (Vietnamese: giây, phút, giờ, ngày).
+std::string span_text(std::int64_t seconds, const std::string& lang) {
+  const bool vi = lang != "en";
+  auto a = seconds < 0 ? -seconds : seconds;
+  if (a < 90) return std::to_string(a) + (vi ? " giây" : " s");
+  if (a < 90 * 60) return std::to_string(a / 60) + (vi ? " phút" : " min");
+  if (a < 48 * 3600) return std::to_string(a / 3600) + (vi ? " giờ" : " h");
+  return std::to_string(a / 86400) + (vi ? " ngày" : " days");
+}
+
+std::string bytes_text(std::int64_t bytes, const std::string& lang) {
+  const double gb = static_cast<double>(bytes) / 1e9;
+  if (gb >= 1) return html::number(gb, lang, 1) + " GB";
+  return html::number(static_cast<double>(bytes) / 1e6, lang, 0) + " MB";
+}
+
+std::string skew_text(std::int64_t ms, const std::string& lang) {
+  return html::signed_number(static_cast<double>(ms) / 1000.0, lang, 1) + " s";
+}
+
+std::string state_word(KioskState s, const std::string& lang) {
+  return tr(std::string("state_") + to_string(s), lang);
+}
+
+}  // namespace
+
+Result<FleetQuery> Dashboard::Impl::fleet_query(ScoreService& svc, const httplib::Request& req,
+                                                const Principal& who) {
+  auto bad = [](const std::string& why) { return Status::error(ErrorCode::invalid_argument, why); };
+  FleetQuery q;
+  std::optional<std::string> top = opt_param(req, "unit");
+  if (!top) top = who.unit;
+  if (top) {
+    auto below = svc.store().unit_subtree(*top);
+    if (!below.is_ok()) return below.status();
+    q.units = std::move(below).value();
+  }
+  if (auto s = opt_param(req, "state")) {
+    q.state = parse_kiosk_state(*s);
+    if (!q.state) return bad("state must be online, late, offline or never");
+  }
+  if (auto s = opt_param(req, "sort")) {
+    if (!is_fleet_sort_key(*s)) {
+      return bad("sort must be kiosk, unit, state, last_contact, backlog or skew");
+    }
+    q.sort = *s;
+  }
+  std::string order = param(req, "order");
+  if (!order.empty() && order != "asc" && order != "desc") return bad("order must be asc or desc");
+  q.descending = order == "desc";
+  return q;
+}
+
+void Dashboard::Impl::api_kiosks(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  std::string unit;
+  Principal who;
+  if (!authorize_api(req, res, svc, unit, nullptr, &who)) return;
+  auto q = fleet_query(**svc, req, who);
+  if (!q.is_ok()) {
+    return send_error(res, q.status().code() == ErrorCode::invalid_argument ? 400 : 503,
+                      q.status().message());
+  }
+  auto fleet = load_fleet((*svc)->store(), *q, clock->now(), options.fleet);
+  if (!fleet.is_ok()) return send_error(res, 503, fleet.status().message());
+  json list = json::array();
+  for (const FleetKiosk& f : *fleet) list.push_back(fleet_kiosk_to_json(f));
+  send_json(res, 200, json{{"kiosks", std::move(list)}});
+}
+
+void Dashboard::Impl::api_kiosk(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  std::string unit;
+  Principal who;
+  if (!authorize_api(req, res, svc, unit, nullptr, &who)) return;
+  FleetQuery q;
+  q.kiosk_id = req.path.substr(std::string_view("/api/v1/kiosks/").size());
+  if (who.unit) {
+    auto below = (*svc)->store().unit_subtree(*who.unit);
+    if (!below.is_ok()) return send_error(res, 503, below.status().message());
+    q.units = std::move(below).value();
+  }
+  std::int64_t limit = 100;
+  if (auto l = opt_param(req, "limit")) {
+    auto n = std::strtoll(l->c_str(), nullptr, 10);
+    if (l->find_first_not_of("0123456789") != std::string::npos || n < 1 || n > 10000) {
+      return send_error(res, 400, "limit must be a number from 1 to 10000");
+    }
+    limit = n;
+  }
+  auto fleet = load_fleet((*svc)->store(), q, clock->now(), options.fleet);
+  if (!fleet.is_ok()) return send_error(res, 503, fleet.status().message());
+  // A kiosk of another unit is as unknown as one that does not exist: ids are not probed.
+  if (fleet->empty()) return send_error(res, 404, "unknown kiosk " + *q.kiosk_id);
+  auto contacts = (*svc)->store().contacts(*q.kiosk_id, static_cast<std::size_t>(limit));
+  if (!contacts.is_ok()) return send_error(res, 503, contacts.status().message());
+  json j = fleet_kiosk_to_json(fleet->front());
+  json history = json::array();
+  for (const KioskContact& c : *contacts) history.push_back(contact_to_json(c));
+  j["contacts"] = std::move(history);
+  send_json(res, 200, j);
+}
+
 void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response& res) {
   no_store(res);
   PageContext ctx;
   if (!begin_page(req, res, ctx)) return;
   ScoreService& svc = **ctx.svc;
   const std::string& lang = ctx.lang;
-  auto kiosks = svc.store().kiosks();
-  if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
+  if (req.has_param("unit")) {
+    std::string unit;
+    if (!visible_unit(req, res, ctx, unit)) return;
+  }
+  auto q = fleet_query(svc, req, ctx.who);
+  if (!q.is_ok()) {
+    return page_error(res, &ctx, req,
+                      q.status().code() == ErrorCode::invalid_argument ? 400 : 503,
+                      q.status().message());
+  }
+  q->findings_limit = 3;
+  auto fleet = load_fleet(svc.store(), *q, clock->now(), options.fleet);
+  if (!fleet.is_ok()) return page_error(res, &ctx, req, 503, fleet.status().message());
+  const std::string l = lang == "en" ? "en" : "";
+  const std::string unit = param(req, "unit");
+  const std::string state = param(req, "state");
   Data rows = list();
-  for (const auto& k : *kiosks) {
-    if (ctx.who.unit) {
-      auto inside = svc.is_within(k.unit, *ctx.who.unit);
-      if (!inside.is_ok() || !*inside) continue;
-    }
-    auto counts = svc.store().finding_counts(k.kiosk_id);
-    auto latest = svc.store().findings(k.kiosk_id, 3);
-    auto totals = svc.store().kiosk_counts(k.kiosk_id);
-    if (!counts.is_ok() || !latest.is_ok() || !totals.is_ok()) {
-      return page_error(res, &ctx, req, 503, "database error while listing kiosks");
-    }
+  for (const FleetKiosk& f : *fleet) {
+    const KioskRecord& k = f.record;
     Data findings = list();
-    for (const auto& [kind, n] : *counts) {
+    for (const auto& [kind, n] : f.finding_counts) {
       findings << Object{{"kind", kind}, {"count", std::to_string(n)}};
     }
     Data recent = list();
-    for (const auto& f : *latest) {
-      recent << Object{{"at", f.created_at.substr(0, 16)}, {"detail", f.detail}};
+    for (const auto& x : f.findings) {
+      recent << Object{{"at", x.created_at.substr(0, 16)}, {"detail", x.detail}};
     }
-    rows << Object{{"id", k.kiosk_id},
-                   {"revoked", k.revoked_at.has_value()},
-                   {"unit_code", k.unit},
-                   {"last_contact", k.last_contact ? k.last_contact->substr(0, 10) + " " +
-                                                         k.last_contact->substr(11, 5) + " UTC"
-                                                   : std::string(tr("never", lang))},
-                   {"last_seq", std::to_string(k.last_seq)},
-                   {"responses", std::to_string(totals->first)},
-                   {"quarantined", std::to_string(totals->second)},
-                   {"any_findings", !counts->empty()},
-                   {"findings", std::move(findings)},
-                   {"latest", std::move(recent)}};
+    Object row{{"id", k.kiosk_id},
+               {"href", with_params("/kiosk", {{"id", k.kiosk_id}, {"lang", l}})},
+               {"revoked", k.revoked_at.has_value()},
+               {"unit_code", k.unit},
+               {"state", to_string(f.state)},
+               {"state_text", state_word(f.state, lang)},
+               {"last_contact", utc_minute(k.last_contact, lang)},
+               {"last_seq", std::to_string(k.last_seq)},
+               {"responses", std::to_string(f.responses)},
+               {"quarantined", std::to_string(f.quarantined)},
+               {"any_findings", !f.finding_counts.empty()},
+               {"findings", std::move(findings)},
+               {"latest", std::move(recent)},
+               {"has_health", f.health.has_value()},
+               {"outdated", f.software_outdated}};
+    if (f.health) {
+      const KioskHealth& h = f.health->health;
+      row["pending"] = std::to_string(h.pending);
+      row["backlog_age"] = f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "";
+      row["software"] = h.software_version;
+      row["config_version"] = h.config_version ? std::to_string(*h.config_version) : "–";
+      row["disk"] = bytes_text(h.disk_free_bytes, lang);
+      row["skew"] = skew_text(f.health->skew_ms, lang);
+    }
+    rows << row;
+  }
+  // Sortable columns: a click sorts by it, a second click turns the order round.
+  const std::string sort = q->sort;
+  const std::string order = q->descending ? "desc" : "asc";
+  Data columns = list();
+  using Column = std::tuple<const char*, const char*, bool>;  // sort key ("" none), word, numeric
+  for (auto [key, word, num] : std::initializer_list<Column>{
+                                {"kiosk", "kiosk", false}, {"unit", "unit", false},
+                                {"state", "state", false}, {"last_contact", "last_contact", false},
+                                {"backlog", "backlog", true}, {"", "software", false},
+                                {"", "config_version", true}, {"", "disk_free", true},
+                                {"skew", "clock_skew", true}, {"", "responses", true},
+                                {"", "quarantined", true}, {"", "findings", false}}) {
+    Object c{{"text", std::string(tr(word, lang))}, {"num", num}};
+    if (*key) {
+      const bool on = sort == key;
+      const std::string next = on && order == "asc" ? "desc" : "asc";
+      c["href"] = with_params("/kiosks", {{"unit", unit}, {"state", state}, {"sort", key},
+                                          {"order", next}, {"lang", l}});
+      c["on"] = on;
+      c["arrow"] = on ? (order == "asc" ? " ▲" : " ▼") : "";
+    }
+    columns << c;
+  }
+  Data units = list();
+  {
+    auto all = svc.units();
+    if (!all.is_ok()) return page_error(res, &ctx, req, 503, all.status().message());
+    if (!ctx.who.unit) units << Object{{"code", ""}, {"label", std::string(tr("all_units", lang))},
+                                       {"selected", unit.empty()}};
+    for (const UnitRecord& u : *all) {
+      if (ctx.who.unit) {
+        auto inside = svc.is_within(u.code, *ctx.who.unit);
+        if (!inside.is_ok() || !*inside) continue;
+      }
+      units << Object{{"code", u.code}, {"label", u.code + " – " + u.name},
+                      {"selected", u.code == unit}};
+    }
+  }
+  Data states = list();
+  for (KioskState s : {KioskState::online, KioskState::late, KioskState::offline,
+                       KioskState::never}) {
+    states << Object{{"value", to_string(s)}, {"text", state_word(s, lang)},
+                     {"selected", state == to_string(s)}};
   }
   Data d = page_data(lang);
   d.set("rows", rows);
+  d.set("any_rows", !fleet->empty());
+  d.set("columns", columns);
+  d.set("units", units);
+  d.set("states", states);
+  d.set("sort", sort);
+  d.set("order", order);
+  d.set("english", lang == "en");
+  d.set("late_after", std::to_string(options.fleet.late_after.count()));
+  d.set("offline_after", std::to_string(options.fleet.offline_after.count()));
   send_page(res, &ctx, req, tr("kiosks", lang), "kiosks", "kiosks", std::move(d));
+}
+
+void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  ScoreService& svc = **ctx.svc;
+  const std::string& lang = ctx.lang;
+  FleetQuery q;
+  q.kiosk_id = param(req, "id");
+  if (ctx.who.unit) {
+    auto below = svc.store().unit_subtree(*ctx.who.unit);
+    if (!below.is_ok()) return page_error(res, &ctx, req, 503, below.status().message());
+    q.units = std::move(below).value();
+  }
+  auto fleet = load_fleet(svc.store(), q, clock->now(), options.fleet);
+  if (!fleet.is_ok()) return page_error(res, &ctx, req, 503, fleet.status().message());
+  if (fleet->empty()) {
+    return page_error(res, &ctx, req, 404, tr("unknown_kiosk", lang) + (" " + *q.kiosk_id));
+  }
+  const FleetKiosk& f = fleet->front();
+  auto contacts = svc.store().contacts(f.record.kiosk_id, 200);
+  if (!contacts.is_ok()) return page_error(res, &ctx, req, 503, contacts.status().message());
+  const std::string l = lang == "en" ? "en" : "";
+  Data d = page_data(lang);
+  d.set("back", with_params("/kiosks", {{"lang", l}}));
+  d.set("id", f.record.kiosk_id);
+  d.set("unit_code", f.record.unit);
+  d.set("state", to_string(f.state));
+  d.set("state_text", state_word(f.state, lang));
+  d.set("revoked", f.record.revoked_at.has_value());
+  d.set("last_contact", utc_minute(f.record.last_contact, lang));
+  d.set("responses", std::to_string(f.responses));
+  d.set("quarantined", std::to_string(f.quarantined));
+  d.set("has_health", f.health.has_value());
+  if (f.health) {
+    const KioskHealth& h = f.health->health;
+    d.set("pending", std::to_string(h.pending));
+    d.set("backlog_age", f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "");
+    d.set("software", h.software_version);
+    d.set("outdated", f.software_outdated);
+    d.set("config_version", h.config_version ? std::to_string(*h.config_version) : "–");
+    d.set("disk", bytes_text(h.disk_free_bytes, lang));
+    d.set("skew", skew_text(f.health->skew_ms, lang));
+    d.set("uptime", span_text(h.uptime_seconds, lang));
+    d.set("last_error", h.last_error.value_or(""));
+    d.set("has_error", h.last_error.has_value());
+    d.set("health_at", utc_minute(f.health->received_at, lang));
+  }
+  Data findings = list();
+  for (const auto& x : f.findings) {
+    findings << Object{{"at", x.created_at.substr(0, 16)}, {"kind", x.kind}, {"detail", x.detail}};
+  }
+  d.set("findings", findings);
+  d.set("any_findings", !f.findings.empty());
+  Data history = list();
+  for (const KioskContact& c : *contacts) {
+    Object row{{"at", c.received_at.substr(0, 10) + " " + c.received_at.substr(11, 8)},
+               {"heartbeat", c.heartbeat},
+               {"responses", std::to_string(c.responses)},
+               {"accepted", std::to_string(c.accepted)},
+               {"duplicates", std::to_string(c.duplicates)},
+               {"rejected", std::to_string(c.rejected)},
+               {"skew", skew_text(c.skew_ms, lang)}};
+    // Set in every row: mustache would otherwise show the kiosk's own values from the page.
+    row["pending"] = c.health ? std::to_string(c.health->pending) : "–";
+    row["software"] = c.health ? c.health->software_version : "–";
+    row["config_version"] = c.health && c.health->config_version
+                                ? std::to_string(*c.health->config_version)
+                                : "–";
+    history << row;
+  }
+  d.set("contacts", history);
+  d.set("any_contacts", !contacts->empty());
+  send_page(res, &ctx, req, tr("kiosk", lang) + (" " + f.record.kiosk_id), "kiosks", "kiosk",
+            std::move(d));
 }
 
 Dashboard::Dashboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

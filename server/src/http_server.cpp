@@ -222,7 +222,6 @@ struct HttpServer::Impl {
   void install_routes(http::Router& http);
   http::Handler check_batch(const httplib::Request& head, httplib::Response& res);
   void handle_batch(const KioskRecord& kiosk, const httplib::Request& req, httplib::Response& res);
-  void handle_kiosks(const httplib::Request& req, httplib::Response& res);
   void handle_health(httplib::Response& res);
   void probe_store();
   // The store to write a batch with, under `ingest_mutex` (the caller holds it).
@@ -248,9 +247,6 @@ void HttpServer::Impl::install_routes(http::Router& http) {
 
   http.PostChecked("/api/v1/batches", [this](const httplib::Request& head, httplib::Response& res) {
     return check_batch(head, res);
-  });
-  http.Get("/api/v1/kiosks", [this](const httplib::Request& req, httplib::Response& res) {
-    handle_kiosks(req, res);
   });
   http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     handle_health(res);
@@ -397,75 +393,10 @@ void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Req
   ++batches;
   responses += static_cast<std::int64_t>(batch.responses.size());
   accepted += reply->accepted;
-  send_json(res, 200, batch_reply_to_json(*reply));
-}
-
-void HttpServer::Impl::handle_kiosks(const httplib::Request& req, httplib::Response& res) {
-  auto store = pool.acquire();
-  if (!store.is_ok()) {
-    send_error(res, 503, "database unavailable: " + store.status().message());
-    return;
-  }
-  auto who = authenticate_user(**store, req.get_header_value("Authorization"));
-  if (!who.is_ok()) {
-    if (who.status().code() == ErrorCode::not_found) {
-      res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-      send_error(res, 401, who.status().message());
-    } else {
-      send_error(res, 503, who.status().message());
-    }
-    return;
-  }
-  std::vector<std::string> visible;
-  if (who->unit) {
-    auto sub = (*store)->unit_subtree(*who->unit);
-    if (!sub.is_ok()) {
-      send_error(res, 503, sub.status().message());
-      return;
-    }
-    visible = std::move(sub).value();
-  }
-  auto kiosks = (*store)->kiosks();
-  if (!kiosks.is_ok()) {
-    send_error(res, 503, kiosks.status().message());
-    return;
-  }
-  nlohmann::json list = nlohmann::json::array();
-  for (const KioskRecord& k : *kiosks) {
-    if (who->unit && std::find(visible.begin(), visible.end(), k.unit) == visible.end()) continue;
-    auto counts = (*store)->finding_counts(k.kiosk_id);
-    auto latest = (*store)->findings(k.kiosk_id, 50);
-    auto totals = (*store)->kiosk_counts(k.kiosk_id);
-    if (!counts.is_ok() || !latest.is_ok() || !totals.is_ok()) {
-      send_error(res, 503, "database error while listing kiosks");
-      return;
-    }
-    nlohmann::json findings = nlohmann::json::array();
-    for (const Finding& f : *latest) {
-      findings.push_back({{"kind", f.kind},
-                          {"seq", f.seq ? nlohmann::json(*f.seq) : nlohmann::json(nullptr)},
-                          {"response_id", f.response_id ? nlohmann::json(*f.response_id)
-                                                        : nlohmann::json(nullptr)},
-                          {"detail", f.detail},
-                          {"at", f.created_at}});
-    }
-    auto opt = [](const std::optional<std::string>& v) {
-      return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-    };
-    list.push_back({{"kiosk_id", k.kiosk_id},
-                    {"unit", k.unit},
-                    {"created_at", k.created_at},
-                    {"revoked", k.revoked_at.has_value()},
-                    {"revoked_at", opt(k.revoked_at)},
-                    {"last_contact", opt(k.last_contact)},
-                    {"last_seq", k.last_seq},
-                    {"acked_seq", k.acked_seq},
-                    {"responses", totals->first},
-                    {"quarantined", totals->second},
-                    {"finding_counts", *counts},
-                    {"findings", std::move(findings)}});
-  }
-  send_json(res, 200, nlohmann::json{{"kiosks", std::move(list)}});
+  nlohmann::json answer = batch_reply_to_json(*reply);
+  // The batch was taken; the kiosk learns why its health was not.
+  if (!batch.health_error.empty()) answer["health_error"] = batch.health_error;
+  send_json(res, 200, answer);
 }
 
 void HttpServer::Impl::handle_health(httplib::Response& res) {
@@ -528,6 +459,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
   dashboard_options.tls = !impl->options.http.tls_cert_file.empty();
   dashboard_options.trusted_proxies = impl->options.trusted_proxies;
   dashboard_options.login_links = impl->options.login_links;
+  dashboard_options.fleet = impl->options.fleet;
   // Failed logins and locks go to the access log, beside the requests they came with.
   Impl* server = impl.get();
   dashboard_options.security_log = [server](const std::string& line) {

@@ -263,6 +263,9 @@ void set_log_subject(std::string subject) {
 }
 
 void Router::Get(const std::string& path, Handler handler) { get_[path] = Route{std::move(handler), {}}; }
+void Router::GetBelow(const std::string& prefix, Handler handler) {
+  get_below_[prefix] = Route{std::move(handler), {}};
+}
 void Router::Post(const std::string& path, Handler handler) {
   post_[path] = Route{std::move(handler), {}};
 }
@@ -275,12 +278,18 @@ const Router::Route* Router::find(const std::string& method, const std::string& 
   if (method == "POST") table = &post_;
   if (!table) return nullptr;
   auto it = table->find(path);
-  return it == table->end() ? nullptr : &it->second;
+  if (it != table->end()) return &it->second;
+  if (table == &get_) {
+    for (const auto& [prefix, route] : get_below_) {
+      if (path.size() > prefix.size() && path.starts_with(prefix)) return &route;
+    }
+  }
+  return nullptr;
 }
 
 std::string Router::allowed_methods(const std::string& path) const {
   std::string allow;
-  if (get_.count(path)) allow = "GET, HEAD";
+  if (get_.count(path) || find("GET", path)) allow = "GET, HEAD";
   if (post_.count(path)) allow += allow.empty() ? "POST" : ", POST";
   return allow;
 }

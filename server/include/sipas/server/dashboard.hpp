@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/server/fleet.hpp"
 #include "sipas/server/login_throttle.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
@@ -51,6 +52,8 @@ struct DashboardOptions {
   // Whether /login/link works at all. Even then only for a request from this machine that did not
   // come through a proxy (a proxy on this machine makes every request look local).
   bool login_links = true;
+  // When a kiosk counts as late or offline (fleet.hpp).
+  FleetOptions fleet;
 };
 
 class Dashboard {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "sipas/server/batch.hpp"
+#include "sipas/server/fleet.hpp"
 #include "sipas/server/http_transport.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
@@ -49,6 +50,8 @@ struct ServerOptions {
   // links work at all (DashboardOptions).
   std::vector<std::string> trusted_proxies;
   bool login_links = true;
+  // When a kiosk counts as late or offline on the fleet API and page (fleet.hpp).
+  FleetOptions fleet;
 };
 
 // Totals since start, for the ingest benchmark; each counter is read atomically.

@@ -83,6 +83,9 @@ void set_log_subject(std::string subject);
 class Router {
  public:
   void Get(const std::string& path, Handler handler);
+  // GET (and HEAD) of any path that starts with `prefix` (which ends in '/') and has no route of
+  // its own: one resource of a collection, e.g. /api/v1/kiosks/{id}; the handler reads req.path.
+  void GetBelow(const std::string& prefix, Handler handler);
   void Post(const std::string& path, Handler handler);
   // An upload: a POST whose head is checked (authentication, say) before its body is read. The
   // handlers that checks return run on at most three quarters of the workers at once (all but
@@ -108,6 +111,7 @@ class Router {
 
  private:
   std::map<std::string, Route> get_, post_;
+  std::map<std::string, Route> get_below_;  // by prefix
   HeadFilter head_filter_;
   ErrorFormatter error_formatter_;
   Logger logger_;
