@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -575,6 +576,105 @@ TEST_F(SyncE2eTest, TwoServersOnOneDatabaseStoreEachResponseOnceWhenBatchesReach
   EXPECT_GT(dup_a + dup_b, 0) << "no batch reached both servers: " << a.out() << b.out();
   second->kill(SIGTERM);
   second->wait(20s);
+}
+
+}  // namespace
+}  // namespace sipas
+
+namespace sipas {
+namespace {
+
+// Issue 13: a kiosk whose upload stops part-way (the server's rate limit refuses its third batch)
+// and a silent kiosk that sent one heartbeat long ago, as GET /api/v1/kiosks shows them with the
+// thresholds given to `serve`. The silent kiosk's last contact is moved back in the server's
+// database: that is the time passing, which a real server cannot be asked to fake.
+TEST_F(SyncE2eTest, FleetApiShowsBacklogVersionsAndOfflineStateFromHeartbeats) {
+  const std::string silent = "22.PVHCC.K02";
+  std::string token;
+  ASSERT_EQ(cli({"kiosk", "add", "--db", server_db_, "--kiosk-id", silent, "--unit", unit_},
+                &token),
+            0);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  fs::copy(dir_ / "config", dir_ / "config-b", fs::copy_options::recursive);
+  {
+    auto j = nlohmann::json::parse(slurp(dir_ / "config-b" / "kiosk.json"));
+    j["kiosk_id"] = silent;
+    std::ofstream(dir_ / "config-b" / "kiosk.json") << j.dump(2);
+    std::ofstream(dir_ / "config-b" / "kiosk.token") << token << "\n";
+    fs::permissions(dir_ / "config-b" / "kiosk.token",
+                    fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_TRUE(ResponseStore::open((dir_ / "silent.db").string()).is_ok());
+  }
+  fs::path password = dir_ / "password.txt";
+  std::ofstream(password) << "correct horse battery\n";
+  ASSERT_EQ(cli({"user", "add", "--db", server_db_, "--user", "auditor"}, nullptr, password), 0);
+  server_ = std::make_unique<Process>(
+      std::vector<std::string>{SIPAS_SERVER_BIN, "serve", "--db", server_db_, "--listen",
+                               "127.0.0.1:" + std::to_string(port_), "--surveys",
+                               (dir_ / "config" / "surveys").string(), "--rate-limit", "0.001",
+                               "--rate-burst", "2", "--kiosk-late-after", "5",
+                               "--kiosk-offline-after", "30"},
+      dir_ / "server.out", dir_ / "server.err");
+  wait_healthy(*server_, port_);
+
+  // The kiosk with a backlog: 300 responses in batches of 100; the third batch gets 429.
+  fs::path db = kiosk_db(300);
+  std::vector<std::string> args = sync_args(db, 100);
+  args.insert(args.end() - 1, {"--attempts", "1"});
+  Process busy(args, dir_ / "busy.out", dir_ / "busy.err");
+  ASSERT_EQ(busy.wait(60s), 1) << busy.out() << busy.err();
+  EXPECT_EQ(server_count(), 200);
+  // The silent kiosk reports in once, with nothing pending.
+  Process beat({SIPAS_SYNC_BIN, "--config", (dir_ / "config-b").string(), "--db",
+                (dir_ / "silent.db").string(), "--server", url(), "--once"},
+               dir_ / "beat.out", dir_ / "beat.err");
+  ASSERT_EQ(beat.wait(60s), 0) << beat.out() << beat.err();
+
+  auto fleet = [&] {
+    auto t = CurlTransport::create({});
+    EXPECT_TRUE(t.is_ok());
+    HttpRequest request;
+    request.method = "GET";
+    request.url = url() + "/api/v1/kiosks";
+    request.headers = {{"Authorization", "Basic YXVkaXRvcjpjb3JyZWN0IGhvcnNlIGJhdHRlcnk="}};
+    auto reply = (*t)->send(request);
+    EXPECT_TRUE(reply.is_ok() && reply->status == 200)
+        << (reply.is_ok() ? reply->body : reply.status().to_string());
+    std::map<std::string, nlohmann::json> by_id;
+    if (!reply.is_ok()) return by_id;
+    const auto body = nlohmann::json::parse(reply->body, nullptr, false);
+    for (const auto& k : body["kiosks"]) {
+      by_id[k["kiosk_id"].get<std::string>()] = k;
+    }
+    return by_id;
+  };
+  auto kiosks = fleet();
+  ASSERT_EQ(kiosks.count(kiosk_id_), 1u) << kiosks.size();
+  ASSERT_EQ(kiosks.count(silent), 1u);
+  const auto& a = kiosks[kiosk_id_];
+  EXPECT_EQ(a["state"], "online");
+  EXPECT_EQ(a["backlog"]["pending"], 100) << a.dump();
+  Db kiosk(db);
+  const auto oldest_ms = kiosk.scalar("SELECT submitted_at FROM responses WHERE seq = 201");
+  EXPECT_EQ(a["backlog"]["oldest_pending_at"],
+            format_rfc3339(TimePoint(std::chrono::milliseconds(oldest_ms))));
+  EXPECT_GT(a["backlog"]["age_seconds"].get<std::int64_t>(), 0);
+  EXPECT_EQ(a["software_version"], SIPAS_VERSION);
+  EXPECT_EQ(a["software_outdated"], false);
+  EXPECT_TRUE(a["config_version"].is_null());
+  EXPECT_LT(std::abs(a["clock_skew_seconds"].get<double>()), 60.0);
+  EXPECT_GT(a["health"]["disk_free_bytes"].get<std::int64_t>(), 0);
+  EXPECT_EQ(kiosks[silent]["state"], "online");
+  EXPECT_EQ(kiosks[silent]["backlog"]["pending"], 0);
+
+  // 45 minutes of silence: past the 30-minute offline threshold.
+  const std::string long_ago = format_rfc3339(SystemClock().now() - std::chrono::minutes(45));
+  server_store_->exec("UPDATE kiosks SET last_contact = '" + long_ago + "' WHERE kiosk_id = '" +
+                      silent + "'");
+  kiosks = fleet();
+  EXPECT_EQ(kiosks[silent]["state"], "offline");
+  EXPECT_EQ(kiosks[silent]["last_contact"], long_ago);
+  EXPECT_EQ(kiosks[kiosk_id_]["state"], "online");
 }
 
 }  // namespace
