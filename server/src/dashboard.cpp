@@ -1402,8 +1402,12 @@ std::string bytes_text(std::int64_t bytes, const std::string& lang) {
   return html::number(static_cast<double>(bytes) / 1e6, lang, 0) + " MB";
 }
 
+// "+1,5 s" below a minute and a half, then "+8 phút" / "+8 min", "-3 giờ" / "-3 h".
 std::string skew_text(std::int64_t ms, const std::string& lang) {
-  return html::signed_number(static_cast<double>(ms) / 1000.0, lang, 1) + " s";
+  if (ms > -90'000 && ms < 90'000) {
+    return html::signed_number(static_cast<double>(ms) / 1000.0, lang, 1) + " s";
+  }
+  return (ms < 0 ? "-" : "+") + span_text(ms / 1000, lang);
 }
 
 std::string state_word(KioskState s, const std::string& lang) {
@@ -1540,6 +1544,7 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
     if (f.health) {
       const KioskHealth& h = f.health->health;
       row["pending"] = std::to_string(h.pending);
+      row["has_backlog_age"] = f.backlog_age_seconds.has_value();
       row["backlog_age"] = f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "";
       row["software"] = h.software_version;
       row["config_version"] = h.config_version ? std::to_string(*h.config_version) : "–";
@@ -1642,6 +1647,7 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
   if (f.health) {
     const KioskHealth& h = f.health->health;
     d.set("pending", std::to_string(h.pending));
+    d.set("has_backlog_age", f.backlog_age_seconds.has_value());
     d.set("backlog_age", f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "");
     d.set("software", h.software_version);
     d.set("outdated", f.software_outdated);

@@ -49,9 +49,13 @@ class DashboardE2eTest : public DashboardTest {
                          {"1.012302", {{"vi", "Đăng ký biến động đất đai"},
                                        {"en", "Registration of land changes"}}}})
                     .is_ok());
+    // Uploaded two hours ago, before the fleet's latest heartbeats (seed_fleet).
+    clock_.set(test_now() - std::chrono::hours(2));
     seed_year("k1", token1_, {kUnit, kSubUnit, "22.PVHCC.Q2"}, 0.86, 1);
     seed_year("k2", token2_, {kOtherUnit}, 0.74, 2);
     seed_year("k3", t3, {"22.HL", "22.HL.P1"}, 0.81, 3);
+    clock_.set(test_now());
+    seed_fleet(t3);
     auto svc = service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->rebuild().is_ok());
@@ -125,10 +129,52 @@ class DashboardE2eTest : public DashboardTest {
     for (std::size_t b = 0; b < all.size(); b += 500) {
       std::vector<Response> part(all.begin() + static_cast<long>(b),
                                  all.begin() + static_cast<long>(std::min(all.size(), b + 500)));
-      auto res = post(make_body(kiosk, part), token);
+      auto res = post(make_body(kiosk, part, clock_.now()), token);
       ASSERT_TRUE(res);
       ASSERT_EQ(res->status, 200) << res->body;
     }
+  }
+
+  // A fleet in every state for the fleet pages (issue 13): heartbeats sent at past server times,
+  // with the kiosks' own clocks, backlogs and versions.
+  void seed_fleet(const std::string& t3) {
+    std::string t4 = random_token(), t5 = random_token();
+    ASSERT_TRUE(store_->add_kiosk("k4", "22.PVHCC.Q2", token_hash(t4), test_now()).is_ok());
+    ASSERT_TRUE(store_->add_kiosk("k5", "22.HL.P1", token_hash(t5), test_now()).is_ok());
+    ASSERT_TRUE(store_->add_kiosk("k6", kOtherUnit, token_hash(random_token()), test_now()).is_ok());
+    auto beat = [&](const std::string& kiosk, const std::string& token, std::chrono::minutes ago,
+                    std::chrono::seconds skew, const std::string& version, std::int64_t pending,
+                    std::optional<std::string> error = std::nullopt) {
+      clock_.set(test_now() - ago);
+      KioskHealth h;
+      h.software_version = version;
+      h.config_version = version == "1.4.0" ? 12 : 9;
+      h.pending = pending;
+      if (pending > 0) h.oldest_pending_at = clock_.now() - std::chrono::minutes(pending * 3);
+      h.disk_free_bytes = 21'400'000'000LL - pending * 40'000'000LL;
+      h.clock = clock_.now() + skew;
+      h.uptime_seconds = 3 * 86400 + 3600;
+      h.last_error = std::move(error);
+      BatchRequest b;
+      b.kiosk_id = kiosk;
+      b.batch_id = random_uuid();
+      b.sent_at = h.clock;
+      b.health = h;
+      auto res = post(batch_to_body(b), token);
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 200) << res->body;
+    };
+    using std::chrono::minutes;
+    using std::chrono::seconds;
+    for (int i = 6; i >= 0; --i) beat("k1", token1_, minutes(2 + 5 * i), seconds(1), "1.4.0", 0);
+    beat("k2", token2_, minutes(70), seconds(-2), "1.4.0", 12);
+    beat("k2", token2_, minutes(25), seconds(-2), "1.4.0", 37,
+         "server unreachable: Timeout was reached");
+    beat("k3", t3, minutes(95), seconds(0), "1.3.2", 190);
+    beat("k3", t3, minutes(90), seconds(0), "1.3.2", 210,
+         "server unreachable: Could not resolve host: sipas.quangninh.gov.vn");
+    beat("k5", t5, minutes(1), seconds(8 * 60 + 12), "1.4.0", 0);
+    clock_.set(test_now());
   }
 
   std::string link(const std::string& user, const std::string& next) {
@@ -267,7 +313,7 @@ TEST_F(DashboardE2eTest, NoPageBreaksItsContentSecurityPolicy) {
         "/unit%3Funit%3D22.PVHCC%26period%3Dquarter%26date%3D2026-09-30",
         "/unit%3Funit%3D22.PVHCC%26counter%3DQ1%26period%3Dquarter%26date%3D2026-09-30",
         "/unit%3Funit%3D22.PVHCC%26procedure%3D1.012302%26period%3Dquarter%26date%3D2026-09-30",
-        "/comments%3Fperiod%3Dyear%26date%3D2026-11-18", "/kiosks"}) {
+        "/comments%3Fperiod%3Dyear%26date%3D2026-11-18", "/kiosks", "/kiosk%3Fid%3Dk3"}) {
     std::string out = chromium("--dump-dom", link("province", next), 900, true);
     EXPECT_NE(out.find("</html>"), std::string::npos) << next;
     EXPECT_EQ(out.find("Content Security Policy"), std::string::npos) << next << "\n" << out.substr(0, 3000);
@@ -289,6 +335,8 @@ TEST_F(DashboardE2eTest, Screenshots) {
              "counter", 2350);
   screenshot("province", "/comments%3Fperiod%3Dmonth%26date%3D2026-11-18", "comments", 1200);
   screenshot("province", "/kiosks", "kiosks", 900);
+  screenshot("province", "/kiosks%3Flang%3Den%26sort%3Dbacklog%26order%3Ddesc", "kiosks-en", 900);
+  screenshot("province", "/kiosk%3Fid%3Dk3", "kiosk", 900);
   auto file = out_dir_ / "dashboard-login.png";
   std::filesystem::remove(file);
   chromium("--screenshot='" + file.string() + "'",

@@ -5,6 +5,8 @@
 //   GET  /                      overview of the user's unit (the province for province users)
 //   GET  /unit                  drill-down: ?unit=U[&counter=C[&officer=O]]
 //   GET  /comments, /kiosks     citizens' comments with their reasons; the kiosk fleet
+//   GET  /kiosk?id=ID           one kiosk: its health, findings and contacts
+//   GET  /api/v1/kiosks[/ID]    the fleet as JSON (fleet.hpp; docs/protocol.md section 11)
 //   GET  /login, POST /login, POST /logout, GET /login/link (one-time link, loopback only)
 //   GET  /assets/app.css
 //
