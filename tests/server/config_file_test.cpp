@@ -111,7 +111,8 @@ TEST_F(ConfigFileTest, ServeReportsABadLineAndCreatesNothing) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "sipas-server serve: " + path.string() +
                        ":3: unknown setting \"threds\" (known: access-log, behind-proxy, body-timeout, "
-                       "db, header-timeout, idle-timeout, listen, login-links, max-batch, "
+                       "db, header-timeout, idle-timeout, kiosk-late-after, kiosk-offline-after, "
+                       "listen, login-links, max-batch, "
                        "max-body-bytes, max-connections, max-connections-per-address, "
                        "max-decompressed-bytes, max-header-bytes, max-header-count, rate-burst, "
                        "rate-limit, surveys, threads, tls-cert, tls-key)\n");
@@ -166,6 +167,20 @@ TEST_F(ConfigFileTest, ShippedSampleListsEveryServeOption) {
     EXPECT_TRUE(std::regex_search(text.str(), setting)) << sample << " does not mention " << o;
   }
   EXPECT_TRUE(read_config_file(sample, options).is_ok());
+}
+
+// The fleet's thresholds (issue 13): from the file or the command line, offline after late.
+TEST_F(ConfigFileTest, KioskThresholdsAreCheckedWhereverTheyComeFrom) {
+  const auto db = dir_ / "server.db";
+  auto path = write("db = " + db.string() + "\nlisten = 127.0.0.1:0\nkiosk-late-after = 30\n");
+  auto r = run({"serve", "--config", path.string(), "--kiosk-offline-after", "20"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "sipas-server serve: --kiosk-offline-after (20) must be more than "
+                   "--kiosk-late-after (30)\n");
+  r = run({"serve", "--config", path.string(), "--kiosk-late-after", "0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "sipas-server serve: --kiosk-late-after must be a number from 1 to 10080\n");
+  EXPECT_FALSE(std::filesystem::exists(db));
 }
 
 }  // namespace

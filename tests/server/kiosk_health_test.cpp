@@ -380,6 +380,27 @@ TEST_F(KioskHealthTest, TheMigrationAddsTheTablesToALastVersionDatabase) {
   EXPECT_EQ(contacts->size(), 1u);
 }
 
+// The parser reads "health" and passes over top-level fields it does not know, so that a body from
+// a newer kiosk is taken; an empty "responses" is a heartbeat, not an error.
+TEST(FleetTest, ParserReadsHealthAndIgnoresUnknownTopLevelFields) {
+  SurveyCatalog catalog;
+  BatchPoster poster{"k1", [](const std::string&) { return true; }};
+  auto body = nlohmann::json::parse(
+      body_with_health("k1", {}, health_at(test_now(), 4), test_now()));
+  body["firmware"] = {{"board", "rk3399"}};
+  auto parsed = parse_batch(body.dump(), catalog, poster, IngestLimits{});
+  ASSERT_TRUE(std::holds_alternative<ParsedBatch>(parsed)) << std::get<BatchRefusal>(parsed).error;
+  const auto& batch = std::get<ParsedBatch>(parsed);
+  EXPECT_TRUE(batch.responses.empty());
+  ASSERT_TRUE(batch.health);
+  EXPECT_EQ(*batch.health, health_at(test_now(), 4));
+  EXPECT_TRUE(batch.health_error.empty());
+  body.erase("health");
+  parsed = parse_batch(body.dump(), catalog, poster, IngestLimits{});
+  ASSERT_TRUE(std::holds_alternative<ParsedBatch>(parsed));
+  EXPECT_FALSE(std::get<ParsedBatch>(parsed).health);
+}
+
 TEST(FleetTest, VersionsCompareByNumberPerPart) {
   EXPECT_LT(compare_versions("1.9.2", "1.10.0"), 0);
   EXPECT_GT(compare_versions("2.0", "1.99.99"), 0);
