@@ -18,6 +18,7 @@
 #include "sipas/protocol.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/client_info.hpp"
+#include "config_endpoint.hpp"
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/rate_limiter.hpp"
@@ -50,6 +51,14 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, nlohmann::json{{"error", message}});
+}
+
+bool names_unknown_survey(const std::variant<ParsedBatch, BatchRefusal>& parsed) {
+  const auto* batch = std::get_if<ParsedBatch>(&parsed);
+  if (!batch) return false;
+  return std::any_of(batch->responses.begin(), batch->responses.end(), [](const ParsedResponse& r) {
+    return r.error.starts_with("survey_id: unknown survey");
+  });
 }
 
 bool header_is(const std::string& value, std::string_view expected) {
@@ -193,7 +202,7 @@ struct HttpServer::Impl {
   Impl(const std::string& db_path, ServerOptions opts, SurveyCatalog catalog)
       : options(std::move(opts)),
         clock(options.clock ? options.clock : &system_clock),
-        surveys(std::move(catalog)),
+        surveys(std::make_shared<const SurveyCatalog>(std::move(catalog))),
         db_path(db_path),
         pool(db_path),
         limiter(options.rate_per_second, options.rate_burst, *clock) {}
@@ -201,7 +210,22 @@ struct HttpServer::Impl {
   ServerOptions options;
   SystemClock system_clock;
   const Clock* clock;
-  const SurveyCatalog surveys;
+  // Replaced (never changed in place) when a batch names a questionnaire it lacks and the
+  // database has it by now: one pushed with a configuration bundle after the server started.
+  std::shared_ptr<const SurveyCatalog> surveys;  // under surveys_mutex
+  mutable std::mutex surveys_mutex;
+  std::shared_ptr<const SurveyCatalog> catalog() const {
+    std::lock_guard lock(surveys_mutex);
+    return surveys;
+  }
+  std::shared_ptr<const SurveyCatalog> reload_catalog(ServerStore& store) {
+    auto loaded = load_catalog(store);
+    if (!loaded.is_ok()) return nullptr;
+    auto fresh = std::make_shared<const SurveyCatalog>(std::move(loaded).value());
+    std::lock_guard lock(surveys_mutex);
+    surveys = fresh;
+    return fresh;
+  }
   const std::string db_path;
   StorePool pool;
   RateLimiter limiter;
@@ -251,6 +275,14 @@ void HttpServer::Impl::install_routes(http::Router& http) {
   });
   http.Get("/api/v1/kiosks", [this](const httplib::Request& req, httplib::Response& res) {
     handle_kiosks(req, res);
+  });
+  http.Get("/api/v1/config", [this](const httplib::Request& req, httplib::Response& res) {
+    auto store = pool.acquire();
+    if (!store.is_ok()) {
+      send_error(res, 503, "database unavailable: " + store.status().message());
+      return;
+    }
+    answer_config_request(**store, options.config_signing_key, clock->now(), req, res);
   });
   http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     handle_health(res);
@@ -360,7 +392,10 @@ void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Req
 
   auto parse_started = Steady::now();
   auto parse_cpu_started = thread_cpu_ns();
-  auto parsed = parse_batch(body, surveys, poster, limits);
+  auto parsed = parse_batch(body, *catalog(), poster, limits);
+  if (names_unknown_survey(parsed)) {
+    if (auto fresh = reload_catalog(**store)) parsed = parse_batch(body, *fresh, poster, limits);
+  }
   parse_ns += ns_since(parse_started);
   parse_cpu_ns += thread_cpu_ns() - parse_cpu_started;
   if (auto* refusal = std::get_if<BatchRefusal>(&parsed)) {
@@ -479,7 +514,7 @@ void HttpServer::Impl::handle_health(httplib::Response& res) {
     send_json(res, 503, nlohmann::json{{"status", "degraded"}, {"error", *failure}});
     return;
   }
-  send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", surveys.size()}});
+  send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", catalog()->size()}});
 }
 
 Result<ServerStore*> HttpServer::Impl::writer_store() {
@@ -574,6 +609,6 @@ IngestStats HttpServer::stats() const {
                      impl_->sqlite_cpu_ns};
 }
 
-std::size_t HttpServer::survey_count() const { return impl_->surveys.size(); }
+std::size_t HttpServer::survey_count() const { return impl_->catalog()->size(); }
 
 }  // namespace sipas
