@@ -57,7 +57,7 @@ bool names_unknown_survey(const std::variant<ParsedBatch, BatchRefusal>& parsed)
   const auto* batch = std::get_if<ParsedBatch>(&parsed);
   if (!batch) return false;
   return std::any_of(batch->responses.begin(), batch->responses.end(), [](const ParsedResponse& r) {
-    return r.error.starts_with("survey_id: unknown survey");
+    return r.error.find("survey_id: unknown survey") != std::string::npos;
   });
 }
 
