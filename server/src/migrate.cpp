@@ -32,7 +32,7 @@ const Table kTables[] = {
     {"quarantine", "qid"},        {"findings", "fid"},        {"batches", "rowid"},
     {"rollup_detail", "1"},       {"rollup_day", "1"},        {"rollup_month", "1"},
     {"rollup_below_day", "1"},    {"rollup_below_month", "1"},
-    {"login_failures", "key"},
+    {"login_failures", "key"},    {"config_bundles", "version"},
 };
 constexpr std::size_t kChunk = 5000;
 

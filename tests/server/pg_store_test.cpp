@@ -442,6 +442,7 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
     DROP TABLE rollup_below_day;
     DROP TABLE rollup_below_month;
+    DROP TABLE config_bundles;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
