@@ -364,12 +364,6 @@ struct Dashboard::Impl {
   void stylesheet(const httplib::Request& req, httplib::Response& res);
   void comments_page(const httplib::Request& req, httplib::Response& res);
   void kiosks_page(const httplib::Request& req, httplib::Response& res);
-  // Remote configuration (config_bundles.hpp): a unit's or a kiosk's bundle, below.
-  void config_page(const httplib::Request& req, httplib::Response& res);
-  void config_post(const httplib::Request& req, httplib::Response& res);
-  void render_config(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
-                     const std::string& unit, const std::string& kiosk, const std::string& message,
-                     bool error, const std::string* text);
 
   // Common start of every page: a connection, the user (else a redirect to the login page).
   struct PageContext {
@@ -393,6 +387,12 @@ struct Dashboard::Impl {
                  Data data);
   void page_error(httplib::Response& res, const PageContext* ctx, const httplib::Request& req,
                   int status, const std::string& message);
+  // Remote configuration (config_bundles.hpp): a unit's or a kiosk's bundle, below.
+  void config_page(const httplib::Request& req, httplib::Response& res);
+  void config_post(const httplib::Request& req, httplib::Response& res);
+  void render_config(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
+                     const std::string& unit, const std::string& kiosk, const std::string& message,
+                     bool error, const std::string* text);
 };
 
 namespace {
@@ -1459,7 +1459,7 @@ void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Respon
                           {"on", k.kiosk_id == kiosk}};
   }
   Data d = page_data(lang);
-  d.set("unit", unit);
+  d.set("unit_code", unit);
   d.set("kiosk", kiosk);
   d.set("is_kiosk", !kiosk.empty());
   d.set("scope_name", kiosk.empty() ? unit : kiosk);
@@ -1468,13 +1468,13 @@ void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Respon
   d.set("text", form_text);
   d.set("has_message", !message.empty());
   d.set("message", message);
-  d.set("error", error);
+  d.set("is_error", error);
   d.set("has_own", *own && (*own)->content.has_value());
   d.set("effective_version", std::to_string(effective->version));
   d.set("has_effective", effective->has_content);
   d.set("effective", effective->has_content ? bundle_content_json(effective->content).dump(2) : "");
   d.set("versions", versions);
-  d.set("kiosks", kiosk_links);
+  d.set("kiosk_links", kiosk_links);
   d.set("has_csrf", ctx.who.csrf.has_value());
   if (ctx.who.csrf) d.set("csrf", *ctx.who.csrf);
   send_page(res, &ctx, req, tr("configuration", lang), "configuration", "config", std::move(d));
@@ -1492,11 +1492,11 @@ void Dashboard::Impl::config_page(const httplib::Request& req, httplib::Response
     if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
     if (std::none_of(kiosks->begin(), kiosks->end(),
                      [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
-      return page_error(res, &ctx, req, 404, tr("config_unknown_kiosk", ctx.lang) + " " + kiosk);
+      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
     }
   }
   std::string message;
-  if (auto saved = opt_param(req, "saved")) message = tr("config_saved", ctx.lang) + " " + *saved;
+  if (auto saved = opt_param(req, "saved")) message = std::string(tr("config_saved", ctx.lang)) + " " + *saved;
   render_config(req, res, ctx, unit, kiosk, message, false, nullptr);
 }
 
@@ -1517,7 +1517,7 @@ void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response
     if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
     if (std::none_of(kiosks->begin(), kiosks->end(),
                      [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
-      return page_error(res, &ctx, req, 404, tr("config_unknown_kiosk", ctx.lang) + " " + kiosk);
+      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
     }
   }
   const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
