@@ -214,11 +214,20 @@ struct HttpServer::Impl {
   // database has it by now: one pushed with a configuration bundle after the server started.
   std::shared_ptr<const SurveyCatalog> surveys;  // under surveys_mutex
   mutable std::mutex surveys_mutex;
+  std::optional<Steady::time_point> surveys_loaded_at;  // under surveys_mutex; a reload's time
   std::shared_ptr<const SurveyCatalog> catalog() const {
     std::lock_guard lock(surveys_mutex);
     return surveys;
   }
+  // At most once every two seconds: a kiosk that keeps sending a questionnaire nobody pushed
+  // must not make every batch read them all again.
   std::shared_ptr<const SurveyCatalog> reload_catalog(ServerStore& store) {
+    {
+      std::lock_guard lock(surveys_mutex);
+      const auto now = Steady::now();
+      if (surveys_loaded_at && now - *surveys_loaded_at < std::chrono::seconds(2)) return nullptr;
+      surveys_loaded_at = now;
+    }
     auto loaded = load_catalog(store);
     if (!loaded.is_ok()) return nullptr;
     auto fresh = std::make_shared<const SurveyCatalog>(std::move(loaded).value());
