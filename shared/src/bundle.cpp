@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
 
 namespace sipas {
@@ -31,15 +32,7 @@ Result<std::string> read_text(const fs::path& file) {
   return out.str();
 }
 
-Result<Json> parse_file(const fs::path& file) {
-  auto text = read_text(file);
-  if (!text.is_ok()) return text.status();
-  Json doc = Json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) {
-    return Status::error(ErrorCode::invalid_argument, file.generic_string() + ": malformed JSON");
-  }
-  return doc;
-}
+Result<Json> parse_file(const fs::path& file) { return read_json_file(file); }
 
 }  // namespace
 

@@ -1240,6 +1240,19 @@ Result<Loaded> load_layered(const fs::path& dir, const Json& local, const std::s
 
 }  // namespace
 
+Result<Json> read_json_file(const fs::path& file) {
+  try {
+    const std::string name = display(file);
+    Result<std::string> text = read_file(file, name);
+    if (!text.is_ok()) return one_line_status(text.status());
+    Result<Json> doc = parse_json(*text, name);
+    if (!doc.is_ok()) return one_line_status(doc.status());
+    return doc;
+  } catch (const std::exception& e) {
+    return unexpected(file, e.what());
+  }
+}
+
 Result<Loaded> load_kiosk_config_with_bundle(const fs::path& dir, const BundleContent& bundle,
                                              const std::string& bundle_name) {
   fs::path file = dir / "kiosk.json";

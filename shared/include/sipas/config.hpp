@@ -144,6 +144,10 @@ Result<Loaded> load_kiosk_config_with_bundle(const std::filesystem::path& dir,
                                              const BundleContent& bundle,
                                              const std::string& bundle_name);
 
+// One JSON file read as the loader reads every file: a size limit, "FILE: LINE:COL: malformed
+// JSON: ..." and duplicate keys refused with their path. For bundle directories (bundle.hpp).
+Result<nlohmann::json> read_json_file(const std::filesystem::path& file);
+
 // The server's check of a bundle before it is stored: the bundle laid over a stand-in kiosk.json
 // of `unit` (its local-only settings), without any local file, read by the same code as the
 // kiosk's. A bundle without "active_survey" and without questionnaires is checked for the rest.
