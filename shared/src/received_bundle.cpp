@@ -52,10 +52,20 @@ Result<std::optional<std::int64_t>> applied_version(ResponseStore& store) {
   return std::optional<std::int64_t>(v);
 }
 
-Status record_config_error(ResponseStore& store, const std::string& error, TimePoint now) {
-  Status s = store.set_setting(kConfigErrorKey, error);
+Status record_config_error(ResponseStore& store, const std::string& error, TimePoint now,
+                           const char* by) {
+  Status s = store.set_setting(kConfigErrorByKey, by);
   if (!s.is_ok()) return s;
-  return store.set_setting(kConfigErrorAtKey, format_rfc3339(now));
+  s = store.set_setting(kConfigErrorAtKey, format_rfc3339(now));
+  if (!s.is_ok()) return s;
+  return store.set_setting(kConfigErrorKey, error);
+}
+
+Status clear_fetch_error(ResponseStore& store) {
+  auto by = store.setting(kConfigErrorByKey);
+  if (!by.is_ok()) return by.status();
+  if (*by && **by == "apply") return Status::ok();
+  return clear_config_error(store);
 }
 
 Status clear_config_error(ResponseStore& store) {

@@ -58,7 +58,7 @@ ConfigFetcher::ConfigFetcher(ConfigFetcherOptions options, ResponseStore& store,
 FetchReport ConfigFetcher::refuse(FetchReport report, const std::string& why) {
   report.outcome = FetchOutcome::refused;
   report.error = one_line(why);
-  (void)record_config_error(store_, report.error, clock_.now());
+  (void)record_config_error(store_, report.error, clock_.now(), "fetch");
   const std::string line = "configuration refused, kept version " +
                            std::to_string(report.version) + ": " + report.error;
   if (options_.log) {
@@ -106,13 +106,14 @@ FetchReport ConfigFetcher::fetch_once() {
   }
   if (response->status == 304 || response->status == 404) {
     report.outcome = response->status == 304 ? FetchOutcome::unchanged : FetchOutcome::none;
+    (void)clear_fetch_error(store_);
     return report;
   }
   if (response->status != 200) {
     report.outcome = FetchOutcome::failed;
     report.error = server_error(*response);
     // A server without its signing key stays so until someone acts: worth telling staff.
-    if (response->status == 503) (void)record_config_error(store_, report.error, clock_.now());
+    if (response->status == 503) (void)record_config_error(store_, report.error, clock_.now(), "fetch");
     return report;
   }
 

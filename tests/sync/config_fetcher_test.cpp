@@ -197,6 +197,19 @@ TEST_F(ConfigFetcherTest, WithoutAPublicKeyNothingIsFetched) {
   EXPECT_TRUE(last_requests_.empty());
 }
 
+TEST_F(ConfigFetcherTest, NothingNewerOnTheServerClearsARefusalOfTheFetchButNotOneOfTheKiosk) {
+  ASSERT_EQ(fetch(answer(5, {{"thanks_seconds", 7}})).outcome, FetchOutcome::stored);
+  ASSERT_EQ(fetch(answer(6, {{"thanks_seconds", 9}}, "", &other_keys_)).outcome, FetchOutcome::refused);
+  HttpResponse not_modified;
+  not_modified.status = 304;
+  EXPECT_EQ(fetch(not_modified).outcome, FetchOutcome::unchanged);
+  EXPECT_EQ(setting(kConfigErrorKey), "");
+
+  ASSERT_TRUE(record_config_error(*store_, "voice.key: not a key name", clock_.now(), "apply").is_ok());
+  EXPECT_EQ(fetch(not_modified).outcome, FetchOutcome::unchanged);
+  EXPECT_EQ(setting(kConfigErrorKey), "voice.key: not a key name");
+}
+
 TEST_F(ConfigFetcherTest, NoConfigurationOnTheServerIsNothingToApply) {
   FetchReport r = fetch(json_reply(404, {{"error", "no configuration for this kiosk"}}));
   EXPECT_EQ(r.outcome, FetchOutcome::none);

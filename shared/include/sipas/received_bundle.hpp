@@ -4,6 +4,7 @@
 //   config.version        the version the kiosk runs on (absent: none; written when applied)
 //   config.last_error     plain words; empty when the last fetch or apply was fine
 //   config.last_error_at  RFC 3339
+//   config.last_error_by  "fetch" or "apply": which side recorded it
 // The sync side (ConfigFetcher) writes config.bundle after verifying it; the kiosk applies it at
 // its next welcome screen, verifying it again. Errors as ResponseStore's; nothing throws.
 #pragma once
@@ -25,6 +26,7 @@ inline constexpr const char* kConfigBundleKey = "config.bundle";
 inline constexpr const char* kConfigVersionKey = "config.version";
 inline constexpr const char* kConfigErrorKey = "config.last_error";
 inline constexpr const char* kConfigErrorAtKey = "config.last_error_at";
+inline constexpr const char* kConfigErrorByKey = "config.last_error_by";
 
 struct ReceivedBundle {
   std::int64_t version = 0;
@@ -40,8 +42,13 @@ Result<std::int64_t> received_version(ResponseStore& store);
 // The applied version (config.version), nullopt when none.
 Result<std::optional<std::int64_t>> applied_version(ResponseStore& store);
 
-Status record_config_error(ResponseStore& store, const std::string& error, TimePoint now);
+// `by`: "fetch" (the sync refused a bundle, or the server cannot sign) or "apply" (the kiosk).
+Status record_config_error(ResponseStore& store, const std::string& error, TimePoint now,
+                           const char* by = "apply");
 Status clear_config_error(ResponseStore& store);
+// Clears the last error only when the fetch side recorded it: the server has nothing newer that
+// was refused (304, 404), while a refusal at apply stands until a new bundle comes.
+Status clear_fetch_error(ResponseStore& store);
 // config.version = version, and the last error cleared.
 Status record_config_applied(ResponseStore& store, std::int64_t version);
 

@@ -7,7 +7,8 @@
 // anything in it is read; then that it names this kiosk, that its version is newer than the one
 // it has (no replay, no rollback), and that it loads over the local configuration with the
 // kiosk's own loader. Only then is it stored. A refused bundle changes nothing but
-// config.last_error (and the log line); the kiosk runs on as it was.
+// config.last_error (and the log line); the kiosk runs on as it was. A later 304 or 404 clears an
+// error the fetch recorded (nothing refused is waiting any more), never one the kiosk recorded.
 //
 // Threads: used by one thread at a time (the sync worker's, or sipas-sync --once); the store,
 // transport and clock must outlive it.
