@@ -8,6 +8,8 @@
 #include "sipas/bundle.hpp"
 #include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
+#include "sipas/received_bundle.hpp"
+#include "sipas/store.hpp"
 #include "temp_dir.hpp"
 
 namespace sipas {
@@ -99,6 +101,47 @@ TEST_F(BundleLoadTest, ProblemsAreNamedAfterTheBundleOrTheLocalFileTheyComeFrom)
   ASSERT_FALSE(loaded.is_ok());
   EXPECT_TRUE(loaded.status().message().starts_with("configuration version 3: kiosk.json: active_survey: "))
       << loaded.status().message();
+}
+
+// What the kiosk does at its welcome screen: the kept bundle is verified again before use.
+TEST_F(BundleLoadTest, AKeptBundleIsVerifiedAgainAndRefusedWhenItNoLongerHolds) {
+  Ed25519KeyPair server, other;
+  std::string error;
+  ASSERT_TRUE(ed25519_generate(&server, &error));
+  ASSERT_TRUE(ed25519_generate(&other, &error));
+  std::ofstream(dir_ / "server.pub") << server.public_pem;
+  Json kiosk = Json::parse(std::ifstream(dir_ / "kiosk.json"));
+  kiosk["server"]["config_public_key"] = "server.pub";
+  std::ofstream(dir_ / "kiosk.json") << kiosk.dump(2);
+  auto local = load_kiosk_config(dir_);
+  ASSERT_TRUE(local.is_ok()) << local.status().message();
+  auto store = ResponseStore::open(":memory:");
+  ASSERT_TRUE(store.is_ok());
+
+  auto keep = [&](const std::string& kiosk_id, const Ed25519KeyPair& keys) {
+    SignedBundle b{kiosk_id, 4, "2026-11-29T10:00:00Z", {}};
+    b.content.settings = {{"thanks_seconds", 8}};
+    ReceivedBundle r{4, signed_bundle_body(b), ""};
+    std::string e;
+    EXPECT_TRUE(ed25519_sign(keys.private_pem, r.body, &r.signature, &e));
+    EXPECT_TRUE(store_received_bundle(**store, r).is_ok());
+  };
+  keep(local->config.kiosk_id, server);
+  auto received = load_received_config(local->config, **store);
+  ASSERT_TRUE(received.is_ok()) << received.status().message();
+  ASSERT_TRUE(received->has_value());
+  EXPECT_EQ((*received)->loaded.config.thanks_seconds, 8);
+
+  keep(local->config.kiosk_id, other);
+  received = load_received_config(local->config, **store);
+  ASSERT_FALSE(received.is_ok());
+  EXPECT_NE(received.status().message().find("signature does not match"), std::string::npos);
+
+  keep("22.PVHCC.K99", server);
+  received = load_received_config(local->config, **store);
+  ASSERT_FALSE(received.is_ok());
+  EXPECT_NE(received.status().message().find("is for kiosk \"22.PVHCC.K99\""), std::string::npos)
+      << received.status().message();
 }
 
 TEST(CheckBundle, ServerCheckNamesTheQuestionnaireFileAndField) {
