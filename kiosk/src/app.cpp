@@ -21,6 +21,7 @@
 #include "fonts.hpp"
 #include "input_queue.hpp"
 #include "sipas/files.hpp"
+#include "sipas/received_bundle.hpp"
 #include "sipas/time.hpp"
 #include "staff.hpp"
 #include "store_sink.hpp"
@@ -353,16 +354,30 @@ class FrameStats {
 // press or release (see input_queue.hpp), time's changes, one frame, and the frame's taps.
 class FrameLoop {
  public:
+  // `config_ready`: asked on the welcome screen, between citizens, after each sync pass; true
+  // when a new configuration is loaded and waits to be swapped in (run() then returns kReload).
   FrameLoop(const KioskArgs& args, Flow& flow, const Clock& clock, Display& display, SizedView& view,
-            StaffController& staff, FrameStats& stats, SDL_Keycode voice_key)
+            StaffController& staff, FrameStats& stats, SDL_Keycode voice_key,
+            std::function<bool()> config_ready = {})
       : args_(args), flow_(flow), clock_(clock), display_(display), view_(view), staff_(staff),
-        stats_(stats), voice_key_(voice_key), input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
+        stats_(stats), voice_key_(voice_key), config_ready_(std::move(config_ready)),
+        input_(!args.merge_input), next_continuous_(SteadyClock::now()) {
     if (args.ui_dump) dump_.emplace(*args.ui_dump);
   }
 
-  // Until staff choose "exit" (0), or fonts cannot be loaded for a new window size (2).
+  static constexpr int kReload = 3;
+
+  // Until staff choose "exit" (0), fonts cannot be loaded for a new window size (2), or a new
+  // configuration waits on the welcome screen with no citizen busy (kReload).
   int run() {
     while (!flow_.quit_requested()) {
+      // Never in a citizen's survey: only on the welcome screen, no answer being shown, no input
+      // waiting.
+      if (check_config_ && config_ready_ && flow_.screen() == Screen::welcome &&
+          !flow_.confirming() && input_.empty()) {
+        check_config_ = false;
+        if (config_ready_()) return kReload;
+      }
       const int timeout_ms = wait_ms();
       if (timeout_ms != 0) stats_.flush();
       take_events(timeout_ms);
@@ -451,6 +466,7 @@ class FrameLoop {
         extra_frames_ = 3;
       } else if (ev.type == display_.wake_event) {
         extra_frames_ = std::max(extra_frames_, 1);
+        check_config_ = true;
         if (flow_.screen() == Screen::staff) staff_.refresh();
       }
       // SDL_QUIT is ignored: only the staff screen's "exit" ends the kiosk.
@@ -494,6 +510,8 @@ class FrameLoop {
   StaffController& staff_;
   FrameStats& stats_;
   SDL_Keycode voice_key_;
+  std::function<bool()> config_ready_;
+  bool check_config_ = true;  // a sync pass ended since the last look (and at start)
   bool after_voice_key_ = false;  // the last event but key releases was the voice key's press
   std::optional<UiDumpWriter> dump_;
   InputQueue input_;
@@ -510,63 +528,152 @@ std::optional<TimePoint> last_submitted(ResponseStore* store) {
   return std::nullopt;
 }
 
+// The configuration the kiosk runs on: the local one, or the last bundle from the server laid
+// over it (received_bundle.hpp). A new bundle is loaded (verified again) into `pending_` while the
+// old configuration still serves, and swapped in by commit() once everything built on the old
+// one is gone: one step, never half of each.
+class ActiveConfig {
+ public:
+  ActiveConfig(const KioskConfig& local, const Clock& clock) : local_(local), clock_(clock) {}
+
+  const KioskConfig& current() const { return current_ ? current_->loaded.config : local_; }
+  bool from_server() const { return current_.has_value(); }
+
+  // At start: the stored bundle, when there is one and it loads.
+  void start(ResponseStore* store) {
+    if (load(store)) commit(store);
+  }
+
+  // A bundle newer than the one running waits in the store and loads: true, to commit() next.
+  bool load(ResponseStore* store) {
+    if (!store || local_.server.config_public_key.empty()) return false;
+    auto version = received_version(*store);
+    if (!version.is_ok() || *version == 0 || *version == running_ || *version == refused_) return false;
+    auto received = load_received_config(local_, *store);
+    if (!received.is_ok()) {
+      refuse(store, *version, received.status().message());
+      return false;
+    }
+    if (!*received) return false;
+    pending_ = std::move(**received);
+    return true;
+  }
+
+  void commit(ResponseStore* store) {
+    if (!pending_) return;
+    current_ = std::move(pending_);
+    pending_.reset();
+    running_ = current_->version;
+    log_line("running on configuration version " + std::to_string(running_) + " from the server");
+    for (const auto& w : current_->loaded.warnings) log_line("warning: " + w);
+    if (store) {
+      if (Status s = record_config_applied(*store, running_); !s.is_ok()) log_line(s.message());
+    }
+  }
+
+  // The running bundle cannot be used after all (refused by SDL): back to the local configuration.
+  void refuse_current(ResponseStore* store, const std::string& why) {
+    if (!current_) return;
+    const std::int64_t version = current_->version;
+    current_.reset();
+    running_ = 0;
+    refuse(store, version, why);
+  }
+
+ private:
+  void refuse(ResponseStore* store, std::int64_t version, const std::string& why) {
+    refused_ = version;
+    log_line("configuration version " + std::to_string(version) + " not applied: " + why);
+    if (store) (void)record_config_error(*store, why, clock_.now());
+  }
+
+  const KioskConfig& local_;
+  const Clock& clock_;
+  std::optional<ReceivedConfig> current_;
+  std::optional<ReceivedConfig> pending_;
+  std::int64_t running_ = 0;
+  std::int64_t refused_ = 0;
+};
+
 }  // namespace
 
-int run_kiosk(const KioskConfig& config, const KioskArgs& args) {
+// Fonts, time zone and database are local settings: the same whatever the server sends.
+int run_kiosk(const KioskConfig& local, const KioskArgs& args) {
   const auto process_start = SteadyClock::now();
-  auto fonts_found = find_fonts(config.font_paths);
+  auto fonts_found = find_fonts(local.font_paths);
   if (!fonts_found.is_ok()) {
-    log_line((config.dir / "kiosk.json").string() + ": font_paths: " + fonts_found.status().message());
+    log_line((local.dir / "kiosk.json").string() + ": font_paths: " + fonts_found.status().message());
     return 2;
   }
-  auto tz = TimeZone::load(config.unit.time_zone);
+  auto tz = TimeZone::load(local.unit.time_zone);
   if (!tz.is_ok()) {
-    log_line((config.dir / "kiosk.json").string() + ": unit.time_zone: " + tz.status().message());
+    log_line((local.dir / "kiosk.json").string() + ": unit.time_zone: " + tz.status().message());
     return 2;
   }
 
   SystemClock clock;
-  const std::string db_path = args.db ? *args.db : config.db_path;
+  const std::string db_path = args.db ? *args.db : local.db_path;
   StoreSink sink(db_path);
   const Status opened = sink.open();
   if (!opened.is_ok()) log_line(db_path + ": " + opened.to_string());
-  Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz,
-            last_submitted(opened.is_ok() ? sink.store() : nullptr));
-  flow.set_officer(initial_officer(config, sink.store()));
-  if (!opened.is_ok()) flow.store_failed();
+  ActiveConfig active(local, clock);
+  active.start(opened.is_ok() ? sink.store() : nullptr);
 
   const std::unique_ptr<Display> display = open_display(args);
   if (!display) return 1;
-  // Key names resolve through the keyboard map, which SDL sets up with its video.
-  const SDL_Keycode voice_key = SDL_GetKeyFromName(config.voice.key.c_str());
-  if (voice_key == SDLK_UNKNOWN) {
-    log_line((config.dir / "kiosk.json").string() + ": voice.key: \"" + config.voice.key +
-             "\" is not a key name (for example \"Return\", \"Keypad +\", \"Keypad Enter\", \"F1\")");
-    return 2;
-  }
   SizedView view(display->win.window, *fonts_found);
   if (!view.fit()) return 2;
-  Uploader uploader(config, args, db_path, display->wake_event, sink);
-
-  StaffModel staff(config, *tz, clock);
-  StaffController staff_desk(
-      staff, [&sink] { return sink.store(); }, uploader.sync_now(), log_line);
-  flow.set_staff_desk(&staff_desk);
-  view.view().set_staff(&staff);
-
-  VoiceOutputOptions voice_options;
-  voice_options.assets_dir = config.assets_dir;
-  voice_options.preload = survey_texts(config);
-  voice_options.volume = initial_volume(config, sink.store());
-  voice_options.stats_file = args.voice_stats.value_or("");
-  voice_options.log = log_line;
-  VoiceOutput voice(std::move(voice_options));
-  flow.set_volume(initial_volume(config, sink.store()));
-  flow.set_voice(&voice);
-
+  // Its settings are all local ones: it runs on across configuration changes.
+  Uploader uploader(local, args, db_path, display->wake_event, sink);
   FrameStats stats(args.stats_file, process_start);
-  FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats, voice_key);
-  if (const int status = loop.run(); status != 0) return status;
+
+  int status = FrameLoop::kReload;
+  while (status == FrameLoop::kReload) {
+    {
+      const KioskConfig& config = active.current();
+      // Key names resolve through the keyboard map, which SDL sets up with its video.
+      const SDL_Keycode voice_key = SDL_GetKeyFromName(config.voice.key.c_str());
+      if (voice_key == SDLK_UNKNOWN) {
+        const std::string why = "voice.key: \"" + config.voice.key +
+                                "\" is not a key name (for example \"Return\", \"Keypad +\", "
+                                "\"Keypad Enter\", \"F1\")";
+        if (!active.from_server()) {
+          log_line((config.dir / "kiosk.json").string() + ": " + why);
+          return 2;
+        }
+        active.refuse_current(sink.store(), why);
+        continue;
+      }
+      Flow flow(config, FlowSettings::from_config(config), sink, clock, *tz,
+                last_submitted(opened.is_ok() ? sink.store() : nullptr));
+      flow.set_officer(initial_officer(config, sink.store()));
+      if (!opened.is_ok()) flow.store_failed();
+
+      StaffModel staff(config, *tz, clock);
+      StaffController staff_desk(
+          staff, [&sink] { return sink.store(); }, uploader.sync_now(), log_line);
+      flow.set_staff_desk(&staff_desk);
+      view.view().set_staff(&staff);
+
+      VoiceOutputOptions voice_options;
+      voice_options.assets_dir = config.assets_dir;
+      voice_options.preload = survey_texts(config);
+      voice_options.volume = initial_volume(config, sink.store());
+      voice_options.stats_file = args.voice_stats.value_or("");
+      voice_options.log = log_line;
+      VoiceOutput voice(std::move(voice_options));
+      flow.set_volume(initial_volume(config, sink.store()));
+      flow.set_voice(&voice);
+
+      FrameLoop loop(args, flow, clock, *display, view, staff_desk, stats, voice_key,
+                     [&active, &sink] { return active.load(sink.store()); });
+      status = loop.run();
+      view.view().set_staff(nullptr);
+    }
+    // Everything built on the old configuration is gone: the new one takes its place.
+    if (status == FrameLoop::kReload) active.commit(sink.store());
+  }
+  if (status != 0) return status;
   stats.write(true);
   uploader.stop();
   return 0;

@@ -6,6 +6,7 @@
 
 #include "sipas/csv.hpp"
 #include "sipas/files.hpp"
+#include "sipas/received_bundle.hpp"
 
 #include "text.hpp"
 
@@ -227,6 +228,8 @@ Status StaffModel::refresh(ResponseStore& store, bool sync_configured) {
   s.last_attempt = parse_rfc3339(get("sync.last_attempt_at"));
   s.last_error = get("sync.last_error");
   s.server_reachable = get("sync.server_reachable") == "1";
+  if (auto applied = applied_version(store); applied.is_ok()) s.config_version = *applied;
+  s.config_error = get(kConfigErrorKey);
   auto rejected = store.rejected(20);
   if (!rejected.is_ok()) return rejected.status();
   s.rejected = std::move(*rejected);

@@ -103,6 +103,9 @@ struct SyncFigures {
   std::string last_error;           // plain words; empty after a good pass
   bool server_reachable = false;
   std::vector<RejectedResponse> rejected;  // newest first, at most 20
+  // Remote configuration (received_bundle.hpp): the version applied, and why the last one was refused.
+  std::optional<std::int64_t> config_version;
+  std::string config_error;
 };
 
 struct ExportOutcome {

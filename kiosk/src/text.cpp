@@ -335,6 +335,15 @@ constexpr Message kCatalogue[] = {
     {Text::large_text,
      "Chữ lớn",
      "Large text"},
+    {Text::staff_config_version,
+     "Cấu hình từ máy chủ tỉnh: phiên bản %s",
+     "Configuration from the province server: version %s"},
+    {Text::staff_config_local,
+     "Cấu hình: chỉ của máy này (chưa nhận từ máy chủ)",
+     "Configuration: this kiosk's own (none received from the server)"},
+    {Text::staff_config_refused,
+     "Cấu hình mới bị từ chối, vẫn dùng cấu hình cũ: %s",
+     "New configuration refused, the current one kept: %s"},
 };
 
 // message() indexes the table by id, so every id has its entry, in the enum's order.

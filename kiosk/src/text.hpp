@@ -122,8 +122,11 @@ enum class Text {
   staff_volume_down,
   staff_volume_up,
   large_text,
+  staff_config_version,  // %s the configuration version from the server
+  staff_config_local,
+  staff_config_refused,  // %s why
 };
-inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::large_text) + 1;
+inline constexpr std::size_t kTextCount = static_cast<std::size_t>(Text::staff_config_refused) + 1;
 
 // One catalogue entry. `en` is nullptr where no English text exists yet.
 struct Message {

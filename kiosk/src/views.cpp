@@ -1632,6 +1632,15 @@ void draw_staff_sync(Painter& p, const StaffModel& s, ImVec2 min, ImVec2 max) {
     line(p.tr(f.server_reachable ? Text::staff_server_refused : Text::staff_server_unreachable), p.pal().danger);
     line(f.last_error, p.pal().muted);
   }
+  const float config_y = y;
+  const std::string config_line =
+      f.config_version ? format_text(p.tr(Text::staff_config_version), std::to_string(*f.config_version).c_str())
+                       : std::string(p.tr(Text::staff_config_local));
+  line(config_line, p.pal().ink);
+  if (!f.config_error.empty()) {
+    line(format_text(p.tr(Text::staff_config_refused), f.config_error.c_str()), p.pal().danger);
+  }
+  p.record("staff-sync-config", config_line, ImVec2(min.x, config_y), ImVec2(max.x, y));
   y += g / 2;
   float x1 = max.x;
   const float row = std::round(body->FontSize * 1.4f);

@@ -9,8 +9,6 @@
 namespace sipas {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 bool starts_with_scheme(std::string_view header, std::string_view scheme) {
   if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return false;
   for (std::size_t i = 0; i < scheme.size(); ++i) {
@@ -39,44 +37,6 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
   auto token = trim(authorization.substr(7));
   if (token.empty() || token.size() > 512) return std::nullopt;
   return std::string(token);
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::array<int, 256> value{};
-  value.fill(-1);
-  for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kAlphabet[i])] = i;
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = value[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string base64_encode(std::string_view data) {
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : data) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  while (out.size() % 4 != 0) out.push_back('=');
-  return out;
 }
 
 std::optional<BasicCredentials> basic_credentials(std::string_view authorization) {

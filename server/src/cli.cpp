@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -16,12 +17,15 @@
 #include <thread>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "sipas/config.hpp"
 #include "sipas/crypto.hpp"
 #include <boost/asio/ip/address.hpp>
 
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
+#include "sipas/server/config_bundles.hpp"
 #include "sipas/server/config_file.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/http_server.hpp"
@@ -70,6 +74,13 @@ Usage:
   sipas-server migrate --from FILE --to POSTGRESQL             (with the server stopped)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
                                                     (one-time login link, 5 min, this machine)
+  sipas-server keygen --private FILE --public FILE   (the key that signs configuration bundles)
+  sipas-server serve ... --signing-key FILE          (serve GET /api/v1/config, signed)
+  sipas-server config set --db PATH (--unit CODE | --kiosk-id ID) --file BUNDLE.json|DIR [--by NAME]
+  sipas-server config show --db PATH (--unit CODE | --kiosk-id ID) [--effective]
+  sipas-server config history --db PATH (--unit CODE | --kiosk-id ID)
+  sipas-server config remove --db PATH (--unit CODE | --kiosk-id ID)
+  sipas-server config list --db PATH
   sipas-server --help | --version
 
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
@@ -99,6 +110,11 @@ on the command line win over the file's. backup copies the database as of one mo
 kiosks upload, checks the copy and puts it in place atomically; --to-dir DIR names it
 DIR/sipas-YYYYMMDDTHHMMSSZ.db and then deletes all but the --keep N newest such files (default 14).
 restore checks the backup, copies it over --db and migrates it to this version.
+config set stores a new version of a unit's or a kiosk's configuration bundle, checked with the
+kiosk's own loader: a directory laid out like a kiosk's configuration (kiosk.json, whose settings
+local to each kiosk are left out; surveys/*.json; procedures.json; each optional), or one JSON
+file {"settings": {...}, "surveys": [...], "procedures": [...]}. Kiosks get the bundles of their
+unit's chain merged, their own last (docs/configuration.md).
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -225,6 +241,7 @@ class Cli {
     if (group == "backup") return backup(args);
     if (group == "restore") return restore(args);
     if (group == "migrate") return migrate(args);
+    if (group == "keygen") return keygen(args);
     if (args.size() < 2) {
       err_ << "sipas-server " << group << ": missing subcommand (try --help)\n";
       return 2;
@@ -248,6 +265,7 @@ class Cli {
     if (command == "survey list") return survey_list(args);
     if (command == "procedure load") return procedure_load(args);
     if (command == "procedure list") return procedure_list(args);
+    if (group == "config") return config_command(args, command);
     if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
@@ -278,7 +296,7 @@ class Cli {
     }
     args_ = std::get<Args>(std::move(parsed));
     std::set<std::string> needed = required;
-    if (command != "migrate") needed.insert("db");
+    if (command != "migrate" && command != "keygen") needed.insert("db");
     for (const auto& key : needed) {
       if (!args_.get(key)) {
         err_ << "sipas-server " << command << ": --" << key << " is required\n";
@@ -522,7 +540,7 @@ class Cli {
                   "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
                   "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
                   "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
-                  "login-links", "kiosk-late-after", "kiosk-offline-after"},
+                  "login-links", "kiosk-late-after", "kiosk-offline-after", "signing-key"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -672,6 +690,11 @@ class Cli {
       };
     }
 
+    if (auto key_file = args_.get("signing-key")) {
+      auto key = load_signing_key(*key_file);
+      if (!key.is_ok()) return fail("serve", key.status());
+      options.config_signing_key = std::move(key).value();
+    }
     auto server = HttpServer::create(*args_.get("db"), options);
     if (!server.is_ok()) return fail("serve", server.status());
     if ((*server)->survey_count() == 0) {
@@ -803,6 +826,127 @@ class Cli {
     out_ << "migrated " << report->rows << " rows (" << report->responses << " responses) from "
          << *args_.get("from") << "; rows and scores checked the same\n";
     return 0;
+  }
+
+  // Remote configuration (config_bundles.hpp).
+  int keygen(const std::vector<std::string>& args) {
+    int exit = 0;
+    if (!parse(args, 1, "keygen", {"private", "public"}, {"private", "public"}, &exit)) return exit;
+    if (args_.get("db")) {
+      err_ << "sipas-server keygen: takes no --db\n";
+      return 2;
+    }
+    Status s = generate_signing_key(*args_.get("private"), *args_.get("public"));
+    if (!s.is_ok()) return fail("keygen", s);
+    out_ << "wrote the signing key " << *args_.get("private") << " (keep it secret) and its public key "
+         << *args_.get("public") << " (install it on every kiosk as server.config_public_key)\n";
+    return 0;
+  }
+
+  int config_command(const std::vector<std::string>& args, const std::string& command) {
+    const bool list = command == "config list";
+    std::set<std::string> allowed = {"unit", "kiosk-id"};
+    if (command == "config set") allowed.insert({"file", "by"});
+    if (command == "config show") allowed.insert("effective");
+    if (command == "config remove") allowed.insert("by");
+    if (list) allowed.clear();
+    if (!list && command != "config set" && command != "config show" &&
+        command != "config history" && command != "config remove") {
+      err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
+      return 2;
+    }
+    int exit = 0;
+    std::vector<std::string> with_flag = args;
+    // --effective is a switch: "--effective" alone stands for "--effective=yes".
+    for (auto& a : with_flag) {
+      if (a == "--effective") a = "--effective=yes";
+    }
+    if (!prepare(with_flag, 2, command, allowed, command == "config set" ? std::set<std::string>{"file"}
+                                                                         : std::set<std::string>{},
+                 &exit)) {
+      return exit;
+    }
+    if (list) return config_list();
+    auto unit = args_.get("unit");
+    auto kiosk = args_.get("kiosk-id");
+    if (unit.has_value() == kiosk.has_value()) {
+      err_ << "sipas-server " << command << ": give either --unit CODE or --kiosk-id ID\n";
+      return 2;
+    }
+    const std::string scope = unit ? kUnitScope : kKioskScope;
+    const std::string id = unit ? *unit : *kiosk;
+    const auto now = SystemClock().now();
+    if (command == "config set") {
+      std::vector<std::string> warnings;
+      auto content = read_bundle(*args_.get("file"), &warnings);
+      if (!content.is_ok()) return fail(command, content.status());
+      auto stored = put_bundle(*store_, scope, id, *content, cli_user(), now);
+      if (!stored.is_ok()) return fail(command, stored.status());
+      for (const auto& w : warnings) err_ << "sipas-server " << command << ": warning: " << w << "\n";
+      for (const auto& w : stored->warnings)
+        err_ << "sipas-server " << command << ": warning: " << w << "\n";
+      out_ << scope << " " << id << ": configuration version " << stored->version << " stored\n";
+      return 0;
+    }
+    if (command == "config remove") {
+      auto version = remove_bundle(*store_, scope, id, cli_user(), now);
+      if (!version.is_ok()) return fail(command, version.status());
+      out_ << scope << " " << id << ": configuration removed (version " << *version << ")\n";
+      return 0;
+    }
+    if (command == "config history") {
+      auto history = store_->config_bundle_history(scope, id);
+      if (!history.is_ok()) return fail(command, history.status());
+      for (const auto& r : *history) out_ << bundle_line(r) << "\n";
+      return 0;
+    }
+    if (args_.get("effective")) {
+      auto e = effective_bundle(*store_, scope, id);
+      if (!e.is_ok()) return fail(command, e.status());
+      nlohmann::json from = nlohmann::json::array();
+      for (const auto& r : e->chain) {
+        from.push_back({{"scope", r.scope}, {"id", r.scope_id}, {"version", r.version},
+                        {"removed", !r.content.has_value()}});
+      }
+      out_ << nlohmann::json{{"version", e->version}, {"from", from},
+                             {"bundle", e->has_content ? bundle_content_json(e->content)
+                                                       : nlohmann::json(nullptr)}}
+                  .dump(2)
+           << "\n";
+      return 0;
+    }
+    auto latest = store_->latest_config_bundle(scope, id);
+    if (!latest.is_ok()) return fail(command, latest.status());
+    if (!*latest || !(*latest)->content) {
+      return fail(command, Status::error(ErrorCode::not_found,
+                                         scope + " " + id + " has no configuration bundle of its own"));
+    }
+    out_ << nlohmann::json{{"version", (*latest)->version},
+                           {"uploaded_by", (*latest)->uploaded_by},
+                           {"uploaded_at", (*latest)->uploaded_at},
+                           {"bundle", nlohmann::json::parse(*(*latest)->content)}}
+                .dump(2)
+         << "\n";
+    return 0;
+  }
+
+  int config_list() {
+    auto all = store_->latest_config_bundles();
+    if (!all.is_ok()) return fail("config list", all.status());
+    for (const auto& r : *all) out_ << bundle_line(r) << "\n";
+    return 0;
+  }
+
+  static std::string bundle_line(const ConfigBundleRecord& r) {
+    return r.scope + " " + r.scope_id + "\tversion " + std::to_string(r.version) + "\t" +
+           r.uploaded_at + "\t" + r.uploaded_by + (r.content ? "" : "\tremoved");
+  }
+
+  std::string cli_user() const {
+    if (auto by = args_.get("by")) return *by;
+    const char* who = std::getenv("SUDO_USER");
+    if (!who) who = std::getenv("USER");
+    return std::string("command line (") + (who ? who : "unknown") + ")";
   }
 
   std::istream& in_;

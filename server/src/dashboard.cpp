@@ -17,6 +17,7 @@
 #include "sipas/server/fleet.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/auth.hpp"
+#include "sipas/server/config_bundles.hpp"
 #include "sipas/server/client_info.hpp"
 #include "sipas/server/http_transport.hpp"
 #include "sipas/server/log_text.hpp"
@@ -396,6 +397,12 @@ struct Dashboard::Impl {
                  Data data);
   void page_error(httplib::Response& res, const PageContext* ctx, const httplib::Request& req,
                   int status, const std::string& message);
+  // Remote configuration (config_bundles.hpp): a unit's or a kiosk's bundle, below.
+  void config_page(const httplib::Request& req, httplib::Response& res);
+  void config_post(const httplib::Request& req, httplib::Response& res);
+  void render_config(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
+                     const std::string& unit, const std::string& kiosk, const std::string& message,
+                     bool error, const std::string* text);
 };
 
 namespace {
@@ -426,7 +433,8 @@ void Dashboard::Impl::send_page(httplib::Response& res, const PageContext* ctx,
     Data nav = list();
     for (const auto& [key, path] : {std::pair<const char*, const char*>{"overview", "/"},
                                     {"comments", "/comments"},
-                                    {"kiosks", "/kiosks"}}) {
+                                    {"kiosks", "/kiosks"},
+                                    {"configuration", "/config"}}) {
       nav << Object{{"href", with_params(path, {{"lang", l}})}, {"text", tr(key, lang)},
                     {"on", active == key}};
     }
@@ -529,6 +537,8 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Get("/api/v1/kiosks", route(&Impl::api_kiosks));
   http.GetBelow("/api/v1/kiosks/", route(&Impl::api_kiosk));
   http.Get("/assets/app.css", route(&Impl::stylesheet));
+  http.Get("/config", route(&Impl::config_page));
+  http.Post("/config", route(&Impl::config_post));
 }
 
 void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res) {
@@ -1686,6 +1696,137 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
   d.set("any_contacts", !contacts->empty());
   send_page(res, &ctx, req, tr("kiosk", lang) + (" " + f.record.kiosk_id), "kiosks", "kiosk",
             std::move(d));
+}
+
+// The configuration page: the unit's (or, with ?kiosk=, a kiosk's) own bundle in a form, what
+// its kiosks get once merged down the tree, and the history of versions. A user sees and changes
+// the units they may see (their own and those below), and the kiosks of those units.
+void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Response& res,
+                                    PageContext& ctx, const std::string& unit,
+                                    const std::string& kiosk, const std::string& message,
+                                    bool error, const std::string* text) {
+  ServerStore& store = (**ctx.svc).store();
+  const std::string& lang = ctx.lang;
+  const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
+  const std::string id = kiosk.empty() ? unit : kiosk;
+  auto own = store.latest_config_bundle(scope, id);
+  auto history = store.config_bundle_history(scope, id);
+  auto effective = effective_bundle(store, scope, id);
+  auto kiosks = store.kiosks();
+  if (!own.is_ok() || !history.is_ok() || !effective.is_ok() || !kiosks.is_ok()) {
+    return page_error(res, &ctx, req, 503, "database error while reading the configuration");
+  }
+  std::string form_text = "{\n  \"settings\": {},\n  \"surveys\": [],\n  \"procedures\": null\n}";
+  if (text) {
+    form_text = *text;
+  } else if (*own && (*own)->content) {
+    form_text = json::parse(*(*own)->content).dump(2);
+  }
+  Data versions = list();
+  for (const auto& r : *history) {
+    versions << Object{{"version", std::to_string(r.version)}, {"at", r.uploaded_at.substr(0, 16)},
+                       {"by", r.uploaded_by}, {"removed", !r.content.has_value()}};
+  }
+  Data kiosk_links = list();
+  for (const auto& k : *kiosks) {
+    if (k.unit != unit) continue;
+    kiosk_links << Object{{"id", k.kiosk_id},
+                          {"href", with_params("/config", {{"unit", unit}, {"kiosk", k.kiosk_id},
+                                                            {"lang", lang == "en" ? "en" : ""}})},
+                          {"on", k.kiosk_id == kiosk}};
+  }
+  Data d = page_data(lang);
+  d.set("unit_code", unit);
+  d.set("kiosk", kiosk);
+  d.set("is_kiosk", !kiosk.empty());
+  d.set("scope_name", kiosk.empty() ? unit : kiosk);
+  d.set("unit_href", with_params("/config", {{"unit", unit}, {"lang", lang == "en" ? "en" : ""}}));
+  d.set("lang", lang == "en" ? "en" : "");
+  d.set("text", form_text);
+  d.set("has_message", !message.empty());
+  d.set("message", message);
+  d.set("is_error", error);
+  d.set("has_own", *own && (*own)->content.has_value());
+  d.set("effective_version", std::to_string(effective->version));
+  d.set("has_effective", effective->has_content);
+  d.set("effective", effective->has_content ? bundle_content_json(effective->content).dump(2) : "");
+  d.set("versions", versions);
+  d.set("kiosk_links", kiosk_links);
+  d.set("has_csrf", ctx.who.csrf.has_value());
+  if (ctx.who.csrf) d.set("csrf", *ctx.who.csrf);
+  send_page(res, &ctx, req, tr("configuration", lang), "configuration", "config", std::move(d));
+}
+
+void Dashboard::Impl::config_page(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  std::string unit;
+  if (!visible_unit(req, res, ctx, unit)) return;
+  const std::string kiosk = param(req, "kiosk");
+  if (!kiosk.empty()) {
+    auto kiosks = (**ctx.svc).store().kiosks();
+    if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
+    if (std::none_of(kiosks->begin(), kiosks->end(),
+                     [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
+      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
+    }
+  }
+  std::string message;
+  if (auto saved = opt_param(req, "saved")) message = std::string(tr("config_saved", ctx.lang)) + " " + *saved;
+  render_config(req, res, ctx, unit, kiosk, message, false, nullptr);
+}
+
+void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  // Forms need the session's CSRF token; HTTP Basic callers have none and cannot post.
+  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
+    return page_error(res, &ctx, req, 403, "CSRF token missing or wrong");
+  }
+  std::string unit;
+  if (!visible_unit(req, res, ctx, unit)) return;
+  const std::string kiosk = param(req, "kiosk");
+  ServerStore& store = (**ctx.svc).store();
+  if (!kiosk.empty()) {
+    auto kiosks = store.kiosks();
+    if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
+    if (std::none_of(kiosks->begin(), kiosks->end(),
+                     [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
+      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
+    }
+  }
+  const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
+  const std::string id = kiosk.empty() ? unit : kiosk;
+  const std::string text = param(req, "bundle");
+  Result<std::int64_t> version = Status::ok();
+  if (param(req, "action") == "remove") {
+    version = remove_bundle(store, scope, id, ctx.who.user, clock->now());
+  } else {
+    json doc = json::parse(text, nullptr, false);
+    auto content = doc.is_discarded()
+                       ? Result<BundleContent>(Status::error(ErrorCode::invalid_argument,
+                                                             "bundle: malformed JSON"))
+                       : parse_bundle_content(doc, "bundle");
+    if (content.is_ok()) {
+      auto stored = put_bundle(store, scope, id, *content, ctx.who.user, clock->now());
+      version = stored.is_ok() ? Result<std::int64_t>(stored->version) : Result<std::int64_t>(stored.status());
+    } else {
+      version = content.status();
+    }
+  }
+  if (!version.is_ok()) {
+    res.status = version.status().code() == ErrorCode::invalid_argument ||
+                         version.status().code() == ErrorCode::not_found
+                     ? 422
+                     : 503;
+    return render_config(req, res, ctx, unit, kiosk, version.status().message(), true, &text);
+  }
+  res.status = 303;
+  res.set_header("Location", with_params("/config", {{"unit", unit}, {"kiosk", kiosk},
+                                                      {"saved", std::to_string(*version)},
+                                                      {"lang", ctx.lang == "en" ? "en" : ""}}));
 }
 
 Dashboard::Dashboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -18,6 +18,7 @@
 #include "sipas/protocol.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/client_info.hpp"
+#include "config_endpoint.hpp"
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/rate_limiter.hpp"
@@ -50,6 +51,14 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, nlohmann::json{{"error", message}});
+}
+
+bool names_unknown_survey(const std::variant<ParsedBatch, BatchRefusal>& parsed) {
+  const auto* batch = std::get_if<ParsedBatch>(&parsed);
+  if (!batch) return false;
+  return std::any_of(batch->responses.begin(), batch->responses.end(), [](const ParsedResponse& r) {
+    return r.error.find("survey_id: unknown survey") != std::string::npos;
+  });
 }
 
 bool header_is(const std::string& value, std::string_view expected) {
@@ -193,7 +202,7 @@ struct HttpServer::Impl {
   Impl(const std::string& db_path, ServerOptions opts, SurveyCatalog catalog)
       : options(std::move(opts)),
         clock(options.clock ? options.clock : &system_clock),
-        surveys(std::move(catalog)),
+        surveys(std::make_shared<const SurveyCatalog>(std::move(catalog))),
         db_path(db_path),
         pool(db_path),
         limiter(options.rate_per_second, options.rate_burst, *clock) {}
@@ -201,7 +210,31 @@ struct HttpServer::Impl {
   ServerOptions options;
   SystemClock system_clock;
   const Clock* clock;
-  const SurveyCatalog surveys;
+  // Replaced (never changed in place) when a batch names a questionnaire it lacks and the
+  // database has it by now: one pushed with a configuration bundle after the server started.
+  std::shared_ptr<const SurveyCatalog> surveys;  // under surveys_mutex
+  mutable std::mutex surveys_mutex;
+  std::optional<Steady::time_point> surveys_loaded_at;  // under surveys_mutex; a reload's time
+  std::shared_ptr<const SurveyCatalog> catalog() const {
+    std::lock_guard lock(surveys_mutex);
+    return surveys;
+  }
+  // At most once every two seconds: a kiosk that keeps sending a questionnaire nobody pushed
+  // must not make every batch read them all again.
+  std::shared_ptr<const SurveyCatalog> reload_catalog(ServerStore& store) {
+    {
+      std::lock_guard lock(surveys_mutex);
+      const auto now = Steady::now();
+      if (surveys_loaded_at && now - *surveys_loaded_at < std::chrono::seconds(2)) return nullptr;
+      surveys_loaded_at = now;
+    }
+    auto loaded = load_catalog(store);
+    if (!loaded.is_ok()) return nullptr;
+    auto fresh = std::make_shared<const SurveyCatalog>(std::move(loaded).value());
+    std::lock_guard lock(surveys_mutex);
+    surveys = fresh;
+    return fresh;
+  }
   const std::string db_path;
   StorePool pool;
   RateLimiter limiter;
@@ -247,6 +280,14 @@ void HttpServer::Impl::install_routes(http::Router& http) {
 
   http.PostChecked("/api/v1/batches", [this](const httplib::Request& head, httplib::Response& res) {
     return check_batch(head, res);
+  });
+  http.Get("/api/v1/config", [this](const httplib::Request& req, httplib::Response& res) {
+    auto store = pool.acquire();
+    if (!store.is_ok()) {
+      send_error(res, 503, "database unavailable: " + store.status().message());
+      return;
+    }
+    answer_config_request(**store, options.config_signing_key, clock->now(), req, res);
   });
   http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     handle_health(res);
@@ -356,7 +397,10 @@ void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Req
 
   auto parse_started = Steady::now();
   auto parse_cpu_started = thread_cpu_ns();
-  auto parsed = parse_batch(body, surveys, poster, limits);
+  auto parsed = parse_batch(body, *catalog(), poster, limits);
+  if (names_unknown_survey(parsed)) {
+    if (auto fresh = reload_catalog(**store)) parsed = parse_batch(body, *fresh, poster, limits);
+  }
   parse_ns += ns_since(parse_started);
   parse_cpu_ns += thread_cpu_ns() - parse_cpu_started;
   if (auto* refusal = std::get_if<BatchRefusal>(&parsed)) {
@@ -410,7 +454,7 @@ void HttpServer::Impl::handle_health(httplib::Response& res) {
     send_json(res, 503, nlohmann::json{{"status", "degraded"}, {"error", *failure}});
     return;
   }
-  send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", surveys.size()}});
+  send_json(res, 200, nlohmann::json{{"status", "ok"}, {"surveys", catalog()->size()}});
 }
 
 Result<ServerStore*> HttpServer::Impl::writer_store() {
@@ -506,6 +550,6 @@ IngestStats HttpServer::stats() const {
                      impl_->sqlite_cpu_ns};
 }
 
-std::size_t HttpServer::survey_count() const { return impl_->surveys.size(); }
+std::size_t HttpServer::survey_count() const { return impl_->catalog()->size(); }
 
 }  // namespace sipas

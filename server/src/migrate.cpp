@@ -34,6 +34,7 @@ const Table kTables[] = {
     {"rollup_below_day", "1"},    {"rollup_below_month", "1"},
     {"login_failures", "key"},
     {"kiosk_health", "rowid"},    {"kiosk_contacts", "kiosk_id, n"},
+    {"config_bundles", "version"},
 };
 constexpr std::size_t kChunk = 5000;
 

@@ -221,6 +221,17 @@ CREATE TABLE kiosk_contacts(
   PRIMARY KEY(kiosk_id, n));
 CREATE INDEX kiosk_contacts_time ON kiosk_contacts(kiosk_id, received_ms);
 )sql",
+    // Issue 13: configuration bundles per unit and per kiosk (see sqlite_store.cpp).
+    R"sql(
+CREATE TABLE config_bundles(
+  version bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  scope ctext NOT NULL CHECK (scope IN ('unit', 'kiosk')),
+  scope_id ctext NOT NULL,
+  content text,
+  uploaded_by ctext NOT NULL,
+  uploaded_at ctext NOT NULL);
+CREATE INDEX config_bundles_scope ON config_bundles(scope, scope_id, version);
+)sql"
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
 // day and month rollups.

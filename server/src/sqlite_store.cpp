@@ -552,6 +552,19 @@ CREATE TABLE kiosk_contacts(
   PRIMARY KEY(kiosk_id, n)) WITHOUT ROWID;
 CREATE INDEX kiosk_contacts_time ON kiosk_contacts(kiosk_id, received_ms);
 )sql"},
+    // Issue 13: configuration bundles per unit and per kiosk, every version kept; the version is
+    // the server-wide sequence (AUTOINCREMENT: never reused, so it only grows). A NULL content
+    // records the removal of a scope's bundle, which raises the version too.
+    {R"sql(
+CREATE TABLE config_bundles(
+  version INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL CHECK(scope IN ('unit', 'kiosk')),
+  scope_id TEXT NOT NULL,
+  content TEXT,
+  uploaded_by TEXT NOT NULL,
+  uploaded_at TEXT NOT NULL);
+CREATE INDEX config_bundles_scope ON config_bundles(scope, scope_id, version);
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {

@@ -74,6 +74,16 @@ class SqliteServerStore final : public ServerStore {
                                            std::size_t limit) override;
   Result<std::unique_ptr<RawCursor>> raw_responses(const std::vector<RawSpan>& spans,
                                                    std::size_t limit) override;
+  // Configuration bundles: in sqlite_config_bundles.cpp / pg_config_bundles.cpp.
+  Result<std::int64_t> put_config_bundle(const std::string& scope, const std::string& scope_id,
+                                         const std::optional<std::string>& content,
+                                         const std::vector<SurveyUpload>& surveys,
+                                         const std::string& uploaded_by, TimePoint now) override;
+  Result<std::optional<ConfigBundleRecord>> latest_config_bundle(
+      const std::string& scope, const std::string& scope_id) override;
+  Result<std::vector<ConfigBundleRecord>> config_bundle_history(
+      const std::string& scope, const std::string& scope_id) override;
+  Result<std::vector<ConfigBundleRecord>> latest_config_bundles() override;
 
   Result<std::map<std::string, LatestHealth>> latest_health() override;
   Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,

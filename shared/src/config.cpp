@@ -699,6 +699,15 @@ ServerSettings read_server(const Field& f, const fs::path& dir) {
       if (!fs::is_regular_file(s.ca_file, ec)) fail(ca->path(), s.ca_file + ": no such file");
     }
   }
+  if (auto g = o.optional("config_public_key")) {
+    std::string p = g->string();
+    if (!p.empty()) {
+      s.config_public_key = resolve(dir, p);
+      std::error_code ec;
+      if (!fs::is_regular_file(s.config_public_key, ec))
+        fail(g->path(), s.config_public_key + ": no such file");
+    }
+  }
   if (auto g = o.optional("allow_insecure_http")) s.allow_insecure_http = g->boolean();
   if (auto g = o.optional("sync_interval_seconds"))
     s.sync_interval_seconds = g->small_int(5, 86400);
@@ -1112,4 +1121,193 @@ Status write_staff_pin_hash(const fs::path& dir, const std::string& hash) {
   }
 }
 
+namespace {
+
+// "idle_timeout_seconds" of "idle_timeout_seconds", "counters" of "counters[2].name".
+std::string top_key(const std::string& path) { return path.substr(0, path.find_first_of(".[")); }
+
+std::string prefixed(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + ": " + name;
+}
+
+Result<Survey> load_survey_doc(const Json& doc, const std::string& name,
+                               std::vector<std::string> languages,
+                               std::vector<std::string>* warnings) {
+  std::vector<std::string> local_warnings;
+  Context ctx{name, std::move(languages), &local_warnings};
+  try {
+    Survey s = read_survey(ctx, doc);
+    warnings->insert(warnings->end(), local_warnings.begin(), local_warnings.end());
+    return s;
+  } catch (const Problem& p) {
+    return to_status(name, p);
+  }
+}
+
+// kiosk.json's document `local` with `bundle` over it. local_files: whether DIR/procedures.json
+// and DIR/surveys are read too (the kiosk) or not (the server's check).
+Result<Loaded> load_layered(const fs::path& dir, const Json& local, const std::string& local_name,
+                            const BundleContent& bundle, const std::string& bundle_name,
+                            bool local_files, bool require_active) {
+  Loaded loaded;
+  if (!local.is_object()) {
+    return Status::error(ErrorCode::invalid_argument,
+                         local_name + ": expected an object, got " + local.type_name());
+  }
+  Json doc = local;
+  std::set<std::string> from_bundle;
+  for (const auto& [key, value] : bundle.settings.items()) {
+    if (is_local_only_setting(key)) continue;
+    doc[key] = value;
+    from_bundle.insert(key);
+  }
+
+  std::vector<Procedure> catalogue;
+  std::string procedures_name = display(dir / "procedures.json");
+  if (bundle.procedures) {
+    procedures_name = prefixed(bundle_name, "procedures.json");
+    Json wrapped{{"procedures", *bundle.procedures}};
+    std::vector<std::string> w;
+    Context ctx{procedures_name, {"vi"}, &w};
+    try {
+      catalogue = read_procedures(ctx, wrapped);
+    } catch (const Problem& p) {
+      return to_status(procedures_name, p);
+    }
+    loaded.warnings.insert(loaded.warnings.end(), w.begin(), w.end());
+  } else if (local_files) {
+    Result<std::vector<Procedure>> read = load_procedures_file(dir / "procedures.json", &loaded.warnings);
+    if (read.is_ok()) {
+      catalogue = std::move(read).value();
+    } else if (read.status().code() != ErrorCode::not_found) {
+      return read.status();
+    }
+  }
+
+  Context ctx{local_name, {}, &loaded.warnings};
+  try {
+    loaded.config = read_kiosk(ctx, doc, dir, std::move(catalogue), procedures_name);
+  } catch (const Problem& p) {
+    bool bundle_key = from_bundle.contains(top_key(p.path));
+    return to_status(bundle_key ? prefixed(bundle_name, "kiosk.json") : local_name, p);
+  }
+
+  std::vector<std::string> survey_names;
+  if (local_files) {
+    fs::path survey_dir = dir / "surveys";
+    std::error_code ec;
+    if (fs::is_directory(survey_dir, ec)) {
+      std::vector<fs::path> files;
+      for (fs::directory_iterator it(survey_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path& p = it->path();
+        if (!p.filename().string().starts_with(".") && p.extension() == ".json") files.push_back(p);
+      }
+      std::sort(files.begin(), files.end());
+      for (const fs::path& p : files) {
+        Result<Survey> s = load_survey_with(p, loaded.config.languages, &loaded.warnings);
+        if (!s.is_ok()) return s.status();
+        survey_names.push_back(display(p));
+        loaded.config.surveys.push_back(std::move(s).value());
+      }
+    } else if (bundle.surveys.empty()) {
+      return Status::error(ErrorCode::invalid_argument,
+                           display(survey_dir) + ": missing (the questionnaires live here)");
+    }
+  }
+  for (const Json& doc_survey : bundle.surveys) {
+    std::string name = prefixed(bundle_name, "surveys/" + doc_survey.value("id", std::string()) + ".json");
+    Result<Survey> s = load_survey_doc(doc_survey, name, loaded.config.languages, &loaded.warnings);
+    if (!s.is_ok()) return s.status();
+    auto same = std::find_if(loaded.config.surveys.begin(), loaded.config.surveys.end(),
+                             [&](const Survey& x) { return x.id == s->id; });
+    if (same != loaded.config.surveys.end()) {
+      *same = std::move(s).value();
+    } else {
+      loaded.config.surveys.push_back(std::move(s).value());
+    }
+  }
+  if (require_active && loaded.config.find_survey(loaded.config.active_survey) == nullptr) {
+    std::string have;
+    for (const Survey& s : loaded.config.surveys) have += (have.empty() ? "" : ", ") + s.id;
+    bool bundle_key = from_bundle.contains("active_survey");
+    return Status::error(
+        ErrorCode::invalid_argument,
+        line(bundle_key ? prefixed(bundle_name, "kiosk.json") : local_name, "active_survey",
+             "no questionnaire with id " + quote(loaded.config.active_survey) + " (found: " +
+                 (have.empty() ? "none" : have) + ")"));
+  }
+  return loaded;
+}
+
+}  // namespace
+
+Result<Json> read_json_file(const fs::path& file) {
+  try {
+    const std::string name = display(file);
+    Result<std::string> text = read_file(file, name);
+    if (!text.is_ok()) return one_line_status(text.status());
+    Result<Json> doc = parse_json(*text, name);
+    if (!doc.is_ok()) return one_line_status(doc.status());
+    return doc;
+  } catch (const std::exception& e) {
+    return unexpected(file, e.what());
+  }
+}
+
+Result<Loaded> load_kiosk_config_with_bundle(const fs::path& dir, const BundleContent& bundle,
+                                             const std::string& bundle_name) {
+  fs::path file = dir / "kiosk.json";
+  try {
+    std::string name = display(file);
+    Result<std::string> text = read_file(file, name);
+    if (!text.is_ok()) return one_line_status(text.status());
+    Result<Json> doc = parse_json(*text, name);
+    if (!doc.is_ok()) return one_line_status(doc.status());
+    Result<Loaded> r = load_layered(dir, *doc, name, bundle, bundle_name, true, true);
+    if (!r.is_ok()) return one_line_status(r.status());
+    return r;
+  } catch (const std::exception& e) {
+    return unexpected(file, e.what());
+  } catch (...) {
+    return unexpected(file, "unexpected failure");
+  }
+}
+
+Status check_bundle(const BundleContent& bundle, const std::string& unit_code,
+                    const std::string& unit_name, const std::string& time_zone,
+                    std::vector<std::string>* warnings) {
+  try {
+    // A stand-in for what each kiosk keeps for itself.
+    Json doc{{"kiosk_id", "check"},
+             {"unit", {{"code", unit_code}, {"name", unit_name}, {"time_zone", time_zone}}},
+             {"counters", Json::array({{{"id", "check"}, {"name", "check"}}})},
+             {"counter", "check"},
+             {"server", {{"url", "https://localhost"}, {"token_file", "kiosk.token"}}},
+             {"db_path", "kiosk.db"},
+             {"active_survey", "check"}};
+    if (auto c = bundle.settings.find("counters");
+        c != bundle.settings.end() && c->is_array() && !c->empty() && (*c)[0].is_object() &&
+        (*c)[0].contains("id") && (*c)[0]["id"].is_string()) {
+      doc["counter"] = (*c)[0]["id"];
+    }
+    bool require_active = true;
+    if (!bundle.settings.contains("active_survey")) {
+      if (bundle.surveys.empty()) {
+        require_active = false;
+      } else {
+        doc["active_survey"] = bundle.surveys.front().value("id", std::string());
+      }
+    }
+    Result<Loaded> r = load_layered(fs::path("/"), doc, "kiosk.json", bundle, "", false, require_active);
+    if (!r.is_ok()) return one_line_status(r.status());
+    if (warnings) warnings->insert(warnings->end(), r->warnings.begin(), r->warnings.end());
+    return Status::ok();
+  } catch (const std::exception& e) {
+    return unexpected("kiosk.json", e.what());
+  } catch (...) {
+    return unexpected("kiosk.json", "unexpected failure");
+  }
+}
+
 }  // namespace sipas
+

@@ -250,3 +250,178 @@ bool gzip_decompress(std::string_view data, std::size_t max_output, std::string*
 }
 
 }  // namespace sipas
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+namespace sipas {
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+std::string openssl_error(const char* what) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return what;
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return std::string(what) + " (" + buf + ")";
+}
+
+Pkey read_key(std::string_view pem, bool is_private, std::string* error) {
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) {
+    *error = openssl_error("out of memory");
+    return nullptr;
+  }
+  Pkey key(is_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+                      : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!key) {
+    *error = is_private ? "not a PEM private key" : "not a PEM public key";
+    return nullptr;
+  }
+  if (EVP_PKEY_id(key.get()) != EVP_PKEY_ED25519) {
+    *error = is_private ? "not an Ed25519 private key" : "not an Ed25519 public key";
+    return nullptr;
+  }
+  return key;
+}
+
+bool write_pem(EVP_PKEY* key, bool is_private, std::string* out, std::string* error) {
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (!bio) {
+    *error = openssl_error("out of memory");
+    return false;
+  }
+  int ok = is_private
+               ? PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
+               : PEM_write_bio_PUBKEY(bio.get(), key);
+  if (ok != 1) {
+    *error = openssl_error("cannot write the key");
+    return false;
+  }
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  out->assign(data, static_cast<std::size_t>(n));
+  return true;
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+bool ed25519_generate(Ed25519KeyPair* out, std::string* error) {
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
+    *error = openssl_error("cannot generate an Ed25519 key");
+    return false;
+  }
+  Pkey key(raw);
+  return write_pem(key.get(), true, &out->private_pem, error) &&
+         write_pem(key.get(), false, &out->public_pem, error);
+}
+
+bool ed25519_public_of(std::string_view private_pem, std::string* public_pem, std::string* error) {
+  Pkey key = read_key(private_pem, true, error);
+  return key && write_pem(key.get(), false, public_pem, error);
+}
+
+bool ed25519_sign(std::string_view private_pem, std::string_view data, std::string* signature,
+                  std::string* error) {
+  Pkey key = read_key(private_pem, true, error);
+  if (!key) return false;
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
+  // Ed25519 hashes internally: no digest is named, and the data goes in one call.
+  std::size_t n = 64;
+  signature->assign(n, '\0');
+  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(signature->data()), &n,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+    *error = openssl_error("cannot sign");
+    return false;
+  }
+  signature->resize(n);
+  return true;
+}
+
+bool ed25519_verify(std::string_view public_pem, std::string_view data,
+                    std::string_view signature, std::string* error) {
+  Pkey key = read_key(public_pem, false, error);
+  if (!key) return false;
+  if (signature.size() != 64) {
+    *error = "the signature is " + std::to_string(signature.size()) + " bytes, not 64";
+    return false;
+  }
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
+  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
+    *error = openssl_error("cannot verify");
+    return false;
+  }
+  int rc = EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+  ERR_clear_error();
+  if (rc != 1) {
+    *error = "signature does not match";
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::array<int, 256> value{};
+  value.fill(-1);
+  for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kBase64[i])] = i;
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = value[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : data) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kBase64[(acc >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kBase64[(acc << (6 - bits)) & 0x3f]);
+  while (out.size() % 4 != 0) out.push_back('=');
+  return out;
+}
+
+}  // namespace sipas

@@ -11,6 +11,7 @@
 
 #include "sipas/config.hpp"
 #include "sipas/store.hpp"
+#include "sipas/sync/config_fetcher.hpp"
 #include "sipas/sync/curl_transport.hpp"
 #include "sipas/sync/sync_worker.hpp"
 #include "sipas/sync/uploader.hpp"
@@ -34,6 +35,8 @@ constexpr const char* kUsage =
     "                      failed ones (default 1)\n"
     "  --help, --version\n"
     "\n"
+    "With server.config_public_key set it also fetches the kiosk's configuration bundle\n"
+    "after uploading, verifies it and keeps it for the kiosk to apply.\n"
     "Without --once it keeps uploading (at the config's interval, with backoff after\n"
     "failures) until SIGTERM or SIGINT.\n"
     "Exit status: 0 done, 1 responses left pending, 2 bad usage or configuration.\n";
@@ -57,6 +60,25 @@ std::string summary(const sipas::PassReport& r) {
   return "sent " + std::to_string(r.accepted) + ", duplicates " + std::to_string(r.duplicates) +
          ", rejected " + std::to_string(r.rejected) + ", pending left " +
          (r.pending_left < 0 ? std::string("unknown") : std::to_string(r.pending_left));
+}
+
+std::string config_summary(const sipas::FetchReport& r) {
+  using sipas::FetchOutcome;
+  switch (r.outcome) {
+    case FetchOutcome::stored:
+      return "configuration version " + std::to_string(r.version) + " received";
+    case FetchOutcome::unchanged:
+      return "configuration version " + std::to_string(r.version) + " is current";
+    case FetchOutcome::none:
+      return "no configuration for this kiosk on the server";
+    case FetchOutcome::refused:
+      return "configuration refused: " + r.error;
+    case FetchOutcome::failed:
+      return "configuration not fetched: " + r.error;
+    case FetchOutcome::not_set_up:
+      break;
+  }
+  return "configuration not fetched (no server.config_public_key)";
 }
 
 }  // namespace
@@ -137,6 +159,14 @@ int main(int argc, char** argv) {
     sipas::RealSleeper sleeper;
     sipas::PassReport report = (*uploader)->drain(sleeper, attempts);
     std::cout << summary(report) << std::endl;
+    if (!options.config.public_key.empty()) {
+      // Fetched and stored even when the kiosk's screen is down; the kiosk applies it.
+      sipas::ConfigFetcherOptions c = options.config;
+      c.server_url = options.uploader.server_url;
+      c.token_file = options.uploader.token_file;
+      sipas::FetchReport fetched = sipas::ConfigFetcher(c, **store, **transport, clock).fetch_once();
+      std::cout << config_summary(fetched) << std::endl;
+    }
     if (!report.status.is_ok()) std::cerr << "sipas-sync: " << report.status.message() << "\n";
     return report.pending_left == 0 ? 0 : 1;
   }

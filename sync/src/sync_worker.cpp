@@ -12,6 +12,7 @@ SyncWorkerOptions SyncWorkerOptions::from_config(const KioskConfig& config) {
   o.transport.connect_timeout = std::chrono::seconds(config.server.connect_timeout_seconds);
   o.transport.total_timeout = std::chrono::seconds(config.server.request_timeout_seconds);
   o.interval = std::chrono::seconds(config.server.sync_interval_seconds);
+  o.config = ConfigFetcherOptions::from_config(config);
   return o;
 }
 
@@ -44,6 +45,14 @@ Result<std::unique_ptr<SyncWorker>> SyncWorker::start(SyncWorkerOptions options,
                                         random ? std::move(random) : default_random_source());
   if (!uploader.is_ok()) return uploader.status();
   w->uploader_ = std::move(uploader).value();
+
+  if (!w->options_.config.public_key.empty()) {
+    ConfigFetcherOptions c = w->options_.config;
+    c.kiosk_id = w->options_.uploader.kiosk_id;
+    c.server_url = w->options_.uploader.server_url;
+    c.token_file = w->options_.uploader.token_file;
+    w->fetcher_ = std::make_unique<ConfigFetcher>(std::move(c), *w->store_, *w->transport_, *w->clock_);
+  }
 
   if (auto recorded = read_sync_state(*w->store_); recorded.is_ok()) {
     w->state_.recorded = *recorded;
@@ -95,6 +104,7 @@ void SyncWorker::run() {
     lock.unlock();
 
     PassReport pass = uploader_->sync_once();
+    if (fetcher_ && (pass.status.is_ok() || pass.http_status != 0)) fetcher_->fetch_once();
     auto recorded = read_sync_state(*store_);
 
     lock.lock();

@@ -363,6 +363,18 @@ TEST_F(StaffTest, SyncFiguresShowPendingLastUploadLastErrorAndRejections) {
   EXPECT_EQ(s.rejected[0].reason, "survey version unknown");
 }
 
+TEST_F(StaffTest, SyncFiguresShowTheConfigurationVersionAndWhyTheLastOneWasRefused) {
+  StaffModel staff(config_, tz_, clock_);
+  ASSERT_TRUE(staff.refresh(*store_, true).is_ok());
+  EXPECT_FALSE(staff.sync().config_version.has_value());
+  EXPECT_TRUE(staff.sync().config_error.empty());
+  ASSERT_TRUE(store_->set_setting("config.version", "7").is_ok());
+  ASSERT_TRUE(store_->set_setting("config.last_error", "configuration refused: signature does not match").is_ok());
+  ASSERT_TRUE(staff.refresh(*store_, true).is_ok());
+  EXPECT_EQ(staff.sync().config_version, 7);
+  EXPECT_EQ(staff.sync().config_error, "configuration refused: signature does not match");
+}
+
 TEST_F(StaffTest, SyncNowAndTabActionsReachTheirTargets) {
   StaffModel staff(config_, tz_, clock_);
   int calls = 0;

@@ -115,7 +115,7 @@ TEST_F(ConfigFileTest, ServeReportsABadLineAndCreatesNothing) {
                        "listen, login-links, max-batch, "
                        "max-body-bytes, max-connections, max-connections-per-address, "
                        "max-decompressed-bytes, max-header-bytes, max-header-count, rate-burst, "
-                       "rate-limit, surveys, threads, tls-cert, tls-key)\n");
+                       "rate-limit, signing-key, surveys, threads, tls-cert, tls-key)\n");
   EXPECT_FALSE(std::filesystem::exists(db));
   r = run({"serve", "--config", (dir_ / "none.conf").string()});
   EXPECT_EQ(r.status, 2);

@@ -365,15 +365,16 @@ TEST_F(KioskHealthTest, TheMigrationAddsTheTablesToALastVersionDatabase) {
   stop_server();
   store_.reset();
   if (TestDatabase::postgresql()) {
-    db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; "
+    db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
              "UPDATE schema_version SET version = 5");
   } else {
-    db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; PRAGMA user_version = 8");
+    db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
+             "PRAGMA user_version = 8");
   }
   start_server(ServerOptions{});
   EXPECT_EQ(db_.query(TestDatabase::postgresql() ? "SELECT max(version) FROM schema_version"
                                                  : "PRAGMA user_version"),
-            TestDatabase::postgresql() ? "6" : "9");
+            TestDatabase::postgresql() ? "7" : "10");
   ASSERT_EQ(beat("k1", token1_)->status, 200);
   auto contacts = store_->contacts("k1", 10);
   ASSERT_TRUE(contacts.is_ok()) << contacts.status().message();

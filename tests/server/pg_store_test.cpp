@@ -156,8 +156,8 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
-  // One row, at the latest version (6: kiosk health).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 6");
+  // One row, at the latest version (7: configuration bundles).
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 7");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -444,13 +444,14 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     DROP TABLE rollup_below_month;
     DROP TABLE kiosk_contacts;
     DROP TABLE kiosk_health;
+    DROP TABLE config_bundles;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
 
   auto svc = ScoreService::open(db.db());
   ASSERT_TRUE(svc.is_ok()) << svc.status().message();
-  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "6");
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "7");
   EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             answers);
   EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),

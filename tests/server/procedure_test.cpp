@@ -155,6 +155,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     DROP TABLE login_failures;
     DROP TABLE kiosk_contacts;
     DROP TABLE kiosk_health;
+    DROP TABLE config_bundles;
     ALTER TABLE responses DROP COLUMN procedure;
     UPDATE responses SET raw = json_set(raw, '$.procedure', 'bad code!')
       WHERE json_extract(raw, '$.procedure') = '2.002154';
@@ -164,7 +165,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "9");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "10");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             db_.query("SELECT count(*) FROM answers"));

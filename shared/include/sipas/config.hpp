@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/bundle.hpp"
 #include "sipas/status.hpp"
 #include "sipas/survey.hpp"
 
@@ -46,6 +47,9 @@ struct ServerSettings {
   std::string url;                   // e.g. "https://sipas.example.gov.vn"
   std::string token_file;            // bearer token, resolved relative to the config dir
   std::string ca_file;               // empty: the system's CA store
+  // The server's Ed25519 public key (PEM) that configuration bundles must be signed with;
+  // resolved relative to the config dir. Empty: the kiosk fetches no configuration.
+  std::string config_public_key;
   bool allow_insecure_http = false;  // plain http:// to a non-loopback host only when true
   int sync_interval_seconds = 60;
   int batch_size = 500;
@@ -131,5 +135,27 @@ Result<std::vector<Procedure>> load_procedures(const std::filesystem::path& file
 // invalid_argument when `hash` is not hash_secret()'s shape or kiosk.json is not a JSON object;
 // disk_full / read_only / io_error when it cannot be written (the old file is then untouched).
 Status write_staff_pin_hash(const std::filesystem::path& dir, const std::string& hash);
+
+// The configuration of DIR with a bundle from the server laid over it (bundle.hpp): the bundle's
+// settings replace kiosk.json's key by key, except the local-only ones, which kiosk.json always
+// keeps; its questionnaires replace or join those of DIR/surveys by id; its procedure list, when
+// it has one, replaces procedures.json. Problems in a setting the bundle gave are named after
+// `bundle_name` ("configuration version 12: kiosk.json: idle_timeout_seconds: ..."), in a survey
+// of the bundle after "surveys/ID.json". Errors as load_kiosk_config's.
+Result<Loaded> load_kiosk_config_with_bundle(const std::filesystem::path& dir,
+                                             const BundleContent& bundle,
+                                             const std::string& bundle_name);
+
+// One JSON file read as the loader reads every file: a size limit, "FILE: LINE:COL: malformed
+// JSON: ..." and duplicate keys refused with their path. For bundle directories (bundle.hpp).
+Result<nlohmann::json> read_json_file(const std::filesystem::path& file);
+
+// The server's check of a bundle before it is stored: the bundle laid over a stand-in kiosk.json
+// of `unit` (its local-only settings), without any local file, read by the same code as the
+// kiosk's. A bundle without "active_survey" and without questionnaires is checked for the rest.
+// invalid_argument naming "kiosk.json", "procedures.json" or "surveys/ID.json" and the field.
+Status check_bundle(const BundleContent& bundle, const std::string& unit_code,
+                    const std::string& unit_name, const std::string& time_zone,
+                    std::vector<std::string>* warnings = nullptr);
 
 }  // namespace sipas

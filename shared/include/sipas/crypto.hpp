@@ -1,6 +1,7 @@
 // Hashing, random identifiers and secret storage (OpenSSL). All functions are thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,35 @@ bool verify_secret(std::string_view secret, std::string_view stored);
 std::string gzip_compress(std::string_view data);
 bool gzip_decompress(std::string_view data, std::size_t max_output, std::string* out,
                      bool* too_large = nullptr);
+
+}  // namespace sipas
+
+// Ed25519 signatures (OpenSSL) for the configuration bundles the server pushes to kiosks.
+// Keys travel as PEM text: PKCS#8 "PRIVATE KEY" and SubjectPublicKeyInfo "PUBLIC KEY". Errors
+// are plain words for a caller to put after a file name; nothing throws.
+namespace sipas {
+
+struct Ed25519KeyPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+// A fresh key pair; false (with *error set) only when OpenSSL fails.
+bool ed25519_generate(Ed25519KeyPair* out, std::string* error);
+// The 64-byte signature of `data` by the private key `private_pem`; false with *error when the
+// PEM is not an Ed25519 private key.
+bool ed25519_sign(std::string_view private_pem, std::string_view data, std::string* signature,
+                  std::string* error);
+// Whether `signature` is a valid signature of `data` by the key `public_pem`. *error says why
+// not (a key that does not load, a signature of the wrong size, or "signature does not match").
+bool ed25519_verify(std::string_view public_pem, std::string_view data,
+                    std::string_view signature, std::string* error);
+// The public key of a private key, as PEM.
+bool ed25519_public_of(std::string_view private_pem, std::string* public_pem, std::string* error);
+
+// Standard base64 (RFC 4648): encode pads with "="; decode ignores trailing "=" and is nullopt
+// on any character outside the alphabet.
+std::string base64_encode(std::string_view data);
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace sipas

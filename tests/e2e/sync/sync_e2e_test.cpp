@@ -317,13 +317,14 @@ class SyncE2eTest : public ::testing::Test {
 
   // A sipas-server on `port` over this test's database, answering /healthz; `name` names its
   // output files.
-  std::unique_ptr<Process> serve(int port, const std::string& name) {
-    auto server = std::make_unique<Process>(
-        std::vector<std::string>{SIPAS_SERVER_BIN, "serve", "--db", server_db_,
-                                 "--listen", "127.0.0.1:" + std::to_string(port), "--surveys",
-                                 (dir_ / "config" / "surveys").string(), "--rate-limit", "0",
-                                 "--access-log", (dir_ / (name + ".access.log")).string()},
-        dir_ / (name + ".out"), dir_ / (name + ".err"));
+  std::unique_ptr<Process> serve(int port, const std::string& name,
+                                 const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{SIPAS_SERVER_BIN, "serve", "--db", server_db_,
+                                  "--listen", "127.0.0.1:" + std::to_string(port), "--surveys",
+                                  (dir_ / "config" / "surveys").string(), "--rate-limit", "0",
+                                  "--access-log", (dir_ / (name + ".access.log")).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto server = std::make_unique<Process>(args, dir_ / (name + ".out"), dir_ / (name + ".err"));
     wait_healthy(*server, port);
     return server;
   }
@@ -399,6 +400,43 @@ class SyncE2eTest : public ::testing::Test {
   int port_ = 0;
   std::unique_ptr<Process> server_;
 };
+
+// sipas-sync --once also fetches the kiosk's configuration bundle, verifies it with the server's
+// public key and keeps it for the kiosk (issue 13); asked again, the server answers 304.
+TEST_F(SyncE2eTest, OnceFetchesTheSignedConfigurationAndAsksAgainWithItsVersion) {
+  ASSERT_EQ(cli({"keygen", "--private", (dir_ / "sign.pem").string(), "--public",
+                 (dir_ / "config" / "server.pub").string()}),
+            0);
+  auto kiosk_json = nlohmann::json::parse(slurp(dir_ / "config" / "kiosk.json"));
+  kiosk_json["server"]["config_public_key"] = "server.pub";
+  std::ofstream(dir_ / "config" / "kiosk.json") << kiosk_json.dump(2);
+  std::ofstream(dir_ / "bundle.json") << R"({"settings": {"thanks_seconds": 7}})";
+  std::string out;
+  ASSERT_EQ(cli({"config", "set", "--db", server_db_, "--unit", unit_, "--file",
+                 (dir_ / "bundle.json").string()},
+                &out),
+            0);
+  server_ = serve(port_, "server", {"--signing-key", (dir_ / "sign.pem").string()});
+  fs::path db = kiosk_db(10);
+
+  SyncRun run = run_sync(db, 500);
+  ASSERT_EQ(run.exit, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("sent 10, duplicates 0, rejected 0, pending left 0\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("configuration version "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(" received"), std::string::npos) << run.out << run.err;
+  {
+    auto store = ResponseStore::open(db.string());
+    ASSERT_TRUE(store.is_ok());
+    auto kept = (*store)->setting("config.bundle");
+    ASSERT_TRUE(kept.is_ok());
+    ASSERT_TRUE(kept->has_value());
+    EXPECT_NE((*kept)->find("thanks_seconds"), std::string::npos);
+  }
+  run = run_sync(db, 500);
+  ASSERT_EQ(run.exit, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find(" is current"), std::string::npos) << run.out << run.err;
+  EXPECT_NE(slurp(dir_ / "server.access.log").find("GET /api/v1/config 304"), std::string::npos);
+}
 
 TEST_F(SyncE2eTest, TenThousandResponsesArriveExactlyOnce) {
   fs::path db = kiosk_db(10000);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "sipas/crypto.hpp"
 #include "sipas/server/server_store.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
@@ -29,8 +30,7 @@ struct BasicCredentials {
 // "Basic base64(user:password)" -> credentials; nullopt when absent or malformed.
 std::optional<BasicCredentials> basic_credentials(std::string_view authorization);
 
-std::optional<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view data);
+// base64_decode and base64_encode: sipas/crypto.hpp.
 
 // The hash under which a kiosk token is stored. Tokens are 32 random bytes, so a plain SHA-256
 // is enough (no salt or stretching needed).

@@ -1,4 +1,5 @@
 // The province server: POST /api/v1/batches (protocol v1, see docs/protocol.md), GET
+// /api/v1/config (the kiosk's signed configuration bundle, bearer token), GET
 // /api/v1/kiosks (HTTP Basic), GET /healthz and the dashboard, on the transport of
 // http_transport.hpp.
 //
@@ -52,6 +53,9 @@ struct ServerOptions {
   bool login_links = true;
   // When a kiosk counts as late or offline on the fleet API and page (fleet.hpp).
   FleetOptions fleet;
+  // The Ed25519 private key (PEM) that signs GET /api/v1/config's answers (config_bundles.hpp);
+  // empty: that endpoint answers 503, configuration push not set up.
+  std::string config_signing_key;
 };
 
 // Totals since start, for the ingest benchmark; each counter is read atomically.

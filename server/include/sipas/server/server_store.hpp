@@ -170,6 +170,23 @@ class RawCursor {
   virtual Result<bool> next(RawRow& row) = 0;
 };
 
+// One stored version of a configuration bundle (issue 13, config_bundles.hpp).
+struct ConfigBundleRecord {
+  std::int64_t version = 0;            // server-wide sequence: only grows
+  std::string scope;                   // "unit" or "kiosk"
+  std::string scope_id;                // the unit's code or the kiosk's id
+  std::optional<std::string> content;  // the bundle's JSON text; nullopt: the bundle was removed
+  std::string uploaded_by;
+  std::string uploaded_at;             // RFC 3339
+};
+
+// A questionnaire to store with a bundle: put_survey's arguments.
+struct SurveyUpload {
+  std::string id;
+  int version = 1;
+  std::string json_text;
+};
+
 class ServerStore {
  public:
   // Opens (creating and migrating) the storage `db` names: a PostgreSQL connection string (see
@@ -308,6 +325,25 @@ class ServerStore {
                                                      std::size_t limit) = 0;
   // For the ingests that follow on this store object.
   void set_contact_retention(ContactRetention retention) { retention_ = retention; }
+
+
+  // Configuration bundles (config_bundles.hpp). put_config_bundle stores a new version of the
+  // scope's bundle (content nullopt: removes it) and, in the same transaction, `surveys` as
+  // put_survey would, so that no kiosk can fetch a bundle whose questionnaires the server does not
+  // know yet. Returns the new version. The caller has validated everything.
+  virtual Result<std::int64_t> put_config_bundle(const std::string& scope,
+                                                 const std::string& scope_id,
+                                                 const std::optional<std::string>& content,
+                                                 const std::vector<SurveyUpload>& surveys,
+                                                 const std::string& uploaded_by, TimePoint now) = 0;
+  // The scope's newest version (a removal included); nullopt when it never had one.
+  virtual Result<std::optional<ConfigBundleRecord>> latest_config_bundle(
+      const std::string& scope, const std::string& scope_id) = 0;
+  // Every version of one scope, newest first.
+  virtual Result<std::vector<ConfigBundleRecord>> config_bundle_history(
+      const std::string& scope, const std::string& scope_id) = 0;
+  // The newest version of every scope that ever had one, by scope then id.
+  virtual Result<std::vector<ConfigBundleRecord>> latest_config_bundles() = 0;
 
  protected:
   ContactRetention retention_;

@@ -32,6 +32,7 @@
 #include "sipas/config.hpp"
 #include "sipas/status.hpp"
 #include "sipas/store.hpp"
+#include "sipas/sync/config_fetcher.hpp"
 #include "sipas/sync/curl_transport.hpp"
 #include "sipas/sync/uploader.hpp"
 #include "sipas/time.hpp"
@@ -45,6 +46,10 @@ struct SyncWorkerOptions {
   CurlOptions transport;  // its cancel pointer is set by the worker
   std::chrono::milliseconds interval = std::chrono::seconds(60);
   std::function<void()> on_change;
+  // The configuration fetch after each pass the server answered (config_fetcher.hpp); its kiosk
+  // id, server URL and token file are taken from `uploader` at start(). Without a public key the
+  // worker fetches nothing.
+  ConfigFetcherOptions config;
 
   // db path, uploader options, CA file, timeouts and interval from a loaded config.
   static SyncWorkerOptions from_config(const KioskConfig& config);
@@ -89,6 +94,7 @@ class SyncWorker {
   std::unique_ptr<ResponseStore> store_;
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<BatchUploader> uploader_;
+  std::unique_ptr<ConfigFetcher> fetcher_;
   std::atomic<bool> cancel_{false};
 
   mutable std::mutex mutex_;
