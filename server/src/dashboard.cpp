@@ -1737,7 +1737,7 @@ void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Respon
   }
   Data d = page_data(lang);
   d.set("unit_code", unit);
-  d.set("kiosk", kiosk);
+  d.set("scope_kiosk", kiosk);
   d.set("is_kiosk", !kiosk.empty());
   d.set("scope_name", kiosk.empty() ? unit : kiosk);
   d.set("unit_href", with_params("/config", {{"unit", unit}, {"lang", lang == "en" ? "en" : ""}}));
