@@ -199,6 +199,48 @@ ALTER TABLE rollup_below_day DROP CONSTRAINT rollup_below_day_pkey,
 ALTER TABLE rollup_below_month DROP CONSTRAINT rollup_below_month_pkey,
   ADD PRIMARY KEY (survey, unit, month, kind, key, value) INCLUDE (n);
 )sql",
+    // Issue 13: alerts (see the SQLite storage's migration of the same issue).
+    R"sql(
+CREATE TABLE alert_rules(
+  unit ctext PRIMARY KEY REFERENCES units(code),
+  body ctext NOT NULL,
+  updated_at ctext NOT NULL);
+CREATE TABLE alert_cursor(
+  one integer PRIMARY KEY CHECK (one = 1),
+  response_rid bigint NOT NULL,
+  finding_fid bigint NOT NULL);
+CREATE TABLE alerts(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key ctext NOT NULL,
+  kind ctext NOT NULL,
+  unit ctext NOT NULL,
+  kiosk_id ctext,
+  state ctext NOT NULL,
+  opened_ms bigint NOT NULL,
+  last_seen_ms bigint NOT NULL,
+  cleared_ms bigint,
+  events bigint NOT NULL,
+  detail ctext NOT NULL,
+  acked_ms bigint,
+  acked_by ctext);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';
+CREATE INDEX alerts_unit ON alerts(unit, id);
+CREATE TABLE alert_outbox(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alert_id bigint NOT NULL REFERENCES alerts(id),
+  event ctext NOT NULL,
+  channel ctext NOT NULL,
+  target ctext NOT NULL,
+  secret ctext NOT NULL,
+  payload ctext NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  created_ms bigint NOT NULL,
+  next_ms bigint NOT NULL,
+  state ctext NOT NULL DEFAULT 'pending',
+  done_ms bigint,
+  last_error ctext NOT NULL DEFAULT '');
+CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
+)sql"
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
 // day and month rollups.

@@ -530,6 +530,50 @@ CREATE TABLE rollup_below_month(
   key TEXT NOT NULL, value INTEGER NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY(survey, unit, month, kind, key, value)) WITHOUT ROWID;
 )sql", false, true},
+    // Issue 13: alerts — rules per unit (JSON), the alerts themselves (one open per condition
+    // key), and the outbox of notifications still to deliver. The evaluation cursor's row is
+    // written by the first evaluation, which starts from the rows stored by then.
+    {R"sql(
+CREATE TABLE alert_rules(
+  unit TEXT PRIMARY KEY REFERENCES units(code),
+  body TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE alert_cursor(
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  response_rid INTEGER NOT NULL,
+  finding_fid INTEGER NOT NULL);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  kiosk_id TEXT,
+  state TEXT NOT NULL,
+  opened_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  cleared_ms INTEGER,
+  events INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  acked_ms INTEGER,
+  acked_by TEXT);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';
+CREATE INDEX alerts_unit ON alerts(unit, id);
+CREATE TABLE alert_outbox(
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  event TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  target TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  next_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  done_ms INTEGER,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {
