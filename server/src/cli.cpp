@@ -20,6 +20,7 @@
 #include "sipas/crypto.hpp"
 #include <boost/asio/ip/address.hpp>
 
+#include "sipas/server/alerts.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
 #include "sipas/server/config_file.hpp"
@@ -69,6 +70,13 @@ Usage:
   sipas-server migrate --from FILE --to POSTGRESQL             (with the server stopped)
   sipas-server user login-link --db PATH --user NAME [--next PATH]
                                                     (one-time login link, 5 min, this machine)
+  sipas-server serve ... [--smtp-url smtp://HOST:PORT --smtp-from ADDRESS [--smtp-user USER
+               --smtp-password-file FILE] [--smtp-ca-file FILE]] [--alert-ca-file FILE]
+  sipas-server alert rules set --db PATH --unit CODE --file RULES.json
+  sipas-server alert rules clear --db PATH --unit CODE
+  sipas-server alert rules show --db PATH --unit CODE [--effective]
+  sipas-server alert list --db PATH [--unit CODE] [--state open|cleared|all]
+  sipas-server alert ack --db PATH --id N --user NAME
   sipas-server --help | --version
 
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
@@ -98,6 +106,9 @@ on the command line win over the file's. backup copies the database as of one mo
 kiosks upload, checks the copy and puts it in place atomically; --to-dir DIR names it
 DIR/sipas-YYYYMMDDTHHMMSSZ.db and then deletes all but the --keep N newest such files (default 14).
 restore checks the backup, copies it over --db and migrates it to this version.
+Alerts (docs/configuration.md): a unit's rules and destinations come from RULES.json and hold
+for the units below it unless they have their own; serve sends e-mail through --smtp-url with
+STARTTLS required (--smtp-ca-file to trust a private CA) and webhooks over HTTPS (--alert-ca-file).
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -247,6 +258,7 @@ class Cli {
     if (command == "survey list") return survey_list(args);
     if (command == "procedure load") return procedure_load(args);
     if (command == "procedure list") return procedure_list(args);
+    if (auto code = run_alert_command(args, out_, err_)) return *code;
     if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
@@ -514,6 +526,48 @@ class Cli {
     return 0;
   }
 
+  // serve's alert delivery options (--smtp-*, --alert-ca-file); false after a usage error.
+  bool alert_options(AlertOptions& alerts) {
+    if (auto url = args_.get("smtp-url")) {
+      if (url->rfind("smtp://", 0) != 0) {
+        err_ << "sipas-server serve: --smtp-url must be smtp://HOST:PORT (STARTTLS is required)\n";
+        return false;
+      }
+      if (!args_.get("smtp-from")) {
+        err_ << "sipas-server serve: --smtp-url needs --smtp-from ADDRESS\n";
+        return false;
+      }
+      if (args_.get("smtp-user").has_value() != args_.get("smtp-password-file").has_value()) {
+        err_ << "sipas-server serve: --smtp-user and --smtp-password-file go together\n";
+        return false;
+      }
+      alerts.smtp.url = *url;
+      alerts.smtp.from = *args_.get("smtp-from");
+      alerts.smtp.ca_file = args_.get("smtp-ca-file").value_or("");
+      if (auto user = args_.get("smtp-user")) {
+        std::ifstream in(*args_.get("smtp-password-file"));
+        std::string password;
+        if (!in || !std::getline(in, password)) {
+          err_ << "sipas-server serve: --smtp-password-file: cannot read "
+               << *args_.get("smtp-password-file") << "\n";
+          return false;
+        }
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        alerts.smtp.user = *user;
+        alerts.smtp.password = password;
+      }
+    } else {
+      for (const char* key : {"smtp-from", "smtp-user", "smtp-password-file", "smtp-ca-file"}) {
+        if (args_.get(key)) {
+          err_ << "sipas-server serve: --" << key << " goes with --smtp-url\n";
+          return false;
+        }
+      }
+    }
+    alerts.webhook_ca_file = args_.get("alert-ca-file").value_or("");
+    return true;
+  }
+
   int serve(const std::vector<std::string>& args) {
     int exit = 0;
     if (!parse(args, 1, "serve",
@@ -521,7 +575,8 @@ class Cli {
                   "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
                   "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
                   "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
-                  "login-links"},
+                  "login-links", "smtp-url", "smtp-from", "smtp-user", "smtp-password-file",
+                  "smtp-ca-file", "alert-ca-file"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -630,6 +685,8 @@ class Cli {
         *target = *d;
       }
     }
+
+    if (!alert_options(options.alerts)) return 2;
 
     if (!open_store("serve", &exit)) return exit;
     if (auto dir = args_.get("surveys")) {

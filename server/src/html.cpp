@@ -162,6 +162,26 @@ const std::map<std::string_view, std::pair<const char*, const char*>>& catalogue
       {"xl_mean_points_prefix", {"Điểm TB: ", "Mean points: "}},
       {"xl_mean_total_suffix", {": tổng điểm TB", ": mean total"}},
       {"xl_responses_sheet", {"Phiếu", "Responses"}},
+      // Alerts: the dashboard's list and the e-mails.
+      {"alerts", {"Cảnh báo", "Alerts"}},
+      {"open_alerts", {"Cảnh báo đang mở", "Open alerts"}},
+      {"no_open_alerts", {"Không có cảnh báo nào đang mở.", "No open alerts."}},
+      {"alert_ack", {"Đã biết", "Acknowledge"}},
+      {"alert_acked_by", {"Đã xác nhận bởi", "Acknowledged by"}},
+      {"alert_opened", {"Cảnh báo mới", "New alert"}},
+      {"alert_cleared", {"Đã hết cảnh báo", "Alert cleared"}},
+      {"alert_kind", {"Loại", "Kind"}},
+      {"alert_opened_at", {"Bắt đầu", "Opened"}},
+      {"alert_last_seen", {"Lần gần nhất", "Last seen"}},
+      {"alert_cleared_at", {"Kết thúc", "Cleared"}},
+      {"alert_count", {"Số lần", "Count"}},
+      {"alert_detail", {"Chi tiết", "Detail"}},
+      {"alert_number", {"Mã cảnh báo", "Alert number"}},
+      {"alert_low_rating", {"Đánh giá rất thấp", "Very low rating"}},
+      {"alert_unhappy_share", {"Nhiều đánh giá không hài lòng", "Many unhappy answers"}},
+      {"alert_kiosk_offline", {"Kiosk mất liên lạc", "Kiosk offline"}},
+      {"alert_backlog", {"Kiosk tồn phiếu chưa gửi", "Kiosk backlog"}},
+      {"alert_finding", {"Dấu hiệu bất thường về dữ liệu", "Data integrity finding"}},
   };
   return words;
 }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/server/alerts.hpp"
 #include "sipas/server/batch.hpp"
 #include "sipas/server/http_transport.hpp"
 #include "sipas/status.hpp"
@@ -49,6 +50,9 @@ struct ServerOptions {
   // links work at all (DashboardOptions).
   std::vector<std::string> trusted_proxies;
   bool login_links = true;
+  // Alert evaluation and delivery (alerts.hpp): after each stored batch and periodically, on
+  // threads of their own; their log lines go to the access log.
+  AlertOptions alerts;
 };
 
 // Totals since start, for the ingest benchmark; each counter is read atomically.
