@@ -275,13 +275,26 @@ const Router::Route* Router::find(const std::string& method, const std::string& 
   if (method == "POST") table = &post_;
   if (!table) return nullptr;
   auto it = table->find(path);
-  return it == table->end() ? nullptr : &it->second;
+  if (it != table->end()) return &it->second;
+  return prefix_route(*table, path);
+}
+
+const Router::Route* Router::prefix_route(const std::map<std::string, Route>& table,
+                                          const std::string& path) {
+  // Few routes, fewer of them prefixes: a walk over the table is cheap.
+  for (const auto& [key, route] : table) {
+    if (!key.empty() && key.back() == '*' && path.size() >= key.size() &&
+        path.compare(0, key.size() - 1, key, 0, key.size() - 1) == 0) {
+      return &route;
+    }
+  }
+  return nullptr;
 }
 
 std::string Router::allowed_methods(const std::string& path) const {
   std::string allow;
-  if (get_.count(path)) allow = "GET, HEAD";
-  if (post_.count(path)) allow += allow.empty() ? "POST" : ", POST";
+  if (get_.count(path) || prefix_route(get_, path)) allow = "GET, HEAD";
+  if (post_.count(path) || prefix_route(post_, path)) allow += allow.empty() ? "POST" : ", POST";
   return allow;
 }
 

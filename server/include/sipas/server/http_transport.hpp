@@ -80,6 +80,8 @@ void set_log_subject(std::string subject);
 
 // Routes by exact path. GET routes also answer HEAD. A path with no route for the method gets 405
 // (with Allow), an unknown path 404.
+// Routes by method and exact path; a path ending in "*" (e.g. "/api/v1/alerts/*") takes every
+// longer path under it that has no exact route of its own.
 class Router {
  public:
   void Get(const std::string& path, Handler handler);
@@ -107,6 +109,8 @@ class Router {
   const Logger& logger() const { return logger_; }
 
  private:
+  static const Route* prefix_route(const std::map<std::string, Route>& table,
+                                   const std::string& path);
   std::map<std::string, Route> get_, post_;
   HeadFilter head_filter_;
   ErrorFormatter error_formatter_;
