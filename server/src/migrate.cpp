@@ -33,6 +33,8 @@ const Table kTables[] = {
     {"rollup_detail", "1"},       {"rollup_day", "1"},        {"rollup_month", "1"},
     {"rollup_below_day", "1"},    {"rollup_below_month", "1"},
     {"login_failures", "key"},
+    {"alert_rules", "rowid"},     {"alert_cursor", "one"},    {"alerts", "id"},
+    {"alert_outbox", "id"},
 };
 constexpr std::size_t kChunk = 5000;
 

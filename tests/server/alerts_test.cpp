@@ -12,6 +12,7 @@
 #include "sipas/server/alerts.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/cli.hpp"
+#include "sipas/server/migrate.hpp"
 #include "tls_support.hpp"
 
 namespace sipas::test {
@@ -546,6 +547,60 @@ TEST_F(AlertStoreTest, TheCliSetsShowsListsAndAcknowledges) {
   EXPECT_EQ(cli({"alert", "ack", "--db", db_path_, "--id", id, "--user", "pvhcc"}), 0);
   EXPECT_EQ(alerts_in()[0].state, "cleared");
   EXPECT_EQ(cli({"alert", "ack", "--db", db_path_, "--id", "999999", "--user", "pvhcc"}), 1);
+}
+
+// sipas-server migrate takes the rules, the alerts, the evaluation's place and the undelivered
+// messages along, and PostgreSQL numbers new alerts after the copied ones.
+TEST(AlertMigrate, RulesAlertsCursorAndOutboxAreCopiedToPostgresql) {
+  if (!TestDatabase::postgresql()) GTEST_SKIP() << "PostgreSQL only: runs under the pg/ prefix";
+  TempDir dir;
+  TestDatabase target(dir.path());
+  ASSERT_FALSE(target.db().empty());
+  const std::string source = (dir.path() / "province.db").string();
+  const TimePoint now = test_now();
+  AlertPass pass;
+  {
+    auto store = ServerStore::open(source);
+    ASSERT_TRUE(store.is_ok()) << store.status().message();
+    ASSERT_TRUE((*store)->import_units({{"22", "Tỉnh", std::nullopt}}).is_ok());
+    ASSERT_TRUE((*store)->add_kiosk("k1", "22", sha256_hex("t"), now).is_ok());
+    ASSERT_TRUE((*store)->put_alert_rules("22", R"({"kiosk_offline": {"hours": 4}})", now).is_ok());
+    AlertRecord a;
+    a.key = "kiosk_offline:k1";
+    a.kind = "kiosk_offline";
+    a.unit = "22";
+    a.kiosk_id = "k1";
+    a.opened_at = a.last_seen_at = now;
+    a.detail = "no contact";
+    pass.from = *(*store)->alert_cursor();
+    pass.to = {7, 3};
+    pass.upserts = {{a, "opened"}};
+    pass.messages = [&](const AlertRecord& x, const std::string& event) {
+      AlertMessage m;
+      m.channel = "email";
+      m.target = "a@b.vn";
+      m.payload = alert_json_text(x, event);
+      m.created_at = m.next_attempt_at = now;
+      return std::vector<AlertMessage>{m};
+    };
+    ASSERT_TRUE(*(*store)->apply_alert_pass(pass));
+  }
+  auto report = migrate_to_postgresql(source, target.db(), [](const std::string&) {});
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  auto pg = ServerStore::open(target.db());
+  ASSERT_TRUE(pg.is_ok()) << pg.status().message();
+  EXPECT_EQ((*pg)->alert_rules()->at("22"), R"({"kiosk_offline": {"hours": 4}})");
+  EXPECT_EQ(*(*pg)->alert_cursor(), (AlertCursor{7, 3}));
+  AlertFilter all;
+  all.state = "all";
+  auto alerts = (*pg)->alerts(all);
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(alerts->front().key, "kiosk_offline:k1");
+  EXPECT_EQ((*pg)->due_alert_messages(now, 10)->size(), 1u);
+  pass.from = pass.to;
+  pass.upserts[0].alert.key = "kiosk_offline:k2";
+  ASSERT_TRUE(*(*pg)->apply_alert_pass(pass));
+  EXPECT_GT((*pg)->alerts(all)->front().id, alerts->front().id);
 }
 
 // ---------------------------------------------------------------------------------------------
