@@ -157,7 +157,7 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
   // One row, at the latest version (5: rollup sums in their index).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 5");
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 6");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -442,13 +442,17 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     CREATE INDEX responses_burst ON responses(kiosk_id, answers_key, submitted_ms);
     DROP TABLE rollup_below_day;
     DROP TABLE rollup_below_month;
+    DROP TABLE alert_outbox;
+    DROP TABLE alerts;
+    DROP TABLE alert_cursor;
+    DROP TABLE alert_rules;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
 
   auto svc = ScoreService::open(db.db());
   ASSERT_TRUE(svc.is_ok()) << svc.status().message();
-  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "5");
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "6");
   EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             answers);
   EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),

@@ -153,6 +153,10 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     DROP TABLE old_detail;
     DROP TABLE procedures;
     DROP TABLE login_failures;
+    DROP TABLE alert_outbox;
+    DROP TABLE alerts;
+    DROP TABLE alert_cursor;
+    DROP TABLE alert_rules;
     ALTER TABLE responses DROP COLUMN procedure;
     UPDATE responses SET raw = json_set(raw, '$.procedure', 'bad code!')
       WHERE json_extract(raw, '$.procedure') = '2.002154';
@@ -162,7 +166,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "8");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "9");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             db_.query("SELECT count(*) FROM answers"));
