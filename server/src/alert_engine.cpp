@@ -365,8 +365,17 @@ AlertEngine::AlertEngine(std::string db, AlertOptions options, const Clock& cloc
 AlertEngine::~AlertEngine() { stop(); }
 
 void AlertEngine::start() {
-  std::lock_guard lock(impl_->mutex);
   if (!impl_->options.enabled || impl_->evaluator.joinable()) return;
+  // The first evaluation runs here, before the server takes any batch: it fixes where evaluation
+  // starts (the responses stored until now make no alerts), so that no batch can slip in between.
+  if (auto store = ServerStore::open(impl_->db); store.is_ok()) {
+    if (Status s = impl_->evaluate(**store); !s.is_ok()) {
+      impl_->say("alerts: evaluation failed: " + s.message());
+    }
+  } else {
+    impl_->say("alerts: cannot open the database: " + store.status().message());
+  }
+  std::lock_guard lock(impl_->mutex);
   impl_->stopping = false;
   impl_->evaluate_wanted = impl_->deliver_wanted = true;
   impl_->evaluator = std::thread([this] { impl_->evaluate_loop(); });
@@ -415,6 +424,10 @@ void AlertEngine::Impl::evaluate_loop() {
       say("alerts: evaluation failed: " + s.message());
       store.reset();
     }
+    // At most a few evaluations a second however many batches arrive: each one reads the alert
+    // state, and on PostgreSQL waits for the batches being written.
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, options.min_gap, [&] { return stopping; });
   }
 }
 

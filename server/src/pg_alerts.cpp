@@ -66,6 +66,26 @@ constexpr const char* kResponseColumns =
 
 }  // namespace
 
+// Row numbers come from a sequence when a row is inserted, but batches commit side by side: a row
+// numbered 100 may become visible after one numbered 101 did, and a cursor past 101 would never
+// see it. Taking the table in SHARE mode waits for every transaction that is inserting into it
+// (and holds new ones back for the instant it takes to read the highest number); every row at or
+// below that number is then committed, and every later one gets a higher number.
+Result<std::int64_t> PgServerStore::settled_max(const char* table, const char* column) {
+  pg::Transaction tx(*conn_);
+  if (!tx.begin_status().is_ok()) return tx.begin_status();
+  Status s = conn_->run(std::string("wait for writers of ") + table,
+                        std::string("LOCK TABLE ") + table + " IN SHARE MODE");
+  if (!s.is_ok()) return s;
+  auto rows = conn_->exec(std::string("read the last row of ") + table,
+                          std::string("SELECT coalesce(max(") + column + "), 0) FROM " + table);
+  if (!rows.is_ok()) return rows.status();
+  const std::int64_t top = rows->int64(0, 0);
+  s = tx.commit();
+  if (!s.is_ok()) return s;
+  return top;
+}
+
 Status PgServerStore::put_alert_rules(const std::string& unit_code,
                                       const std::optional<std::string>& json, TimePoint now) {
   pg::Transaction tx(*conn_);
@@ -106,12 +126,14 @@ Result<AlertCursor> PgServerStore::alert_cursor() {
 
 Result<std::vector<AlertResponse>> PgServerStore::alert_responses(std::int64_t after_rid,
                                                                  std::size_t limit) {
+  auto top = settled_max("responses", "rid");
+  if (!top.is_ok()) return top.status();
   auto rows = conn_->exec(
       "read responses for alerts",
       std::string(kResponseColumns) +
-          "WHERE r.rid IN (SELECT rid FROM responses WHERE rid > $1 ORDER BY rid LIMIT $2) "
-          "ORDER BY r.rid",
-      {after_rid, limit_of(limit)});
+          "WHERE r.rid IN (SELECT rid FROM responses WHERE rid > $1 AND rid <= $3 ORDER BY rid "
+          "LIMIT $2) ORDER BY r.rid",
+      {after_rid, limit_of(limit), *top});
   if (!rows.is_ok()) return rows.status();
   std::vector<AlertResponse> out;
   read_responses(*rows, out);
@@ -134,10 +156,13 @@ Result<std::vector<AlertResponse>> PgServerStore::alert_window(const std::string
 
 Result<std::vector<AlertFinding>> PgServerStore::alert_findings(std::int64_t after_fid,
                                                                std::size_t limit) {
+  auto top = settled_max("findings", "fid");
+  if (!top.is_ok()) return top.status();
   auto rows = conn_->exec(
       "read findings for alerts",
-      "SELECT fid, kiosk_id, kind, detail FROM findings WHERE fid > $1 ORDER BY fid LIMIT $2",
-      {after_fid, limit_of(limit)});
+      "SELECT fid, kiosk_id, kind, detail FROM findings WHERE fid > $1 AND fid <= $3 "
+      "ORDER BY fid LIMIT $2",
+      {after_fid, limit_of(limit), *top});
   if (!rows.is_ok()) return rows.status();
   std::vector<AlertFinding> out;
   for (int i = 0; i < rows->size(); ++i) {

@@ -103,6 +103,9 @@ class PgServerStore final : public ServerStore {
  private:
   explicit PgServerStore(std::unique_ptr<pg::Conn> conn) : conn_(std::move(conn)) {}
   Status migrate();
+  // The highest row number of `table` once every transaction inserting into it has ended
+  // (pg_alerts.cpp).
+  Result<std::int64_t> settled_max(const char* table, const char* column);
   // Ends every session and login link of `name`, inside the caller's transaction; how many
   // sessions ended.
   Result<std::int64_t> end_sessions_of(const std::string& name);

@@ -549,6 +549,38 @@ TEST_F(AlertStoreTest, TheCliSetsShowsListsAndAcknowledges) {
   EXPECT_EQ(cli({"alert", "ack", "--db", db_path_, "--id", "999999", "--user", "pvhcc"}), 1);
 }
 
+// On PostgreSQL batches commit side by side: a response numbered below one already visible may
+// still be on its way. The evaluation waits for it rather than moving past it.
+TEST_F(AlertStoreTest, AResponseStillBeingWrittenIsWaitedForNotSkipped) {
+  if (!TestDatabase::postgresql()) GTEST_SKIP() << "PostgreSQL only: SQLite has one writer";
+  post_rated({{5}});
+  const std::int64_t before = std::stoll(db_.query("SELECT max(rid) FROM responses"));
+  std::unique_ptr<PGconn, decltype(&PQfinish)> writer(PQconnectdb(db_.db().c_str()), PQfinish);
+  ASSERT_EQ(PQstatus(writer.get()), CONNECTION_OK);
+  auto run = [&](const std::string& sql) {
+    PGresult* r = PQexec(writer.get(), sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) ADD_FAILURE() << sql << ": " << PQerrorMessage(writer.get());
+    PQclear(r);
+  };
+  // A batch's transaction that has taken its row number and not yet committed.
+  run("BEGIN");
+  run("INSERT INTO responses(id, kiosk_id, seq, prev_hash, hash, content_hash, answers_key, "
+      "survey_id, survey_version, unit, counter, language, started_at, submitted_at, submitted_ms, "
+      "status, batch_id, received_at, raw) SELECT 'late', kiosk_id, 99, prev_hash, hash, 'x', "
+      "answers_key, survey_id, survey_version, unit, counter, language, started_at, submitted_at, "
+      "submitted_ms, status, batch_id, received_at, raw FROM responses ORDER BY rid LIMIT 1");
+  std::thread commit_later([&] {
+    std::this_thread::sleep_for(300ms);
+    run("COMMIT");
+  });
+  auto read = store_->alert_responses(before - 1, 100);
+  commit_later.join();
+  ASSERT_TRUE(read.is_ok()) << read.status().message();
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ(read->back().rid, before + 1);
+}
+
 // sipas-server migrate takes the rules, the alerts, the evaluation's place and the undelivered
 // messages along, and PostgreSQL numbers new alerts after the copied ones.
 TEST(AlertMigrate, RulesAlertsCursorAndOutboxAreCopiedToPostgresql) {

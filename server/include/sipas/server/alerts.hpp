@@ -173,6 +173,7 @@ struct AlertOptions {
   SmtpOptions smtp;
   std::string webhook_ca_file;  // empty: the system's CA store
   std::chrono::milliseconds evaluate_every{std::chrono::seconds(30)};
+  std::chrono::milliseconds min_gap{250};  // between two evaluations
   // How often the outbox is looked at (besides after each evaluation that queued messages).
   std::chrono::milliseconds deliver_every{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_initial{std::chrono::seconds(5)};
@@ -200,6 +201,8 @@ class AlertEngine {
   AlertEngine(const AlertEngine&) = delete;
   AlertEngine& operator=(const AlertEngine&) = delete;
 
+  // Runs one evaluation on the calling thread (where evaluation starts, on a new database), then
+  // starts the threads.
   void start();
   void stop();
   // Asks for an evaluation soon (after a stored batch); never blocks on the evaluation.
