@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,9 +49,17 @@ struct WebhookRequest {
 
 class WebhookReceiver {
  public:
-  // Listens on 127.0.0.1:port (0: any free one); answers `status` to every POST /hook.
-  explicit WebhookReceiver(int port = 0, int status = 200) {
-    server_.Post("/hook", [this, status](const httplib::Request& req, httplib::Response& res) {
+  // Listens on 127.0.0.1:port (0: any free one); answers `status` to every POST /hook. With
+  // `cert_file` and `key_file` (PEM) it speaks HTTPS.
+  explicit WebhookReceiver(int port = 0, int status = 200, const std::string& cert_file = "",
+                           const std::string& key_file = "")
+      : https_(!cert_file.empty()) {
+    if (https_) {
+      server_ = std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str());
+    } else {
+      server_ = std::make_unique<httplib::Server>();
+    }
+    server_->Post("/hook", [this, status](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mutex_);
       requests_.push_back({req.body, req.get_header_value("Sipas-Signature"),
                            req.get_header_value("Sipas-Timestamp"),
@@ -58,23 +67,26 @@ class WebhookReceiver {
                            req.get_header_value("Sipas-Delivery")});
       res.status = status;
     });
-    port_ = port == 0 ? server_.bind_to_any_port("127.0.0.1")
-                      : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1")
+                      : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
   }
   ~WebhookReceiver() {
-    server_.stop();
+    server_->stop();
     if (thread_.joinable()) thread_.join();
   }
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::string url() const {
+    return std::string(https_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/hook";
+  }
   std::vector<WebhookRequest> requests() {
     std::lock_guard lock(mutex_);
     return requests_;
   }
 
  private:
-  httplib::Server server_;
+  bool https_;
+  std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = -1;
   std::mutex mutex_;

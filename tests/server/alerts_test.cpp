@@ -652,6 +652,7 @@ class AlertEndToEnd : public AlertStoreTest {
     options.alerts.smtp.url = sink_->url();
     options.alerts.smtp.from = "canhbao@sipas.example.vn";
     options.alerts.smtp.ca_file = cert_.string();
+    options.alerts.webhook_ca_file = webhook_ca_;
     options.alerts.evaluate_every = 100ms;
     options.alerts.deliver_every = 50ms;
     options.alerts.send_timeout = 5s;
@@ -686,6 +687,7 @@ class AlertEndToEnd : public AlertStoreTest {
   TempDir certs_;
   std::filesystem::path cert_ = certs_.path() / "smtp.pem", key_ = certs_.path() / "smtp.key";
   std::unique_ptr<SmtpSink> sink_;
+  std::string webhook_ca_;
   std::mutex log_mutex_;
   std::vector<std::string> log_;
 };
@@ -724,6 +726,24 @@ TEST_F(AlertEndToEnd, ARatingOfOneSendsExactlyOneSignedWebhookAndOneEmail) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(hook.requests().size(), 1u);
   EXPECT_EQ(sink_->messages().size(), 1u);
+}
+
+TEST_F(AlertEndToEnd, AnHttpsWebhookIsVerifiedAgainstTheConfiguredCa) {
+  WebhookReceiver hook(0, 200, cert_.string(), key_.string());
+  ASSERT_GT(hook.port(), 0);
+  rules_for(hook.url(), R"("low_rating": {"max_value": 1})");
+  post_rated({{1}});
+  // Without the CA the certificate is not trusted: nothing is delivered, and the outbox says why.
+  ASSERT_TRUE(eventually([&] { return outbox("max(attempts)", "channel = 'webhook'") == "1"; }));
+  EXPECT_TRUE(hook.requests().empty());
+  EXPECT_NE(outbox("last_error", "channel = 'webhook'").find("certificate"), std::string::npos)
+      << outbox("last_error", "channel = 'webhook'");
+  stop_server();
+  webhook_ca_ = cert_.string();
+  start();
+  clock_.advance(1min);
+  ASSERT_TRUE(eventually([&] { return hook.requests().size() == 1; }));
+  EXPECT_TRUE(signed_right(hook.requests()[0]));
 }
 
 TEST_F(AlertEndToEnd, ABurstOfUnhappyAnswersIsOneAlertThatClearsWhenTheWindowRecovers) {

@@ -173,7 +173,7 @@ struct AlertOptions {
   SmtpOptions smtp;
   std::string webhook_ca_file;  // empty: the system's CA store
   std::chrono::milliseconds evaluate_every{std::chrono::seconds(30)};
-  std::chrono::milliseconds min_gap{250};  // between two evaluations
+  std::chrono::milliseconds min_gap{1000};  // between two evaluations
   // How often the outbox is looked at (besides after each evaluation that queued messages).
   std::chrono::milliseconds deliver_every{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_initial{std::chrono::seconds(5)};
