@@ -535,6 +535,21 @@ TEST_F(AlertStoreTest, TheCliSetsShowsListsAndAcknowledges) {
   EXPECT_EQ(cli({"alert", "rules", "show", "--db", db_path_, "--unit", kSubUnit}, &text), 0);
   EXPECT_EQ(text, "{}\n");
   EXPECT_EQ(cli({"alert", "list", "--db", db_path_, "--state", "maybe"}), 2);
+  // serve's delivery options are checked before anything starts.
+  const std::vector<std::string> serve = {"serve", "--db", db_path_, "--listen", "127.0.0.1:0"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = serve;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  EXPECT_EQ(cli(with({"--smtp-url", "smtps://mail.example.vn", "--smtp-from", "a@b.vn"}), &text), 2);
+  EXPECT_NE(text.find("--smtp-url must be smtp://HOST:PORT (STARTTLS is required)"), std::string::npos) << text;
+  EXPECT_EQ(cli(with({"--smtp-url", "smtp://mail.example.vn:587"}), &text), 2);
+  EXPECT_NE(text.find("--smtp-url needs --smtp-from"), std::string::npos) << text;
+  EXPECT_EQ(cli(with({"--smtp-from", "a@b.vn"}), &text), 2);
+  EXPECT_NE(text.find("--smtp-from goes with --smtp-url"), std::string::npos) << text;
+  EXPECT_EQ(cli(with({"--smtp-url", "smtp://m:587", "--smtp-from", "a@b.vn", "--smtp-user", "u"}), &text), 2);
+  EXPECT_NE(text.find("--smtp-user and --smtp-password-file go together"), std::string::npos) << text;
 
   AlertEngine engine(db_path_, AlertOptions{}, clock_, nullptr);
   ASSERT_TRUE(engine.evaluate_once(*store_).is_ok());
