@@ -599,6 +599,25 @@ std::string base64_lines(const std::string& text) {
   return out;
 }
 
+// An RFC 2047 header value: encoded words of at most 75 characters (45 bytes of UTF-8 each, cut
+// between characters), folded onto continuation lines.
+std::string encoded_words(const std::string& text) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = std::min(text.size(), at + 45);
+    // Back off to the start of a character (a byte that is not 10xxxxxx).
+    while (end < text.size() && end > at + 1 &&
+           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + base64_encode(text.substr(at, end - at)) + "?=";
+    at = end;
+  }
+  return out;
+}
+
 std::string subject_of(const AlertRecord& a, const std::string& event, const std::string& lang) {
   return std::string(html::tr(event == "cleared" ? "alert_cleared" : "alert_opened", lang)) + ": " +
          html::tr("alert_" + a.kind, lang) + " — " + (a.kiosk_id ? *a.kiosk_id : a.unit);
@@ -637,10 +656,14 @@ std::string alert_email(const AlertRecord& a, const std::string& event, const st
     if (c == '\n') crlf_body += "\r\n";
     else crlf_body += c;
   }
-  return "Date: " + rfc5322_date(date) + "\r\n" + "From: <" + from + ">\r\n" + "To: <" + to +
-         ">\r\n" + "Message-ID: <" + message_id + ">\r\n" + "Subject: =?UTF-8?B?" +
-         base64_encode(subject) + "?=\r\n" + "MIME-Version: 1.0\r\n" +
-         "Content-Type: text/plain; charset=UTF-8\r\n" + "Content-Transfer-Encoding: base64\r\n" +
+  return "Date: " + rfc5322_date(date) + "\r\n" +
+         "From: <" + from + ">\r\n" +
+         "To: <" + to + ">\r\n" +
+         "Message-ID: <" + message_id + ">\r\n" +
+         "Subject: " + encoded_words(subject) + "\r\n" +
+         "MIME-Version: 1.0\r\n" +
+         "Content-Type: text/plain; charset=UTF-8\r\n" +
+         "Content-Transfer-Encoding: base64\r\n" +
          "\r\n" + base64_lines(crlf_body);
 }
 

@@ -273,6 +273,52 @@ TEST_F(AlertEvaluation, OnlyTheConfiguredKindsOfFindingAlert) {
   EXPECT_EQ(out[0].alert.count, 2);
 }
 
+// The e-mail: headers a mail reader takes (RFC 5322, RFC 2047 words of at most 75 characters),
+// the Vietnamese text first and the English after it.
+TEST(AlertEmail, HeadersAndBothLanguages) {
+  AlertRecord a;
+  a.id = 42;
+  a.kind = "unhappy_share";
+  a.unit = "22.PVHCC";
+  a.kiosk_id = "22.PVHCC.K01";
+  a.opened_at = a.last_seen_at = test_now();
+  a.count = 3;
+  a.detail = "5 of 8 answers were 1 or 2 in the last 15 minutes";
+  const std::string mail = alert_email(a, "opened", "canhbao@example.vn", "ttam@example.vn",
+                                       {"vi", "en"}, test_now(), "alert-42-7.1@example.vn");
+  const auto head_end = mail.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  const std::string head = mail.substr(0, head_end + 2);
+  EXPECT_NE(head.find("Date: Wed, 18 Nov 2026 "), std::string::npos) << head;
+  EXPECT_NE(head.find("From: <canhbao@example.vn>\r\n"), std::string::npos);
+  EXPECT_NE(head.find("To: <ttam@example.vn>\r\n"), std::string::npos);
+  EXPECT_NE(head.find("Message-ID: <alert-42-7.1@example.vn>\r\n"), std::string::npos);
+  EXPECT_NE(head.find("MIME-Version: 1.0\r\n"), std::string::npos);
+  EXPECT_NE(head.find("Content-Transfer-Encoding: base64\r\n"), std::string::npos);
+  // The subject's words decode to the Vietnamese subject; none is longer than 75 characters.
+  std::string subject;
+  std::string rest = head.substr(head.find("Subject: "));
+  rest = rest.substr(0, rest.find("\r\nMIME"));
+  const std::regex word(R"(=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=)");
+  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), word); it != std::sregex_iterator();
+       ++it) {
+    EXPECT_LE((*it)[0].length(), 75);
+    subject += base64_decode((*it)[1].str()).value_or("?");
+  }
+  EXPECT_EQ(subject, "Cảnh báo mới: Nhiều đánh giá không hài lòng — 22.PVHCC.K01");
+  std::string b64;
+  for (char c : mail.substr(head_end + 4)) {
+    if (c != '\r' && c != '\n') b64 += c;
+  }
+  const std::string body = base64_decode(b64).value_or("");
+  const auto vi = body.find("Số lần: 3");
+  const auto en = body.find("New alert: Many unhappy answers");
+  ASSERT_NE(vi, std::string::npos) << body;
+  ASSERT_NE(en, std::string::npos) << body;
+  EXPECT_LT(vi, en);
+  EXPECT_NE(body.find("Detail: 5 of 8 answers"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Retry delays
 
