@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -541,8 +542,17 @@ class Cli {
         err_ << "sipas-server serve: --smtp-user and --smtp-password-file go together\n";
         return false;
       }
+      const std::string from = *args_.get("smtp-from");
+      // It goes into SMTP commands and the From: header as it is.
+      if (from.find('@') == std::string::npos ||
+          std::any_of(from.begin(), from.end(), [](unsigned char c) {
+            return c <= ' ' || c == '<' || c == '>' || c == ',' || c == 127;
+          })) {
+        err_ << "sipas-server serve: --smtp-from must be an e-mail address\n";
+        return false;
+      }
       alerts.smtp.url = *url;
-      alerts.smtp.from = *args_.get("smtp-from");
+      alerts.smtp.from = from;
       alerts.smtp.ca_file = args_.get("smtp-ca-file").value_or("");
       if (auto user = args_.get("smtp-user")) {
         std::ifstream in(*args_.get("smtp-password-file"));

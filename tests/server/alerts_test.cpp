@@ -590,6 +590,8 @@ TEST_F(AlertStoreTest, TheCliSetsShowsListsAndAcknowledges) {
   };
   EXPECT_EQ(cli(with({"--smtp-url", "smtps://mail.example.vn", "--smtp-from", "a@b.vn"}), &text), 2);
   EXPECT_NE(text.find("--smtp-url must be smtp://HOST:PORT (STARTTLS is required)"), std::string::npos) << text;
+  EXPECT_EQ(cli(with({"--smtp-url", "smtp://m:587", "--smtp-from", "a@b.vn>\r\nX: y"}), &text), 2);
+  EXPECT_NE(text.find("--smtp-from must be an e-mail address"), std::string::npos) << text;
   EXPECT_EQ(cli(with({"--smtp-url", "smtp://mail.example.vn:587"}), &text), 2);
   EXPECT_NE(text.find("--smtp-url needs --smtp-from"), std::string::npos) << text;
   EXPECT_EQ(cli(with({"--smtp-from", "a@b.vn"}), &text), 2);
