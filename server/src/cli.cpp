@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +24,7 @@
 #include "sipas/crypto.hpp"
 #include <boost/asio/ip/address.hpp>
 
+#include "sipas/server/alerts.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
 #include "sipas/server/config_bundles.hpp"
@@ -81,6 +83,13 @@ Usage:
   sipas-server config history --db PATH (--unit CODE | --kiosk-id ID)
   sipas-server config remove --db PATH (--unit CODE | --kiosk-id ID)
   sipas-server config list --db PATH
+  sipas-server serve ... [--smtp-url smtp://HOST:PORT --smtp-from ADDRESS [--smtp-user USER
+               --smtp-password-file FILE] [--smtp-ca-file FILE]] [--alert-ca-file FILE]
+  sipas-server alert rules set --db PATH --unit CODE --file RULES.json
+  sipas-server alert rules clear --db PATH --unit CODE
+  sipas-server alert rules show --db PATH --unit CODE [--effective]
+  sipas-server alert list --db PATH [--unit CODE] [--state open|cleared|all]
+  sipas-server alert ack --db PATH --id N --user NAME
   sipas-server --help | --version
 
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
@@ -115,6 +124,10 @@ kiosk's own loader: a directory laid out like a kiosk's configuration (kiosk.jso
 local to each kiosk are left out; surveys/*.json; procedures.json; each optional), or one JSON
 file {"settings": {...}, "surveys": [...], "procedures": [...]}. Kiosks get the bundles of their
 unit's chain merged, their own last (docs/configuration.md).
+
+Alerts (docs/configuration.md): a unit's rules and destinations come from RULES.json and hold
+for the units below it unless they have their own; serve sends e-mail through --smtp-url with
+STARTTLS required (--smtp-ca-file to trust a private CA) and webhooks over HTTPS (--alert-ca-file).
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -266,6 +279,7 @@ class Cli {
     if (command == "procedure load") return procedure_load(args);
     if (command == "procedure list") return procedure_list(args);
     if (group == "config") return config_command(args, command);
+    if (auto code = run_alert_command(args, out_, err_)) return *code;
     if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
@@ -533,6 +547,57 @@ class Cli {
     return 0;
   }
 
+  // serve's alert delivery options (--smtp-*, --alert-ca-file); false after a usage error.
+  bool alert_options(AlertOptions& alerts) {
+    if (auto url = args_.get("smtp-url")) {
+      if (url->rfind("smtp://", 0) != 0) {
+        err_ << "sipas-server serve: --smtp-url must be smtp://HOST:PORT (STARTTLS is required)\n";
+        return false;
+      }
+      if (!args_.get("smtp-from")) {
+        err_ << "sipas-server serve: --smtp-url needs --smtp-from ADDRESS\n";
+        return false;
+      }
+      if (args_.get("smtp-user").has_value() != args_.get("smtp-password-file").has_value()) {
+        err_ << "sipas-server serve: --smtp-user and --smtp-password-file go together\n";
+        return false;
+      }
+      const std::string from = *args_.get("smtp-from");
+      // It goes into SMTP commands and the From: header as it is.
+      if (from.find('@') == std::string::npos ||
+          std::any_of(from.begin(), from.end(), [](unsigned char c) {
+            return c <= ' ' || c == '<' || c == '>' || c == ',' || c == 127;
+          })) {
+        err_ << "sipas-server serve: --smtp-from must be an e-mail address\n";
+        return false;
+      }
+      alerts.smtp.url = *url;
+      alerts.smtp.from = from;
+      alerts.smtp.ca_file = args_.get("smtp-ca-file").value_or("");
+      if (auto user = args_.get("smtp-user")) {
+        std::ifstream in(*args_.get("smtp-password-file"));
+        std::string password;
+        if (!in || !std::getline(in, password)) {
+          err_ << "sipas-server serve: --smtp-password-file: cannot read "
+               << *args_.get("smtp-password-file") << "\n";
+          return false;
+        }
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        alerts.smtp.user = *user;
+        alerts.smtp.password = password;
+      }
+    } else {
+      for (const char* key : {"smtp-from", "smtp-user", "smtp-password-file", "smtp-ca-file"}) {
+        if (args_.get(key)) {
+          err_ << "sipas-server serve: --" << key << " goes with --smtp-url\n";
+          return false;
+        }
+      }
+    }
+    alerts.webhook_ca_file = args_.get("alert-ca-file").value_or("");
+    return true;
+  }
+
   int serve(const std::vector<std::string>& args) {
     int exit = 0;
     if (!parse(args, 1, "serve",
@@ -540,7 +605,9 @@ class Cli {
                   "max-body-bytes", "max-decompressed-bytes", "max-batch", "header-timeout",
                   "body-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
                   "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
-                  "login-links", "kiosk-late-after", "kiosk-offline-after", "signing-key"},
+                  "login-links", "kiosk-late-after", "kiosk-offline-after", "signing-key",
+                  "smtp-url", "smtp-from", "smtp-user", "smtp-password-file", "smtp-ca-file",
+                  "alert-ca-file"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -662,6 +729,8 @@ class Cli {
         *target = *d;
       }
     }
+
+    if (!alert_options(options.alerts)) return 2;
 
     if (!open_store("serve", &exit)) return exit;
     if (auto dir = args_.get("surveys")) {

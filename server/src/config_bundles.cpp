@@ -256,6 +256,34 @@ Result<EffectiveBundle> effective_bundle(ServerStore& store, const std::string& 
   return effective_of(store, *chain, nullptr, nullptr);
 }
 
+Result<std::map<std::string, std::int64_t>> effective_versions(ServerStore& store) {
+  auto units = store.units();
+  if (!units.is_ok()) return units.status();
+  auto kiosks = store.kiosks();
+  if (!kiosks.is_ok()) return kiosks.status();
+  auto latest = store.latest_config_bundles();
+  if (!latest.is_ok()) return latest.status();
+  std::map<std::string, std::optional<std::string>> parent;
+  for (const UnitRecord& u : *units) parent[u.code] = u.parent;
+  std::map<std::string, std::int64_t> own_unit, own_kiosk;
+  for (const ConfigBundleRecord& r : *latest) {
+    (r.scope == kUnitScope ? own_unit : own_kiosk)[r.scope_id] = r.version;
+  }
+  std::map<std::string, std::int64_t> out;
+  for (const KioskRecord& k : *kiosks) {
+    std::int64_t v = own_kiosk.contains(k.kiosk_id) ? own_kiosk[k.kiosk_id] : 0;
+    // Up the tree; the bound stops a loop in a damaged table from hanging the fleet page.
+    std::optional<std::string> unit = k.unit;
+    for (std::size_t depth = 0; unit && depth <= parent.size(); ++depth) {
+      if (auto it = own_unit.find(*unit); it != own_unit.end()) v = std::max(v, it->second);
+      auto up = parent.find(*unit);
+      unit = up == parent.end() ? std::nullopt : up->second;
+    }
+    out[k.kiosk_id] = v;
+  }
+  return out;
+}
+
 Status generate_signing_key(const std::filesystem::path& private_file,
                             const std::filesystem::path& public_file) {
   std::error_code ec;

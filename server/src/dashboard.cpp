@@ -16,6 +16,7 @@
 #include "html.hpp"
 #include "sipas/server/fleet.hpp"
 #include "sipas/crypto.hpp"
+#include "sipas/server/alerts.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/config_bundles.hpp"
 #include "sipas/server/client_info.hpp"
@@ -403,6 +404,15 @@ struct Dashboard::Impl {
   void render_config(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
                      const std::string& unit, const std::string& kiosk, const std::string& message,
                      bool error, const std::string* text);
+  // Alerts (alerts.hpp): the API, the acknowledge form, and the unit page's list.
+  void api_alerts(const httplib::Request& req, httplib::Response& res);
+  void api_alert_ack(const httplib::Request& req, httplib::Response& res);
+  void api_alert_rules(const httplib::Request& req, httplib::Response& res);
+  void alert_ack_form(const httplib::Request& req, httplib::Response& res);
+  void add_alerts(Data& d, PageContext& ctx, const std::string& unit, const httplib::Request& req);
+  // The alert `id` when `who` may see its unit; nullopt for an unknown or hidden one.
+  Result<std::optional<AlertRecord>> visible_alert(ScoreService& svc, const Principal& who,
+                                                   std::int64_t id);
 };
 
 namespace {
@@ -535,10 +545,14 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Get("/kiosks", route(&Impl::kiosks_page));
   http.Get("/kiosk", route(&Impl::kiosk_page));
   http.Get("/api/v1/kiosks", route(&Impl::api_kiosks));
-  http.GetBelow("/api/v1/kiosks/", route(&Impl::api_kiosk));
+  http.Get("/api/v1/kiosks/*", route(&Impl::api_kiosk));
   http.Get("/assets/app.css", route(&Impl::stylesheet));
   http.Get("/config", route(&Impl::config_page));
   http.Post("/config", route(&Impl::config_post));
+  http.Get("/api/v1/alerts", route(&Impl::api_alerts));
+  http.Post("/api/v1/alerts/*", route(&Impl::api_alert_ack));
+  http.Get("/api/v1/alert-rules", route(&Impl::api_alert_rules));
+  http.Post("/alerts/ack", route(&Impl::alert_ack_form));
 }
 
 void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res) {
@@ -991,6 +1005,7 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
   };
 
   Data d = page_data(lang);
+  add_alerts(d, ctx, unit, req);
   // Breadcrumbs from the user's top unit down.
   {
     auto units = svc.units();
@@ -1550,7 +1565,9 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
                {"findings", std::move(findings)},
                {"latest", std::move(recent)},
                {"has_health", f.health.has_value()},
-               {"outdated", f.software_outdated}};
+               {"outdated", f.software_outdated},
+               {"config_outdated", f.config_outdated},
+               {"config_expected", std::to_string(f.config_expected)}};
     if (f.health) {
       const KioskHealth& h = f.health->health;
       row["pending"] = std::to_string(h.pending);
@@ -1661,6 +1678,8 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
     d.set("backlog_age", f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "");
     d.set("software", h.software_version);
     d.set("outdated", f.software_outdated);
+    d.set("config_outdated", f.config_outdated);
+    d.set("config_expected", std::to_string(f.config_expected));
     d.set("config_version", h.config_version ? std::to_string(*h.config_version) : "–");
     d.set("disk", bytes_text(h.disk_free_bytes, lang));
     d.set("skew", skew_text(f.health->skew_ms, lang));
@@ -1827,6 +1846,153 @@ void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response
   res.set_header("Location", with_params("/config", {{"unit", unit}, {"kiosk", kiosk},
                                                       {"saved", std::to_string(*version)},
                                                       {"lang", ctx.lang == "en" ? "en" : ""}}));
+}
+
+Result<std::optional<AlertRecord>> Dashboard::Impl::visible_alert(ScoreService& svc,
+                                                                  const Principal& who,
+                                                                  std::int64_t id) {
+  AlertFilter filter;
+  filter.state = "all";
+  filter.id = id;
+  auto found = svc.store().alerts(filter);
+  if (!found.is_ok()) return found.status();
+  if (found->empty()) return std::optional<AlertRecord>();
+  auto access = unit_access(svc, who, found->front().unit);
+  if (!access.is_ok()) return access.status();
+  // Someone else's alert is answered as an unknown one: its number tells nothing.
+  if (*access != UnitAccess::visible) return std::optional<AlertRecord>();
+  return std::optional<AlertRecord>(found->front());
+}
+
+void Dashboard::Impl::add_alerts(Data& d, PageContext& ctx, const std::string& unit,
+                                 const httplib::Request& req) {
+  ScoreService& svc = **ctx.svc;
+  AlertFilter filter;
+  auto below = svc.store().unit_subtree(unit);
+  if (below.is_ok()) filter.units = *below;
+  auto open = below.is_ok() ? svc.store().alerts(filter) : Result<std::vector<AlertRecord>>(below.status());
+  Data rows = list();
+  std::size_t n = 0;
+  if (open.is_ok()) {
+    n = open->size();
+    for (const AlertRecord& a : *open) {
+      rows << Object{{"id", std::to_string(a.id)},
+                     {"kind", tr("alert_" + a.kind, ctx.lang)},
+                     {"kind_code", a.kind},
+                     {"kiosk", a.kiosk_id.value_or("")},
+                     {"unit_code", a.unit},
+                     {"opened", format_rfc3339(a.opened_at).substr(0, 16).replace(10, 1, " ") + " UTC"},
+                     {"count", std::to_string(a.count)},
+                     {"detail", a.detail},
+                     {"acked", a.acked_by.has_value()},
+                     {"acked_by", a.acked_by.value_or("")},
+                     {"can_ack", ctx.who.csrf.has_value()},
+                     {"csrf", ctx.who.csrf.value_or("")},
+                     {"back", req.target}};
+    }
+  }
+  d.set("alert_count", std::to_string(n));
+  d.set("any_alerts", n > 0);
+  d.set("alerts", rows);
+}
+
+void Dashboard::Impl::api_alerts(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  std::string unit;
+  if (!authorize_api(req, res, svc, unit)) return;
+  AlertFilter filter;
+  filter.state = req.has_param("state") ? param(req, "state") : "open";
+  if (filter.state != "open" && filter.state != "cleared" && filter.state != "all") {
+    return send_error(res, 400, "state must be open, cleared or all");
+  }
+  auto below = (*svc)->store().unit_subtree(unit);
+  if (!below.is_ok()) return send_error(res, 503, below.status().message());
+  filter.units = *below;
+  auto found = (*svc)->store().alerts(filter);
+  if (!found.is_ok()) return send_error(res, 503, found.status().message());
+  json list = json::array();
+  for (const AlertRecord& a : *found) list.push_back(alert_to_json(a));
+  send_json(res, 200, json{{"unit", unit}, {"state", filter.state}, {"alerts", std::move(list)}});
+}
+
+void Dashboard::Impl::api_alert_rules(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  std::string unit;
+  if (!authorize_api(req, res, svc, unit)) return;
+  auto texts = (*svc)->store().alert_rules();
+  auto units = (*svc)->units();
+  if (!texts.is_ok() || !units.is_ok()) return send_error(res, 503, "database error reading alert rules");
+  std::map<std::string, AlertRules> rules;
+  for (const auto& [u, text] : *texts) {
+    auto parsed = parse_alert_rules(text, "the stored alert rules of " + u);
+    if (parsed.is_ok()) rules[u] = *parsed;
+  }
+  std::map<std::string, std::optional<std::string>> parents;
+  for (const auto& u : *units) parents[u.code] = u.parent;
+  json effective = json::parse(effective_rules_json(effective_alert_rules(unit, rules, parents)));
+  send_json(res, 200, json{{"unit", unit}, {"rules", std::move(effective)}});
+}
+
+// POST /api/v1/alerts/{id}/ack. A session's caller sends its CSRF token (form field csrf or
+// header X-CSRF-Token); HTTP Basic callers have no session to forge.
+void Dashboard::Impl::api_alert_ack(const httplib::Request& req, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  const std::string prefix = "/api/v1/alerts/";
+  std::string rest = req.path.substr(prefix.size());
+  std::int64_t id = 0;
+  const auto slash = rest.find('/');
+  if (slash == std::string::npos || rest.substr(slash) != "/ack" || slash == 0 || slash > 18 ||
+      rest.find_first_not_of("0123456789") != slash) {
+    return send_error(res, 404, "not found");
+  }
+  id = std::stoll(rest.substr(0, slash));
+  auto lease = acquire();
+  if (!lease.is_ok()) return send_error(res, 503, lease.status().message());
+  auto caller = principal(**lease, req);
+  if (!caller.is_ok()) return send_error(res, 503, caller.status().message());
+  if (caller->locked_for) {
+    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
+    return send_error(res, 429, "too many failed logins");
+  }
+  if (!caller->who) {
+    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
+    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
+  }
+  const Principal& who = *caller->who;
+  if (who.csrf) {
+    std::string token = param(req, "csrf");
+    if (token.empty()) token = req.get_header_value("X-CSRF-Token");
+    if (!same_secret(*who.csrf, token)) return send_error(res, 403, "missing or wrong CSRF token");
+  }
+  auto alert = visible_alert(**lease, who, id);
+  if (!alert.is_ok()) return send_error(res, 503, alert.status().message());
+  if (!*alert) return send_error(res, 404, "unknown alert " + std::to_string(id));
+  Status s = (*lease)->store().ack_alert(id, who.user, clock->now(), ack_closes((*alert)->kind));
+  if (!s.is_ok()) return send_error(res, 503, s.message());
+  auto after = visible_alert(**lease, who, id);
+  if (!after.is_ok() || !*after) return send_error(res, 503, "the alert could not be read back");
+  send_json(res, 200, json{{"alert", alert_to_json(**after)}});
+}
+
+void Dashboard::Impl::alert_ack_form(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
+    return page_error(res, &ctx, req, 403, tr("forbidden", ctx.lang));
+  }
+  const std::string id_text = param(req, "id");
+  if (id_text.empty() || id_text.size() > 18 ||
+      id_text.find_first_not_of("0123456789") != std::string::npos) {
+    return page_error(res, &ctx, req, 400, "id must be an alert number");
+  }
+  const std::int64_t id = std::stoll(id_text);
+  auto alert = visible_alert(**ctx.svc, ctx.who, id);
+  if (!alert.is_ok()) return page_error(res, &ctx, req, 503, alert.status().message());
+  if (!*alert) return page_error(res, &ctx, req, 404, "unknown alert " + id_text);
+  Status s = (*ctx.svc)->store().ack_alert(id, ctx.who.user, clock->now(), ack_closes((*alert)->kind));
+  if (!s.is_ok()) return page_error(res, &ctx, req, 503, s.message());
+  redirect(res, safe_next(param(req, "back")));
 }
 
 Dashboard::Dashboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -7,6 +7,8 @@
 #include <set>
 #include <tuple>
 
+#include "sipas/server/config_bundles.hpp"
+
 namespace sipas {
 
 using nlohmann::json;
@@ -89,6 +91,8 @@ Result<std::vector<FleetKiosk>> load_fleet(ServerStore& store, const FleetQuery&
       newest = h.health.software_version;
     }
   }
+  auto expected = effective_versions(store);
+  if (!expected.is_ok()) return expected.status();
   std::set<std::string> units;
   if (query.units) units.insert(query.units->begin(), query.units->end());
 
@@ -99,6 +103,7 @@ Result<std::vector<FleetKiosk>> load_fleet(ServerStore& store, const FleetQuery&
     FleetKiosk f;
     f.record = k;
     f.state = kiosk_state(k.last_contact, now, options);
+    f.config_expected = (*expected)[k.kiosk_id];
     if (query.state && f.state != *query.state) continue;
     auto counts = store.finding_counts(k.kiosk_id);
     if (!counts.is_ok()) return counts.status();
@@ -113,6 +118,8 @@ Result<std::vector<FleetKiosk>> load_fleet(ServerStore& store, const FleetQuery&
     if (auto it = health->find(k.kiosk_id); it != health->end()) {
       f.health = it->second;
       f.software_outdated = compare_versions(it->second.health.software_version, *newest) < 0;
+      const std::optional<std::int64_t>& applied = it->second.health.config_version;
+      f.config_outdated = f.config_expected > 0 && (!applied || *applied < f.config_expected);
       if (it->second.health.oldest_pending_at) {
         f.backlog_age_seconds = std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::seconds>(
@@ -203,6 +210,8 @@ json fleet_kiosk_to_json(const FleetKiosk& f) {
     j["software_outdated"] = false;
     j["config_version"] = nullptr;
   }
+  j["config_expected_version"] = f.config_expected > 0 ? json(f.config_expected) : json(nullptr);
+  j["config_outdated"] = f.config_outdated;
   return j;
 }
 

@@ -248,6 +248,7 @@ struct HttpServer::Impl {
   std::unique_ptr<ServerStore> writer;  // under ingest_mutex; opened on first use
   std::mutex log_mutex;
   WriteHealth health;
+  std::unique_ptr<AlertEngine> alerts;  // started by create(), stopped before the rest goes
 
   std::atomic<std::int64_t> batches{0}, responses{0}, accepted{0}, read_ns{0}, parse_ns{0},
       sqlite_ns{0}, lock_wait_ns{0}, read_cpu_ns{0}, parse_cpu_ns{0}, sqlite_cpu_ns{0};
@@ -434,6 +435,8 @@ void HttpServer::Impl::handle_batch(const KioskRecord& kiosk, const httplib::Req
     send_error(res, status_for_storage_error(reply.status()), reply.status().message());
     return;
   }
+  // Alerts are evaluated on their own thread; the batch's answer does not wait for them.
+  if (alerts) alerts->notify();
   ++batches;
   responses += static_cast<std::int64_t>(batch.responses.size());
   accepted += reply->accepted;
@@ -487,6 +490,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
   stop();
+  if (impl_->alerts) impl_->alerts->stop();
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_path,
@@ -529,6 +533,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
         (void)(*store)->checkpoint();
       }
     });
+  }
+  {
+    Impl* raw = impl.get();
+    impl->alerts = std::make_unique<AlertEngine>(
+        db_path, impl->options.alerts, *impl->clock, [raw](const std::string& line) {
+          if (!raw->options.access_log) return;
+          std::lock_guard lock(raw->log_mutex);
+          raw->options.access_log(format_rfc3339(raw->clock->now()) + " " + line);
+        });
+    impl->alerts->start();
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -263,9 +263,6 @@ void set_log_subject(std::string subject) {
 }
 
 void Router::Get(const std::string& path, Handler handler) { get_[path] = Route{std::move(handler), {}}; }
-void Router::GetBelow(const std::string& prefix, Handler handler) {
-  get_below_[prefix] = Route{std::move(handler), {}};
-}
 void Router::Post(const std::string& path, Handler handler) {
   post_[path] = Route{std::move(handler), {}};
 }
@@ -279,9 +276,16 @@ const Router::Route* Router::find(const std::string& method, const std::string& 
   if (!table) return nullptr;
   auto it = table->find(path);
   if (it != table->end()) return &it->second;
-  if (table == &get_) {
-    for (const auto& [prefix, route] : get_below_) {
-      if (path.size() > prefix.size() && path.starts_with(prefix)) return &route;
+  return prefix_route(*table, path);
+}
+
+const Router::Route* Router::prefix_route(const std::map<std::string, Route>& table,
+                                          const std::string& path) {
+  // Few routes, fewer of them prefixes: a walk over the table is cheap.
+  for (const auto& [key, route] : table) {
+    if (!key.empty() && key.back() == '*' && path.size() >= key.size() &&
+        path.compare(0, key.size() - 1, key, 0, key.size() - 1) == 0) {
+      return &route;
     }
   }
   return nullptr;
@@ -289,8 +293,8 @@ const Router::Route* Router::find(const std::string& method, const std::string& 
 
 std::string Router::allowed_methods(const std::string& path) const {
   std::string allow;
-  if (get_.count(path) || find("GET", path)) allow = "GET, HEAD";
-  if (post_.count(path)) allow += allow.empty() ? "POST" : ", POST";
+  if (get_.count(path) || prefix_route(get_, path)) allow = "GET, HEAD";
+  if (post_.count(path) || prefix_route(post_, path)) allow += allow.empty() ? "POST" : ", POST";
   return allow;
 }
 

@@ -35,6 +35,8 @@ const Table kTables[] = {
     {"login_failures", "key"},
     {"kiosk_health", "rowid"},    {"kiosk_contacts", "kiosk_id, n"},
     {"config_bundles", "version"},
+    {"alert_rules", "rowid"},     {"alert_cursor", "one"},    {"alerts", "id"},
+    {"alert_outbox", "id"},
 };
 constexpr std::size_t kChunk = 5000;
 

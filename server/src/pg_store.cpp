@@ -231,6 +231,48 @@ CREATE TABLE config_bundles(
   uploaded_by ctext NOT NULL,
   uploaded_at ctext NOT NULL);
 CREATE INDEX config_bundles_scope ON config_bundles(scope, scope_id, version);
+)sql",
+    // Issue 13: alerts (see the SQLite storage's migration of the same issue).
+    R"sql(
+CREATE TABLE alert_rules(
+  unit ctext PRIMARY KEY REFERENCES units(code),
+  body ctext NOT NULL,
+  updated_at ctext NOT NULL);
+CREATE TABLE alert_cursor(
+  one integer PRIMARY KEY CHECK (one = 1),
+  response_rid bigint NOT NULL,
+  finding_fid bigint NOT NULL);
+CREATE TABLE alerts(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key ctext NOT NULL,
+  kind ctext NOT NULL,
+  unit ctext NOT NULL,
+  kiosk_id ctext,
+  state ctext NOT NULL,
+  opened_ms bigint NOT NULL,
+  last_seen_ms bigint NOT NULL,
+  cleared_ms bigint,
+  events bigint NOT NULL,
+  detail ctext NOT NULL,
+  acked_ms bigint,
+  acked_by ctext);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';
+CREATE INDEX alerts_unit ON alerts(unit, id);
+CREATE TABLE alert_outbox(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alert_id bigint NOT NULL REFERENCES alerts(id),
+  event ctext NOT NULL,
+  channel ctext NOT NULL,
+  target ctext NOT NULL,
+  secret ctext NOT NULL,
+  payload ctext NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  created_ms bigint NOT NULL,
+  next_ms bigint NOT NULL,
+  state ctext NOT NULL DEFAULT 'pending',
+  done_ms bigint,
+  last_error ctext NOT NULL DEFAULT '');
+CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
 )sql"
 };
 // The first version with the below rollups: a database migrated past it has them filled from the
@@ -1196,12 +1238,15 @@ Result<BatchReply> PgServerStore::ingest(const KioskRecord& kiosk, const ParsedB
     if (!s.is_ok()) return s;
   }
 
+  // A heartbeat (no responses) is not logged in batches, which is never pruned: 288 a day per
+  // kiosk would soon outweigh the real batches. Its contact is kept (kiosk_contacts, pruned).
   Status s = conn_->run(
       "update kiosk",
       "WITH k AS (UPDATE kiosks SET last_contact = $3, last_seq = $4, acked_seq = $5, "
       "last_skew_ms = $6 WHERE kiosk_id = $2) "
       "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
-      "rejected) VALUES ($1, $2, $3, $7, $8, $9, $10)",
+      "rejected) SELECT $1, $2, $3, $7::bigint, $8::bigint, $9::bigint, $10::bigint "
+      "WHERE $7::bigint > 0",
       {batch.batch_id, kiosk.kiosk_id, received_at, plan.kiosk.last_seq, plan.kiosk.acked_seq,
        plan.kiosk.last_skew_ms, static_cast<std::int64_t>(batch.responses.size()),
        plan.reply.accepted, plan.reply.duplicates,

@@ -91,6 +91,26 @@ class PgServerStore final : public ServerStore {
   Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,
                                              std::size_t limit) override;
 
+  // Alerts: sqlite_alerts.cpp / pg_alerts.cpp.
+  Status put_alert_rules(const std::string& unit, const std::optional<std::string>& json,
+                         TimePoint now) override;
+  Result<std::map<std::string, std::string>> alert_rules() override;
+  Result<AlertCursor> alert_cursor() override;
+  Result<std::vector<AlertResponse>> alert_responses(std::int64_t after_rid,
+                                                    std::size_t limit) override;
+  Result<std::vector<AlertResponse>> alert_window(const std::string& kiosk_id, TimePoint from,
+                                                 std::size_t limit) override;
+  Result<std::vector<AlertFinding>> alert_findings(std::int64_t after_fid,
+                                                  std::size_t limit) override;
+  Result<std::vector<AlertRecord>> alerts(const AlertFilter& filter) override;
+  Result<bool> apply_alert_pass(const AlertPass& pass) override;
+  Status ack_alert(std::int64_t id, const std::string& user, TimePoint now, bool close) override;
+  Result<std::vector<AlertMessage>> due_alert_messages(TimePoint now, std::size_t limit) override;
+  Status finish_alert_message(std::int64_t id, const std::string& outcome, TimePoint now,
+                              const std::string& error) override;
+  Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
+                             const std::string& error) override;
+
   // For migrate.cpp, which copies a SQLite database in table by table.
   pg::Conn& conn() { return *conn_; }
 
@@ -100,6 +120,9 @@ class PgServerStore final : public ServerStore {
   Status record_contact(const std::string& kiosk_id, const ParsedBatch& batch,
                         const BatchReply& reply, TimePoint now);
   Status migrate();
+  // The highest row number of `table` once every transaction inserting into it has ended
+  // (pg_alerts.cpp).
+  Result<std::int64_t> settled_max(const char* table, const char* column);
   // Ends every session and login link of `name`, inside the caller's transaction; how many
   // sessions ended.
   Result<std::int64_t> end_sessions_of(const std::string& name);

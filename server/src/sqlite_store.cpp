@@ -565,6 +565,50 @@ CREATE TABLE config_bundles(
   uploaded_at TEXT NOT NULL);
 CREATE INDEX config_bundles_scope ON config_bundles(scope, scope_id, version);
 )sql"},
+    // Issue 13: alerts — rules per unit (JSON), the alerts themselves (one open per condition
+    // key), and the outbox of notifications still to deliver. The evaluation cursor's row is
+    // written by the first evaluation, which starts from the rows stored by then.
+    {R"sql(
+CREATE TABLE alert_rules(
+  unit TEXT PRIMARY KEY REFERENCES units(code),
+  body TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE alert_cursor(
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  response_rid INTEGER NOT NULL,
+  finding_fid INTEGER NOT NULL);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  kiosk_id TEXT,
+  state TEXT NOT NULL,
+  opened_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  cleared_ms INTEGER,
+  events INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  acked_ms INTEGER,
+  acked_by TEXT);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';
+CREATE INDEX alerts_unit ON alerts(unit, id);
+CREATE TABLE alert_outbox(
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  event TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  target TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  next_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  done_ms INTEGER,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {
@@ -1134,19 +1178,23 @@ Result<BatchReply> SqliteServerStore::ingest(const KioskRecord& kiosk, const Par
         q.bind(5, kiosk.kiosk_id);
       });
   if (!s.is_ok()) return s;
-  s = db_->run(
-      "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
-      "rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      "log batch", [&](Stmt& q) {
-        q.bind(1, batch.batch_id);
-        q.bind(2, kiosk.kiosk_id);
-        q.bind(3, received_at);
-        q.bind(4, static_cast<std::int64_t>(batch.responses.size()));
-        q.bind(5, plan.reply.accepted);
-        q.bind(6, plan.reply.duplicates);
-        q.bind(7, static_cast<std::int64_t>(plan.reply.rejected.size()));
-      });
-  if (!s.is_ok()) return s;
+  // A heartbeat (no responses) is not logged in batches, which is never pruned: 288 a day per
+  // kiosk would soon outweigh the real batches. Its contact is kept (kiosk_contacts, pruned).
+  if (!batch.responses.empty()) {
+    s = db_->run(
+        "INSERT INTO batches(batch_id, kiosk_id, received_at, responses, accepted, duplicates, "
+        "rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "log batch", [&](Stmt& q) {
+          q.bind(1, batch.batch_id);
+          q.bind(2, kiosk.kiosk_id);
+          q.bind(3, received_at);
+          q.bind(4, static_cast<std::int64_t>(batch.responses.size()));
+          q.bind(5, plan.reply.accepted);
+          q.bind(6, plan.reply.duplicates);
+          q.bind(7, static_cast<std::int64_t>(plan.reply.rejected.size()));
+        });
+    if (!s.is_ok()) return s;
+  }
   if (Status rolled = add_to_rollups(*db_, stored); !rolled.is_ok()) return rolled;
   s = record_contact(kiosk.kiosk_id, batch, plan.reply, now);
   if (!s.is_ok()) return s;

@@ -89,6 +89,26 @@ class SqliteServerStore final : public ServerStore {
   Result<std::vector<KioskContact>> contacts(const std::string& kiosk_id,
                                              std::size_t limit) override;
 
+  // Alerts: sqlite_alerts.cpp / pg_alerts.cpp.
+  Status put_alert_rules(const std::string& unit, const std::optional<std::string>& json,
+                         TimePoint now) override;
+  Result<std::map<std::string, std::string>> alert_rules() override;
+  Result<AlertCursor> alert_cursor() override;
+  Result<std::vector<AlertResponse>> alert_responses(std::int64_t after_rid,
+                                                    std::size_t limit) override;
+  Result<std::vector<AlertResponse>> alert_window(const std::string& kiosk_id, TimePoint from,
+                                                 std::size_t limit) override;
+  Result<std::vector<AlertFinding>> alert_findings(std::int64_t after_fid,
+                                                  std::size_t limit) override;
+  Result<std::vector<AlertRecord>> alerts(const AlertFilter& filter) override;
+  Result<bool> apply_alert_pass(const AlertPass& pass) override;
+  Status ack_alert(std::int64_t id, const std::string& user, TimePoint now, bool close) override;
+  Result<std::vector<AlertMessage>> due_alert_messages(TimePoint now, std::size_t limit) override;
+  Status finish_alert_message(std::int64_t id, const std::string& outcome, TimePoint now,
+                              const std::string& error) override;
+  Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
+                             const std::string& error) override;
+
   // For bench/, which writes a province's worth of rows directly.
   sql::Db& db() { return *db_; }
 

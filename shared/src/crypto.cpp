@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <zlib.h>
 
@@ -97,6 +98,21 @@ std::string sha256_hex(std::string_view data) {
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
     std::fputs("sipas: SHA-256 is not available from OpenSSL\n", stderr);
+    std::abort();
+  }
+  return to_hex(digest, len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // An empty key is a valid HMAC key; HMAC() needs a non-null pointer for it.
+  static const unsigned char kEmpty = 0;
+  const void* k = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len) ==
+      nullptr) {
+    std::fputs("sipas: HMAC-SHA256 is not available from OpenSSL\n", stderr);
     std::abort();
   }
   return to_hex(digest, len);

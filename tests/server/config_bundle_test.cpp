@@ -244,15 +244,17 @@ TEST_F(ConfigBundleTest, MigratesFromThePreviousSchema) {
   stop_server();
   store_.reset();
   if (TestDatabase::postgresql()) {
-    db_.exec("DROP TABLE config_bundles; UPDATE schema_version SET version = 6;");
+    db_.exec("DROP TABLE config_bundles; DROP TABLE alert_outbox; DROP TABLE alerts; "
+             "DROP TABLE alert_cursor; DROP TABLE alert_rules; UPDATE schema_version SET version = 6;");
   } else {
-    db_.exec("DROP TABLE config_bundles; PRAGMA user_version = 9;");
+    db_.exec("DROP TABLE config_bundles; DROP TABLE alert_outbox; DROP TABLE alerts; "
+             "DROP TABLE alert_cursor; DROP TABLE alert_rules; PRAGMA user_version = 9;");
   }
   auto store = ServerStore::open(db_.db());
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   EXPECT_EQ(db_.query(TestDatabase::postgresql() ? "SELECT version FROM schema_version"
                                                  : "PRAGMA user_version"),
-            TestDatabase::postgresql() ? "7" : "10");
+            TestDatabase::postgresql() ? "8" : "11");
   auto none = (*store)->latest_config_bundles();
   ASSERT_TRUE(none.is_ok()) << none.status().message();
   EXPECT_TRUE(none->empty());

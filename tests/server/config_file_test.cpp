@@ -110,12 +110,13 @@ TEST_F(ConfigFileTest, ServeReportsABadLineAndCreatesNothing) {
   auto r = run({"serve", "--config", path.string()});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "sipas-server serve: " + path.string() +
-                       ":3: unknown setting \"threds\" (known: access-log, behind-proxy, body-timeout, "
-                       "db, header-timeout, idle-timeout, kiosk-late-after, kiosk-offline-after, "
-                       "listen, login-links, max-batch, "
-                       "max-body-bytes, max-connections, max-connections-per-address, "
-                       "max-decompressed-bytes, max-header-bytes, max-header-count, rate-burst, "
-                       "rate-limit, signing-key, surveys, threads, tls-cert, tls-key)\n");
+                       ":3: unknown setting \"threds\" (known: access-log, alert-ca-file, "
+                       "behind-proxy, body-timeout, db, header-timeout, idle-timeout, kiosk-late-after, "
+                       "kiosk-offline-after, listen, login-links, max-batch, max-body-bytes, "
+                       "max-connections, max-connections-per-address, max-decompressed-bytes, "
+                       "max-header-bytes, max-header-count, rate-burst, rate-limit, signing-key, "
+                       "smtp-ca-file, smtp-from, smtp-password-file, smtp-url, smtp-user, surveys, "
+                       "threads, tls-cert, tls-key)\n");
   EXPECT_FALSE(std::filesystem::exists(db));
   r = run({"serve", "--config", (dir_ / "none.conf").string()});
   EXPECT_EQ(r.status, 2);

@@ -7,6 +7,7 @@
 #include "server_test_support.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/batch.hpp"
+#include "sipas/server/config_bundles.hpp"
 #include "sipas/server/fleet.hpp"
 
 namespace sipas::test {
@@ -128,6 +129,7 @@ TEST_F(KioskHealthTest, HeartbeatIsAContactThatStoresNothingElse) {
   EXPECT_EQ(json_of(r)["accepted"], 0);
   EXPECT_EQ(json_of(r)["acked_seq"], 2);
   EXPECT_EQ(stored(), 2);
+  EXPECT_EQ(db_.query("SELECT count(*) FROM batches"), "1");  // the batch; heartbeats not logged
   EXPECT_EQ(record("k1").last_contact, format_rfc3339(clock_.now()));
   auto contacts = store_->contacts("k1", 10);
   ASSERT_TRUE(contacts.is_ok());
@@ -257,6 +259,37 @@ TEST_F(KioskHealthTest, ApiShowsBacklogVersionsSkewAndOutdatedSoftware) {
   }
 }
 
+// A kiosk is behind on configuration when the version it reports applying is lower than the one
+// the server would give it now (its unit's chain and its own override, config_bundles.hpp).
+TEST_F(KioskHealthTest, ApiMarksAKioskWhoseConfigurationIsBehindTheServers) {
+  ASSERT_EQ(beat("k1", token1_)->status, 200);
+  auto k1 = kiosk_json("k1");
+  EXPECT_TRUE(k1["config_expected_version"].is_null());  // no bundle anywhere: nothing to compare
+  EXPECT_EQ(k1["config_outdated"], false);
+
+  auto v = store_->put_config_bundle(kUnitScope, kUnit, "{}", {}, "test", clock_.now());
+  ASSERT_TRUE(v.is_ok()) << v.status().message();
+  auto beat_applied = [&](std::optional<std::int64_t> applied) {
+    KioskHealth h = health_at(clock_.now());
+    h.config_version = applied;
+    ASSERT_EQ(post(body_with_health("k1", {}, h, clock_.now()), token1_)->status, 200);
+  };
+  beat_applied(std::nullopt);
+  k1 = kiosk_json("k1");
+  EXPECT_EQ(k1["config_expected_version"], *v);
+  EXPECT_EQ(k1["config_outdated"], true);
+  beat_applied(*v);
+  EXPECT_EQ(kiosk_json("k1")["config_outdated"], false);
+  // A kiosk's own override raises only its own expected version.
+  auto own = store_->put_config_bundle(kKioskScope, "k1", "{}", {}, "test", clock_.now());
+  ASSERT_TRUE(own.is_ok()) << own.status().message();
+  k1 = kiosk_json("k1");
+  EXPECT_EQ(k1["config_expected_version"], *own);
+  EXPECT_EQ(k1["config_outdated"], true);
+  EXPECT_EQ(kiosk_json("k2")["config_outdated"], false);  // k2 never reported health
+  EXPECT_NE(page("/kiosks").find("data-config-outdated=\"1\""), std::string::npos);
+}
+
 TEST_F(KioskHealthTest, ApiFiltersByStateAndUnitAndSorts) {
   ASSERT_TRUE(store_->add_kiosk("k3", kSubUnit, token_hash("t3"), test_now()).is_ok());
   ASSERT_EQ(beat("k1", token1_, 5)->status, 200);
@@ -366,15 +399,17 @@ TEST_F(KioskHealthTest, TheMigrationAddsTheTablesToALastVersionDatabase) {
   store_.reset();
   if (TestDatabase::postgresql()) {
     db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
+             "DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; DROP TABLE alert_rules; "
              "UPDATE schema_version SET version = 5");
   } else {
     db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
+             "DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; DROP TABLE alert_rules; "
              "PRAGMA user_version = 8");
   }
   start_server(ServerOptions{});
   EXPECT_EQ(db_.query(TestDatabase::postgresql() ? "SELECT max(version) FROM schema_version"
                                                  : "PRAGMA user_version"),
-            TestDatabase::postgresql() ? "7" : "10");
+            TestDatabase::postgresql() ? "8" : "11");
   ASSERT_EQ(beat("k1", token1_)->status, 200);
   auto contacts = store_->contacts("k1", 10);
   ASSERT_TRUE(contacts.is_ok()) << contacts.status().message();

@@ -156,8 +156,8 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
-  // One row, at the latest version (7: configuration bundles).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 7");
+  // One row, at the latest version (8: alerts).
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 8");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -445,13 +445,17 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     DROP TABLE kiosk_contacts;
     DROP TABLE kiosk_health;
     DROP TABLE config_bundles;
+    DROP TABLE alert_outbox;
+    DROP TABLE alerts;
+    DROP TABLE alert_cursor;
+    DROP TABLE alert_rules;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
 
   auto svc = ScoreService::open(db.db());
   ASSERT_TRUE(svc.is_ok()) << svc.status().message();
-  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "7");
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "8");
   EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             answers);
   EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),

@@ -156,6 +156,10 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     DROP TABLE kiosk_contacts;
     DROP TABLE kiosk_health;
     DROP TABLE config_bundles;
+    DROP TABLE alert_outbox;
+    DROP TABLE alerts;
+    DROP TABLE alert_cursor;
+    DROP TABLE alert_rules;
     ALTER TABLE responses DROP COLUMN procedure;
     UPDATE responses SET raw = json_set(raw, '$.procedure', 'bad code!')
       WHERE json_extract(raw, '$.procedure') = '2.002154';
@@ -165,7 +169,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "10");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "11");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             db_.query("SELECT count(*) FROM answers"));

@@ -15,6 +15,15 @@ TEST(Crypto, Sha256KnownAnswers) {
   EXPECT_NE(sha256_hex(std::string("a\0b", 3)), sha256_hex("a"));
 }
 
+// RFC 4231, test cases 1 and 2.
+TEST(Crypto, HmacSha256KnownAnswers) {
+  EXPECT_EQ(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_NE(hmac_sha256_hex("", "x"), hmac_sha256_hex("k", "x"));
+}
+
 TEST(Crypto, RandomUuidIsVersionFourLowercase) {
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {

@@ -10,6 +10,9 @@ namespace sipas {
 // Lowercase hex SHA-256 of the bytes.
 std::string sha256_hex(std::string_view data);
 
+// Lowercase hex HMAC-SHA256 of `data` under `key` (RFC 2104), for signing webhook bodies.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
 // A random UUID v4 in its 36-character lowercase form.
 std::string random_uuid();
 bool is_uuid(std::string_view text);

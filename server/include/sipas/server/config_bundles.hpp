@@ -55,6 +55,11 @@ struct EffectiveBundle {
 Result<EffectiveBundle> effective_bundle(ServerStore& store, const std::string& scope,
                                          const std::string& scope_id);
 
+// Every kiosk's effective version (as effective_bundle would give it; 0 when no scope of its chain
+// ever had a bundle), by kiosk id, from one read of the latest versions and the unit tree: what
+// the fleet compares with the version each kiosk reports having applied.
+Result<std::map<std::string, std::int64_t>> effective_versions(ServerStore& store);
+
 // The signing key: `sipas-server keygen` writes the private key (PEM, mode 0600, never over an
 // existing file) and the public key the kiosks install. conflict when a file exists.
 Status generate_signing_key(const std::filesystem::path& private_file,

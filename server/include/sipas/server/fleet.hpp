@@ -52,6 +52,10 @@ struct FleetKiosk {
   // Its software version is lower than the newest one any kiosk of the province reported.
   bool software_outdated = false;
   std::optional<std::int64_t> backlog_age_seconds;  // now minus health.oldest_pending_at
+  // The configuration version the server would give it now (config_bundles.hpp; 0: none), and
+  // whether the version it reported applying is lower (or none while the server has one).
+  std::int64_t config_expected = 0;
+  bool config_outdated = false;
 };
 
 // Sort keys: kiosk, unit, state (online, late, offline, never), last_contact, backlog (pending

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/server/alerts.hpp"
 #include "sipas/server/batch.hpp"
 #include "sipas/server/fleet.hpp"
 #include "sipas/server/http_transport.hpp"
@@ -56,6 +57,9 @@ struct ServerOptions {
   // The Ed25519 private key (PEM) that signs GET /api/v1/config's answers (config_bundles.hpp);
   // empty: that endpoint answers 503, configuration push not set up.
   std::string config_signing_key;
+  // Alert evaluation and delivery (alerts.hpp): after each stored batch and periodically, on
+  // threads of their own; their log lines go to the access log.
+  AlertOptions alerts;
 };
 
 // Totals since start, for the ingest benchmark; each counter is read atomically.

@@ -78,14 +78,13 @@ using Logger = std::function<void(const ExchangeRecord&)>;
 // call from a Handler or HeadCheck. Elsewhere it does nothing.
 void set_log_subject(std::string subject);
 
-// Routes by exact path. GET routes also answer HEAD. A path with no route for the method gets 405
+// Routes by method and exact path; a path ending in "*" (e.g. "/api/v1/kiosks/*": one resource of
+// a collection, the handler reads req.path) takes every longer path under it that has no exact
+// route of its own. GET routes also answer HEAD. A path with no route for the method gets 405
 // (with Allow), an unknown path 404.
 class Router {
  public:
   void Get(const std::string& path, Handler handler);
-  // GET (and HEAD) of any path that starts with `prefix` (which ends in '/') and has no route of
-  // its own: one resource of a collection, e.g. /api/v1/kiosks/{id}; the handler reads req.path.
-  void GetBelow(const std::string& prefix, Handler handler);
   void Post(const std::string& path, Handler handler);
   // An upload: a POST whose head is checked (authentication, say) before its body is read. The
   // handlers that checks return run on at most three quarters of the workers at once (all but
@@ -110,8 +109,9 @@ class Router {
   const Logger& logger() const { return logger_; }
 
  private:
+  static const Route* prefix_route(const std::map<std::string, Route>& table,
+                                   const std::string& path);
   std::map<std::string, Route> get_, post_;
-  std::map<std::string, Route> get_below_;  // by prefix
   HeadFilter head_filter_;
   ErrorFormatter error_formatter_;
   Logger logger_;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "sipas/protocol.hpp"
+#include "sipas/server/alert_types.hpp"
 #include "sipas/server/batch.hpp"
 #include "sipas/server/login_throttle.hpp"
 #include "sipas/server/rollups.hpp"
@@ -344,6 +345,40 @@ class ServerStore {
       const std::string& scope, const std::string& scope_id) = 0;
   // The newest version of every scope that ever had one, by scope then id.
   virtual Result<std::vector<ConfigBundleRecord>> latest_config_bundles() = 0;
+
+  // Alerts (alerts.hpp). Rules are kept per unit as their JSON text, validated by the caller
+  // (parse_alert_rules); nullopt removes a unit's rules. not_found for an unknown unit.
+  virtual Status put_alert_rules(const std::string& unit, const std::optional<std::string>& json,
+                                 TimePoint now) = 0;
+  // Every unit's rules, by unit code.
+  virtual Result<std::map<std::string, std::string>> alert_rules() = 0;
+  virtual Result<AlertCursor> alert_cursor() = 0;
+  // Responses stored after row `after_rid`, in row order, at most `limit`.
+  virtual Result<std::vector<AlertResponse>> alert_responses(std::int64_t after_rid,
+                                                            std::size_t limit) = 0;
+  // One kiosk's responses submitted at or after `from` (the sliding window), at most `limit`.
+  virtual Result<std::vector<AlertResponse>> alert_window(const std::string& kiosk_id,
+                                                         TimePoint from, std::size_t limit) = 0;
+  // Findings recorded after `after_fid`, in order, at most `limit`.
+  virtual Result<std::vector<AlertFinding>> alert_findings(std::int64_t after_fid,
+                                                          std::size_t limit) = 0;
+  // Newest first.
+  virtual Result<std::vector<AlertRecord>> alerts(const AlertFilter& filter) = 0;
+  // One evaluation's writes (AlertPass), in one transaction; false (nothing written) when the
+  // cursor is no longer at pass.from. A second open alert of one key is conflict.
+  virtual Result<bool> apply_alert_pass(const AlertPass& pass) = 0;
+  // Marks an alert acknowledged by `user` (the first acknowledgement stays); with `close`, an
+  // open alert is cleared as well (no notification). not_found for an unknown id.
+  virtual Status ack_alert(std::int64_t id, const std::string& user, TimePoint now, bool close) = 0;
+  // Undelivered messages whose next attempt is due at `now`, oldest first, at most `limit`.
+  virtual Result<std::vector<AlertMessage>> due_alert_messages(TimePoint now,
+                                                              std::size_t limit) = 0;
+  // A message delivered ("sent") or given up ("expired"): it leaves the queue.
+  virtual Status finish_alert_message(std::int64_t id, const std::string& outcome,
+                                      TimePoint now, const std::string& error) = 0;
+  // A failed attempt: the count, when to try again and why it failed.
+  virtual Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
+                                     const std::string& error) = 0;
 
  protected:
   ContactRetention retention_;
