@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -204,6 +205,9 @@ struct AlertEngine::Impl {
 
   Status evaluate(ServerStore& store);
   Result<int> deliver(ServerStore& store);
+  void worker_loop(bool Impl::*wanted, std::chrono::milliseconds every,
+                   std::chrono::milliseconds gap, const char* what,
+                   const std::function<Status(ServerStore&)>& step);
   void evaluate_loop();
   void deliver_loop();
   bool cursor_written = false;  // the evaluation thread's (and evaluate_once's caller's)
@@ -406,14 +410,19 @@ void AlertEngine::notify() {
   impl_->wake.notify_all();
 }
 
-void AlertEngine::Impl::evaluate_loop() {
+// One worker thread: waits until `every` has passed, `*wanted` was set or the engine stops; opens
+// its storage connection when it has none; runs `step`. A failed step is logged and drops the
+// connection, so the next round opens a fresh one. After each step it waits `gap` at least.
+void AlertEngine::Impl::worker_loop(bool Impl::*wanted, std::chrono::milliseconds every,
+                                    std::chrono::milliseconds gap, const char* what,
+                                    const std::function<Status(ServerStore&)>& step) {
   std::unique_ptr<ServerStore> store;
   for (;;) {
     {
       std::unique_lock lock(mutex);
-      wake.wait_for(lock, options.evaluate_every, [&] { return stopping || evaluate_wanted; });
+      wake.wait_for(lock, every, [&] { return stopping || this->*wanted; });
       if (stopping) return;
-      evaluate_wanted = false;
+      this->*wanted = false;
     }
     if (!store) {
       auto opened = ServerStore::open(db);
@@ -423,41 +432,28 @@ void AlertEngine::Impl::evaluate_loop() {
       }
       store = std::move(opened).value();
     }
-    Status s = evaluate(*store);
+    Status s = step(*store);
     if (!s.is_ok()) {
-      say("alerts: evaluation failed: " + s.message());
+      say(std::string("alerts: ") + what + " failed: " + s.message());
       store.reset();
     }
-    // At most a few evaluations a second however many batches arrive: each one reads the alert
-    // state, and on PostgreSQL waits for the batches being written.
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, options.min_gap, [&] { return stopping; });
+    if (gap.count() > 0) {
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, gap, [&] { return stopping; });
+    }
   }
 }
 
+void AlertEngine::Impl::evaluate_loop() {
+  // At most a few evaluations a second however many batches arrive: each one reads the alert
+  // state, and on PostgreSQL waits for the batches being written.
+  worker_loop(&Impl::evaluate_wanted, options.evaluate_every, options.min_gap, "evaluation",
+              [this](ServerStore& store) { return evaluate(store); });
+}
+
 void AlertEngine::Impl::deliver_loop() {
-  std::unique_ptr<ServerStore> store;
-  for (;;) {
-    {
-      std::unique_lock lock(mutex);
-      wake.wait_for(lock, options.deliver_every, [&] { return stopping || deliver_wanted; });
-      if (stopping) return;
-      deliver_wanted = false;
-    }
-    if (!store) {
-      auto opened = ServerStore::open(db);
-      if (!opened.is_ok()) {
-        say("alerts: cannot open the database: " + opened.status().message());
-        continue;
-      }
-      store = std::move(opened).value();
-    }
-    auto sent = deliver(*store);
-    if (!sent.is_ok()) {
-      say("alerts: delivery failed: " + sent.status().message());
-      store.reset();
-    }
-  }
+  worker_loop(&Impl::deliver_wanted, options.deliver_every, std::chrono::milliseconds(0),
+              "delivery", [this](ServerStore& store) { return deliver(store).status(); });
 }
 
 Status AlertEngine::evaluate_once(ServerStore& store) { return impl_->evaluate(store); }

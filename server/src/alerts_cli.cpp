@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sipas/server/alerts.hpp"
+#include "sipas/server/cli_options.hpp"
 
 namespace sipas {
 
@@ -33,38 +34,10 @@ std::optional<int> run_alert_command(const std::vector<std::string>& args, std::
     err << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
   }
-  std::map<std::string, std::string> opts;
-  for (std::size_t i = from; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      err << "sipas-server " << command << ": unexpected argument " << a << "\n";
-      return 2;
-    }
-    a = a.substr(2);
-    auto eq = a.find('=');
-    if (a == "effective") {
-      opts[a] = "yes";
-    } else if (eq != std::string::npos) {
-      opts[a.substr(0, eq)] = a.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      opts[a] = args[++i];
-    } else {
-      err << "sipas-server " << command << ": --" << a << " needs a value\n";
-      return 2;
-    }
-  }
-  for (const auto& [k, v] : opts) {
-    if (!spec->second.first.count(k)) {
-      err << "sipas-server " << command << ": unknown option --" << k << "\n";
-      return 2;
-    }
-  }
-  for (const auto& k : spec->second.second) {
-    if (!opts.count(k)) {
-      err << "sipas-server " << command << ": --" << k << " is required\n";
-      return 2;
-    }
-  }
+  auto parsed = parse_command_options(args, from, command, spec->second.first,
+                                      spec->second.second, {"effective"}, err);
+  if (!parsed) return 2;
+  std::map<std::string, std::string>& opts = *parsed;
   if (command == "alert list" && opts.count("state") && opts["state"] != "open" &&
       opts["state"] != "cleared" && opts["state"] != "all") {
     err << "sipas-server alert list: --state must be open, cleared or all\n";

@@ -1,5 +1,7 @@
 #include "config_endpoint.hpp"
 
+#include "json_reply.hpp"
+
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -11,12 +13,6 @@
 namespace sipas {
 namespace {
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(-1, ' ', false,
-                                                          nlohmann::json::error_handler_t::replace),
-                  "application/json");
-}
 
 // The versions an If-None-Match header names: "12", W/"12", or a list of them.
 bool names_version(const std::string& header, std::int64_t version) {
@@ -36,17 +32,8 @@ bool names_version(const std::string& header, std::int64_t version) {
 
 void answer_config_request(ServerStore& store, const std::string& signing_key_pem, TimePoint now,
                            const httplib::Request& req, httplib::Response& res) {
-  auto kiosk = authenticate_kiosk(store, req.get_header_value("Authorization"));
-  if (!kiosk.is_ok()) {
-    if (kiosk.status().code() == ErrorCode::not_found) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, kiosk.status().message());
-    } else {
-      send_error(res, 503, kiosk.status().message());
-    }
-    return;
-  }
-  http::set_log_subject(kiosk->kiosk_id);
+  auto kiosk = kiosk_of_request(store, req, res);
+  if (!kiosk) return;
   if (signing_key_pem.empty()) {
     send_error(res, 503, "configuration push is not set up on this server");
     return;

@@ -17,6 +17,7 @@
 #include "sipas/server/fleet.hpp"
 #include "sipas/crypto.hpp"
 #include "sipas/server/alerts.hpp"
+#include "sipas/server/cli_options.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/config_bundles.hpp"
 #include "sipas/server/client_info.hpp"
@@ -26,6 +27,7 @@
 #include "sipas/server/reports.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
+#include "json_reply.hpp"
 
 namespace sipas {
 namespace {
@@ -78,15 +80,6 @@ std::optional<std::string> opt_param(const httplib::Request& req, const char* na
 }
 
 std::string lang_of(const httplib::Request& req) { return param(req, "lang") == "en" ? "en" : "vi"; }
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, json{{"error", message}});
-}
 
 void no_store(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
@@ -2013,37 +2006,13 @@ std::optional<int> run_dashboard_command(const std::vector<std::string>& args, s
   if (args.size() < 2) return std::nullopt;
   std::string command = args[0] + " " + args[1];
   if (command != "rollup rebuild" && command != "user login-link") return std::nullopt;
-  std::map<std::string, std::string> opts;
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      err << "sipas-server " << command << ": unexpected argument " << a << "\n";
-      return 2;
-    }
-    a = a.substr(2);
-    auto eq = a.find('=');
-    if (eq != std::string::npos) {
-      opts[a.substr(0, eq)] = a.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      opts[a] = args[++i];
-    } else {
-      err << "sipas-server " << command << ": --" << a << " needs a value\n";
-      return 2;
-    }
-  }
-  std::set<std::string> allowed = command == "rollup rebuild"
-                                      ? std::set<std::string>{"db"}
-                                      : std::set<std::string>{"db", "user", "next"};
-  for (const auto& [k, v] : opts) {
-    if (!allowed.count(k)) {
-      err << "sipas-server " << command << ": unknown option --" << k << "\n";
-      return 2;
-    }
-  }
-  if (!opts.count("db")) {
-    err << "sipas-server " << command << ": --db is required\n";
-    return 2;
-  }
+  const bool rebuild = command == "rollup rebuild";
+  auto parsed = parse_command_options(
+      args, 2, command,
+      rebuild ? std::set<std::string>{"db"} : std::set<std::string>{"db", "user", "next"},
+      rebuild ? std::set<std::string>{"db"} : std::set<std::string>{"db", "user"}, {}, err);
+  if (!parsed) return 2;
+  std::map<std::string, std::string>& opts = *parsed;
   if (command == "rollup rebuild") {
     auto svc = ScoreService::open(opts["db"]);
     if (!svc.is_ok()) {
@@ -2057,10 +2026,6 @@ std::optional<int> run_dashboard_command(const std::vector<std::string>& args, s
     }
     out << "rollups rebuilt\n";
     return 0;
-  }
-  if (!opts.count("user")) {
-    err << "sipas-server user login-link: --user is required\n";
-    return 2;
   }
   auto token = create_login_link_at(opts["db"], opts["user"], SystemClock().now());
   if (!token.is_ok()) {

@@ -19,6 +19,7 @@
 #include "sipas/server/auth.hpp"
 #include "sipas/server/client_info.hpp"
 #include "config_endpoint.hpp"
+#include "json_reply.hpp"
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/dashboard.hpp"
 #include "sipas/server/rate_limiter.hpp"
@@ -38,19 +39,6 @@ std::int64_t thread_cpu_ns() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::string to_json_text(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(to_json_text(body), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, nlohmann::json{{"error", message}});
 }
 
 bool names_unknown_survey(const std::variant<ParsedBatch, BatchRefusal>& parsed) {
@@ -328,17 +316,8 @@ http::Handler HttpServer::Impl::check_batch(const httplib::Request& head, httpli
     send_error(res, 503, "database unavailable: " + store.status().message());
     return nullptr;
   }
-  auto kiosk = authenticate_kiosk(**store, head.get_header_value("Authorization"));
-  if (!kiosk.is_ok()) {
-    if (kiosk.status().code() == ErrorCode::not_found) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, kiosk.status().message());
-    } else {
-      send_error(res, 503, kiosk.status().message());
-    }
-    return nullptr;
-  }
-  http::set_log_subject(kiosk->kiosk_id);
+  auto kiosk = kiosk_of_request(**store, head, res);
+  if (!kiosk) return nullptr;
   if (auto wait = limiter.take(kiosk->kiosk_id)) {
     auto seconds = (wait->count() + 999) / 1000;
     res.set_header("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));

@@ -222,6 +222,24 @@ TEST_F(ConfigPushE2e, NewQuestionnaireReachesTheKioskAfterTheCurrentSurveyAndABa
   d = kiosk.wait_for("welcome");
   EXPECT_EQ(question_text(d), kNewQuestion);
   EXPECT_TRUE(kiosk.running());
+
+  // The province learns why: the next citizen's upload carries the refusal in the kiosk's health
+  // (protocol section 13), with the version it still runs.
+  kiosk.choose(d, "answer-5");
+  finish_survey(kiosk, questions);
+  std::vector<std::string> reported;
+  for (int i = 0; i < 300; ++i) {
+    reported = server_rows("SELECT health FROM kiosk_health WHERE kiosk_id = '" + kiosk_id + "'");
+    if (!reported.empty() && reported[0].find("signature does not match") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(reported.size(), 1u) << read_file(dir_ / "server.log");
+  Json health = Json::parse(reported[0]);
+  EXPECT_NE(health.value("last_error", "").find("signature does not match"), std::string::npos)
+      << reported[0];
+  EXPECT_EQ(health["config_version"], pushed);
 }
 
 }  // namespace
