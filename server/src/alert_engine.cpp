@@ -211,6 +211,8 @@ struct AlertEngine::Impl {
   void evaluate_loop();
   void deliver_loop();
   bool cursor_written = false;  // the evaluation thread's (and evaluate_once's caller's)
+  // Time zones by name, loaded once (the same thread as cursor_written); nullopt: not loadable.
+  std::map<std::string, std::optional<TimeZone>> zones;
 };
 
 Status AlertEngine::Impl::evaluate(ServerStore& store) {
@@ -277,6 +279,19 @@ Status AlertEngine::Impl::evaluate(ServerStore& store) {
   in.open = std::move(open).value();
   in.rules = [&](const std::string& unit) { return effective_alert_rules(unit, rules, parents); };
   in.is_points = [&](const std::string& survey) { return points.count(survey) > 0; };
+  std::map<std::string, std::string> zone_of;
+  for (const auto& u : *units) zone_of[u.code] = u.time_zone;
+  in.offset_of = [&](const std::string& unit, TimePoint t) -> std::chrono::seconds {
+    auto z = zone_of.find(unit);
+    const std::string name = z == zone_of.end() ? "Asia/Ho_Chi_Minh" : z->second;
+    auto cached = zones.find(name);
+    if (cached == zones.end()) {
+      auto loaded = TimeZone::load(name);
+      cached = zones.emplace(name, loaded.is_ok() ? std::optional<TimeZone>(*loaded)
+                                                  : std::nullopt).first;
+    }
+    return cached->second ? cached->second->offset_at(t) : std::chrono::hours(7);
+  };
   for (const std::string& kiosk : kiosks_needing_windows(in)) {
     auto unit = unit_of.find(kiosk);
     if (unit == unit_of.end()) continue;

@@ -76,6 +76,46 @@ Status parse_setting(const json& root, const char* key, RuleSetting<Rule>& out, 
 
 std::string fmt_time(TimePoint t) { return format_rfc3339(t); }
 
+// An alert's detail in both languages: English for logs and the API, Vietnamese for the
+// dashboard and the e-mails.
+struct Detail {
+  std::string en;
+  std::string vi;
+};
+
+// "08:13 04/11/2026" in the unit's zone.
+std::string vi_time(const AlertInputs& in, const std::string& unit, TimePoint t) {
+  const std::chrono::seconds offset = in.offset_of ? in.offset_of(unit, t) : std::chrono::hours(7);
+  const auto local = std::chrono::floor<std::chrono::seconds>(t) + offset;
+  const auto day = std::chrono::floor<std::chrono::days>(local);
+  const std::chrono::year_month_day ymd{std::chrono::sys_days(day.time_since_epoch())};
+  const std::chrono::hh_mm_ss hms{local - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d %02u/%02u/%04d", static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<unsigned>(ymd.day()),
+                static_cast<unsigned>(ymd.month()), static_cast<int>(ymd.year()));
+  return buf;
+}
+
+// "3 giờ 5 phút", "45 phút".
+std::string vi_span(std::chrono::milliseconds d) {
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
+  if (minutes < 60) return std::to_string(minutes) + " phút";
+  std::string out = std::to_string(minutes / 60) + " giờ";
+  if (minutes % 60) out += " " + std::to_string(minutes % 60) + " phút";
+  return out;
+}
+
+const char* vi_finding(const std::string& kind) {
+  if (kind == "gap") return "thiếu phiếu trong dãy số thứ tự";
+  if (kind == "broken_chain") return "đứt chuỗi liên kết phiếu";
+  if (kind == "bad_hash") return "mã kiểm tra phiếu không khớp";
+  if (kind == "seq_reused") return "số thứ tự phiếu bị dùng lại";
+  if (kind == "burst") return "nhiều phiếu giống hệt nhau liên tiếp";
+  if (kind == "clock_skew") return "đồng hồ kiosk lệch";
+  return "dấu hiệu bất thường";
+}
+
 }  // namespace
 
 json alert_to_json(const AlertRecord& a) {
@@ -92,6 +132,7 @@ json alert_to_json(const AlertRecord& a) {
               {"cleared_at", opt_time(a.cleared_at)},
               {"count", a.count},
               {"detail", a.detail},
+              {"detail_vi", a.detail_vi},
               {"acknowledged_at", opt_time(a.acked_at)},
               {"acknowledged_by", a.acked_by ? json(*a.acked_by) : json(nullptr)}};
 }
@@ -370,20 +411,22 @@ class Changes {
   }
   // The condition happened (again): opens the alert, or adds to the open one.
   void event(const std::string& key, const std::string& kind, const KioskAlertInput& kiosk,
-             const std::string& detail, bool count_it = true) {
+             const Detail& detail, bool count_it = true) {
     if (auto it = out_.find(key); it != out_.end()) {
       AlertRecord& a = it->second.alert;
       if (a.state != "open") return;  // cleared in this same pass: the next one opens it again
       if (count_it) ++a.count;
       a.last_seen_at = now_;
-      a.detail = detail;
+      a.detail = detail.en;
+      a.detail_vi = detail.vi;
       return;
     }
     if (auto it = open_.find(key); it != open_.end()) {
       AlertRecord a = it->second;
       if (count_it) ++a.count;
       a.last_seen_at = now_;
-      a.detail = detail;
+      a.detail = detail.en;
+      a.detail_vi = detail.vi;
       out_[key] = {a, ""};
       return;
     }
@@ -393,7 +436,8 @@ class Changes {
     a.unit = kiosk.unit;
     a.kiosk_id = kiosk.kiosk_id;
     a.opened_at = a.last_seen_at = now_;
-    a.detail = detail;
+    a.detail = detail.en;
+    a.detail_vi = detail.vi;
     out_[key] = {a, "opened"};
   }
   // The condition has ended.
@@ -473,8 +517,11 @@ std::vector<AlertUpsert> evaluate_alerts(const AlertInputs& in) {
     }
     if (!lowest || *lowest > rule->max_value) continue;
     changes.event("low_rating:" + r.kiosk_id, "low_rating", *k->second,
-                  "an answer of " + std::to_string(*lowest) + " submitted at " +
-                      fmt_time(r.submitted_at) + (r.has_comment ? ", with a comment" : ""));
+                  {"an answer of " + std::to_string(*lowest) + " submitted at " +
+                       fmt_time(r.submitted_at) + (r.has_comment ? ", with a comment" : ""),
+                   "Một câu trả lời mức " + std::to_string(*lowest) + " lúc " +
+                       vi_time(in, k->second->unit, r.submitted_at) +
+                       (r.has_comment ? ", kèm ý kiến" : "")});
   }
 
   for (const auto& [kiosk_id, window] : in.windows) {
@@ -502,9 +549,12 @@ std::vector<AlertUpsert> evaluate_alerts(const AlertInputs& in) {
     }
     if (holds) {
       changes.event(key, "unhappy_share", *k->second,
-                    std::to_string(unhappy) + " of " + std::to_string(n) +
-                        " answers were 1 or 2 in the last " +
-                        std::to_string(rule->window_minutes) + " minutes",
+                    {std::to_string(unhappy) + " of " + std::to_string(n) +
+                         " answers were 1 or 2 in the last " +
+                         std::to_string(rule->window_minutes) + " minutes",
+                     std::to_string(unhappy) + "/" + std::to_string(n) +
+                         " câu trả lời ở mức 1–2 trong " +
+                         vi_span(std::chrono::minutes(rule->window_minutes)) + " qua"},
                     with_new.count(kiosk_id) > 0);
     } else {
       changes.clear(key);
@@ -517,7 +567,8 @@ std::vector<AlertUpsert> evaluate_alerts(const AlertInputs& in) {
     const auto& rule = rules(k->second->unit).finding;
     if (!rule || !rule->kinds.count(f.kind)) continue;
     changes.event("finding:" + f.kiosk_id + ":" + f.kind, "finding", *k->second,
-                  f.kind + ": " + f.detail);
+                  {f.kind + ": " + f.detail,
+                   std::string(vi_finding(f.kind)) + " (" + f.kind + ": " + f.detail + ")"});
   }
 
   for (const KioskAlertInput& k : in.kiosks) {
@@ -526,9 +577,12 @@ std::vector<AlertUpsert> evaluate_alerts(const AlertInputs& in) {
     const TimePoint seen = k.last_contact.value_or(k.created_at);
     if (!k.revoked && r.kiosk_offline && in.now - seen > std::chrono::hours(r.kiosk_offline->hours)) {
       if (!changes.is_open(offline_key)) {
-        changes.event(offline_key, "kiosk_offline", k,
-                      std::string(k.last_contact ? "no contact since " : "never in contact; added ") +
-                          fmt_time(seen) + " (" + minutes_text(in.now - seen) + " minutes)");
+        changes.event(
+            offline_key, "kiosk_offline", k,
+            {std::string(k.last_contact ? "no contact since " : "never in contact; added ") +
+                 fmt_time(seen) + " (" + minutes_text(in.now - seen) + " minutes)",
+             std::string(k.last_contact ? "Không liên lạc từ " : "Chưa liên lạc lần nào; thêm lúc ") +
+                 vi_time(in, k.unit, seen) + " (" + vi_span(in.now - seen) + ")"});
       }
     } else {
       changes.clear(offline_key);
@@ -538,8 +592,11 @@ std::vector<AlertUpsert> evaluate_alerts(const AlertInputs& in) {
         in.now - *k.oldest_pending_at > std::chrono::hours(r.backlog->hours)) {
       if (!changes.is_open(backlog_key)) {
         changes.event(backlog_key, "backlog", k,
-                      "the oldest response waiting on the kiosk is from " +
-                          fmt_time(*k.oldest_pending_at));
+                      {"the oldest response waiting on the kiosk is from " +
+                           fmt_time(*k.oldest_pending_at),
+                       "Phiếu chờ gửi cũ nhất trên kiosk từ " +
+                           vi_time(in, k.unit, *k.oldest_pending_at) + " (" +
+                           vi_span(in.now - *k.oldest_pending_at) + ")"});
       }
     } else {
       changes.clear(backlog_key);
@@ -635,7 +692,8 @@ std::string body_of(const AlertRecord& a, const std::string& event, const std::s
   text += line("alert_last_seen", format_rfc3339(a.last_seen_at));
   if (a.cleared_at) text += line("alert_cleared_at", format_rfc3339(*a.cleared_at));
   text += line("alert_count", std::to_string(a.count));
-  if (lang == "en") text += line("alert_detail", a.detail);
+  const std::string& detail = lang == "vi" && !a.detail_vi.empty() ? a.detail_vi : a.detail;
+  if (lang == "en" || !a.detail_vi.empty()) text += line("alert_detail", detail);
   text += line("alert_number", std::to_string(a.id));
   return text;
 }

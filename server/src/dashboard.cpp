@@ -1876,7 +1876,7 @@ void Dashboard::Impl::add_alerts(Data& d, PageContext& ctx, const std::string& u
                      {"unit_code", a.unit},
                      {"opened", format_rfc3339(a.opened_at).substr(0, 16).replace(10, 1, " ") + " UTC"},
                      {"count", std::to_string(a.count)},
-                     {"detail", a.detail},
+                     {"detail", ctx.lang == "vi" && !a.detail_vi.empty() ? a.detail_vi : a.detail},
                      {"acked", a.acked_by.has_value()},
                      {"acked_by", a.acked_by.value_or("")},
                      {"can_ack", ctx.who.csrf.has_value()},

@@ -13,7 +13,7 @@ using pg::Rows;
 
 constexpr const char* kAlertColumns =
     "id, key, kind, unit, kiosk_id, state, opened_ms, last_seen_ms, cleared_ms, events, detail, "
-    "acked_ms, acked_by";
+    "acked_ms, acked_by, detail_vi";
 
 AlertRecord read_alert(const Rows& q, int i) {
   AlertRecord a;
@@ -30,6 +30,7 @@ AlertRecord read_alert(const Rows& q, int i) {
   a.detail = q.text(i, 10);
   if (!q.is_null(i, 11)) a.acked_at = from_unix_ms(q.int64(i, 11));
   a.acked_by = q.opt_text(i, 12);
+  a.detail_vi = q.text(i, 13);
   return a;
 }
 
@@ -221,18 +222,18 @@ Result<bool> PgServerStore::apply_alert_pass(const AlertPass& pass) {
       auto id = conn_->exec(
           "open alert",
           "INSERT INTO alerts(key, kind, unit, kiosk_id, opened_ms, state, last_seen_ms, "
-          "cleared_ms, events, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-          "RETURNING id",
+          "cleared_ms, events, detail, detail_vi) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+          "$10, $11) RETURNING id",
           {a.key, a.kind, a.unit, a.kiosk_id, unix_ms(a.opened_at), a.state,
-           unix_ms(a.last_seen_at), opt_ms(a.cleared_at), a.count, a.detail});
+           unix_ms(a.last_seen_at), opt_ms(a.cleared_at), a.count, a.detail, a.detail_vi});
       if (!id.is_ok()) return id.status();
       a.id = id->int64(0, 0);
     } else {
       s = conn_->run("update alert",
                      "UPDATE alerts SET state = $1, last_seen_ms = $2, cleared_ms = $3, "
-                     "events = $4, detail = $5 WHERE id = $6",
+                     "events = $4, detail = $5, detail_vi = $6 WHERE id = $7",
                      {a.state, unix_ms(a.last_seen_at), opt_ms(a.cleared_at), a.count, a.detail,
-                      a.id});
+                      a.detail_vi, a.id});
       if (!s.is_ok()) return s;
     }
     if (u.event.empty() || !pass.messages) continue;

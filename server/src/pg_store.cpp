@@ -254,6 +254,7 @@ CREATE TABLE alerts(
   cleared_ms bigint,
   events bigint NOT NULL,
   detail ctext NOT NULL,
+  detail_vi ctext NOT NULL DEFAULT '',
   acked_ms bigint,
   acked_by ctext);
 CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';

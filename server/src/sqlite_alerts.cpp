@@ -11,7 +11,7 @@ using sql::Stmt;
 
 constexpr const char* kAlertColumns =
     "id, key, kind, unit, kiosk_id, state, opened_ms, last_seen_ms, cleared_ms, events, detail, "
-    "acked_ms, acked_by";
+    "acked_ms, acked_by, detail_vi";
 
 AlertRecord read_alert(const Stmt& q) {
   AlertRecord a;
@@ -28,6 +28,7 @@ AlertRecord read_alert(const Stmt& q) {
   a.detail = q.text(10);
   if (!q.is_null(11)) a.acked_at = from_unix_ms(q.int64(11));
   a.acked_by = q.opt_text(12);
+  a.detail_vi = q.text(13);
   return a;
 }
 
@@ -216,11 +217,12 @@ Result<bool> SqliteServerStore::apply_alert_pass(const AlertPass& pass) {
       q.bind(first + 2, opt_ms(a.cleared_at));
       q.bind(first + 3, a.count);
       q.bind(first + 4, a.detail);
+      q.bind(first + 5, a.detail_vi);
     };
     if (a.id == 0) {
       s = db_->run(
           "INSERT INTO alerts(key, kind, unit, kiosk_id, opened_ms, state, last_seen_ms, "
-          "cleared_ms, events, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "cleared_ms, events, detail, detail_vi) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           "open alert", [&](Stmt& q) {
             q.bind(1, a.key);
             q.bind(2, a.kind);
@@ -233,11 +235,11 @@ Result<bool> SqliteServerStore::apply_alert_pass(const AlertPass& pass) {
       a.id = db_->last_insert_rowid();
     } else {
       s = db_->run(
-          "UPDATE alerts SET state = ?, last_seen_ms = ?, cleared_ms = ?, events = ?, detail = ? "
-          "WHERE id = ?",
+          "UPDATE alerts SET state = ?, last_seen_ms = ?, cleared_ms = ?, events = ?, detail = ?, "
+          "detail_vi = ? WHERE id = ?",
           "update alert", [&](Stmt& q) {
             bind_common(q, 1);
-            q.bind(6, a.id);
+            q.bind(7, a.id);
           });
       if (!s.is_ok()) return s;
     }

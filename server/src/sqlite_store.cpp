@@ -589,6 +589,7 @@ CREATE TABLE alerts(
   cleared_ms INTEGER,
   events INTEGER NOT NULL,
   detail TEXT NOT NULL,
+  detail_vi TEXT NOT NULL DEFAULT '',
   acked_ms INTEGER,
   acked_by TEXT);
 CREATE UNIQUE INDEX alerts_open_key ON alerts(key) WHERE state = 'open';

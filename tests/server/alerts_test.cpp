@@ -161,6 +161,32 @@ TEST_F(AlertEvaluation, ARatingOfOneOpensOneAlertThatAbsorbsTheNextOnes) {
   EXPECT_TRUE(pass(t0 + 2min, {response(t0, {2, 5})}).empty());  // 2 is not <= 1
 }
 
+// The detail is written in both languages: English for the API and logs, Vietnamese for the
+// dashboard and e-mails, with the time in the unit's zone (+7 here) and spans in hours.
+TEST_F(AlertEvaluation, TheDetailIsInVietnameseWithLocalTimesAndInEnglish) {
+  rules.low_rating = LowRatingRule{1, false, 60};
+  rules.unhappy_share = UnhappyShareRule{120, 50, 1};
+  const TimePoint at = *parse_rfc3339("2026-11-04T01:13:37.000Z");
+  auto out = pass(at + 1min, {response(at, {1}, true)});
+  std::map<std::string, AlertRecord> by_kind;
+  for (const auto& u : out) by_kind[u.alert.kind] = u.alert;
+  ASSERT_EQ(by_kind.size(), 2u);
+  EXPECT_EQ(by_kind["low_rating"].detail,
+            "an answer of 1 submitted at 2026-11-04T01:13:37.000Z, with a comment");
+  EXPECT_EQ(by_kind["low_rating"].detail_vi, "Một câu trả lời mức 1 lúc 08:13 04/11/2026, kèm ý kiến");
+  EXPECT_EQ(by_kind["unhappy_share"].detail_vi, "1/1 câu trả lời ở mức 1–2 trong 2 giờ qua");
+  EXPECT_EQ(alert_to_json(by_kind["low_rating"])["detail_vi"], by_kind["low_rating"].detail_vi);
+  const std::string mail = alert_email(by_kind["low_rating"], "opened", "a@b.vn", "c@d.vn", {"vi"},
+                                       at, "<1@b.vn>");
+  std::string encoded = mail.substr(mail.find("\r\n\r\n") + 4);
+  std::erase_if(encoded, [](char c) { return c == '\r' || c == '\n'; });
+  auto decoded = base64_decode(encoded);
+  ASSERT_TRUE(decoded) << mail;
+  const std::string& body = *decoded;
+  EXPECT_NE(body.find(by_kind["low_rating"].detail_vi), std::string::npos) << body;
+  EXPECT_EQ(body.find("an answer of 1"), std::string::npos) << body;  // Vietnamese only
+}
+
 TEST_F(AlertEvaluation, WithCommentRequiredOnlyLowRatingsWithACommentCount) {
   rules.low_rating = LowRatingRule{2, true, 60};
   EXPECT_TRUE(pass(t0, {response(t0, {1})}).empty());

@@ -28,6 +28,7 @@ struct AlertRecord {
   std::optional<TimePoint> cleared_at;
   std::int64_t count = 1;  // events absorbed
   std::string detail;      // plain words (English), for logs and the API
+  std::string detail_vi;   // the same in Vietnamese, times in the unit's zone (empty: none)
   std::optional<TimePoint> acked_at;
   std::optional<std::string> acked_by;
   bool operator==(const AlertRecord&) const = default;

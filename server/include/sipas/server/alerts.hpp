@@ -132,6 +132,9 @@ struct AlertInputs {
   std::function<EffectiveAlertRules(const std::string& unit)> rules;
   // Whether a questionnaire is on the 0–2 points scale (its answers are not 1–5 ratings).
   std::function<bool(const std::string& survey_id)> is_points;
+  // The offset of a unit's time zone at an instant, for the times in the Vietnamese detail
+  // (Asia/Ho_Chi_Minh's +7 when unset).
+  std::function<std::chrono::seconds(const std::string& unit, TimePoint t)> offset_of;
 };
 
 // The alerts to open (id 0), update or clear, at most one per key.
