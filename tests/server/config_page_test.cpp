@@ -181,7 +181,8 @@ TEST_F(ConfigPageTest, TheMenuCarriesTheUnitAndThePageLinksTheUnitsBelow) {
       << root->body;
   EXPECT_NE(root->body.find("Sở Tư pháp</a>"), std::string::npos);
   // No bundle anywhere yet: said so, not "version 0"; the empty history says so too.
-  EXPECT_NE(root->body.find("chưa có cấu hình"), std::string::npos);
+  EXPECT_NE(root->body.find("id=\"config-no-bundle\">chưa có cấu hình</span>"), std::string::npos);
+  EXPECT_EQ(root->body.find("phiên bản 0"), std::string::npos);
   EXPECT_NE(root->body.find("Chưa có phiên bản nào."), std::string::npos);
   auto unit = c.Get("/config?unit=22.PVHCC", cookie);
   ASSERT_TRUE(unit);
