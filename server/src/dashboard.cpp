@@ -39,6 +39,7 @@ using Object = kainjow::mustache::object;
 
 constexpr const char* kSessionCookie = "sipas_session";
 constexpr const char* kLoginCookie = "sipas_login";
+constexpr std::size_t kMaxConfigFormBytes = 1u << 20;
 
 struct Principal {
   std::string user;
@@ -375,6 +376,7 @@ struct Dashboard::Impl {
     Principal who;
     std::string home;
     std::string lang;
+    std::string unit;  // the unit the page is about, carried by the menu's configuration link
   };
   bool begin_page(const httplib::Request& req, httplib::Response& res, PageContext& ctx);
   // The unit a request asks for, checked against what the user may see (403 page otherwise).
@@ -394,9 +396,16 @@ struct Dashboard::Impl {
   // Remote configuration (config_bundles.hpp): a unit's or a kiosk's bundle, below.
   void config_page(const httplib::Request& req, httplib::Response& res);
   void config_post(const httplib::Request& req, httplib::Response& res);
+  // A configuration form over its route's limit: the page again, with the user's text.
+  void config_too_large(const httplib::Request& req, httplib::Response& res);
+  // Any other dashboard form over its limit: an error page in the user's language.
+  void form_too_large(const httplib::Request& req, httplib::Response& res);
+  // False (and a 404 page sent) when `kiosk` is set and is not a kiosk of `unit`.
+  bool config_kiosk_of_unit(const httplib::Request& req, httplib::Response& res,
+                            PageContext& ctx, const std::string& unit, const std::string& kiosk);
   void render_config(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
                      const std::string& unit, const std::string& kiosk, const std::string& message,
-                     bool error, const std::string* text);
+                     bool error, const std::string* text, bool invalid_bundle = false);
   // Alerts (alerts.hpp): the API, the acknowledge form, and the unit page's list.
   void api_alerts(const httplib::Request& req, httplib::Response& res);
   void api_alert_ack(const httplib::Request& req, httplib::Response& res);
@@ -438,8 +447,10 @@ void Dashboard::Impl::send_page(httplib::Response& res, const PageContext* ctx,
                                     {"comments", "/comments"},
                                     {"kiosks", "/kiosks"},
                                     {"configuration", "/config"}}) {
-      nav << Object{{"href", with_params(path, {{"lang", l}})}, {"text", tr(key, lang)},
-                    {"on", active == key}};
+      const std::string unit =
+          std::string_view(key) == "configuration" ? (ctx->unit.empty() ? param(req, "unit") : ctx->unit) : "";
+      nav << Object{{"href", with_params(path, {{"unit", unit}, {"lang", l}})},
+                    {"text", tr(key, lang)}, {"on", active == key}};
     }
     d.set("nav", nav);
     d.set("lang_switch", lang_switch_url(req, lang));
@@ -529,8 +540,13 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Get("/api/v1/scores", route(&Impl::api_scores));
   http.Get("/api/v1/reports", route(&Impl::api_reports));
   http.Get("/login", route(&Impl::login_page));
+  // A form over its limit gets a page in the user's language rather than the transport's JSON.
+  auto form = [&](std::size_t max_bytes, Handler too_large) {
+    return http::FormLimit{max_bytes, route(too_large)};
+  };
+  const std::size_t small_form = http::FormLimit{}.max_form_bytes;
   http.Post("/login", route(&Impl::login_post));
-  http.Post("/logout", route(&Impl::logout));
+  http.Post("/logout", route(&Impl::logout), form(small_form, &Impl::form_too_large));
   http.Get("/login/link", route(&Impl::login_link));
   http.Get("/", route(&Impl::unit_page));
   http.Get("/unit", route(&Impl::unit_page));
@@ -541,11 +557,12 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Get("/api/v1/kiosks/*", route(&Impl::api_kiosk));
   http.Get("/assets/app.css", route(&Impl::stylesheet));
   http.Get("/config", route(&Impl::config_page));
-  http.Post("/config", route(&Impl::config_post));
+  // A bundle with its surveys and procedure catalogue in Vietnamese runs to tens of KB encoded.
+  http.Post("/config", route(&Impl::config_post), form(kMaxConfigFormBytes, &Impl::config_too_large));
   http.Get("/api/v1/alerts", route(&Impl::api_alerts));
   http.Post("/api/v1/alerts/*", route(&Impl::api_alert_ack));
   http.Get("/api/v1/alert-rules", route(&Impl::api_alert_rules));
-  http.Post("/alerts/ack", route(&Impl::alert_ack_form));
+  http.Post("/alerts/ack", route(&Impl::alert_ack_form), form(small_form, &Impl::form_too_large));
 }
 
 void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res) {
@@ -1399,9 +1416,24 @@ void Dashboard::Impl::comments_page(const httplib::Request& req, httplib::Respon
 
 namespace {
 
-std::string utc_minute(const std::optional<std::string>& at, const std::string& lang) {
-  if (!at || at->size() < 16) return tr("never", lang);
-  return at->substr(0, 10) + " " + at->substr(11, 5) + " UTC";
+// Times on the dashboard are Vietnam's (Asia/Ho_Chi_Minh: UTC+7 all year, no summer time):
+// "HH:MM DD/MM/YYYY" in Vietnamese, "YYYY-MM-DD HH:MM" in English; `seconds` adds ":SS".
+std::string local_time_text(TimePoint at, const std::string& lang, bool seconds = false) {
+  const std::string t = format_rfc3339(at + std::chrono::hours(7));  // 2026-11-29T17:45:12.000Z
+  const std::string clock = t.substr(11, seconds ? 8 : 5);
+  if (lang == "en") return t.substr(0, 10) + " " + clock;
+  return clock + " " + t.substr(8, 2) + "/" + t.substr(5, 2) + "/" + t.substr(0, 4);
+}
+
+// The same for an instant as the stores give it (RFC 3339); text that is not one is shown as is.
+std::string local_time_text(std::string_view rfc3339, const std::string& lang, bool seconds = false) {
+  auto at = parse_rfc3339(rfc3339);
+  return at ? local_time_text(*at, lang, seconds) : std::string(rfc3339);
+}
+
+std::string local_minute(const std::optional<std::string>& at, const std::string& lang) {
+  if (!at || at->empty()) return tr("never", lang);
+  return local_time_text(std::string_view(*at), lang);
 }
 
 // "45 s", "12 min", "5 h", "3 days" (Vietnamese: giây, phút, giờ, ngày).
@@ -1422,6 +1454,8 @@ std::string bytes_text(std::int64_t bytes, const std::string& lang) {
 
 // "+1,5 s" below a minute and a half, then "+8 phút" / "+8 min", "-3 giờ" / "-3 h".
 std::string skew_text(std::int64_t ms, const std::string& lang) {
+  // A skew that rounds to 0.0 s is no skew: not "-0,0 s".
+  if (ms > -50 && ms < 50) return html::number(0.0, lang, 1) + " s";
   if (ms > -90'000 && ms < 90'000) {
     return html::signed_number(static_cast<double>(ms) / 1000.0, lang, 1) + " s";
   }
@@ -1542,7 +1576,7 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
     }
     Data recent = list();
     for (const auto& x : f.findings) {
-      recent << Object{{"at", x.created_at.substr(0, 16)}, {"detail", x.detail}};
+      recent << Object{{"at", local_time_text(std::string_view(x.created_at), lang)}, {"detail", x.detail}};
     }
     Object row{{"id", k.kiosk_id},
                {"href", with_params("/kiosk", {{"id", k.kiosk_id}, {"lang", l}})},
@@ -1550,7 +1584,7 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
                {"unit_code", k.unit},
                {"state", to_string(f.state)},
                {"state_text", state_word(f.state, lang)},
-               {"last_contact", utc_minute(k.last_contact, lang)},
+               {"last_contact", local_minute(k.last_contact, lang)},
                {"last_seq", std::to_string(k.last_seq)},
                {"responses", std::to_string(f.responses)},
                {"quarantined", std::to_string(f.quarantined)},
@@ -1560,14 +1594,15 @@ void Dashboard::Impl::kiosks_page(const httplib::Request& req, httplib::Response
                {"has_health", f.health.has_value()},
                {"outdated", f.software_outdated},
                {"config_outdated", f.config_outdated},
-               {"config_expected", std::to_string(f.config_expected)}};
+               {"config_expected", std::to_string(f.config_expected)},
+               {"config_href", with_params("/config", {{"unit", k.unit}, {"kiosk", k.kiosk_id}, {"lang", l}})}};
     if (f.health) {
       const KioskHealth& h = f.health->health;
       row["pending"] = std::to_string(h.pending);
       row["has_backlog_age"] = f.backlog_age_seconds.has_value();
       row["backlog_age"] = f.backlog_age_seconds ? span_text(*f.backlog_age_seconds, lang) : "";
       row["software"] = h.software_version;
-      row["config_version"] = h.config_version ? std::to_string(*h.config_version) : "–";
+      row["config_version"] = h.config_version ? std::to_string(*h.config_version) : tr("not_reported", lang);
       row["disk"] = bytes_text(h.disk_free_bytes, lang);
       row["skew"] = skew_text(f.health->skew_ms, lang);
     }
@@ -1657,10 +1692,12 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
   d.set("back", with_params("/kiosks", {{"lang", l}}));
   d.set("id", f.record.kiosk_id);
   d.set("unit_code", f.record.unit);
+  d.set("config_href", with_params("/config", {{"unit", f.record.unit}, {"kiosk", f.record.kiosk_id}, {"lang", l}}));
+  ctx.unit = f.record.unit;
   d.set("state", to_string(f.state));
   d.set("state_text", state_word(f.state, lang));
   d.set("revoked", f.record.revoked_at.has_value());
-  d.set("last_contact", utc_minute(f.record.last_contact, lang));
+  d.set("last_contact", local_minute(f.record.last_contact, lang));
   d.set("responses", std::to_string(f.responses));
   d.set("quarantined", std::to_string(f.quarantined));
   d.set("has_health", f.health.has_value());
@@ -1673,23 +1710,23 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
     d.set("outdated", f.software_outdated);
     d.set("config_outdated", f.config_outdated);
     d.set("config_expected", std::to_string(f.config_expected));
-    d.set("config_version", h.config_version ? std::to_string(*h.config_version) : "–");
+    d.set("config_version", h.config_version ? std::to_string(*h.config_version) : tr("not_reported", lang));
     d.set("disk", bytes_text(h.disk_free_bytes, lang));
     d.set("skew", skew_text(f.health->skew_ms, lang));
     d.set("uptime", span_text(h.uptime_seconds, lang));
     d.set("last_error", h.last_error.value_or(""));
     d.set("has_error", h.last_error.has_value());
-    d.set("health_at", utc_minute(f.health->received_at, lang));
+    d.set("health_at", local_minute(f.health->received_at, lang));
   }
   Data findings = list();
   for (const auto& x : f.findings) {
-    findings << Object{{"at", x.created_at.substr(0, 16)}, {"kind", x.kind}, {"detail", x.detail}};
+    findings << Object{{"at", local_time_text(std::string_view(x.created_at), lang)}, {"kind", x.kind}, {"detail", x.detail}};
   }
   d.set("findings", findings);
   d.set("any_findings", !f.findings.empty());
   Data history = list();
   for (const KioskContact& c : *contacts) {
-    Object row{{"at", c.received_at.substr(0, 10) + " " + c.received_at.substr(11, 8)},
+    Object row{{"at", local_time_text(std::string_view(c.received_at), lang, true)},
                {"heartbeat", c.heartbeat},
                {"responses", std::to_string(c.responses)},
                {"accepted", std::to_string(c.accepted)},
@@ -1716,18 +1753,22 @@ void Dashboard::Impl::kiosk_page(const httplib::Request& req, httplib::Response&
 void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Response& res,
                                     PageContext& ctx, const std::string& unit,
                                     const std::string& kiosk, const std::string& message,
-                                    bool error, const std::string* text) {
-  ServerStore& store = (**ctx.svc).store();
+                                    bool error, const std::string* text, bool invalid_bundle) {
+  ScoreService& svc = **ctx.svc;
+  ServerStore& store = svc.store();
   const std::string& lang = ctx.lang;
+  const std::string l = lang == "en" ? "en" : "";
   const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
   const std::string id = kiosk.empty() ? unit : kiosk;
   auto own = store.latest_config_bundle(scope, id);
   auto history = store.config_bundle_history(scope, id);
   auto effective = effective_bundle(store, scope, id);
   auto kiosks = store.kiosks();
-  if (!own.is_ok() || !history.is_ok() || !effective.is_ok() || !kiosks.is_ok()) {
+  auto units = svc.units();
+  if (!own.is_ok() || !history.is_ok() || !effective.is_ok() || !kiosks.is_ok() || !units.is_ok()) {
     return page_error(res, &ctx, req, 503, "database error while reading the configuration");
   }
+  ctx.unit = unit;
   std::string form_text = "{\n  \"settings\": {},\n  \"surveys\": [],\n  \"procedures\": null\n}";
   if (text) {
     form_text = *text;
@@ -1736,37 +1777,89 @@ void Dashboard::Impl::render_config(const httplib::Request& req, httplib::Respon
   }
   Data versions = list();
   for (const auto& r : *history) {
-    versions << Object{{"version", std::to_string(r.version)}, {"at", r.uploaded_at.substr(0, 16)},
+    versions << Object{{"version", std::to_string(r.version)},
+                       {"at", local_time_text(std::string_view(r.uploaded_at), lang)},
                        {"by", r.uploaded_by}, {"removed", !r.content.has_value()}};
   }
   Data kiosk_links = list();
+  bool any_kiosks = false;
   for (const auto& k : *kiosks) {
     if (k.unit != unit) continue;
+    any_kiosks = true;
     kiosk_links << Object{{"id", k.kiosk_id},
                           {"href", with_params("/config", {{"unit", unit}, {"kiosk", k.kiosk_id},
-                                                            {"lang", lang == "en" ? "en" : ""}})},
+                                                            {"lang", l}})},
                           {"on", k.kiosk_id == kiosk}};
   }
+  Data unit_links = list();
+  bool any_units = false;
+  std::string unit_name = unit;
+  for (const UnitRecord& u : *units) {
+    if (u.code == unit) unit_name = u.code + " – " + u.name;
+    if (u.parent != unit) continue;
+    any_units = true;
+    unit_links << Object{{"code", u.code}, {"name", u.name},
+                         {"href", with_params("/config", {{"unit", u.code}, {"lang", l}})}};
+  }
   Data d = page_data(lang);
+  if (!kiosk.empty()) {
+    // What the kiosk says it runs, beside what the server has for it.
+    FleetQuery q;
+    q.kiosk_id = kiosk;
+    q.findings_limit = 0;
+    auto fleet = load_fleet(store, q, clock->now(), options.fleet);
+    if (!fleet.is_ok()) return page_error(res, &ctx, req, 503, fleet.status().message());
+    const bool reported = !fleet->empty() && fleet->front().health &&
+                          fleet->front().health->health.config_version;
+    d.set("kiosk_running", reported ? std::to_string(*fleet->front().health->health.config_version)
+                                    : tr("not_reported", lang));
+    d.set("kiosk_href", with_params("/kiosk", {{"id", kiosk}, {"lang", l}}));
+  }
+  const bool has_own = *own && (*own)->content.has_value();
   d.set("unit_code", unit);
+  d.set("unit_name", unit_name);
   d.set("scope_kiosk", kiosk);
   d.set("is_kiosk", !kiosk.empty());
-  d.set("scope_name", kiosk.empty() ? unit : kiosk);
-  d.set("unit_href", with_params("/config", {{"unit", unit}, {"lang", lang == "en" ? "en" : ""}}));
-  d.set("lang", lang == "en" ? "en" : "");
+  d.set("scope_name", kiosk.empty() ? unit_name : kiosk);
+  d.set("unit_href", with_params("/config", {{"unit", unit}, {"lang", l}}));
+  d.set("lang", l);
   d.set("text", form_text);
   d.set("has_message", !message.empty());
   d.set("message", message);
   d.set("is_error", error);
-  d.set("has_own", *own && (*own)->content.has_value());
-  d.set("effective_version", std::to_string(effective->version));
+  d.set("invalid_bundle", invalid_bundle);
+  d.set("has_own", has_own);
+  d.set("kiosk_inherits", !kiosk.empty() && !has_own);
+  d.set("effective_version", effective->version > 0 ? std::to_string(effective->version) : "");
+  d.set("has_version", effective->version > 0);
   d.set("has_effective", effective->has_content);
   d.set("effective", effective->has_content ? bundle_content_json(effective->content).dump(2) : "");
   d.set("versions", versions);
+  d.set("any_versions", !history->empty());
   d.set("kiosk_links", kiosk_links);
+  d.set("any_kiosks", any_kiosks);
+  d.set("unit_links", unit_links);
+  d.set("any_units", any_units);
   d.set("has_csrf", ctx.who.csrf.has_value());
   if (ctx.who.csrf) d.set("csrf", *ctx.who.csrf);
   send_page(res, &ctx, req, tr("configuration", lang), "configuration", "config", std::move(d));
+}
+
+bool Dashboard::Impl::config_kiosk_of_unit(const httplib::Request& req, httplib::Response& res,
+                                           PageContext& ctx, const std::string& unit,
+                                           const std::string& kiosk) {
+  if (kiosk.empty()) return true;
+  auto kiosks = (**ctx.svc).store().kiosks();
+  if (!kiosks.is_ok()) {
+    page_error(res, &ctx, req, 503, kiosks.status().message());
+    return false;
+  }
+  if (std::none_of(kiosks->begin(), kiosks->end(),
+                   [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
+    page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
+    return false;
+  }
+  return true;
 }
 
 void Dashboard::Impl::config_page(const httplib::Request& req, httplib::Response& res) {
@@ -1776,14 +1869,7 @@ void Dashboard::Impl::config_page(const httplib::Request& req, httplib::Response
   std::string unit;
   if (!visible_unit(req, res, ctx, unit)) return;
   const std::string kiosk = param(req, "kiosk");
-  if (!kiosk.empty()) {
-    auto kiosks = (**ctx.svc).store().kiosks();
-    if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
-    if (std::none_of(kiosks->begin(), kiosks->end(),
-                     [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
-      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
-    }
-  }
+  if (!config_kiosk_of_unit(req, res, ctx, unit, kiosk)) return;
   std::string message;
   if (auto saved = opt_param(req, "saved")) message = std::string(tr("config_saved", ctx.lang)) + " " + *saved;
   render_config(req, res, ctx, unit, kiosk, message, false, nullptr);
@@ -1800,20 +1886,20 @@ void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response
   std::string unit;
   if (!visible_unit(req, res, ctx, unit)) return;
   const std::string kiosk = param(req, "kiosk");
+  if (!config_kiosk_of_unit(req, res, ctx, unit, kiosk)) return;
   ServerStore& store = (**ctx.svc).store();
-  if (!kiosk.empty()) {
-    auto kiosks = store.kiosks();
-    if (!kiosks.is_ok()) return page_error(res, &ctx, req, 503, kiosks.status().message());
-    if (std::none_of(kiosks->begin(), kiosks->end(),
-                     [&](const KioskRecord& k) { return k.kiosk_id == kiosk && k.unit == unit; })) {
-      return page_error(res, &ctx, req, 404, std::string(tr("config_unknown_kiosk", ctx.lang)) + " " + kiosk);
-    }
-  }
   const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
   const std::string id = kiosk.empty() ? unit : kiosk;
   const std::string text = param(req, "bundle");
   Result<std::int64_t> version = Status::ok();
-  if (param(req, "action") == "remove") {
+  const bool removing = param(req, "action") == "remove";
+  if (removing) {
+    // One click must not throw a unit's configuration away: the form's box must be ticked.
+    if (param(req, "confirm_remove") != "1") {
+      res.status = 422;
+      return render_config(req, res, ctx, unit, kiosk, tr("config_remove_unconfirmed", ctx.lang),
+                           true, &text);
+    }
     version = remove_bundle(store, scope, id, ctx.who.user, clock->now());
   } else {
     json doc = json::parse(text, nullptr, false);
@@ -1829,16 +1915,41 @@ void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response
     }
   }
   if (!version.is_ok()) {
-    res.status = version.status().code() == ErrorCode::invalid_argument ||
-                         version.status().code() == ErrorCode::not_found
-                     ? 422
-                     : 503;
-    return render_config(req, res, ctx, unit, kiosk, version.status().message(), true, &text);
+    const bool refused = version.status().code() == ErrorCode::invalid_argument ||
+                         version.status().code() == ErrorCode::not_found;
+    res.status = refused ? 422 : 503;
+    return render_config(req, res, ctx, unit, kiosk, version.status().message(), true, &text,
+                         refused && !removing);
   }
   res.status = 303;
   res.set_header("Location", with_params("/config", {{"unit", unit}, {"kiosk", kiosk},
                                                       {"saved", std::to_string(*version)},
                                                       {"lang", ctx.lang == "en" ? "en" : ""}}));
+}
+
+void Dashboard::Impl::config_too_large(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
+    return page_error(res, &ctx, req, 403, "CSRF token missing or wrong");
+  }
+  std::string unit;
+  if (!visible_unit(req, res, ctx, unit)) return;
+  const std::string kiosk = param(req, "kiosk");
+  if (!config_kiosk_of_unit(req, res, ctx, unit, kiosk)) return;
+  const std::string text = param(req, "bundle");
+  res.status = 413;
+  render_config(req, res, ctx, unit, kiosk,
+                tr("config_too_large", ctx.lang) + (" " + std::to_string(kMaxConfigFormBytes / 1024)) + " KiB.",
+                true, &text);
+}
+
+void Dashboard::Impl::form_too_large(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  page_error(res, &ctx, req, 413, tr("form_too_large", ctx.lang));
 }
 
 Result<std::optional<AlertRecord>> Dashboard::Impl::visible_alert(ScoreService& svc,
@@ -1874,17 +1985,19 @@ void Dashboard::Impl::add_alerts(Data& d, PageContext& ctx, const std::string& u
                      {"kind_code", a.kind},
                      {"kiosk", a.kiosk_id.value_or("")},
                      {"unit_code", a.unit},
-                     {"opened", format_rfc3339(a.opened_at).substr(0, 16).replace(10, 1, " ") + " UTC"},
+                     {"opened", local_time_text(a.opened_at, ctx.lang)},
                      {"count", std::to_string(a.count)},
                      {"detail", ctx.lang == "vi" && !a.detail_vi.empty() ? a.detail_vi : a.detail},
                      {"acked", a.acked_by.has_value()},
                      {"acked_by", a.acked_by.value_or("")},
+                     {"acked_at", a.acked_at ? local_time_text(*a.acked_at, ctx.lang) : ""},
                      {"can_ack", ctx.who.csrf.has_value()},
                      {"csrf", ctx.who.csrf.value_or("")},
                      {"back", req.target}};
     }
   }
   d.set("alert_count", std::to_string(n));
+  d.set("alerts_open", n > 0 ? "open" : "");
   d.set("any_alerts", n > 0);
   d.set("alerts", rows);
 }

@@ -48,10 +48,9 @@ using tcp = net::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Steady = std::chrono::steady_clock;
 
-// cpp-httplib's own limits (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, ..._FORM_URL_ENCODED_PAYLOAD_...),
-// kept so that the handlers see what they saw under httplib.
+// cpp-httplib's own limit (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH), kept so that the handlers see what
+// they saw under httplib; a form's limit is its route's (FormLimit).
 constexpr std::size_t kMaxTargetBytes = 8192;
-constexpr std::size_t kMaxFormBytes = 8192;
 // Below this, gzip's header and the CPU cost outweigh what compression saves.
 constexpr std::size_t kCompressMinBytes = 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
@@ -262,12 +261,12 @@ void set_log_subject(std::string subject) {
   if (t_log_subject) *t_log_subject = std::move(subject);
 }
 
-void Router::Get(const std::string& path, Handler handler) { get_[path] = Route{std::move(handler), {}}; }
-void Router::Post(const std::string& path, Handler handler) {
-  post_[path] = Route{std::move(handler), {}};
+void Router::Get(const std::string& path, Handler handler) { get_[path] = Route{std::move(handler), {}, {}}; }
+void Router::Post(const std::string& path, Handler handler, FormLimit form) {
+  post_[path] = Route{std::move(handler), {}, std::move(form)};
 }
 void Router::PostChecked(const std::string& path, HeadCheck check) {
-  post_[path] = Route{{}, std::move(check)};
+  post_[path] = Route{{}, std::move(check), {}};
 }
 const Router::Route* Router::find(const std::string& method, const std::string& path) const {
   const std::map<std::string, Route>* table = nullptr;
@@ -373,6 +372,7 @@ struct Exchange {
   Response res;
   Steady::time_point head_done = Steady::now();
   Handler handler;
+  const FormLimit* form = nullptr;  // the route's, which outlives the exchange
   bool head_only = false;       // HEAD: the reply's head without its body
   bool wants_keep_alive = false;
   bool must_close = false;      // a refusal: the connection ends with this reply
@@ -554,6 +554,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (auto length = parser_->content_length(); length && *length > options().max_body_bytes) {
       return refuse(413);
     }
+    ex_->form = &route->form;
     if (!route->check) {
       ex_->handler = route->handler;
       return read_body();
@@ -644,7 +645,12 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     Request& req = ex_->req;
     req.body = std::move(parser_->get().body());
     if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
-      if (req.body.size() > kMaxFormBytes) return refuse(413);
+      static const FormLimit kDefaultForm;
+      const FormLimit& form = ex_->form ? *ex_->form : kDefaultForm;
+      if (req.body.size() > form.max_form_bytes) {
+        if (!form.form_too_large) return refuse(413);
+        ex_->handler = form.form_too_large;
+      }
       httplib::detail::parse_query_text(req.body, req.params);
     }
     state_ = State::handling;

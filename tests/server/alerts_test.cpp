@@ -993,6 +993,13 @@ TEST_F(AlertEndToEnd, AUserOfTheUnitAcknowledgesFromTheDashboardAndOthersCannot)
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("data-alert=\"" + std::to_string(id) + "\""), std::string::npos);
   EXPECT_NE(page->body.find("id=\"alert-count\" data-value=\"1\""), std::string::npos);
+  // One verb for the button, a card marked while alerts are open, the time in Vietnam's.
+  EXPECT_NE(page->body.find("class=\"card spaced alerts open\" id=\"alerts\""), std::string::npos);
+  EXPECT_NE(page->body.find("<button class=\"primary\" type=\"submit\">Xác nhận</button>"),
+            std::string::npos);
+  EXPECT_EQ(page->body.find("Đã biết"), std::string::npos);
+  EXPECT_EQ(page->body.find(" UTC"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(page->body, std::regex("<td class=\"date\">[0-9]{2}:[0-9]{2} [0-9]{2}/[0-9]{2}/20[0-9]{2}</td>")));
   // Without the session's CSRF token: refused.
   auto forged = h.Post("/alerts/ack", {{"Cookie", "sipas_session=" + session}},
                        httplib::Params{{"csrf", "0"}, {"id", std::to_string(id)}, {"back", "/"}});

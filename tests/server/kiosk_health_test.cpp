@@ -393,6 +393,43 @@ TEST_F(KioskHealthTest, FleetPageShowsStateWordsBacklogAndOutdatedVersions) {
   EXPECT_NE(one.find("class=\"contact\""), std::string::npos);
 }
 
+TEST_F(KioskHealthTest, AnUnreportedConfigurationIsSaidSoAndLinksToTheKiosksConfiguration) {
+  auto v = store_->put_config_bundle(kUnitScope, kUnit, "{}", {}, "test", clock_.now());
+  ASSERT_TRUE(v.is_ok()) << v.status().message();
+  KioskHealth h = health_at(clock_.now());
+  h.config_version = std::nullopt;
+  ASSERT_EQ(post(body_with_health("k1", {}, h, clock_.now()), token1_)->status, 200);
+  const std::string config = "href=\"/config?unit=22.PVHCC&amp;kiosk=k1\"";
+  std::string fleet = page("/kiosks");
+  EXPECT_NE(fleet.find(config + " class=\"config-link\">chưa báo</a> <span class=\"pill warn\" data-config-outdated=\"1\">"),
+            std::string::npos)
+      << fleet;
+  EXPECT_NE(page("/kiosks?lang=en").find(">not reported</a>"), std::string::npos);
+  std::string one = page("/kiosk?id=k1");
+  EXPECT_NE(one.find(config + " id=\"kiosk-config-link\">chưa báo</a>"), std::string::npos) << one;
+  EXPECT_NE(one.find("<a href=\"/config?unit=22.PVHCC\">"), std::string::npos);  // the menu
+}
+
+TEST_F(KioskHealthTest, ASkewThatRoundsToZeroHasNoSignAndTimesAreVietnams) {
+  ASSERT_EQ(beat("k1", token1_, 0, "1.3.0", -30ms)->status, 200);
+  std::string fleet = page("/kiosks");
+  EXPECT_NE(fleet.find("<td class=\"num\">0,0 s</td>"), std::string::npos) << fleet;
+  EXPECT_EQ(fleet.find("-0,0 s"), std::string::npos);
+  EXPECT_EQ(fleet.find("UTC"), std::string::npos);
+  EXPECT_NE(fleet.find("class=\"card scroll-x\" id=\"kiosks\""), std::string::npos);
+  // The last contact, in Vietnam's time: "HH:MM DD/MM/YYYY", and "YYYY-MM-DD HH:MM" in English.
+  const std::string utc = format_rfc3339(clock_.now() + 7h);
+  const std::string vi = utc.substr(11, 5) + " " + utc.substr(8, 2) + "/" + utc.substr(5, 2) + "/" +
+                         utc.substr(0, 4);
+  EXPECT_NE(fleet.find("<td class=\"date\">" + vi + "</td>"), std::string::npos) << vi;
+  EXPECT_NE(page("/kiosks?lang=en").find("<td class=\"date\">" + utc.substr(0, 10) + " " +
+                                         utc.substr(11, 5) + "</td>"),
+            std::string::npos);
+  std::string one = page("/kiosk?id=k1");
+  EXPECT_EQ(one.find("(UTC)"), std::string::npos);
+  EXPECT_NE(one.find("<td class=\"date\">" + utc.substr(11, 8) + " " + utc.substr(8, 2) + "/"), std::string::npos);
+}
+
 TEST_F(KioskHealthTest, TheMigrationAddsTheTablesToALastVersionDatabase) {
   ASSERT_EQ(beat("k1", token1_)->status, 200);
   stop_server();

@@ -78,6 +78,16 @@ using Logger = std::function<void(const ExchangeRecord&)>;
 // call from a Handler or HeadCheck. Elsewhere it does nothing.
 void set_log_subject(std::string subject);
 
+// A POST's url-encoded form is parsed into the request's params up to `max_form_bytes` (the
+// default is cpp-httplib's 8 KiB; a route that takes a larger form says so). Over it, the reply
+// is 413 from the error formatter, unless the route gives `form_too_large`: that handler runs
+// instead, with the params parsed all the same (the body is within max_body_bytes), so that it
+// can answer the user in their language and give them back their text.
+struct FormLimit {
+  std::size_t max_form_bytes = 8192;
+  Handler form_too_large;
+};
+
 // Routes by method and exact path; a path ending in "*" (e.g. "/api/v1/kiosks/*": one resource of
 // a collection, the handler reads req.path) takes every longer path under it that has no exact
 // route of its own. GET routes also answer HEAD. A path with no route for the method gets 405
@@ -85,7 +95,7 @@ void set_log_subject(std::string subject);
 class Router {
  public:
   void Get(const std::string& path, Handler handler);
-  void Post(const std::string& path, Handler handler);
+  void Post(const std::string& path, Handler handler, FormLimit form = {});
   // An upload: a POST whose head is checked (authentication, say) before its body is read. The
   // handlers that checks return run on at most three quarters of the workers at once (all but
   // one of fewer than eight), after any other waiting task, so that uploads queued behind a busy
@@ -99,6 +109,7 @@ class Router {
   struct Route {
     Handler handler;  // set unless `check` is
     HeadCheck check;
+    FormLimit form;
   };
   // The route for GET, HEAD or POST on `path`; nullptr when there is none.
   const Route* find(const std::string& method, const std::string& path) const;
