@@ -396,6 +396,8 @@ struct Dashboard::Impl {
   // Remote configuration (config_bundles.hpp): a unit's or a kiosk's bundle, below.
   void config_page(const httplib::Request& req, httplib::Response& res);
   void config_post(const httplib::Request& req, httplib::Response& res);
+  bool begin_config_form(const httplib::Request& req, httplib::Response& res, PageContext& ctx,
+                         std::string& unit, std::string& kiosk);
   // A configuration form over its route's limit: the page again, with the user's text.
   void config_too_large(const httplib::Request& req, httplib::Response& res);
   // Any other dashboard form over its limit: an error page in the user's language.
@@ -1875,18 +1877,26 @@ void Dashboard::Impl::config_page(const httplib::Request& req, httplib::Response
   render_config(req, res, ctx, unit, kiosk, message, false, nullptr);
 }
 
-void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response& res) {
+// What both configuration forms check first: a page context, the session's CSRF token (HTTP Basic
+// callers have none and cannot post), a unit the user may see and, when given, a kiosk of it.
+// False when a reply has been sent.
+bool Dashboard::Impl::begin_config_form(const httplib::Request& req, httplib::Response& res,
+                                        PageContext& ctx, std::string& unit, std::string& kiosk) {
   no_store(res);
-  PageContext ctx;
-  if (!begin_page(req, res, ctx)) return;
-  // Forms need the session's CSRF token; HTTP Basic callers have none and cannot post.
+  if (!begin_page(req, res, ctx)) return false;
   if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
-    return page_error(res, &ctx, req, 403, "CSRF token missing or wrong");
+    page_error(res, &ctx, req, 403, "CSRF token missing or wrong");
+    return false;
   }
-  std::string unit;
-  if (!visible_unit(req, res, ctx, unit)) return;
-  const std::string kiosk = param(req, "kiosk");
-  if (!config_kiosk_of_unit(req, res, ctx, unit, kiosk)) return;
+  if (!visible_unit(req, res, ctx, unit)) return false;
+  kiosk = param(req, "kiosk");
+  return config_kiosk_of_unit(req, res, ctx, unit, kiosk);
+}
+
+void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response& res) {
+  PageContext ctx;
+  std::string unit, kiosk;
+  if (!begin_config_form(req, res, ctx, unit, kiosk)) return;
   ServerStore& store = (**ctx.svc).store();
   const std::string scope = kiosk.empty() ? kUnitScope : kKioskScope;
   const std::string id = kiosk.empty() ? unit : kiosk;
@@ -1928,16 +1938,9 @@ void Dashboard::Impl::config_post(const httplib::Request& req, httplib::Response
 }
 
 void Dashboard::Impl::config_too_large(const httplib::Request& req, httplib::Response& res) {
-  no_store(res);
   PageContext ctx;
-  if (!begin_page(req, res, ctx)) return;
-  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
-    return page_error(res, &ctx, req, 403, "CSRF token missing or wrong");
-  }
-  std::string unit;
-  if (!visible_unit(req, res, ctx, unit)) return;
-  const std::string kiosk = param(req, "kiosk");
-  if (!config_kiosk_of_unit(req, res, ctx, unit, kiosk)) return;
+  std::string unit, kiosk;
+  if (!begin_config_form(req, res, ctx, unit, kiosk)) return;
   const std::string text = param(req, "bundle");
   res.status = 413;
   render_config(req, res, ctx, unit, kiosk,
