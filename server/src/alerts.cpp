@@ -86,15 +86,7 @@ struct Detail {
 // "08:13 04/11/2026" in the unit's zone.
 std::string vi_time(const AlertInputs& in, const std::string& unit, TimePoint t) {
   const std::chrono::seconds offset = in.offset_of ? in.offset_of(unit, t) : std::chrono::hours(7);
-  const auto local = std::chrono::floor<std::chrono::seconds>(t) + offset;
-  const auto day = std::chrono::floor<std::chrono::days>(local);
-  const std::chrono::year_month_day ymd{std::chrono::sys_days(day.time_since_epoch())};
-  const std::chrono::hh_mm_ss hms{local - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02d:%02d %02u/%02u/%04d", static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<unsigned>(ymd.day()),
-                static_cast<unsigned>(ymd.month()), static_cast<int>(ymd.year()));
-  return buf;
+  return format_local(t, offset, LocalStyle::day_first);
 }
 
 // "3 giờ 5 phút", "45 phút".

@@ -1421,10 +1421,8 @@ namespace {
 // Times on the dashboard are Vietnam's (Asia/Ho_Chi_Minh: UTC+7 all year, no summer time):
 // "HH:MM DD/MM/YYYY" in Vietnamese, "YYYY-MM-DD HH:MM" in English; `seconds` adds ":SS".
 std::string local_time_text(TimePoint at, const std::string& lang, bool seconds = false) {
-  const std::string t = format_rfc3339(at + std::chrono::hours(7));  // 2026-11-29T17:45:12.000Z
-  const std::string clock = t.substr(11, seconds ? 8 : 5);
-  if (lang == "en") return t.substr(0, 10) + " " + clock;
-  return clock + " " + t.substr(8, 2) + "/" + t.substr(5, 2) + "/" + t.substr(0, 4);
+  return format_local(at, std::chrono::hours(7),
+                      lang == "en" ? LocalStyle::year_first : LocalStyle::day_first, seconds);
 }
 
 // The same for an instant as the stores give it (RFC 3339); text that is not one is shown as is.

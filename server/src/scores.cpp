@@ -751,8 +751,7 @@ Result<std::vector<CommentRow>> ScoreService::comments(const std::string& unit,
                                  tz->start_of_day(next_day(range.to)), filter, limit);
     if (!part.is_ok()) return part.status();
     for (CommentRow& c : *part) {
-      c.local_time = format_rfc3339(c.at + tz->offset_at(c.at)).substr(0, 16);
-      if (c.local_time.size() > 10) c.local_time[10] = ' ';
+      c.local_time = format_local(c.at, tz->offset_at(c.at), LocalStyle::year_first);
       rows.push_back(std::move(c));
     }
   }

@@ -93,6 +93,14 @@ std::optional<Date> read_date(std::string_view text, std::size_t* pos) {
 
 }  // namespace
 
+std::string format_local(TimePoint t, std::chrono::seconds offset, LocalStyle style,
+                         bool seconds) {
+  const std::string r = format_rfc3339(t + offset);  // 2026-11-24T08:15:12.000Z
+  const std::string clock = r.substr(11, seconds ? 8 : 5);
+  if (style == LocalStyle::year_first) return r.substr(0, 10) + " " + clock;
+  return clock + " " + r.substr(8, 2) + "/" + r.substr(5, 2) + "/" + r.substr(0, 4);
+}
+
 std::string format_rfc3339(TimePoint t) {
   sys_days day = std::chrono::floor<days>(t);
   Date date(day);

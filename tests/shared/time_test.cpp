@@ -36,6 +36,15 @@ TEST(Time, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_rfc3339(TimePoint{}), "1970-01-01T00:00:00.000Z");
 }
 
+TEST(Time, FormatsLocalTimeYearOrDayFirstAcrossMidnight) {
+  const TimePoint t = *parse_rfc3339("2026-11-24T20:15:42.500Z");
+  EXPECT_EQ(format_local(t, std::chrono::hours(7), LocalStyle::year_first), "2026-11-25 03:15");
+  EXPECT_EQ(format_local(t, std::chrono::hours(7), LocalStyle::day_first), "03:15 25/11/2026");
+  EXPECT_EQ(format_local(t, std::chrono::hours(7), LocalStyle::day_first, true),
+            "03:15:42 25/11/2026");
+  EXPECT_EQ(format_local(t, std::chrono::seconds(0), LocalStyle::year_first), "2026-11-24 20:15");
+}
+
 TEST(Time, ParsesZuluOffsetsAndFractions) {
   TimePoint expected = sys_days(ymd(2026, 11, 24)) + 1h + 15min + 30s;
   EXPECT_EQ(at("2026-11-24T01:15:30Z"), expected);

@@ -61,6 +61,13 @@ std::string format_rfc3339(TimePoint t);
 // Accepts RFC 3339 date-times with 'Z' or a numeric offset and optional fractional seconds.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
+// `t` shown at `offset` from UTC (a zone's offset_at(t)), to the minute, or to the second with
+// `seconds`: "2026-11-24 08:15" (year first), or "08:15 24/11/2026" (day first, as Vietnamese
+// readers write it).
+enum class LocalStyle { year_first, day_first };
+std::string format_local(TimePoint t, std::chrono::seconds offset, LocalStyle style,
+                         bool seconds = false);
+
 // "2026-11-24"
 std::string format_date(Date d);
 std::optional<Date> parse_date(std::string_view text);
