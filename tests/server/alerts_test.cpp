@@ -142,6 +142,22 @@ class AlertEvaluation : public ::testing::Test {
     }
     return out;
   }
+  // One evaluation at `now` of the kiosk conditions alone (offline, backlog): no responses, no
+  // findings; applies its result to `open` and returns its events.
+  std::vector<std::string> kiosk_pass(TimePoint now) {
+    AlertInputs x;
+    x.now = now;
+    x.kiosks = {kiosk};
+    x.open = open;
+    x.rules = [this](const std::string&) { return rules; };
+    auto out = evaluate_alerts(x);
+    for (auto u : out) {
+      if (u.alert.id == 0) u.alert.id = next_id++;
+      open.clear();
+      if (u.alert.state == "open") open.push_back(u.alert);
+    }
+    return events(out);
+  }
   static std::vector<std::string> events(const std::vector<AlertUpsert>& v) {
     std::vector<std::string> out;
     for (const auto& u : v) out.push_back(u.event + " " + u.alert.key);
@@ -240,20 +256,7 @@ TEST_F(AlertEvaluation, PointsQuestionnairesAreNotRatings) {
 TEST_F(AlertEvaluation, AnOfflineKioskOpensOneAlertThatClearsWhenItIsBack) {
   rules.kiosk_offline = OfflineRule{4};
   kiosk.last_contact = t0;
-  auto offline = [&](TimePoint now) {
-    AlertInputs x;
-    x.now = now;
-    x.kiosks = {kiosk};
-    x.open = open;
-    x.rules = [this](const std::string&) { return rules; };
-    auto out = evaluate_alerts(x);
-    for (auto u : out) {
-      if (u.alert.id == 0) u.alert.id = next_id++;
-      open.clear();
-      if (u.alert.state == "open") open.push_back(u.alert);
-    }
-    return events(out);
-  };
+  auto offline = [&](TimePoint now) { return kiosk_pass(now); };
   EXPECT_TRUE(offline(t0 + 4h).empty());
   EXPECT_EQ(offline(t0 + 4h + 1s), std::vector<std::string>{"opened kiosk_offline:k1"});
   EXPECT_TRUE(offline(t0 + 9h).empty());  // still offline: no second alert
@@ -265,20 +268,7 @@ TEST_F(AlertEvaluation, AnOfflineKioskOpensOneAlertThatClearsWhenItIsBack) {
 
 TEST_F(AlertEvaluation, ABacklogFromTheHealthReportOpensAndClearsWhenDrained) {
   rules.backlog = BacklogRule{24};
-  auto eval = [&](TimePoint now) {
-    AlertInputs x;
-    x.now = now;
-    x.kiosks = {kiosk};
-    x.open = open;
-    x.rules = [this](const std::string&) { return rules; };
-    auto out = evaluate_alerts(x);
-    for (auto u : out) {
-      if (u.alert.id == 0) u.alert.id = next_id++;
-      open.clear();
-      if (u.alert.state == "open") open.push_back(u.alert);
-    }
-    return events(out);
-  };
+  auto eval = [&](TimePoint now) { return kiosk_pass(now); };
   EXPECT_TRUE(eval(t0).empty());  // nothing reported
   kiosk.oldest_pending_at = t0 - 23h;
   EXPECT_TRUE(eval(t0).empty());
