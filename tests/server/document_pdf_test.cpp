@@ -3,6 +3,7 @@
 #include <cairo.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -395,6 +396,24 @@ TEST_F(DocumentPdfTest, HeadingNeverEndsAPage) {
   }
 }
 
+TEST_F(DocumentPdfTest, LineIntroducingATableStaysWithItsFirstRow) {
+  for (int filler = 24; filler <= 32; ++filler) {
+    Document d = base();
+    for (int i = 0; i < filler; ++i) d.blocks.push_back(para("Dòng " + std::to_string(i)));
+    Paragraph heading = para("Bảng 2. Các đơn vị", Align::left, true);
+    heading.keep_with_next = true;
+    d.blocks.push_back(heading);
+    d.blocks.push_back(ranking(5));
+    const std::string path = write(d, "table-" + std::to_string(filler) + ".pdf");
+    for (int page = 1; page <= pages(path); ++page) {
+      const std::string t = text(path, page);
+      if (t.find("Bảng 2. Các đơn vị") == std::string::npos) continue;
+      EXPECT_NE(t.find("Tên đơn vị"), std::string::npos) << filler << " lines, page " << page;
+      EXPECT_NE(t.find(unit_name(1)), std::string::npos) << filler << " lines, page " << page;
+    }
+  }
+}
+
 TEST_F(DocumentPdfTest, ImageIsEmbeddedAtItsPixelSize) {
   const std::string path = write(report());
   const std::vector<std::string> lines = lines_of(run("pdfimages -list '" + path + "'"));
@@ -408,6 +427,50 @@ TEST_F(DocumentPdfTest, ImageIsEmbeddedAtItsPixelSize) {
   EXPECT_EQ(type, "image");
   EXPECT_EQ(width, 300);
   EXPECT_EQ(height, 150);
+}
+
+TEST_F(DocumentPdfTest, ImageIsScaledToItsWidthAndCentredUnderTheTopMargin) {
+  // An image that is dark all over, alone on the page, rendered at 72 dpi (one pixel a point):
+  // the dark pixels' box is where the image went.
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 400, 200);
+  cairo_t* cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  Image image;
+  cairo_surface_write_to_png_stream(s, append_png, &image.png);
+  cairo_surface_destroy(s);
+  image.width_cm = 12;
+  Document d = base();
+  d.blocks = {image};
+  const std::string path = write(d);
+  run("pdftoppm -gray -r 72 -f 1 -l 1 '" + path + "' '" + (dir_ / "page").string() + "'");
+  std::FILE* f = std::fopen((dir_ / "page-1.pgm").c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  int width = 0;
+  int height = 0;
+  int max = 0;
+  ASSERT_EQ(std::fscanf(f, "P5 %d %d %d", &width, &height, &max), 3);
+  std::fgetc(f);
+  std::vector<unsigned char> pixels(static_cast<size_t>(width) * height);
+  ASSERT_EQ(std::fread(pixels.data(), 1, pixels.size(), f), pixels.size());
+  std::fclose(f);
+  int x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      if (pixels[static_cast<size_t>(y) * width + x] >= 128) continue;
+      x0 = std::min(x0, x);
+      x1 = std::max(x1, x);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y);
+    }
+  }
+  // 12 cm = 340.2 pt wide, 170.1 high; the text area runs from 85.0 to 552.8 (centre 318.9);
+  // the top margin is 56.7.
+  EXPECT_NEAR((x0 + x1 + 1) / 2.0, 318.9, 1.5);
+  EXPECT_NEAR(x1 + 1 - x0, 340.2, 1.5);
+  EXPECT_NEAR(y1 + 1 - y0, 170.1, 1.5);
+  EXPECT_NEAR(y0, 56.7, 1.5);
 }
 
 TEST_F(DocumentPdfTest, FontsAreLiberationSerifEmbedded) {
