@@ -562,6 +562,17 @@ TEST_F(DocumentPdfTest, RowSpanningMoreColumnsThanTheTableIsAnError) {
   EXPECT_NE(pdf.status().message().find("row 1"), std::string::npos) << pdf.status().message();
 }
 
+TEST_F(DocumentPdfTest, MarginsLeavingNoRoomAreAnError) {
+  Document d = base();
+  d.page.margin_left_cm = 12;
+  d.page.margin_right_cm = 9;
+  d.blocks = {para("Không vừa")};
+  Result<std::string> pdf = to_pdf(d);
+  ASSERT_FALSE(pdf.is_ok());
+  EXPECT_EQ(pdf.status().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(pdf.status().message().find("page"), std::string::npos) << pdf.status().message();
+}
+
 TEST_F(DocumentPdfTest, ColumnSpanCoversItsColumns) {
   Document d = base();
   Table t;

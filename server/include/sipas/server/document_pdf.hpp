@@ -21,11 +21,13 @@
 // thread-safe), so calls on different threads may run at once. The font cache of a thread stays
 // with the thread.
 //
-// Errors: an image whose bytes are not a PNG, a table whose rows span more columns than it has
-// or with a non-positive column width, and a page too small for its margins give
-// invalid_argument naming the block; no usable font gives unavailable; a cairo failure gives
-// internal with cairo's own text.
-// Nothing is written anywhere but the returned string.
+// Errors (nothing aborts; nothing is written anywhere but the returned string):
+// - invalid_argument, the message naming the block ("block 5 (table row 3: ...)"): an image whose
+//   bytes are not a PNG, a table without column widths, with a width not positive, or with a row
+//   spanning more columns than it has; naming the field: margins that leave no room for text, a
+//   body size or line spacing not positive;
+// - unavailable: no installed font for d.font has the Vietnamese letters;
+// - internal: cairo failed, with cairo's own text.
 #pragma once
 
 #include <string>
