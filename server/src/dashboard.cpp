@@ -25,7 +25,6 @@
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/one_at_a_time.hpp"
 #include "sipas/server/reports.hpp"
-#include "sipas/server/document_docx.hpp"
 #include "sipas/server/report_document.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
@@ -164,27 +163,6 @@ Result<UnitAccess> unit_access(ScoreService& svc, const Principal& who, const st
   auto inside = svc.is_within(unit, *who.unit);
   if (!inside.is_ok()) return inside.status();
   return *inside ? UnitAccess::visible : UnitAccess::forbidden;
-}
-}  // namespace
-
-// The formats GET /api/v1/reports writes the period report in (report_document.hpp): the
-// document is built once and handed to the writer of the format asked for.
-namespace {
-struct DocumentFormat {
-  Result<std::string> (*write)(const doc::Document&);
-  const char* content_type;
-  const char* extension;
-};
-const std::map<std::string, DocumentFormat>& document_formats() {
-  static const std::map<std::string, DocumentFormat> formats = {
-      {"docx", {&to_docx, kDocxContentType, "docx"}},
-  };
-  return formats;
-}
-std::string document_format_names() {
-  std::string names;
-  for (const auto& [name, format] : document_formats()) names += (names.empty() ? "" : " or ") + name;
-  return names;
 }
 }  // namespace
 
@@ -377,10 +355,10 @@ struct Dashboard::Impl {
                      Principal* caller = nullptr);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
-  // The period report as a document (report_document.hpp) in one of document_formats().
+  // The period report as a document (report_document.hpp) in one of report_formats().
   void send_report_document(const httplib::Request& req, httplib::Response& res,
                             ScoreService& svc, const std::string& unit, const DateRange& range,
-                            const std::string& lang, const DocumentFormat& format);
+                            const std::string& lang, const ReportFormat& format);
   void login_page(const httplib::Request& req, httplib::Response& res);
   void login_post(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
@@ -747,7 +725,7 @@ struct FileStream {
 void Dashboard::Impl::send_report_document(const httplib::Request& req, httplib::Response& res,
                                            ScoreService& svc, const std::string& unit,
                                            const DateRange& range, const std::string& lang,
-                                           const DocumentFormat& format) {
+                                           const ReportFormat& format) {
   ReportDocumentRequest rq;
   rq.unit = unit;
   rq.range = range;
@@ -779,9 +757,10 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
   if (!range.is_ok()) return send_error(res, 400, range.status().message());
   std::string format = param(req, "format");
   if (format.empty()) format = "csv";
-  const auto document_format = document_formats().find(format);
-  if (format != "csv" && format != "xlsx" && document_format == document_formats().end()) {
-    return send_error(res, 400, "format must be csv, xlsx, " + document_format_names());
+  // The period report as a document (report_document.hpp): its formats are report_formats().
+  const auto document_format = report_formats().find(format);
+  if (format != "csv" && format != "xlsx" && document_format == report_formats().end()) {
+    return send_error(res, 400, "format must be csv, xlsx, " + report_format_names());
   }
   std::string kind = param(req, "kind");
   if (kind.empty()) kind = "report";
@@ -792,7 +771,7 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
     res.set_header("Retry-After", "10");
     return send_error(res, 429, "an export of user " + user + " is still running; one at a time");
   }
-  if (document_format != document_formats().end()) {
+  if (document_format != report_formats().end()) {
     if (kind != "report") return send_error(res, 400, "kind must be report for format " + format);
     return send_report_document(req, res, **svc, unit, *range, lang, document_format->second);
   }

@@ -5,7 +5,6 @@
 
 #include "sipas/files.hpp"
 #include "sipas/server/cli_options.hpp"
-#include "sipas/server/document_docx.hpp"
 #include "sipas/server/report_document.hpp"
 
 namespace sipas {
@@ -24,7 +23,8 @@ std::optional<int> run_report_command(const std::vector<std::string>& args, std:
     return 2;
   };
   const std::string format = opts.count("format") ? opts["format"] : "docx";
-  if (format != "docx") return usage("--format must be docx");
+  auto writer = report_formats().find(format);
+  if (writer == report_formats().end()) return usage("--format must be " + report_format_names());
   const std::string lang = opts.count("lang") ? opts["lang"] : "vi";
   if (lang != "vi" && lang != "en") return usage("--lang must be vi or en");
   const bool range = opts.count("from") || opts.count("to");
@@ -76,7 +76,7 @@ std::optional<int> run_report_command(const std::vector<std::string>& args, std:
     err << "sipas-server report: " << document.status().message() << "\n";
     return 1;
   }
-  auto bytes = to_docx(*document);
+  auto bytes = writer->second.write(*document);
   if (!bytes.is_ok()) {
     err << "sipas-server report: " << bytes.status().message() << "\n";
     return 1;

@@ -9,6 +9,7 @@
 
 #include "html.hpp"
 #include "report_chart.hpp"
+#include "sipas/server/document_docx.hpp"
 #include "sipas/server/reports.hpp"
 
 namespace sipas {
@@ -236,6 +237,19 @@ std::string report_file_name(const std::string& unit, std::optional<PeriodKind> 
     }
   }
   return "sipas-bao-cao-" + code + "-" + name + "." + extension;
+}
+
+const std::map<std::string, ReportFormat>& report_formats() {
+  static const std::map<std::string, ReportFormat> formats = {
+      {"docx", {&to_docx, kDocxContentType, "docx"}},
+  };
+  return formats;
+}
+
+std::string report_format_names() {
+  std::string names;
+  for (const auto& [name, format] : report_formats()) names += (names.empty() ? "" : " or ") + name;
+  return names;
 }
 
 Result<doc::Document> build_report_document(ScoreService& service, const ReportDocumentRequest& rq,

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -67,6 +68,17 @@ DateRange year_ago_range(std::optional<PeriodKind> period, const DateRange& rang
 // '_' in the unit code become '_' (the name goes into a Content-Disposition header).
 std::string report_file_name(const std::string& unit, std::optional<PeriodKind> period,
                              const DateRange& range, const std::string& extension);
+
+// A file format of the report: its writer, Content-Type and file name extension.
+struct ReportFormat {
+  Result<std::string> (*write)(const doc::Document&);
+  const char* content_type;
+  const char* extension;
+};
+// The formats GET /api/v1/reports?format= and `sipas-server report --format` write the
+// document in, by name ("docx"); the names joined with " or " for messages.
+const std::map<std::string, ReportFormat>& report_formats();
+std::string report_format_names();
 
 // `sipas-server report --db DB --unit U (--period P --day D | --from D --to D) [--lang en]
 // --format docx --out FILE`: nullopt when args is not a report command, else the exit code.
