@@ -398,6 +398,58 @@ TEST_F(ReportDocumentTest, UnitPageOffersTheReportForItsPeriod) {
   EXPECT_NE(r->body.find("Tải Word (.docx)"), std::string::npos);
 }
 
+// The actions section renders the views it is given (action_views() of actions.hpp in the server).
+TEST_F(ReportDocumentTest, ActionsAreListedWithTheirEffect) {
+  ActionView improved;
+  improved.action.unit = kUnit;
+  improved.action.element = "officer";
+  improved.action.criterion = "officer.guidance";
+  improved.action.what = "Checklist <A4> & mẫu hồ sơ tại quầy";
+  improved.action.owner = "Chị Lan";
+  improved.action.start = *parse_date("2026-08-01");
+  improved.action.deadline = *parse_date("2026-09-30");
+  improved.action.status = ActionStatus::done;
+  improved.unit_name = "Trung tâm PVHCC";
+  improved.target_text = "Hướng dẫn rõ ràng";
+  improved.effect.before = {{*parse_date("2026-06-06"), *parse_date("2026-07-31")}, 50, 30, 60.0};
+  improved.effect.after = {{*parse_date("2026-08-01"), *parse_date("2026-09-25")}, 50, 40, 80.0};
+  improved.effect.difference = 20.0;
+  improved.effect.low = 2.5;
+  improved.effect.high = 37.5;
+  improved.effect.verdict = EffectVerdict::improved;
+  ActionView late = improved;
+  late.action.what = "Thêm ghế chờ";
+  late.action.status = ActionStatus::in_progress;
+  late.overdue = true;
+  late.effect = ActionEffect{};
+  late.effect.verdict = EffectVerdict::too_little_data;
+
+  auto svc = service();
+  ASSERT_TRUE(svc);
+  ReportDocumentRequest rq;
+  rq.unit = kUnit;
+  rq.period = PeriodKind::quarter;
+  rq.range = period_containing(PeriodKind::quarter, *parse_date("2026-09-30"));
+  rq.now = test_now();
+  auto document = build_report_document(*svc, rq, {improved, late});
+  ASSERT_TRUE(document.is_ok()) << document.status().message();
+  auto bytes = to_docx(*document);
+  ASSERT_TRUE(bytes.is_ok());
+  std::string path = (dir_.path() / "actions.docx").string();
+  std::ofstream(path, std::ios::binary) << *bytes;
+  auto lines = paragraphs(path);
+  EXPECT_TRUE(has_run(lines, {"1", "Checklist <A4> & mẫu hồ sơ tại quầy",
+                              "Nhằm cải thiện: Hướng dẫn rõ ràng",
+                              "Trung tâm PVHCC; người phụ trách: Chị Lan",
+                              "01/08/2026 – 30/09/2026; đã hoàn thành",
+                              "Trước: 60,00% (n = 50); Sau: 80,00% (n = 50); chênh lệch +20,00 "
+                              "(khoảng tin cậy 95%: từ 2,50 đến 37,50). Tăng rõ rệt, lớn hơn mức "
+                              "ngẫu nhiên."}));
+  EXPECT_TRUE(contains(lines, "đang thực hiện (quá hạn)"));
+  EXPECT_TRUE(contains(lines, "Chưa đủ dữ liệu để đánh giá."));
+  EXPECT_FALSE(contains(lines, "Chưa có giải pháp cải thiện nào được ghi nhận."));
+}
+
 // The writer on its own: forbidden characters and malformed UTF-8 are left out, markup escaped.
 TEST(DocxWriter, EscapesTextAndDropsWhatXmlForbids) {
   doc::Document d;
