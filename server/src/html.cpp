@@ -268,6 +268,7 @@ const std::map<std::string_view, std::pair<const char*, const char*>>& catalogue
       {"rd_index_none", {"Chưa có chỉ số hài lòng trong kỳ", "There is no satisfaction index for the period"}},
       {"rd_previous", {"kỳ trước cùng độ dài", "the previous period of the same length"}},
       {"rd_change", {"thay đổi", "change"}},
+      {"rd_no_figure", {"chưa có số liệu", "no figure"}},
       {"rd_points", {"điểm", "points"}},
       {"rd_year_ago", {"cùng kỳ năm trước", "the same period a year earlier"}},
       {"rd_national", {"chỉ số SIPAS toàn quốc năm", "the national SIPAS of"}},

@@ -50,6 +50,8 @@ class Builder {
   std::string t(std::string_view key) const { return html::tr(key, lang_); }
   std::string idx(std::optional<double> v) const { return html::number(v, lang_, 2); }
   std::string pct(std::optional<double> v) const { return v ? idx(v) + "%" : idx(v); }
+  // In a sentence: the figure, or "no figure yet" in words.
+  std::string pct_words(std::optional<double> v) const { return v ? idx(v) + "%" : t("rd_no_figure"); }
 
   static Paragraph para(std::vector<Run> runs, Align align = Align::justify, double indent = 1.0) {
     Paragraph p;
@@ -160,6 +162,13 @@ std::string date_line(const std::string& place, Date d, const std::string& lang)
   std::string dd = day < 10 ? two(day) : std::to_string(day);
   std::string mm = month < 3 ? two(month) : std::to_string(month);
   return place + ", ngày " + dd + " tháng " + mm + " năm " + std::to_string(year);
+}
+
+// "2026-09-30 23:59" (CommentRow::local_time) as "23:59 30/09/2026", the order
+// format_local's day_first gives and Vietnamese readers expect; anything else as it is.
+std::string day_first(const std::string& local) {
+  if (local.size() != 16 || local[4] != '-' || local[7] != '-' || local[10] != ' ') return local;
+  return local.substr(11) + " " + local.substr(8, 2) + "/" + local.substr(5, 2) + "/" + local.substr(0, 4);
 }
 
 std::optional<double> element_index(const SurveyScore& s, const std::string& id) {
@@ -365,14 +374,14 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
       text = t("rd_index_none") + "; ";
     }
     text += t("rd_previous") + " (" + dmy(prev_range.from) + " – " + dmy(prev_range.to) + "): " +
-            b.pct(previous->overall.index);
+            b.pct_words(previous->overall.index);
     if (overall.index && previous->overall.index) {
       text += " (" + t("rd_change") + " " +
               html::signed_number(*overall.index - *previous->overall.index, lang, 2) + " " +
               t("rd_points") + ")";
     }
     text += "; " + t("rd_year_ago") + " (" + dmy(ago_range.from) + " – " + dmy(ago_range.to) +
-            "): " + b.pct(year_ago->overall.index) + "; " + t("rd_national") + " " +
+            "): " + b.pct_words(year_ago->overall.index) + "; " + t("rd_national") + " " +
             std::to_string(national_year) + ": " + b.pct(national.latest()) + ".";
     b.body(text);
   }
@@ -380,7 +389,11 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
   const SurveyScore& names = !overall.elements.empty()          ? overall
                              : !previous->overall.elements.empty() ? previous->overall
                                                                    : year_ago->overall;
-  if (!names.elements.empty()) {
+  // A table of dashes says nothing: without ratings in any of the three periods the sentence
+  // above is all there is.
+  const bool any_figures = overall.responses > 0 || previous->overall.responses > 0 ||
+                           year_ago->overall.responses > 0;
+  if (!names.elements.empty() && any_figures) {
     b.lead_in(t("rd_elements_table"));
     std::vector<std::vector<doc::Cell>> rows;
     int n = 0;
@@ -401,7 +414,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
                     Builder::num(b.idx(previous->overall.index)),
                     Builder::num(b.idx(year_ago->overall.index)),
                     Builder::num(b.idx(national.latest()))});
-    b.table({1.0, 6.3, 2.3, 2.3, 2.3, 2.3},
+    b.table({1.3, 6.0, 2.3, 2.3, 2.3, 2.3},
             {t("rd_no"), t("element"), t("rd_this_period"), t("rd_previous_col"),
              t("rd_year_ago_col"), t("rd_national_col")},
             std::move(rows));
@@ -458,7 +471,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
                       Builder::cell(w.element_name), Builder::num(b.idx(w.index)),
                       Builder::num(std::to_string(w.n))});
     }
-    b.table({1.0, 7.0, 4.0, 2.2, 2.3},
+    b.table({1.3, 6.7, 4.0, 2.2, 2.3},
             {t("rd_no"), t("criterion"), t("element"), t("rd_index_col"), t("answers")},
             std::move(rows));
   }
@@ -472,7 +485,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
       rows.push_back({Builder::num(std::to_string(++n)), Builder::cell(r.text),
                       Builder::num(std::to_string(r.count))});
     }
-    b.table({1.0, 12.0, 3.5}, {t("rd_no"), t("xl_reason"), t("xl_times_chosen")}, std::move(rows));
+    b.table({1.3, 11.7, 3.5}, {t("rd_no"), t("xl_reason"), t("xl_times_chosen")}, std::move(rows));
   }
 
   // III. Units below, counters, officers, procedures, Mẫu số 01.
@@ -513,7 +526,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
   groups(t("procedures"), t("procedure"), report->procedures);
   for (const auto& p : x.points) {
     b.heading(std::to_string(++sub) + ". " + (p.title.empty() ? t("points") : p.title), 2);
-    b.body(t("rd_points_text") + " " + std::to_string(p.score.responses) + " " +
+    b.lead_in(t("rd_points_text") + " " + std::to_string(p.score.responses) + " " +
            t("rd_ratings_unit") + "; " + t("mean_total") + ": " + html::number(p.score.mean_total, lang, 2) + ".");
     std::vector<std::vector<doc::Cell>> rows;
     for (const auto& g : p.score.grades) {
@@ -538,9 +551,10 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
     std::vector<std::vector<doc::Cell>> rows;
     for (std::size_t i = 0; i < shown; ++i) {
       const CommentRow& c = report->comments[i];
-      rows.push_back({Builder::cell(c.local_time), Builder::cell(c.counter), Builder::cell(c.text)});
+      rows.push_back({Builder::cell(day_first(c.local_time)), Builder::cell(c.counter),
+                      Builder::cell(c.text)});
     }
-    b.table({3.4, 2.6, 10.5}, {t("time"), t("counter"), t("comment")}, std::move(rows));
+    b.table({3.6, 2.4, 10.5}, {t("time"), t("counter"), t("comment")}, std::move(rows));
   }
 
   // V. Improvement actions and their effect.
@@ -556,7 +570,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
                            : act.status == ActionStatus::in_progress ? t("rd_status_in_progress")
                                                                      : t("rd_status_planned");
       if (a.overdue) status += " (" + t("rd_overdue") + ")";
-      doc::Cell what = Builder::cell(act.what);
+      doc::Cell what = Builder::cell(act.what, Align::left, true);
       what.paragraphs.push_back(Builder::cell(t("rd_target") + ": " + a.target_text).paragraphs[0]);
       what.paragraphs.push_back(
           Builder::cell(a.unit_name + "; " + t("rd_owner") + ": " + act.owner).paragraphs[0]);
@@ -585,7 +599,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
     }
     b.lead_in(t("rd_actions_text") + " " + std::to_string(actions.front().effect.window_days) + " " +
               t("rd_days") + ".");
-    b.table({1.0, 8.0, 7.5}, {t("rd_no"), t("rd_action"), t("rd_effect")}, std::move(rows));
+    b.table({1.3, 7.7, 7.5}, {t("rd_no"), t("rd_action"), t("rd_effect")}, std::move(rows));
   }
 
   // "Nơi nhận" and the signature, side by side without borders.
