@@ -92,12 +92,16 @@ class ReportDocumentTest : public DashboardTest {
     if (!r) return "";
     EXPECT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), kDocxContentType);
+    return save(r->body, name);
+  }
+
+  // Writes a document to the test's directory; SIPAS_TEST_KEEP_REPORTS=DIR keeps a copy there
+  // too, to render and look at (scripts/render-report).
+  std::string save(const std::string& bytes, const std::string& name) {
     std::string path = (dir_.path() / name).string();
-    std::ofstream(path, std::ios::binary) << r->body;
-    // SIPAS_TEST_KEEP_REPORTS=DIR keeps a copy of each document, to render and look at
-    // (scripts/render-report).
+    std::ofstream(path, std::ios::binary) << bytes;
     if (const char* keep = std::getenv("SIPAS_TEST_KEEP_REPORTS")) {
-      std::ofstream(std::filesystem::path(keep) / name, std::ios::binary) << r->body;
+      std::ofstream(std::filesystem::path(keep) / name, std::ios::binary) << bytes;
     }
     return path;
   }
@@ -323,8 +327,7 @@ TEST_F(ReportDocumentTest, EnglishOnRequest) {
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Disposition"),
             "attachment; filename=\"sipas-bao-cao-22-2026-q3.docx\"");
-  std::string path = (dir_.path() / "en.docx").string();
-  std::ofstream(path, std::ios::binary) << r->body;
+  std::string path = save(r->body, "en.docx");
   auto lines = paragraphs(path);
   EXPECT_TRUE(has_run(lines, {"REPORT", "Results of measuring the satisfaction of citizens and "
                                         "organisations, Q3 2026"}));
@@ -339,6 +342,8 @@ TEST_F(ReportDocumentTest, EmptyPeriodSaysSoInWords) {
   EXPECT_TRUE(contains(lines, "Trong kỳ chưa có phiếu đánh giá nào."));
   EXPECT_TRUE(contains(lines, "Trong kỳ không có ý kiến nào."));
   EXPECT_TRUE(contains(lines, "Không có đơn vị trực thuộc có phiếu đánh giá trong kỳ."));
+  EXPECT_FALSE(contains(lines, "Chỉ số hài lòng theo từng yếu tố (%):"));
+  EXPECT_TRUE(contains(lines, "cùng kỳ năm trước (01/01/2025 – 31/03/2025): chưa có số liệu"));
   EXPECT_EQ(part(path, "word/media/image1.png"), "");  // no chart of nothing
 }
 
@@ -398,6 +403,40 @@ TEST_F(ReportDocumentTest, UnitPageOffersTheReportForItsPeriod) {
   EXPECT_NE(r->body.find("Tải Word (.docx)"), std::string::npos);
 }
 
+// What Word users see, as far as this machine can tell: LibreOffice opens the file and lays it
+// out on A4 pages numbered from the second (scripts/render-report; skipped without LibreOffice).
+TEST_F(ReportDocumentTest, RendersWithLibreOfficeWhenInstalled) {
+  if (run("command -v soffice || command -v libreoffice").empty()) {
+    GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  }
+  auto path = docx("unit=22&period=quarter&day=2026-09-30", "render.docx");
+  std::string out_dir = (dir_.path() / "render").string();
+  int status = 0;
+  std::string printed = run("bash '" + std::string(SIPAS_SOURCE_DIR) + "/scripts/render-report' '" +
+                                path + "' '" + out_dir + "' 2>&1",
+                            &status);
+  ASSERT_EQ(status, 0) << printed;
+  std::string pdf = out_dir + "/render.pdf";
+  std::string info = run("pdfinfo '" + pdf + "'");
+  EXPECT_NE(info.find("pts (A4)"), std::string::npos) << info;
+  std::string first = run("pdftotext -f 1 -l 1 -layout '" + pdf + "' -");
+  EXPECT_NE(first.find("BÁO CÁO"), std::string::npos) << first;
+  EXPECT_NE(first.find("quý III năm 2026"), std::string::npos) << first;
+  EXPECT_NE(first.find("61,11"), std::string::npos) << first;
+  // The page number heads page 2 and not page 1.
+  auto first_line = [](const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      auto b = line.find_first_not_of(" \f");
+      if (b != std::string::npos) return line.substr(b, line.find_last_not_of(' ') - b + 1);
+    }
+    return std::string();
+  };
+  EXPECT_EQ(first_line(run("pdftotext -f 2 -l 2 -layout '" + pdf + "' -")), "2");
+  EXPECT_NE(first_line(first), "1");
+  EXPECT_FALSE(run("ls '" + out_dir + "'/render-1.png").empty());
+}
+
 // The actions section renders the views it is given (action_views() of actions.hpp in the server).
 TEST_F(ReportDocumentTest, ActionsAreListedWithTheirEffect) {
   ActionView improved;
@@ -435,9 +474,7 @@ TEST_F(ReportDocumentTest, ActionsAreListedWithTheirEffect) {
   ASSERT_TRUE(document.is_ok()) << document.status().message();
   auto bytes = to_docx(*document);
   ASSERT_TRUE(bytes.is_ok());
-  std::string path = (dir_.path() / "actions.docx").string();
-  std::ofstream(path, std::ios::binary) << *bytes;
-  auto lines = paragraphs(path);
+  auto lines = paragraphs(save(*bytes, "actions.docx"));
   EXPECT_TRUE(has_run(lines, {"1", "Checklist <A4> & mẫu hồ sơ tại quầy",
                               "Nhằm cải thiện: Hướng dẫn rõ ràng",
                               "Trung tâm PVHCC; người phụ trách: Chị Lan",
