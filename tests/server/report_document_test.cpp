@@ -487,6 +487,52 @@ TEST_F(ReportDocumentTest, ActionsAreListedWithTheirEffect) {
   EXPECT_FALSE(contains(lines, "Chưa có giải pháp cải thiện nào được ghi nhận."));
 }
 
+TEST_F(ReportDocumentTest, AFromToRangeIsTitledWithItsDates) {
+  auto r = get("/api/v1/reports?unit=22&from=2026-09-15&to=2026-10-01&format=docx");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Disposition"),
+            "attachment; filename=\"sipas-bao-cao-22-2026-09-15-2026-10-01.docx\"");
+  auto lines = paragraphs(save(r->body, "range.docx"));
+  EXPECT_TRUE(contains(lines, "Kết quả đo lường sự hài lòng của người dân, tổ chức từ ngày "
+                              "15/09/2026 đến ngày 01/10/2026"));
+  auto now = scores("22", "2026-09-15", "2026-10-01");
+  EXPECT_TRUE(contains(lines, "Chỉ số hài lòng chung đạt " + fmt(now["index"]) + "%"));
+  // A year back, date for date.
+  auto ago = scores("22", "2025-09-15", "2025-10-01");
+  EXPECT_TRUE(contains(lines, "cùng kỳ năm trước (15/09/2025 – 01/10/2025): " +
+                                  (ago["index"].is_number() ? fmt(ago["index"]) + "%"
+                                                            : std::string("chưa có số liệu"))));
+}
+
+TEST(ReportPeriodWords, NameEveryPeriodInBothLanguages) {
+  auto words = [](PeriodKind k, const char* day, const char* lang) {
+    return report_period_words(k, period_containing(k, *parse_date(day)), lang);
+  };
+  EXPECT_EQ(words(PeriodKind::quarter, "2026-08-01", "vi"), "quý III năm 2026");
+  EXPECT_EQ(words(PeriodKind::quarter, "2026-11-01", "en"), "Q4 2026");
+  EXPECT_EQ(words(PeriodKind::half_year, "2026-03-01", "vi"), "6 tháng đầu năm 2026");
+  EXPECT_EQ(words(PeriodKind::half_year, "2026-08-01", "vi"), "6 tháng cuối năm 2026");
+  EXPECT_EQ(words(PeriodKind::nine_months, "2026-08-01", "vi"), "9 tháng năm 2026");
+  EXPECT_EQ(words(PeriodKind::nine_months, "2026-08-01", "en"), "the first nine months of 2026");
+  EXPECT_EQ(words(PeriodKind::year, "2026-08-01", "vi"), "năm 2026");
+  EXPECT_EQ(words(PeriodKind::month, "2026-02-10", "vi"), "tháng 2 năm 2026");
+  EXPECT_EQ(report_period_words(std::nullopt, {*parse_date("2026-02-01"), *parse_date("2026-03-15")}, "vi"),
+            "từ ngày 01/02/2026 đến ngày 15/03/2026");
+}
+
+TEST(ReportPeriodWords, AYearEarlierKeepsThePeriodAndMovesLeapDays) {
+  auto q1 = period_containing(PeriodKind::quarter, *parse_date("2026-02-15"));
+  auto ago = year_ago_range(PeriodKind::quarter, q1);
+  EXPECT_EQ(format_date(ago.from), "2025-01-01");
+  EXPECT_EQ(format_date(ago.to), "2025-03-31");
+  auto leap = year_ago_range(std::nullopt, {*parse_date("2028-02-29"), *parse_date("2028-03-01")});
+  EXPECT_EQ(format_date(leap.from), "2027-02-28");
+  EXPECT_EQ(format_date(leap.to), "2027-03-01");
+  EXPECT_EQ(report_file_name("22/x y", PeriodKind::nine_months, q1, "docx"),
+            "sipas-bao-cao-22_x_y-2026-9m.docx");
+}
+
 // The writer on its own: forbidden characters and malformed UTF-8 are left out, markup escaped.
 TEST(DocxWriter, EscapesTextAndDropsWhatXmlForbids) {
   doc::Document d;
