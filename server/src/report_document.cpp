@@ -45,7 +45,7 @@ const char* kMonthsEn[] = {"January", "February", "March",     "April",   "May",
 
 class Builder {
  public:
-  Builder(const std::string& lang) : lang_(lang) {}
+  explicit Builder(const std::string& lang) : lang_(lang) {}
 
   std::string t(std::string_view key) const { return html::tr(key, lang_); }
   std::string idx(std::optional<double> v) const { return html::number(v, lang_, 2); }
