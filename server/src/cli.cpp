@@ -25,6 +25,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "sipas/server/alerts.hpp"
+#include "sipas/server/report_document.hpp"
 #include "sipas/server/auth.hpp"
 #include "sipas/server/backup.hpp"
 #include "sipas/server/config_bundles.hpp"
@@ -90,6 +91,9 @@ Usage:
   sipas-server alert rules show --db PATH --unit CODE [--effective]
   sipas-server alert list --db PATH [--unit CODE] [--state open|cleared|all]
   sipas-server alert ack --db PATH --id N --user NAME
+  sipas-server report --db PATH --unit CODE [--period quarter|6m|9m|year --day YYYY-MM-DD |
+               --from YYYY-MM-DD --to YYYY-MM-DD] [--lang en] [--format docx] --out FILE
+                                         (the period report as a Word document; quarter, today)
   sipas-server --help | --version
 
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
@@ -255,6 +259,7 @@ class Cli {
     if (group == "restore") return restore(args);
     if (group == "migrate") return migrate(args);
     if (group == "keygen") return keygen(args);
+    if (auto code = run_report_command(args, out_, err_)) return *code;
     if (args.size() < 2) {
       err_ << "sipas-server " << group << ": missing subcommand (try --help)\n";
       return 2;

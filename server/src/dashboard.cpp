@@ -25,6 +25,7 @@
 #include "sipas/server/log_text.hpp"
 #include "sipas/server/one_at_a_time.hpp"
 #include "sipas/server/reports.hpp"
+#include "sipas/server/report_document.hpp"
 #include "sipas/server/scores.hpp"
 #include "sipas/server/sessions.hpp"
 #include "json_reply.hpp"
@@ -329,8 +330,9 @@ struct Dashboard::Impl {
       return r;
     }
     Date d = *today;
-    if (req.has_param("date")) {
-      auto parsed = parse_date(param(req, "date"));
+    // "day" is the period report's name for the same parameter.
+    if (req.has_param("date") || req.has_param("day")) {
+      auto parsed = parse_date(param(req, req.has_param("date") ? "date" : "day"));
       if (!parsed) return Status::error(ErrorCode::invalid_argument, "date must be YYYY-MM-DD");
       d = *parsed;
     }
@@ -353,6 +355,10 @@ struct Dashboard::Impl {
                      Principal* caller = nullptr);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
+  // The period report as a document (report_document.hpp) in one of report_formats().
+  void send_report_document(const httplib::Request& req, httplib::Response& res,
+                            ScoreService& svc, const std::string& unit, const DateRange& range,
+                            const std::string& lang, const ReportFormat& format);
   void login_page(const httplib::Request& req, httplib::Response& res);
   void login_post(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
@@ -716,6 +722,33 @@ struct FileStream {
 
 }  // namespace
 
+void Dashboard::Impl::send_report_document(const httplib::Request& req, httplib::Response& res,
+                                           ScoreService& svc, const std::string& unit,
+                                           const DateRange& range, const std::string& lang,
+                                           const ReportFormat& format) {
+  ReportDocumentRequest rq;
+  rq.unit = unit;
+  rq.range = range;
+  std::string period = param(req, "period");
+  if (period.empty() && !req.has_param("from") && !req.has_param("to")) period = "month";
+  rq.period = parse_period_kind(period);  // nullopt for "range": the title gives the dates
+  rq.language = lang;
+  rq.now = clock->now();
+  // The improvement actions: action_views(...) of actions.hpp goes here.
+  const std::vector<ActionView> actions;
+  auto document = build_report_document(svc, rq, actions);
+  if (!document.is_ok()) {
+    int status = document.status().code() == ErrorCode::invalid_argument ? 400 : 503;
+    return send_error(res, status, document.status().message());
+  }
+  auto bytes = format.write(*document);
+  if (!bytes.is_ok()) return send_error(res, 500, bytes.status().message());
+  res.set_header("Content-Disposition",
+                 "attachment; filename=\"" +
+                     report_file_name(unit, rq.period, range, format.extension) + "\"");
+  res.set_content(*bytes, format.content_type);
+}
+
 void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response& res) {
   std::optional<Lease> svc;
   std::string unit, user;
@@ -724,7 +757,11 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
   if (!range.is_ok()) return send_error(res, 400, range.status().message());
   std::string format = param(req, "format");
   if (format.empty()) format = "csv";
-  if (format != "csv" && format != "xlsx") return send_error(res, 400, "format must be csv or xlsx");
+  // The period report as a document (report_document.hpp): its formats are report_formats().
+  const auto document_format = report_formats().find(format);
+  if (format != "csv" && format != "xlsx" && document_format == report_formats().end()) {
+    return send_error(res, 400, "format must be csv, xlsx, " + report_format_names());
+  }
   std::string kind = param(req, "kind");
   if (kind.empty()) kind = "report";
   if (kind != "report" && kind != "raw") return send_error(res, 400, "kind must be report or raw");
@@ -733,6 +770,10 @@ void Dashboard::Impl::api_reports(const httplib::Request& req, httplib::Response
   if (!slot) {
     res.set_header("Retry-After", "10");
     return send_error(res, 429, "an export of user " + user + " is still running; one at a time");
+  }
+  if (document_format != report_formats().end()) {
+    if (kind != "report") return send_error(res, 400, "kind must be report for format " + format);
+    return send_report_document(req, res, **svc, unit, *range, lang, document_format->second);
   }
   std::string name = "sipas-" + kind + "-" + unit + "-" + format_date(range->from) + "-" +
                      format_date(range->to) + "." + format;
@@ -1086,6 +1127,23 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
       p.emplace_back("format", format);
       exports << Object{{"href", with_params("/api/v1/reports", p)}, {"text", tr(label, lang)}};
     }
+  }
+  {
+    // The period report (report_card.mustache): the page's period when it is one the report
+    // has, else the quarter, of the day the page shows.
+    Data r;
+    r.set("unit", unit);
+    r.set("day", format_date(range->to));
+    r.set("english", lang == "en");
+    std::string shown = param(req, "period");
+    Data periods = list();
+    bool any = false;
+    for (const char* k : {"quarter", "6m", "9m", "year"}) any = any || shown == k;
+    for (const char* k : {"quarter", "6m", "9m", "year"}) {
+      periods << Object{{"value", k}, {"text", tr(k, lang)}, {"selected", any ? shown == k : std::string(k) == "quarter"}};
+    }
+    r.set("periods", periods);
+    d.set("report_doc", r);
   }
   d.set("form", period_form(req, req.path, lang, *range,
                             {{"unit", unit}, {"counter", q.counter.value_or("")},
