@@ -742,7 +742,11 @@ void Dashboard::Impl::send_report_document(const httplib::Request& req, httplib:
     return send_error(res, status, document.status().message());
   }
   auto bytes = format.write(*document);
-  if (!bytes.is_ok()) return send_error(res, 500, bytes.status().message());
+  if (!bytes.is_ok()) {
+    // unavailable: the machine lacks the fonts the PDF needs (the message names the package).
+    int status = bytes.status().code() == ErrorCode::unavailable ? 503 : 500;
+    return send_error(res, status, bytes.status().message());
+  }
   res.set_header("Content-Disposition",
                  "attachment; filename=\"" +
                      report_file_name(unit, rq.period, range, format.extension) + "\"");

@@ -10,6 +10,7 @@
 #include "html.hpp"
 #include "report_chart.hpp"
 #include "sipas/server/document_docx.hpp"
+#include "sipas/server/document_pdf.hpp"
 #include "sipas/server/reports.hpp"
 
 namespace sipas {
@@ -224,6 +225,27 @@ DateRange year_ago_range(std::optional<PeriodKind> period, const DateRange& r) {
   return {back(r.from), back(r.to)};
 }
 
+DateRange previous_period_range(std::optional<PeriodKind> period, const DateRange& r) {
+  // A calendar period is compared with the calendar period before it, as the reports a unit
+  // hands in do, rather than with the same number of days (a quarter has 90 to 92).
+  int months = 0;
+  if (period) {
+    switch (*period) {
+      case PeriodKind::month: months = 1; break;
+      case PeriodKind::quarter: months = 3; break;
+      case PeriodKind::half_year: months = 6; break;
+      case PeriodKind::nine_months: months = 9; break;
+      case PeriodKind::year: months = 12; break;
+      case PeriodKind::day:
+      case PeriodKind::week: break;
+    }
+  }
+  if (months == 0) return previous_range(r);
+  const year_month first = year_month{r.from.year(), r.from.month()} - std::chrono::months(months);
+  return {year_month_day{first / std::chrono::day{1}},
+          year_month_day{sys_days{r.from} - std::chrono::days{1}}};
+}
+
 std::string report_file_name(const std::string& unit, std::optional<PeriodKind> period,
                              const DateRange& r, const std::string& extension) {
   std::string code;
@@ -251,6 +273,7 @@ std::string report_file_name(const std::string& unit, std::optional<PeriodKind> 
 const std::map<std::string, ReportFormat>& report_formats() {
   static const std::map<std::string, ReportFormat> formats = {
       {"docx", {&to_docx, kDocxContentType, "docx"}},
+      {"pdf", {&doc::to_pdf, "application/pdf", "pdf"}},
   };
   return formats;
 }
@@ -276,7 +299,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
   q.unit = rq.unit;
   q.language = lang;
   q.extras = false;
-  q.range = previous_range(rq.range);
+  q.range = previous_period_range(rq.period, rq.range);
   auto previous = service.scores(q);
   if (!previous.is_ok()) return previous.status();
   q.range = year_ago_range(rq.period, rq.range);
@@ -364,7 +387,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
            t("rd_complete") + ", " + std::to_string(overall.partial) + " " + t("rd_partial") + ").");
   }
   b.heading("2. " + t("rd_index"), 2);
-  const DateRange prev_range = previous_range(rq.range);
+  const DateRange prev_range = previous_period_range(rq.period, rq.range);
   const DateRange ago_range = year_ago_range(rq.period, rq.range);
   {
     std::string text;

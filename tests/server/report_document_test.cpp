@@ -59,7 +59,7 @@ class ReportDocumentTest : public DashboardTest {
     DashboardTest::SetUp();
     post_fixture();
     load_procedures();
-    // Around a year's end, for quarter I 2026: its previous 90 days reach into December 2025,
+    // Around a year's end, for quarter I 2026: the quarter before is quarter IV 2025,
     // and quarter I 2025 is the same period a year earlier.
     std::string token = random_token();
     ASSERT_TRUE(store_->add_kiosk("k3", kUnit, token_hash(token), test_now()).is_ok());
@@ -162,8 +162,9 @@ class ReportDocumentTest : public DashboardTest {
     ASSERT_TRUE(units.is_ok());
     DateRange range = period_containing(*parse_period_kind(period), *parse_date(day));
     auto now = scores(unit, format_date(range.from), format_date(range.to), lang);
-    auto prev = scores(unit, now["previous"]["from"].get<std::string>(),
-                       now["previous"]["to"].get<std::string>(), lang);
+    // The calendar period before (quarter I 2026 → quarter IV 2025).
+    DateRange before = previous_period_range(parse_period_kind(period), range);
+    auto prev = scores(unit, format_date(before.from), format_date(before.to), lang);
     auto ago = scores(unit, year_ago_from, year_ago_to, lang);
     const bool en = lang == "en";
 
@@ -198,10 +199,9 @@ class ReportDocumentTest : public DashboardTest {
           << id;
     }
     EXPECT_TRUE(has_run(lines, {en ? "Overall satisfaction index" : "Chỉ số hài lòng chung",
-                                fmt(now["index"], lang), fmt(now["previous"]["index"], lang),
+                                fmt(now["index"], lang), fmt(prev["index"], lang),
                                 fmt(ago["index"], lang),
                                 fmt(national["sipas"].back()["index"], lang)}));
-    EXPECT_EQ(fmt(prev["index"], lang), fmt(now["previous"]["index"], lang));
     for (const auto& f : now["fix_first"]) {
       EXPECT_TRUE(has_run(lines, {f["text"].get<std::string>(), f["element_name"].get<std::string>(), fmt(f["index"], lang),
                                   std::to_string(f["n"].get<int>())}))
@@ -230,8 +230,8 @@ TEST_F(ReportDocumentTest, FiguresMatchTheScoresApiForNineMonths) {
 TEST_F(ReportDocumentTest, FiguresMatchTheScoresApiAcrossAYearBoundary) {
   expect_figures_match(kUnit, "quarter", "2026-02-15", "quý I năm 2026", "2025-01-01",
                        "2025-03-31");
-  // The previous 90 days reach into December 2025, where there are ratings.
-  auto prev = scores(kUnit, "2025-10-03", "2025-12-31");
+  // The quarter before is quarter IV 2025, where there are ratings.
+  auto prev = scores(kUnit, "2025-10-01", "2025-12-31");
   EXPECT_EQ(prev["responses"], 1);
 }
 
@@ -519,6 +519,20 @@ TEST(ReportPeriodWords, NameEveryPeriodInBothLanguages) {
   EXPECT_EQ(words(PeriodKind::month, "2026-02-10", "vi"), "tháng 2 năm 2026");
   EXPECT_EQ(report_period_words(std::nullopt, {*parse_date("2026-02-01"), *parse_date("2026-03-15")}, "vi"),
             "từ ngày 01/02/2026 đến ngày 15/03/2026");
+}
+
+TEST(ReportPeriodWords, ThePeriodBeforeIsTheCalendarPeriodBefore) {
+  auto before = [](std::optional<PeriodKind> k, const char* from, const char* to) {
+    DateRange r = previous_period_range(k, DateRange{*parse_date(from), *parse_date(to)});
+    return format_date(r.from) + " " + format_date(r.to);
+  };
+  EXPECT_EQ(before(PeriodKind::quarter, "2026-01-01", "2026-03-31"), "2025-10-01 2025-12-31");
+  EXPECT_EQ(before(PeriodKind::quarter, "2026-07-01", "2026-09-30"), "2026-04-01 2026-06-30");
+  EXPECT_EQ(before(PeriodKind::half_year, "2026-01-01", "2026-06-30"), "2025-07-01 2025-12-31");
+  EXPECT_EQ(before(PeriodKind::nine_months, "2026-01-01", "2026-09-30"), "2025-04-01 2025-12-31");
+  EXPECT_EQ(before(PeriodKind::year, "2026-01-01", "2026-12-31"), "2025-01-01 2025-12-31");
+  EXPECT_EQ(before(PeriodKind::month, "2024-03-01", "2024-03-31"), "2024-02-01 2024-02-29");
+  EXPECT_EQ(before(std::nullopt, "2026-03-10", "2026-03-19"), "2026-02-28 2026-03-09");
 }
 
 TEST(ReportPeriodWords, AYearEarlierKeepsThePeriodAndMovesLeapDays) {

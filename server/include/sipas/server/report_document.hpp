@@ -62,6 +62,10 @@ std::string report_period_words(std::optional<PeriodKind> period, const DateRang
 // The same period one year earlier (for a calendar period the period containing the day a year
 // before; otherwise both dates a year back, 29 February as 28 February).
 DateRange year_ago_range(std::optional<PeriodKind> period, const DateRange& range);
+// The period before, as a report compares it: for a month, quarter, half year or year the one
+// before it (quarter I 2026 → quarter IV 2025), for nine months the nine months before; for a
+// day, a week or a from–to range the days of the same number just before (previous_range).
+DateRange previous_period_range(std::optional<PeriodKind> period, const DateRange& range);
 
 // "sipas-bao-cao-<unit>-<period>.<extension>", period as "2026-q3", "2026-6m", "2026-9m",
 // "2026", "2026-11" or "2026-02-01-2026-03-15"; characters other than letters, digits, '-' and
