@@ -74,6 +74,11 @@ ActionReply reply_with_view(ScoreService& svc, int status, ImprovementAction a, 
   return {status, json{{"action", action_view_to_json(*v, language)}}};
 }
 
+// "80,9 %", or "–" for a window without answers.
+std::string percent(const std::optional<double>& v, const std::string& language) {
+  return v ? html::number(v, language) + " %" : html::number(v, language);
+}
+
 int status_of(const Status& s) {
   switch (s.code()) {
     case ErrorCode::invalid_argument: return 422;
@@ -330,8 +335,8 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
                    {"days", std::to_string(e.days_measured)},
                    {"before_n", std::to_string(e.before.n)},
                    {"after_n", std::to_string(e.after.n)},
-                   {"before_index", html::number(e.before.index, language)},
-                   {"after_index", html::number(e.after.index, language)},
+                   {"before_index", percent(e.before.index, language)},
+                   {"after_index", percent(e.after.index, language)},
                    {"before_value", html::data_number(e.before.index)},
                    {"after_value", html::data_number(e.after.index)},
                    {"before_range", format_date(e.before.range.from) + " – " + format_date(e.before.range.to)},
