@@ -7,6 +7,8 @@
 
 #include "dashboard_test_support.hpp"
 #include "sipas/server/actions.hpp"
+#include "sipas/server/cli.hpp"
+#include "sipas/server/migrate.hpp"
 
 namespace sipas::test {
 namespace {
@@ -453,6 +455,85 @@ TEST_F(ActionsTest, ADatabaseOfThePreviousSchemaMigrates) {
   EXPECT_EQ((*store)->remove_action(*id).code(), ErrorCode::not_found);
   a.id = *id;
   EXPECT_EQ((*store)->update_action(a).code(), ErrorCode::not_found);
+}
+
+TEST_F(ActionsTest, AnElementsEffectEqualsTheScoresApiGroupedByElement) {
+  json body = action_body("", "2026-10-15");
+  body.erase("criterion");
+  body["element"] = "result";
+  add("pvhcc", body);
+  json e = list("pvhcc", "unit=22.PVHCC")["actions"][0]["effect"];
+  for (const char* side : {"before", "after"}) {
+    auto r = get_as("province", "pw-province",
+                    "/api/v1/scores?unit=22.PVHCC&group=element&from=" +
+                        e[side]["from"].get<std::string>() + "&to=" + e[side]["to"].get<std::string>());
+    ASSERT_TRUE(r && r->status == 200);
+    const json scores = json::parse(r->body);
+    bool found = false;
+    for (const auto& g : scores["groups"]) {
+      if (g["key"] != "result") continue;
+      found = true;
+      EXPECT_DOUBLE_EQ(e[side]["index"].get<double>(), g["index"].get<double>()) << side;
+    }
+    EXPECT_TRUE(found) << side;
+  }
+  EXPECT_EQ(e["verdict"], "no_clear_change");
+}
+
+// serve --effect-window-weeks sets the default window (DashboardOptions::effect_window_days).
+class ActionsTwoWeekWindowTest : public ActionsTest {
+  void adjust(DashboardOptions& options) override { options.effect_window_days = 14; }
+};
+
+TEST_F(ActionsTwoWeekWindowTest, TheServersDefaultWindowHoldsUnlessARequestAsks) {
+  add("pvhcc", action_body("officer.guidance", "2026-10-15"));
+  EXPECT_EQ(list("pvhcc", "unit=22.PVHCC")["actions"][0]["effect"]["days_measured"], 14);
+  EXPECT_EQ(list("pvhcc", "unit=22.PVHCC&window_weeks=4")["actions"][0]["effect"]["days_measured"],
+            28);
+}
+
+TEST(ActionServeFlagTest, AWindowOutsideOneToFiftyTwoWeeksIsRefused) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  EXPECT_EQ(run_cli({"serve", "--db", "/nonexistent/x.db", "--listen", "127.0.0.1:0",
+                     "--effect-window-weeks", "53"},
+                    in, out, err),
+            2);
+  EXPECT_EQ(err.str(), "sipas-server serve: --effect-window-weeks must be a number from 1 to 52\n");
+}
+
+// sipas-server migrate carries the actions into PostgreSQL, and new ones number on from them.
+TEST(ActionMigrateTest, MigrateCopiesTheActions) {
+  if (!TestDatabase::postgresql()) GTEST_SKIP() << "PostgreSQL only: runs under the pg/ prefix";
+  TempDir dir;
+  const std::string source = (dir.path() / "province.db").string();
+  ImprovementAction a;
+  a.unit = "22";
+  a.element = "officer";
+  a.criterion = "officer.guidance";
+  a.what = "Hướng dẫn mẫu";
+  a.owner = "Bà Lan";
+  a.start = day("2026-10-15");
+  a.deadline = day("2026-12-31");
+  a.created_by = a.updated_by = "t";
+  {
+    auto store = ServerStore::open(source);
+    ASSERT_TRUE(store.is_ok()) << store.status().message();
+    ASSERT_TRUE((*store)->add_unit({"22", "Tỉnh Quảng Ninh", std::nullopt}).is_ok());
+    ASSERT_TRUE((*store)->add_action(a).is_ok());
+  }
+  TestDatabase target(dir.path());
+  auto report = migrate_to_postgresql(source, target.db(), [](const std::string&) {});
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  auto to = ServerStore::open(target.db());
+  ASSERT_TRUE(to.is_ok()) << to.status().message();
+  auto copied = (*to)->action(1);
+  ASSERT_TRUE(copied.is_ok() && *copied);
+  EXPECT_EQ((*copied)->what, "Hướng dẫn mẫu");
+  EXPECT_EQ((*copied)->start, a.start);
+  auto next = (*to)->add_action(a);
+  ASSERT_TRUE(next.is_ok()) << next.status().message();
+  EXPECT_EQ(*next, 2);
 }
 
 }  // namespace
