@@ -221,7 +221,7 @@ std::optional<std::int64_t> action_id_of_path(const std::string& path) {
 ActionFields action_fields_of_form(
     const std::function<std::optional<std::string>(const char*)>& param) {
   ActionFields f;
-  f.unit = param("unit");
+  f.unit = param("action_unit");
   if (auto target = param("target")) {
     if (target->rfind("criterion:", 0) == 0) {
       f.criterion = target->substr(10);
@@ -353,6 +353,7 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
   d.set("action_rows", rows);
   d.set("window_days", std::to_string(window_days));
   d.set("can_edit", csrf.has_value());
+  d.set("page_unit", unit);
   d.set("csrf", csrf.value_or(""));
   d.set("back", back);
 

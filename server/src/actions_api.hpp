@@ -81,7 +81,7 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
                                        const std::string& back, const std::string& prefill,
                                        const ActionFormState* form);
 
-// The fields of the add form: unit, target ("criterion:ID" or "element:ID"), what, owner, start,
+// The fields of the add form: action_unit, target ("criterion:ID" or "element:ID"), what, owner, start,
 // deadline, status; `param` reads one (nullopt when absent).
 ActionFields action_fields_of_form(
     const std::function<std::optional<std::string>(const char*)>& param);

@@ -366,15 +366,19 @@ TEST_F(ActionsTest, TheFormsAddAnActionAndChangeItsStatusAndKeepTheInputOnAProbl
   const httplib::Headers cookie{{"Cookie", "sipas_session=" + session->token}};
   const std::string csrf = session->session.csrf;
   auto c = dash_client();
-  httplib::Params form{{"csrf", csrf},         {"back", "/unit?unit=22.PVHCC"},
-                       {"unit", kUnit},        {"target", "criterion:result.on_time"},
+  httplib::Params form{{"csrf", csrf},         {"back", "/unit?unit=22.PVHCC&lang=en"},
+                       {"unit", kUnit},        {"action_unit", kSubUnit},
+                       {"lang", "en"},         {"target", "criterion:result.on_time"},
                        {"what", "Nhắn tin báo ngày trả kết quả"}, {"owner", "Ông Minh"},
                        {"start", "2026-12-01"}, {"deadline", "2026-11-01"},
                        {"status", "planned"}};
   auto bad = c.Post("/actions", cookie, form);
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 422);
-  EXPECT_NE(bad->body.find("Hạn hoàn thành (deadline): trước ngày bắt đầu."), std::string::npos);
+  // In the user's language, on the page they were on, with what they chose.
+  EXPECT_NE(bad->body.find("deadline: before the start date."), std::string::npos);
+  EXPECT_NE(bad->body.find("<h1 id=\"title\">Trung tâm PVHCC</h1>"), std::string::npos);
+  EXPECT_NE(bad->body.find("value=\"22.PVHCC.Q1\" selected"), std::string::npos);
   EXPECT_NE(bad->body.find("Nhắn tin báo ngày trả kết quả"), std::string::npos);  // kept
   EXPECT_NE(bad->body.find("value=\"criterion:result.on_time\" selected"), std::string::npos);
   form.erase("deadline");
@@ -382,8 +386,8 @@ TEST_F(ActionsTest, TheFormsAddAnActionAndChangeItsStatusAndKeepTheInputOnAProbl
   auto good = c.Post("/actions", cookie, form);
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 303);
-  EXPECT_EQ(good->get_header_value("Location"), "/unit?unit=22.PVHCC#actions");
-  auto stored = store_->actions({kUnit});
+  EXPECT_EQ(good->get_header_value("Location"), "/unit?unit=22.PVHCC&lang=en#actions");
+  auto stored = store_->actions({kSubUnit});
   ASSERT_TRUE(stored.is_ok());
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].created_by, "pvhcc");
