@@ -287,7 +287,9 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
                                        Date today, const std::string& language, int window_days,
                                        const std::optional<std::string>& csrf,
                                        const std::string& back, const std::string& prefill,
-                                       const ActionFormState* form) {
+                                       const ActionFormState* form,
+                                       const std::vector<std::pair<std::string, std::string>>&
+                                           page_params) {
   auto views = action_views(svc, unit, today, language, window_days);
   if (!views.is_ok()) return views.status();
   ActionsSection out;
@@ -354,6 +356,9 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
   d.set("window_days", std::to_string(window_days));
   d.set("can_edit", csrf.has_value());
   d.set("page_unit", unit);
+  Data keep = Data(Data::type::list);
+  for (const auto& [name, value] : page_params) keep << Object{{"name", name}, {"value", value}};
+  d.set("page_params", keep);
   d.set("csrf", csrf.value_or(""));
   d.set("back", back);
 

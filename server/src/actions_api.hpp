@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,7 +71,8 @@ struct ActionFormState {
 // The unit page's section (unit.mustache's {{#actions_box}}): the actions of `unit` and below,
 // the add form (pre-filled with the criterion `prefill`, or with `form`'s input) and the set of
 // criteria some action of the unit or a unit below targets (an element's action covers its
-// criteria), for the fix-first flag.
+// criteria), for the fix-first flag. `page_params` (the page's period) go along with the forms
+// as hidden fields, so that a form sent back with a problem shows the same page.
 struct ActionsSection {
   html::Data data;
   std::set<std::string> covered;
@@ -79,7 +81,9 @@ Result<ActionsSection> actions_section(ScoreService& svc, const std::string& uni
                                        Date today, const std::string& language, int window_days,
                                        const std::optional<std::string>& csrf,
                                        const std::string& back, const std::string& prefill,
-                                       const ActionFormState* form);
+                                       const ActionFormState* form,
+                                       const std::vector<std::pair<std::string, std::string>>&
+                                           page_params = {});
 
 // The fields of the add form: action_unit, target ("criterion:ID" or "element:ID"), what, owner, start,
 // deadline, status; `param` reads one (nullopt when absent).

@@ -1189,7 +1189,7 @@ void Dashboard::Impl::unit_page_with(const httplib::Request& req, httplib::Respo
     auto section = today.is_ok()
                        ? actions_section(svc, unit, *today, lang, options.effect_window_days,
                                          ctx.who.csrf, back, param(req, "action_criterion"),
-                                         action_form)
+                                         action_form, period_params)
                        : Result<ActionsSection>(today.status());
     if (!section.is_ok()) return page_error(res, &ctx, req, 503, section.status().message());
     d.set("actions_box", section->data);

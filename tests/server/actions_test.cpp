@@ -369,6 +369,7 @@ TEST_F(ActionsTest, TheFormsAddAnActionAndChangeItsStatusAndKeepTheInputOnAProbl
   httplib::Params form{{"csrf", csrf},         {"back", "/unit?unit=22.PVHCC&lang=en"},
                        {"unit", kUnit},        {"action_unit", kSubUnit},
                        {"lang", "en"},         {"target", "criterion:result.on_time"},
+                       {"period", "quarter"},  {"date", "2026-11-01"},
                        {"what", "Nhắn tin báo ngày trả kết quả"}, {"owner", "Ông Minh"},
                        {"start", "2026-12-01"}, {"deadline", "2026-11-01"},
                        {"status", "planned"}};
@@ -377,7 +378,8 @@ TEST_F(ActionsTest, TheFormsAddAnActionAndChangeItsStatusAndKeepTheInputOnAProbl
   EXPECT_EQ(bad->status, 422);
   // In the user's language, on the page they were on, with what they chose.
   EXPECT_NE(bad->body.find("deadline: before the start date."), std::string::npos);
-  EXPECT_NE(bad->body.find("<h1 id=\"title\">Trung tâm PVHCC</h1>"), std::string::npos);
+  EXPECT_NE(bad->body.find("<h1 id=\"title\">Trung tâm PVHCC</h1><div class=\"sub\">2026-10-01 – 2026-12-31"),
+            std::string::npos);
   EXPECT_NE(bad->body.find("value=\"22.PVHCC.Q1\" selected"), std::string::npos);
   EXPECT_NE(bad->body.find("Nhắn tin báo ngày trả kết quả"), std::string::npos);  // kept
   EXPECT_NE(bad->body.find("value=\"criterion:result.on_time\" selected"), std::string::npos);
