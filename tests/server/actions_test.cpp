@@ -486,6 +486,26 @@ TEST_F(ActionsTest, AnElementsEffectEqualsTheScoresApiGroupedByElement) {
   EXPECT_EQ(e["verdict"], "no_clear_change");
 }
 
+TEST_F(ActionsTest, TheListFollowsTheUnitTreeThenTheStartDate) {
+  auto at = [&](const char* unit, const char* start) {
+    json b = action_body("officer.guidance", start);
+    b["unit"] = unit;
+    return add("province", b);
+  };
+  const auto other = at(kOtherUnit, "2026-09-01");
+  const auto below = at(kSubUnit, "2026-09-01");
+  const auto late = at(kUnit, "2026-12-10");
+  const auto early = at(kUnit, "2026-10-15");
+  json j = list("province", "unit=22");
+  std::vector<std::int64_t> ids;
+  for (const json& a : j["actions"]) ids.push_back(a["id"]);
+  // 22.PVHCC (by start), then 22.PVHCC.Q1 below it, then 22.SO-TP.
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{early, late, below, other}));
+  EXPECT_EQ(j["actions"][1]["effect"]["verdict"], "not_started");  // starts today
+  EXPECT_EQ(j["actions"][2]["unit_name"], "Quầy 1");
+  EXPECT_EQ(list("province", "unit=22.PVHCC")["actions"].size(), 3u);
+}
+
 // serve --effect-window-weeks sets the default window (DashboardOptions::effect_window_days).
 class ActionsTwoWeekWindowTest : public ActionsTest {
   void adjust(DashboardOptions& options) override { options.effect_window_days = 14; }
