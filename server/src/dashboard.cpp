@@ -1204,7 +1204,8 @@ void Dashboard::Impl::unit_page_with(const httplib::Request& req, httplib::Respo
       r.set("id", f.id);
       r.set("no_action", f.index < nat.latest() && !covered.count(f.id));
       r.set("can_add", ctx.who.csrf.has_value());
-      r.set("add_href", link("/unit", {{"unit", unit}, {"action_criterion", f.id}}) + "#action-form");
+      r.set("add_href",
+            link("/unit", {{"unit", unit}, {"action_criterion", f.id}}) + "#action-form");
       rows << r;
     }
     d.set("any_fix_first", !x.fix_first.empty());
