@@ -51,6 +51,7 @@ Usage:
                [--max-connections N] [--max-connections-per-address N]
                [--max-header-bytes N] [--max-header-count N] [--tls-cert FILE --tls-key FILE]
                [--kiosk-late-after MINUTES] [--kiosk-offline-after MINUTES]
+               [--effect-window-weeks N]
   sipas-server unit add --db PATH --code CODE --name NAME [--parent CODE] [--time-zone TZ]
   sipas-server unit import --db PATH --file UNITS.json|UNITS.csv
   sipas-server unit list --db PATH
@@ -94,6 +95,13 @@ Usage:
   sipas-server report --db PATH --unit CODE [--period quarter|6m|9m|year --day YYYY-MM-DD |
                --from YYYY-MM-DD --to YYYY-MM-DD] [--lang en] [--format docx] --out FILE
                                          (the period report as a Word document; quarter, today)
+  sipas-server action add --db PATH --unit CODE (--criterion ID | --element ID) --what TEXT
+               --owner NAME --start YYYY-MM-DD --deadline YYYY-MM-DD [--status S] [--by NAME]
+  sipas-server action list --db PATH --unit CODE [--json] [--window-weeks N] [--lang en]
+               [--today YYYY-MM-DD]
+  sipas-server action set --db PATH --id N [--criterion ID | --element ID] [--what TEXT]
+               [--owner NAME] [--start D] [--deadline D] [--status S] [--unit CODE] [--by NAME]
+  sipas-server action remove --db PATH --id N
   sipas-server --help | --version
 
 --db PATH names a SQLite file; a postgresql:// URI or a libpq "key=value" string (such as
@@ -132,6 +140,10 @@ unit's chain merged, their own last (docs/configuration.md).
 Alerts (docs/configuration.md): a unit's rules and destinations come from RULES.json and hold
 for the units below it unless they have their own; serve sends e-mail through --smtp-url with
 STARTTLS required (--smtp-ca-file to trust a private CA) and webhooks over HTTPS (--alert-ca-file).
+Improvement actions (docs/dashboard.md): what a unit does about a weak criterion (or a whole
+element), who is responsible, start and deadline; status planned, in_progress or done. action
+list prints them for the unit and the units below with their effect: the criterion's index over
+the N weeks before the start and as many from it (serve --effect-window-weeks, default 8).
 procedure load reads the kiosk's procedures.json ({"procedures": [{"code", "name": {"vi", "en"}}]})
 and names the procedures in scores, the dashboard and reports; codes already loaded are updated.
 )";
@@ -285,6 +297,7 @@ class Cli {
     if (command == "procedure list") return procedure_list(args);
     if (group == "config") return config_command(args, command);
     if (auto code = run_alert_command(args, out_, err_)) return *code;
+    if (auto code = run_action_command(args, out_, err_)) return *code;
     if (auto code = run_dashboard_command(args, out_, err_)) return *code;
     err_ << "sipas-server: unknown command \"" << command << "\" (try --help)\n";
     return 2;
@@ -612,7 +625,7 @@ class Cli {
                   "max-header-bytes", "max-header-count", "tls-cert", "tls-key", "behind-proxy",
                   "login-links", "kiosk-late-after", "kiosk-offline-after", "signing-key",
                   "smtp-url", "smtp-from", "smtp-user", "smtp-password-file", "smtp-ca-file",
-                  "alert-ca-file"},
+                  "alert-ca-file", "effect-window-weeks"},
                  {"listen"}, &exit)) {
       return exit;
     }
@@ -681,6 +694,9 @@ class Cli {
       return 2;
     }
     options.fleet.late_after = std::chrono::minutes(late_after);
+    long long effect_weeks = options.effect_window_days / 7;
+    if (!number("effect-window-weeks", 1, 52, &effect_weeks)) return 2;
+    options.effect_window_days = static_cast<int>(effect_weeks) * 7;
     options.fleet.offline_after = std::chrono::minutes(offline_after);
     transport.max_connections = static_cast<std::size_t>(max_connections);
     transport.max_connections_per_address = static_cast<std::size_t>(per_address);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actions_api.hpp"
 #include "html.hpp"
 #include "sipas/server/fleet.hpp"
 #include "sipas/crypto.hpp"
@@ -423,6 +424,15 @@ struct Dashboard::Impl {
   // The alert `id` when `who` may see its unit; nullopt for an unknown or hidden one.
   Result<std::optional<AlertRecord>> visible_alert(ScoreService& svc, const Principal& who,
                                                    std::int64_t id);
+  // Improvement actions (actions_api.hpp): GET /api/v1/actions; POST /api/v1/actions and PUT,
+  // DELETE /api/v1/actions/{id}; the unit page's forms POST /actions and /actions/status. The
+  // unit page itself, again with a form the user sent back with a problem.
+  void api_actions(const httplib::Request& req, httplib::Response& res);
+  void api_action_write(const httplib::Request& req, httplib::Response& res);
+  void action_add_form(const httplib::Request& req, httplib::Response& res);
+  void action_status_form(const httplib::Request& req, httplib::Response& res);
+  void unit_page_with(const httplib::Request& req, httplib::Response& res,
+                      const ActionFormState* form);
 };
 
 namespace {
@@ -571,6 +581,15 @@ void Dashboard::Impl::install(http::Router& http) {
   http.Post("/api/v1/alerts/*", route(&Impl::api_alert_ack));
   http.Get("/api/v1/alert-rules", route(&Impl::api_alert_rules));
   http.Post("/alerts/ack", route(&Impl::alert_ack_form), form(small_form, &Impl::form_too_large));
+  http.Get("/api/v1/actions", route(&Impl::api_actions));
+  http.Post("/api/v1/actions", route(&Impl::api_action_write));
+  http.Put("/api/v1/actions/*", route(&Impl::api_action_write));
+  http.Delete("/api/v1/actions/*", route(&Impl::api_action_write));
+  // A page sent back with a form's problem links (language, period) to its own path.
+  http.Get("/actions", route(&Impl::unit_page));
+  http.Post("/actions", route(&Impl::action_add_form), form(small_form, &Impl::form_too_large));
+  http.Post("/actions/status", route(&Impl::action_status_form),
+            form(small_form, &Impl::form_too_large));
 }
 
 void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res) {
@@ -1013,6 +1032,11 @@ bool Dashboard::Impl::begin_unit_page(const httplib::Request& req, httplib::Resp
 }
 
 void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& res) {
+  unit_page_with(req, res, nullptr);
+}
+
+void Dashboard::Impl::unit_page_with(const httplib::Request& req, httplib::Response& res,
+                                     const ActionFormState* action_form) {
   PageContext ctx;
   std::string unit;
   DateRange period;
@@ -1213,12 +1237,37 @@ void Dashboard::Impl::unit_page(const httplib::Request& req, httplib::Response& 
                                       {tr("target", lang), nat.target_2030, "target"}},
                                      lang));
 
+  // Improvement actions of the unit and below; a weak fix-first criterion (below the national
+  // index) that none of them targets is flagged.
+  std::set<std::string> covered;
+  {
+    auto today = svc.today(unit, clock->now());
+    std::vector<std::pair<std::string, std::string>> keep;  // not the pre-filled criterion
+    for (const auto& [k, v] : req.params) {
+      if (k != "action_criterion") keep.emplace_back(k, v);
+    }
+    const std::string back =
+        action_form ? safe_next(param(req, "back")) : with_params(req.path, keep);
+    auto section = today.is_ok()
+                       ? actions_section(svc, unit, *today, lang, options.effect_window_days,
+                                         ctx.who.csrf, back, param(req, "action_criterion"),
+                                         action_form, period_params)
+                       : Result<ActionsSection>(today.status());
+    if (!section.is_ok()) return page_error(res, &ctx, req, 503, section.status().message());
+    d.set("actions_box", section->data);
+    covered = std::move(section->covered);
+  }
   // Fix first and reasons.
   {
     Data rows = list();
     for (const auto& f : x.fix_first) {
       Data r = Object{{"text", f.text}, {"element", f.element_name}, {"n", count_text(f.n)}};
       set_index(r, f.index, lang);
+      r.set("id", f.id);
+      r.set("no_action", f.index < nat.latest() && !covered.count(f.id));
+      r.set("can_add", ctx.who.csrf.has_value());
+      r.set("add_href",
+            link("/unit", {{"unit", unit}, {"action_criterion", f.id}}) + "#action-form");
       rows << r;
     }
     d.set("any_fix_first", !x.fix_first.empty());
@@ -2211,6 +2260,108 @@ std::optional<int> run_dashboard_command(const std::vector<std::string>& args, s
   out << with_params("/login/link", {{"token", *token}, {"next", safe_next(opts["next"])}})
       << "\n";
   return 0;
+}
+
+// Improvement actions: the caller is checked here, the rest is actions_api.cpp's.
+void Dashboard::Impl::api_actions(const httplib::Request& req, httplib::Response& res) {
+  std::optional<Lease> svc;
+  std::string unit;
+  if (!authorize_api(req, res, svc, unit)) return;
+  auto window = effect_window_days(opt_param(req, "window_weeks"), options.effect_window_days);
+  if (!window.is_ok()) return send_error(res, 400, window.status().message());
+  auto today = (*svc)->today(unit, clock->now());
+  if (!today.is_ok()) return send_error(res, 503, today.status().message());
+  ActionReply r = list_actions_reply(**svc, unit, *today, lang_of(req), *window);
+  send_json(res, r.status, r.body);
+}
+
+// POST /api/v1/actions, PUT and DELETE /api/v1/actions/{id}. A session's caller sends its CSRF
+// token (header X-CSRF-Token, or a csrf parameter) as for an alert's acknowledgement.
+void Dashboard::Impl::api_action_write(const httplib::Request& req, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  std::optional<std::int64_t> id;
+  if (req.method != "POST") {
+    id = action_id_of_path(req.path);
+    if (!id) return send_error(res, 404, "not found");
+  }
+  auto lease = acquire();
+  if (!lease.is_ok()) return send_error(res, 503, lease.status().message());
+  auto caller = principal(**lease, req);
+  if (!caller.is_ok()) return send_error(res, 503, caller.status().message());
+  if (caller->locked_for) {
+    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
+    return send_error(res, 429, "too many failed logins");
+  }
+  if (!caller->who) {
+    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
+    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
+  }
+  const Principal& who = *caller->who;
+  if (who.csrf) {
+    std::string token = param(req, "csrf");
+    if (token.empty()) token = req.get_header_value("X-CSRF-Token");
+    if (!same_secret(*who.csrf, token)) return send_error(res, 403, "missing or wrong CSRF token");
+  }
+  auto window = effect_window_days(opt_param(req, "window_weeks"), options.effect_window_days);
+  if (!window.is_ok()) return send_error(res, 400, window.status().message());
+  auto home = home_unit(**lease, who);
+  if (!home.is_ok()) return send_error(res, 503, home.status().message());
+  auto today = (*lease)->today(*home, clock->now());
+  if (!today.is_ok()) return send_error(res, 503, today.status().message());
+  const ActionCaller me{who.user, who.unit};
+  const std::string lang = lang_of(req);
+  ActionReply r =
+      req.method == "POST"
+          ? create_action_reply(**lease, me, req.body, clock->now(), *today, lang, *window)
+      : req.method == "PUT"
+          ? update_action_reply(**lease, me, *id, req.body, clock->now(), *today, lang, *window)
+          : delete_action_reply(**lease, me, *id);
+  send_json(res, r.status, r.body);
+}
+
+void Dashboard::Impl::action_add_form(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
+    return page_error(res, &ctx, req, 403, tr("forbidden", ctx.lang));
+  }
+  ActionFormState state;
+  state.fields = action_fields_of_form([&](const char* k) { return opt_param(req, k); });
+  FormOutcome out = add_action_form(**ctx.svc, ActionCaller{ctx.who.user, ctx.who.unit},
+                                    state.fields, clock->now(), ctx.lang);
+  if (out.status == 200) return redirect(res, safe_next(param(req, "back")) + "#actions");
+  if (out.status != 422) return page_error(res, &ctx, req, out.status, out.message);
+  state.error = out.message;
+  ctx.svc.reset();
+  res.status = 422;
+  unit_page_with(req, res, &state);
+}
+
+void Dashboard::Impl::action_status_form(const httplib::Request& req, httplib::Response& res) {
+  no_store(res);
+  PageContext ctx;
+  if (!begin_page(req, res, ctx)) return;
+  if (!ctx.who.csrf || !same_secret(*ctx.who.csrf, param(req, "csrf"))) {
+    return page_error(res, &ctx, req, 403, tr("forbidden", ctx.lang));
+  }
+  const std::string id_text = param(req, "id");
+  if (id_text.empty() || id_text.size() > 18 ||
+      id_text.find_first_not_of("0123456789") != std::string::npos) {
+    return page_error(res, &ctx, req, 400, "id must be an action number");
+  }
+  ActionFormState state;
+  state.id = std::stoll(id_text);
+  state.fields.status = param(req, "status");
+  FormOutcome out = set_action_status_form(**ctx.svc, ActionCaller{ctx.who.user, ctx.who.unit},
+                                           *state.id, *state.fields.status, clock->now(), ctx.lang);
+  if (out.status == 200) return redirect(res, safe_next(param(req, "back")) + "#actions");
+  if (out.status != 422) return page_error(res, &ctx, req, out.status, out.message);
+  state.error = out.message;
+  ctx.svc.reset();
+  res.status = 422;
+  unit_page_with(req, res, &state);
 }
 
 }  // namespace sipas

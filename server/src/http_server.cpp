@@ -487,6 +487,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const std::string& db_pat
   dashboard_options.trusted_proxies = impl->options.trusted_proxies;
   dashboard_options.login_links = impl->options.login_links;
   dashboard_options.fleet = impl->options.fleet;
+  dashboard_options.effect_window_days = impl->options.effect_window_days;
   // Failed logins and locks go to the access log, beside the requests they came with.
   Impl* server = impl.get();
   dashboard_options.security_log = [server](const std::string& line) {

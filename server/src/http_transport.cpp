@@ -268,10 +268,18 @@ void Router::Post(const std::string& path, Handler handler, FormLimit form) {
 void Router::PostChecked(const std::string& path, HeadCheck check) {
   post_[path] = Route{{}, std::move(check), {}};
 }
+void Router::Put(const std::string& path, Handler handler) {
+  put_[path] = Route{std::move(handler), {}, {}};
+}
+void Router::Delete(const std::string& path, Handler handler) {
+  delete_[path] = Route{std::move(handler), {}, {}};
+}
 const Router::Route* Router::find(const std::string& method, const std::string& path) const {
   const std::map<std::string, Route>* table = nullptr;
   if (method == "GET" || method == "HEAD") table = &get_;
   if (method == "POST") table = &post_;
+  if (method == "PUT") table = &put_;
+  if (method == "DELETE") table = &delete_;
   if (!table) return nullptr;
   auto it = table->find(path);
   if (it != table->end()) return &it->second;
@@ -294,6 +302,10 @@ std::string Router::allowed_methods(const std::string& path) const {
   std::string allow;
   if (get_.count(path) || prefix_route(get_, path)) allow = "GET, HEAD";
   if (post_.count(path) || prefix_route(post_, path)) allow += allow.empty() ? "POST" : ", POST";
+  if (put_.count(path) || prefix_route(put_, path)) allow += allow.empty() ? "PUT" : ", PUT";
+  if (delete_.count(path) || prefix_route(delete_, path)) {
+    allow += allow.empty() ? "DELETE" : ", DELETE";
+  }
   return allow;
 }
 

@@ -37,6 +37,7 @@ const Table kTables[] = {
     {"config_bundles", "version"},
     {"alert_rules", "rowid"},     {"alert_cursor", "one"},    {"alerts", "id"},
     {"alert_outbox", "id"},
+    {"improvement_actions", "id"},
 };
 constexpr std::size_t kChunk = 5000;
 

@@ -274,6 +274,24 @@ CREATE TABLE alert_outbox(
   done_ms bigint,
   last_error ctext NOT NULL DEFAULT '');
 CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
+)sql",
+    // Issue 15: improvement actions (see the SQLite storage's migration of the same issue).
+    R"sql(
+CREATE TABLE improvement_actions(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  unit ctext NOT NULL REFERENCES units(code),
+  element ctext NOT NULL,
+  criterion ctext NOT NULL DEFAULT '',
+  what ctext NOT NULL,
+  owner ctext NOT NULL,
+  start_date ctext NOT NULL,
+  deadline ctext NOT NULL,
+  status ctext NOT NULL CHECK (status IN ('planned', 'in_progress', 'done')),
+  created_by ctext NOT NULL,
+  created_ms bigint NOT NULL,
+  updated_by ctext NOT NULL,
+  updated_ms bigint NOT NULL);
+CREATE INDEX improvement_actions_unit ON improvement_actions(unit, start_date);
 )sql"
 };
 // The first version with the below rollups: a database migrated past it has them filled from the

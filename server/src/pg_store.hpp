@@ -111,6 +111,13 @@ class PgServerStore final : public ServerStore {
   Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
                              const std::string& error) override;
 
+  // Improvement actions: sqlite_actions.cpp / pg_actions.cpp.
+  Result<std::int64_t> add_action(const ImprovementAction& a) override;
+  Status update_action(const ImprovementAction& a) override;
+  Result<std::optional<ImprovementAction>> action(std::int64_t id) override;
+  Result<std::vector<ImprovementAction>> actions(const std::vector<std::string>& units) override;
+  Status remove_action(std::int64_t id) override;
+
   // For migrate.cpp, which copies a SQLite database in table by table.
   pg::Conn& conn() { return *conn_; }
 

@@ -610,6 +610,24 @@ CREATE TABLE alert_outbox(
   last_error TEXT NOT NULL DEFAULT '');
 CREATE INDEX alert_outbox_due ON alert_outbox(next_ms) WHERE state = 'pending';
 )sql"},
+    // Issue 15: improvement actions against a criterion (or a whole element: criterion '').
+    {R"sql(
+CREATE TABLE improvement_actions(
+  id INTEGER PRIMARY KEY,
+  unit TEXT NOT NULL REFERENCES units(code),
+  element TEXT NOT NULL,
+  criterion TEXT NOT NULL DEFAULT '',
+  what TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  start_date TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('planned', 'in_progress', 'done')),
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX improvement_actions_unit ON improvement_actions(unit, start_date);
+)sql"},
 };
 
 KioskRecord read_kiosk(const Stmt& st) {

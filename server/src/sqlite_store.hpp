@@ -109,6 +109,13 @@ class SqliteServerStore final : public ServerStore {
   Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
                              const std::string& error) override;
 
+  // Improvement actions: sqlite_actions.cpp / pg_actions.cpp.
+  Result<std::int64_t> add_action(const ImprovementAction& a) override;
+  Status update_action(const ImprovementAction& a) override;
+  Result<std::optional<ImprovementAction>> action(std::int64_t id) override;
+  Result<std::vector<ImprovementAction>> actions(const std::vector<std::string>& units) override;
+  Status remove_action(std::int64_t id) override;
+
   // For bench/, which writes a province's worth of rows directly.
   sql::Db& db() { return *db_; }
 

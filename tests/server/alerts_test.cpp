@@ -488,12 +488,13 @@ TEST_F(AlertStoreTest, TheDatabaseOfTheSchemaBeforeAlertsMigratesAndAlertsOnlyOn
   store_.reset();
   if (TestDatabase::postgresql()) {
     db_.exec("DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; "
-             "DROP TABLE alert_rules; UPDATE schema_version SET version = version - 1;");
+             "DROP TABLE alert_rules; DROP TABLE improvement_actions; "
+             "UPDATE schema_version SET version = version - 2;");
   } else {
     const std::string v = db_.query("PRAGMA user_version");
     db_.exec("DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; "
-             "DROP TABLE alert_rules; PRAGMA user_version = " +
-             std::to_string(std::stoi(v) - 1) + ";");
+             "DROP TABLE alert_rules; DROP TABLE improvement_actions; PRAGMA user_version = " +
+             std::to_string(std::stoi(v) - 2) + ";");
   }
   ServerOptions options;
   options.alerts.enabled = false;

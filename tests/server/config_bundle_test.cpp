@@ -245,16 +245,18 @@ TEST_F(ConfigBundleTest, MigratesFromThePreviousSchema) {
   store_.reset();
   if (TestDatabase::postgresql()) {
     db_.exec("DROP TABLE config_bundles; DROP TABLE alert_outbox; DROP TABLE alerts; "
-             "DROP TABLE alert_cursor; DROP TABLE alert_rules; UPDATE schema_version SET version = 6;");
+             "DROP TABLE alert_cursor; DROP TABLE alert_rules; DROP TABLE improvement_actions; "
+             "UPDATE schema_version SET version = 6;");
   } else {
     db_.exec("DROP TABLE config_bundles; DROP TABLE alert_outbox; DROP TABLE alerts; "
-             "DROP TABLE alert_cursor; DROP TABLE alert_rules; PRAGMA user_version = 9;");
+             "DROP TABLE alert_cursor; DROP TABLE alert_rules; DROP TABLE improvement_actions; "
+             "PRAGMA user_version = 9;");
   }
   auto store = ServerStore::open(db_.db());
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   EXPECT_EQ(db_.query(TestDatabase::postgresql() ? "SELECT version FROM schema_version"
                                                  : "PRAGMA user_version"),
-            TestDatabase::postgresql() ? "8" : "11");
+            TestDatabase::postgresql() ? "9" : "12");
   auto none = (*store)->latest_config_bundles();
   ASSERT_TRUE(none.is_ok()) << none.status().message();
   EXPECT_TRUE(none->empty());

@@ -111,7 +111,8 @@ TEST_F(ConfigFileTest, ServeReportsABadLineAndCreatesNothing) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "sipas-server serve: " + path.string() +
                        ":3: unknown setting \"threds\" (known: access-log, alert-ca-file, "
-                       "behind-proxy, body-timeout, db, header-timeout, idle-timeout, kiosk-late-after, "
+                       "behind-proxy, body-timeout, db, effect-window-weeks, header-timeout, idle-timeout, "
+                       "kiosk-late-after, "
                        "kiosk-offline-after, listen, login-links, max-batch, max-body-bytes, "
                        "max-connections, max-connections-per-address, max-decompressed-bytes, "
                        "max-header-bytes, max-header-count, rate-burst, rate-limit, signing-key, "

@@ -437,16 +437,18 @@ TEST_F(KioskHealthTest, TheMigrationAddsTheTablesToALastVersionDatabase) {
   if (TestDatabase::postgresql()) {
     db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
              "DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; DROP TABLE alert_rules; "
+             "DROP TABLE improvement_actions; "
              "UPDATE schema_version SET version = 5");
   } else {
     db_.exec("DROP TABLE kiosk_contacts; DROP TABLE kiosk_health; DROP TABLE config_bundles; "
              "DROP TABLE alert_outbox; DROP TABLE alerts; DROP TABLE alert_cursor; DROP TABLE alert_rules; "
+             "DROP TABLE improvement_actions; "
              "PRAGMA user_version = 8");
   }
   start_server(ServerOptions{});
   EXPECT_EQ(db_.query(TestDatabase::postgresql() ? "SELECT max(version) FROM schema_version"
                                                  : "PRAGMA user_version"),
-            TestDatabase::postgresql() ? "8" : "11");
+            TestDatabase::postgresql() ? "9" : "12");
   ASSERT_EQ(beat("k1", token1_)->status, 200);
   auto contacts = store_->contacts("k1", 10);
   ASSERT_TRUE(contacts.is_ok()) << contacts.status().message();

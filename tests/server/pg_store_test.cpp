@@ -157,7 +157,7 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateOnce) {
   for (auto& t : threads) t.join();
   for (const auto& s : opened) EXPECT_TRUE(s.is_ok()) << s.message();
   // One row, at the latest version (8: alerts).
-  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 8");
+  EXPECT_EQ(db.query("SELECT count(*) || ' ' || max(version) FROM schema_version"), "1 9");
   EXPECT_EQ(db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                      "AND tablename = 'responses'"),
             "1");
@@ -449,13 +449,14 @@ TEST_F(PgStoreTest, VersionTwoDatabaseKeepsEveryAnswerAndReason) {
     DROP TABLE alerts;
     DROP TABLE alert_cursor;
     DROP TABLE alert_rules;
+    DROP TABLE improvement_actions;
     UPDATE schema_version SET version = 2;
   )sql");
   ASSERT_EQ(db.query("SELECT max(version) FROM schema_version"), "2");
 
   auto svc = ScoreService::open(db.db());
   ASSERT_TRUE(svc.is_ok()) << svc.status().message();
-  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "8");
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), "9");
   EXPECT_EQ(db.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             answers);
   EXPECT_EQ(db.query("SELECT count(*) FROM reasons x JOIN responses r ON r.rid = x.response_rid"),

@@ -160,6 +160,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
     DROP TABLE alerts;
     DROP TABLE alert_cursor;
     DROP TABLE alert_rules;
+    DROP TABLE improvement_actions;
     ALTER TABLE responses DROP COLUMN procedure;
     UPDATE responses SET raw = json_set(raw, '$.procedure', 'bad code!')
       WHERE json_extract(raw, '$.procedure') = '2.002154';
@@ -169,7 +170,7 @@ TEST_F(ProcedureIngestTest, VersionThreeDatabaseMigratesAndKeepsItsScores) {
 
   auto svc = service();
   ASSERT_TRUE(svc);
-  EXPECT_EQ(db_.query("PRAGMA user_version"), "11");
+  EXPECT_EQ(db_.query("PRAGMA user_version"), "12");
   EXPECT_EQ(db_.query("SELECT count(*) FROM responses"), "6");
   EXPECT_EQ(db_.query("SELECT count(*) FROM answers a JOIN responses r ON r.rid = a.response_rid"),
             db_.query("SELECT count(*) FROM answers"));

@@ -9,6 +9,8 @@
 //   GET  /api/v1/kiosks[/ID]    the fleet as JSON (fleet.hpp; docs/protocol.md section 11)
 //   GET  /login, POST /login, POST /logout, GET /login/link (one-time link, loopback only)
 //   GET  /assets/app.css
+//   GET, POST /api/v1/actions; PUT, DELETE /api/v1/actions/{id}; POST /actions, /actions/status
+//                               improvement actions and their effect (actions_api.hpp)
 //
 // Every page and API call needs a user: the session cookie (HttpOnly, SameSite=Strict) or HTTP
 // Basic. Wrong passwords (form or Basic) are throttled per user and per address: while locked,
@@ -27,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "sipas/server/actions.hpp"
 #include "sipas/server/fleet.hpp"
 #include "sipas/server/login_throttle.hpp"
 #include "sipas/status.hpp"
@@ -56,6 +59,9 @@ struct DashboardOptions {
   bool login_links = true;
   // When a kiosk counts as late or offline (fleet.hpp).
   FleetOptions fleet;
+  // The length of each window of an improvement action's effect when a request gives none
+  // (serve --effect-window-weeks; actions.hpp).
+  int effect_window_days = kDefaultEffectWindowDays;
 };
 
 class Dashboard {

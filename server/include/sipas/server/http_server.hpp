@@ -27,6 +27,7 @@
 #include "sipas/server/alerts.hpp"
 #include "sipas/server/batch.hpp"
 #include "sipas/server/fleet.hpp"
+#include "sipas/server/actions.hpp"
 #include "sipas/server/http_transport.hpp"
 #include "sipas/status.hpp"
 #include "sipas/time.hpp"
@@ -54,6 +55,8 @@ struct ServerOptions {
   bool login_links = true;
   // When a kiosk counts as late or offline on the fleet API and page (fleet.hpp).
   FleetOptions fleet;
+  // Each window of an improvement action's effect when a request gives none (DashboardOptions).
+  int effect_window_days = kDefaultEffectWindowDays;
   // The Ed25519 private key (PEM) that signs GET /api/v1/config's answers (config_bundles.hpp);
   // empty: that endpoint answers 503, configuration push not set up.
   std::string config_signing_key;

@@ -101,6 +101,9 @@ class Router {
   // one of fewer than eight), after any other waiting task, so that uploads queued behind a busy
   // store never hold up the other routes.
   void PostChecked(const std::string& path, HeadCheck check);
+  // PUT and DELETE (a JSON API's update and removal); bodies are not parsed as forms.
+  void Put(const std::string& path, Handler handler);
+  void Delete(const std::string& path, Handler handler);
   void set_head_filter(HeadFilter filter);
   void set_error_formatter(ErrorFormatter formatter);
   void set_logger(Logger logger);
@@ -111,9 +114,9 @@ class Router {
     HeadCheck check;
     FormLimit form;
   };
-  // The route for GET, HEAD or POST on `path`; nullptr when there is none.
+  // The route for GET, HEAD, POST, PUT or DELETE on `path`; nullptr when there is none.
   const Route* find(const std::string& method, const std::string& path) const;
-  // "GET, HEAD", "POST", both, or "" for an unknown path.
+  // The methods `path` has routes for ("GET, HEAD, POST", say), or "" for an unknown path.
   std::string allowed_methods(const std::string& path) const;
   const HeadFilter& head_filter() const { return head_filter_; }
   const ErrorFormatter& error_formatter() const { return error_formatter_; }
@@ -122,7 +125,7 @@ class Router {
  private:
   static const Route* prefix_route(const std::map<std::string, Route>& table,
                                    const std::string& path);
-  std::map<std::string, Route> get_, post_;
+  std::map<std::string, Route> get_, post_, put_, delete_;
   HeadFilter head_filter_;
   ErrorFormatter error_formatter_;
   Logger logger_;

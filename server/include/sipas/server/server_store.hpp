@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "sipas/protocol.hpp"
+#include "sipas/server/actions.hpp"
 #include "sipas/server/alert_types.hpp"
 #include "sipas/server/batch.hpp"
 #include "sipas/server/login_throttle.hpp"
@@ -379,6 +380,17 @@ class ServerStore {
   // A failed attempt: the count, when to try again and why it failed.
   virtual Status retry_alert_message(std::int64_t id, std::int64_t attempts, TimePoint next,
                                      const std::string& error) = 0;
+
+  // Improvement actions (actions.hpp), validated by the caller (validate_action). add_action
+  // stores `a` as a new action (its id is ignored) and returns the new id; update_action rewrites
+  // every field of action a.id except created_by/created_at (not_found for an unknown id);
+  // remove_action deletes one (not_found for an unknown id). An unknown unit is not_found.
+  virtual Result<std::int64_t> add_action(const ImprovementAction& a) = 0;
+  virtual Status update_action(const ImprovementAction& a) = 0;
+  virtual Result<std::optional<ImprovementAction>> action(std::int64_t id) = 0;
+  // The actions of `units`, by start date then id.
+  virtual Result<std::vector<ImprovementAction>> actions(const std::vector<std::string>& units) = 0;
+  virtual Status remove_action(std::int64_t id) = 0;
 
  protected:
   ContactRetention retention_;
