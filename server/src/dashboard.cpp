@@ -753,9 +753,9 @@ void Dashboard::Impl::send_report_document(const httplib::Request& req, httplib:
   rq.period = parse_period_kind(period);  // nullopt for "range": the title gives the dates
   rq.language = lang;
   rq.now = clock->now();
-  // The improvement actions: action_views(...) of actions.hpp goes here.
-  const std::vector<ActionView> actions;
-  auto document = build_report_document(svc, rq, actions);
+  auto actions = report_actions(svc, rq, options.effect_window_days);
+  if (!actions.is_ok()) return send_error(res, 503, actions.status().message());
+  auto document = build_report_document(svc, rq, *actions);
   if (!document.is_ok()) {
     int status = document.status().code() == ErrorCode::invalid_argument ? 400 : 503;
     return send_error(res, status, document.status().message());

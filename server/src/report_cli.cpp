@@ -69,9 +69,12 @@ std::optional<int> run_report_command(const std::vector<std::string>& args, std:
     }
     rq.range = period_containing(*rq.period, *day);
   }
-  // The improvement actions: action_views(...) of actions.hpp goes here.
-  const std::vector<ActionView> actions;
-  auto document = build_report_document(**service, rq, actions);
+  auto actions = report_actions(**service, rq);
+  if (!actions.is_ok()) {
+    err << "sipas-server report: " << actions.status().message() << "\n";
+    return 1;
+  }
+  auto document = build_report_document(**service, rq, *actions);
   if (!document.is_ok()) {
     err << "sipas-server report: " << document.status().message() << "\n";
     return 1;

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -282,6 +283,26 @@ std::string report_format_names() {
   std::string names;
   for (const auto& [name, format] : report_formats()) names += (names.empty() ? "" : " or ") + name;
   return names;
+}
+
+Result<std::vector<ActionView>> report_actions(ScoreService& service,
+                                               const ReportDocumentRequest& rq, int window_days) {
+  auto today = service.today(rq.unit, rq.now);
+  if (!today.is_ok()) return today.status();
+  // A report on a past period shows each effect as it stood then: measured up to its last day.
+  const Date day_after = year_month_day{sys_days{rq.range.to} + days{1}};
+  const Date as_of = sys_days{day_after} < sys_days{*today} ? day_after : *today;
+  auto views = action_views(service, rq.unit, as_of, rq.language, window_days);
+  if (!views.is_ok()) return views.status();
+  std::vector<ActionView> kept;
+  for (auto& v : *views) {
+    const sys_days start{v.action.start};
+    const sys_days reach = std::max(sys_days{v.action.deadline}, start + days{window_days});
+    if (start <= sys_days{rq.range.to} && reach >= sys_days{rq.range.from}) {
+      kept.push_back(std::move(v));
+    }
+  }
+  return kept;
 }
 
 Result<doc::Document> build_report_document(ScoreService& service, const ReportDocumentRequest& rq,
@@ -604,20 +625,8 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
       std::string effect = t("rd_before") + ": " + b.pct(e.before.index) + " (n = " +
                            std::to_string(e.before.n) + "); " + t("rd_after") + ": " +
                            b.pct(e.after.index) + " (n = " + std::to_string(e.after.n) + ")";
-      if (e.difference) {
-        effect += "; " + t("rd_difference") + " " + html::signed_number(e.difference, lang, 2);
-        if (e.low && e.high) {
-          effect += " (" + t("rd_interval") + " " + html::number(e.low, lang, 2) + " " +
-                    t("rd_to") + " " + html::number(e.high, lang, 2) + ")";
-        }
-      }
-      static const std::map<EffectVerdict, const char*> kVerdict = {
-          {EffectVerdict::not_started, "rd_verdict_not_started"},
-          {EffectVerdict::too_little_data, "rd_verdict_too_little"},
-          {EffectVerdict::improved, "rd_verdict_improved"},
-          {EffectVerdict::worsened, "rd_verdict_worsened"},
-          {EffectVerdict::no_clear_change, "rd_verdict_no_change"}};
-      effect += ". " + t(kVerdict.at(e.verdict));
+      // The same sentence as the unit page and the API (actions.cpp).
+      effect += ". " + effect_sentence(e, lang);
       rows.push_back({Builder::num(std::to_string(++n)), std::move(what), Builder::cell(effect)});
     }
     b.lead_in(t("rd_actions_text") + " " + std::to_string(actions.front().effect.window_days) + " " +

@@ -479,11 +479,11 @@ TEST_F(ReportDocumentTest, ActionsAreListedWithTheirEffect) {
                               "Nhằm cải thiện: Hướng dẫn rõ ràng",
                               "Trung tâm PVHCC; người phụ trách: Chị Lan",
                               "01/08/2026 – 30/09/2026; đã hoàn thành",
-                              "Trước: 60,00% (n = 50); Sau: 80,00% (n = 50); chênh lệch +20,00 "
-                              "(khoảng tin cậy 95%: từ 2,50 đến 37,50). Tăng rõ rệt, lớn hơn mức "
-                              "ngẫu nhiên."}));
+                              "Trước: 60,00% (n = 50); Sau: 80,00% (n = 50). " +
+                                  effect_sentence(improved.effect, "vi")}));
+  EXPECT_TRUE(contains(lines, "(khoảng tin cậy 95 %: từ 2,5 đến 37,5), lớn hơn mức ngẫu nhiên."));
   EXPECT_TRUE(contains(lines, "đang thực hiện (quá hạn)"));
-  EXPECT_TRUE(contains(lines, "Chưa đủ dữ liệu để đánh giá."));
+  EXPECT_TRUE(contains(lines, effect_sentence(late.effect, "vi")));
   EXPECT_FALSE(contains(lines, "Chưa có giải pháp cải thiện nào được ghi nhận."));
 }
 

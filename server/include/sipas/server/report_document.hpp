@@ -53,6 +53,14 @@ Result<doc::Document> build_report_document(ScoreService& service,
                                             const ReportDocumentRequest& request,
                                             const std::vector<ActionView>& actions);
 
+// The improvement actions a report on `request` lists: action_views() of the unit and those
+// below, keeping the actions that started by the period's end and whose deadline or effect
+// window reaches into the period; their effect as it stood at the period's end (or today, for
+// the current period).
+Result<std::vector<ActionView>> report_actions(ScoreService& service,
+                                               const ReportDocumentRequest& request,
+                                               int window_days = kDefaultEffectWindowDays);
+
 // The period in the title's words: "quý III năm 2026", "6 tháng đầu năm 2026", "9 tháng năm
 // 2026", "năm 2026", "tháng 11 năm 2026", "từ ngày 01/02/2026 đến ngày 15/03/2026"; in English
 // "Q3 2026", "the first half of 2026", "the first nine months of 2026", "2026", ….
