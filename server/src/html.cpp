@@ -266,7 +266,7 @@ const std::map<std::string_view, std::pair<const char*, const char*>>& catalogue
       {"rd_index", {"Chỉ số hài lòng", "Satisfaction index"}},
       {"rd_index_text", {"Chỉ số hài lòng chung đạt", "The overall satisfaction index is"}},
       {"rd_index_none", {"Chưa có chỉ số hài lòng trong kỳ", "There is no satisfaction index for the period"}},
-      {"rd_previous", {"kỳ trước cùng độ dài", "the previous period of the same length"}},
+      {"rd_previous", {"kỳ trước", "the previous period"}},
       {"rd_change", {"thay đổi", "change"}},
       {"rd_no_figure", {"chưa có số liệu", "no figure"}},
       {"rd_points", {"điểm", "points"}},

@@ -218,6 +218,156 @@ class ReportDocumentTest : public DashboardTest {
   }
 };
 
+// The PDF of the same report: pdftotext -layout puts each table row's figures on one line (cells
+// are top-aligned, so a name that wraps leaves its figures on the row's first line).
+class ReportPdfTest : public ReportDocumentTest {
+ protected:
+  std::vector<std::string> pdf_lines(const std::string& query, const std::string& name) {
+    auto r = get("/api/v1/reports?format=pdf&" + query);
+    EXPECT_TRUE(r);
+    if (!r) return {};
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/pdf");
+    EXPECT_EQ(r->body.rfind("%PDF-", 0), 0u);
+    std::string path = save(r->body, name);
+    int status = 0;
+    std::string text = run("pdftotext -layout -enc UTF-8 '" + path + "' -", &status);
+    EXPECT_EQ(status, 0) << "pdftotext failed";
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+  // Whether one line holds `words` in this order, each as a whole word.
+  static bool row(const std::vector<std::string>& lines, const std::vector<std::string>& words) {
+    for (const auto& line : lines) {
+      std::size_t at = 0;
+      bool all = true;
+      for (const auto& w : words) {
+        std::size_t found = std::string::npos;
+        for (std::size_t from = at; (from = line.find(w, from)) != std::string::npos; ++from) {
+          bool before = from == 0 || line[from - 1] == ' ';
+          bool after = from + w.size() == line.size() || line[from + w.size()] == ' ';
+          if (before && after) {
+            found = from;
+            break;
+          }
+        }
+        if (found == std::string::npos) {
+          all = false;
+          break;
+        }
+        at = found + w.size();
+      }
+      if (all) return true;
+    }
+    return false;
+  }
+  void expect_pdf_figures_match(const std::string& unit, const std::string& period,
+                                const std::string& day, const std::string& period_words) {
+    SCOPED_TRACE(unit + " " + period + " " + day);
+    auto lines = pdf_lines("unit=" + unit + "&period=" + period + "&day=" + day,
+                           "r-" + unit + "-" + period + "-" + day + ".pdf");
+    ASSERT_FALSE(lines.empty());
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    DateRange range = period_containing(*parse_period_kind(period), *parse_date(day));
+    DateRange before = previous_period_range(parse_period_kind(period), range);
+    DateRange ago = year_ago_range(parse_period_kind(period), range);
+    auto now = scores(unit, format_date(range.from), format_date(range.to));
+    auto prev = scores(unit, format_date(before.from), format_date(before.to));
+    auto back = scores(unit, format_date(ago.from), format_date(ago.to));
+    EXPECT_NE(all.find(now["unit_name"].get<std::string>()), std::string::npos);
+    EXPECT_NE(all.find(period_words), std::string::npos) << period_words;
+    if (now["responses"].get<int>() > 0) {
+      EXPECT_NE(all.find(std::to_string(now["responses"].get<int>()) + " phiếu (" +
+                         std::to_string(now["complete"].get<int>()) + " phiếu đầy đủ, " +
+                         std::to_string(now["partial"].get<int>()) + " phiếu chưa đầy đủ)"),
+                std::string::npos);
+    }
+    const auto& national = now["national"];
+    for (const auto& e : now["elements"]) {
+      if (!e["in_index"].get<bool>()) continue;
+      std::string id = e["id"];
+      auto index_in = [&](const nlohmann::json& s) -> nlohmann::json {
+        for (const auto& x : s["elements"]) {
+          if (x["id"] == id) return x["index"];
+        }
+        return nullptr;
+      };
+      nlohmann::json nat = national["elements_2023"].contains(id) ? national["elements_2023"][id]
+                                                                  : nlohmann::json();
+      EXPECT_TRUE(row(lines, {fmt(e["index"]), fmt(index_in(prev)), fmt(index_in(back)), fmt(nat)}))
+          << id;
+    }
+    EXPECT_TRUE(row(lines, {fmt(now["index"]), fmt(prev["index"]), fmt(back["index"]),
+                            fmt(national["sipas"].back()["index"])}));
+    for (const auto& f : now["fix_first"]) {
+      EXPECT_TRUE(row(lines, {fmt(f["index"]), std::to_string(f["n"].get<int>())})) << f.dump();
+    }
+    for (const auto& r : now["top_reasons"]) {
+      EXPECT_TRUE(row(lines, {std::to_string(r["count"].get<int>())})) << r.dump();
+      EXPECT_NE(all.find(r["text"].get<std::string>()), std::string::npos) << r.dump();
+    }
+    for (const auto& c : now["children"]) {
+      EXPECT_TRUE(row(lines, {std::to_string(c["responses"].get<int>()), fmt(c["index"])})) << c.dump();
+    }
+  }
+};
+
+TEST_F(ReportPdfTest, FiguresMatchTheScoresApiForAQuarterAndNineMonths) {
+  expect_pdf_figures_match("22", "quarter", "2026-09-30", "quý III năm 2026");
+  expect_pdf_figures_match(kUnit, "9m", "2026-09-30", "9 tháng năm 2026");
+}
+
+TEST_F(ReportPdfTest, FiguresMatchTheScoresApiAcrossAYearBoundary) {
+  expect_pdf_figures_match(kUnit, "quarter", "2026-02-15", "quý I năm 2026");
+}
+
+TEST_F(ReportPdfTest, CommentsWithMarkupAndQuotesAreText) {
+  auto lines = pdf_lines("unit=" + std::string(kUnit) + "&period=quarter&day=2026-02-15",
+                         "comments.pdf");
+  std::string all;
+  for (const auto& l : lines) all += l + " ";
+  EXPECT_NE(all.find("Nói \"rõ\" <hơn> & nhanh 'hơn' nhé"), std::string::npos);
+}
+
+TEST_F(ReportPdfTest, AUnitUserCannotDownloadAnotherUnitsPdf) {
+  auto r = get("/api/v1/reports?unit=22&period=quarter&day=2026-09-30&format=pdf", "pvhcc",
+               "pw-pvhcc");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+}
+
+TEST_F(ReportDocumentTest, RecordedActionsReachTheReportOfThePeriodsTheyReachInto) {
+  // An action recorded through the API appears in the report of the period it reaches into,
+  // and not in the report of a period before it started.
+  auto c = dash_client();
+  c.set_basic_auth("province", "pw-province");
+  auto added = c.Post("/api/v1/actions",
+                      R"({"unit":")" + std::string(kUnit) +
+                          R"(","criterion":"officer.polite","what":"Tập huấn giao tiếp",)"
+                          R"("owner":"Anh Minh","start":"2026-01-01","deadline":"2026-02-28"})",
+                      "application/json");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  auto lines = paragraphs(docx("unit=" + std::string(kUnit) + "&period=quarter&day=2026-02-15",
+                               "recorded-actions.docx"));
+  EXPECT_TRUE(contains(lines, "Tập huấn giao tiếp"));
+  EXPECT_TRUE(contains(lines, "người phụ trách: Anh Minh"));
+  // Its whole 8-week windows lie before the quarter's end, so the report's effect is the API's.
+  auto listed = get("/api/v1/actions?unit=" + std::string(kUnit));
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  auto actions = nlohmann::json::parse(listed->body)["actions"];
+  ASSERT_EQ(actions.size(), 1u) << listed->body;
+  EXPECT_TRUE(contains(lines, actions[0]["effect"]["sentence"].get<std::string>()))
+      << actions[0].dump();
+  auto earlier = paragraphs(docx("unit=" + std::string(kUnit) + "&period=quarter&day=2025-02-15",
+                                 "earlier-actions.docx"));
+  EXPECT_FALSE(contains(earlier, "Tập huấn giao tiếp"));
+}
+
 TEST_F(ReportDocumentTest, FiguresMatchTheScoresApiForAQuarter) {
   expect_figures_match("22", "quarter", "2026-09-30", "quý III năm 2026", "2025-07-01",
                        "2025-09-30");
