@@ -598,7 +598,7 @@ Result<doc::Document> build_report_document(ScoreService& service, const ReportD
       rows.push_back({Builder::cell(day_first(c.local_time)), Builder::cell(c.counter),
                       Builder::cell(c.text)});
     }
-    b.table({3.6, 2.4, 10.5}, {t("time"), t("counter"), t("comment")}, std::move(rows));
+    b.table({4.1, 2.3, 10.1}, {t("time"), t("counter"), t("comment")}, std::move(rows));
   }
 
   // V. Improvement actions and their effect.
