@@ -354,6 +354,12 @@ struct Dashboard::Impl {
   bool authorize_api(const httplib::Request& req, httplib::Response& res,
                      std::optional<Lease>& svc, std::string& unit, std::string* user = nullptr,
                      Principal* caller = nullptr);
+  // The start of an API call that changes something: a connection and the caller (401, 429 as
+  // above); a session's caller must send its CSRF token (form field csrf or header
+  // X-CSRF-Token: 403 otherwise), HTTP Basic callers have no session to forge. false when `res`
+  // already holds the error.
+  bool authorize_write(const httplib::Request& req, httplib::Response& res,
+                       std::optional<Lease>& lease, Principal& who);
   void api_scores(const httplib::Request& req, httplib::Response& res);
   void api_reports(const httplib::Request& req, httplib::Response& res);
   // The period report as a document (report_document.hpp) in one of report_formats().
@@ -2151,6 +2157,41 @@ void Dashboard::Impl::api_alert_rules(const httplib::Request& req, httplib::Resp
   send_json(res, 200, json{{"unit", unit}, {"rules", std::move(effective)}});
 }
 
+bool Dashboard::Impl::authorize_write(const httplib::Request& req, httplib::Response& res,
+                                      std::optional<Lease>& lease, Principal& who) {
+  auto acquired = acquire();
+  if (!acquired.is_ok()) {
+    send_error(res, 503, acquired.status().message());
+    return false;
+  }
+  lease.emplace(std::move(acquired).value());
+  auto caller = principal(**lease, req);
+  if (!caller.is_ok()) {
+    send_error(res, 503, caller.status().message());
+    return false;
+  }
+  if (caller->locked_for) {
+    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
+    send_error(res, 429, "too many failed logins");
+    return false;
+  }
+  if (!caller->who) {
+    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
+    send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
+    return false;
+  }
+  who = *caller->who;
+  if (who.csrf) {
+    std::string token = param(req, "csrf");
+    if (token.empty()) token = req.get_header_value("X-CSRF-Token");
+    if (!same_secret(*who.csrf, token)) {
+      send_error(res, 403, "missing or wrong CSRF token");
+      return false;
+    }
+  }
+  return true;
+}
+
 // POST /api/v1/alerts/{id}/ack. A session's caller sends its CSRF token (form field csrf or
 // header X-CSRF-Token); HTTP Basic callers have no session to forge.
 void Dashboard::Impl::api_alert_ack(const httplib::Request& req, httplib::Response& res) {
@@ -2164,24 +2205,9 @@ void Dashboard::Impl::api_alert_ack(const httplib::Request& req, httplib::Respon
     return send_error(res, 404, "not found");
   }
   id = std::stoll(rest.substr(0, slash));
-  auto lease = acquire();
-  if (!lease.is_ok()) return send_error(res, 503, lease.status().message());
-  auto caller = principal(**lease, req);
-  if (!caller.is_ok()) return send_error(res, 503, caller.status().message());
-  if (caller->locked_for) {
-    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
-    return send_error(res, 429, "too many failed logins");
-  }
-  if (!caller->who) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
-  }
-  const Principal& who = *caller->who;
-  if (who.csrf) {
-    std::string token = param(req, "csrf");
-    if (token.empty()) token = req.get_header_value("X-CSRF-Token");
-    if (!same_secret(*who.csrf, token)) return send_error(res, 403, "missing or wrong CSRF token");
-  }
+  std::optional<Lease> lease;
+  Principal who;
+  if (!authorize_write(req, res, lease, who)) return;
   auto alert = visible_alert(**lease, who, id);
   if (!alert.is_ok()) return send_error(res, 503, alert.status().message());
   if (!*alert) return send_error(res, 404, "unknown alert " + std::to_string(id));
@@ -2285,24 +2311,9 @@ void Dashboard::Impl::api_action_write(const httplib::Request& req, httplib::Res
     id = action_id_of_path(req.path);
     if (!id) return send_error(res, 404, "not found");
   }
-  auto lease = acquire();
-  if (!lease.is_ok()) return send_error(res, 503, lease.status().message());
-  auto caller = principal(**lease, req);
-  if (!caller.is_ok()) return send_error(res, 503, caller.status().message());
-  if (caller->locked_for) {
-    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
-    return send_error(res, 429, "too many failed logins");
-  }
-  if (!caller->who) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-    return send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
-  }
-  const Principal& who = *caller->who;
-  if (who.csrf) {
-    std::string token = param(req, "csrf");
-    if (token.empty()) token = req.get_header_value("X-CSRF-Token");
-    if (!same_secret(*who.csrf, token)) return send_error(res, 403, "missing or wrong CSRF token");
-  }
+  std::optional<Lease> lease;
+  Principal who;
+  if (!authorize_write(req, res, lease, who)) return;
   auto window = effect_window_days(opt_param(req, "window_weeks"), options.effect_window_days);
   if (!window.is_ok()) return send_error(res, 400, window.status().message());
   auto home = home_unit(**lease, who);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "command_output.hpp"
 #include "sipas/files.hpp"
 #include "sipas/server/document_pdf.hpp"
 #include "temp_dir.hpp"
@@ -23,15 +24,8 @@ using namespace sipas::doc;
 
 const char* const kTitle = "Kết quả đo lường sự hài lòng của người dân, tổ chức quý III năm 2026";
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
+std::string run(const std::string& command, int* status = nullptr) {
+  return command_output(command, status);
 }
 
 // Runs of blanks (justified lines, -layout's columns) and line ends as one space.

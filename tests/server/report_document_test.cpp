@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "command_output.hpp"
 #include "dashboard_test_support.hpp"
 #include "sipas/server/document_docx.hpp"
 #include "sipas/server/report_document.hpp"
@@ -18,15 +19,7 @@ namespace sipas::test {
 namespace {
 
 std::string run(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  if (status) *status = rc;
-  return out;
+  return command_output(command, status);
 }
 
 // Debian's python3, which has python3-docx (a python3 earlier on PATH may not).
@@ -148,6 +141,23 @@ class ReportDocumentTest : public DashboardTest {
     return false;
   }
 
+  // An element's row of the elements table as the scores API gives it: this period, the period
+  // before, a year earlier and the national figure.
+  static std::vector<std::string> element_figures(const std::string& id, const nlohmann::json& now,
+                                                  const nlohmann::json& prev,
+                                                  const nlohmann::json& ago,
+                                                  const std::string& lang = "vi") {
+    auto index_in = [&](const nlohmann::json& s) -> nlohmann::json {
+      for (const auto& x : s["elements"]) {
+        if (x["id"] == id) return x["index"];
+      }
+      return nullptr;
+    };
+    const auto& national = now["national"]["elements_2023"];
+    return {fmt(index_in(now), lang), fmt(index_in(prev), lang), fmt(index_in(ago), lang),
+            fmt(national.contains(id) ? national[id] : nlohmann::json(), lang)};
+  }
+
   // Every figure of the document against the scores API for the same unit and range.
   void expect_figures_match(const std::string& unit, const std::string& period,
                             const std::string& day, const std::string& period_words,
@@ -186,17 +196,9 @@ class ReportDocumentTest : public DashboardTest {
       const auto& e = now["elements"][i];
       if (!e["in_index"].get<bool>()) continue;
       std::string id = e["id"];
-      auto index_in = [&](const nlohmann::json& s) -> nlohmann::json {
-        for (const auto& x : s["elements"]) {
-          if (x["id"] == id) return x["index"];
-        }
-        return nullptr;
-      };
-      nlohmann::json nat = national["elements_2023"].contains(id) ? national["elements_2023"][id]
-                                                                  : nlohmann::json();
-      EXPECT_TRUE(has_run(lines, {e["name"].get<std::string>(), fmt(e["index"], lang), fmt(index_in(prev), lang),
-                                  fmt(index_in(ago), lang), fmt(nat, lang)}))
-          << id;
+      std::vector<std::string> run = {e["name"].get<std::string>()};
+      for (const auto& f : element_figures(id, now, prev, ago, lang)) run.push_back(f);
+      EXPECT_TRUE(has_run(lines, run)) << id;
     }
     EXPECT_TRUE(has_run(lines, {en ? "Overall satisfaction index" : "Chỉ số hài lòng chung",
                                 fmt(now["index"], lang), fmt(prev["index"], lang),
@@ -289,16 +291,7 @@ class ReportPdfTest : public ReportDocumentTest {
     for (const auto& e : now["elements"]) {
       if (!e["in_index"].get<bool>()) continue;
       std::string id = e["id"];
-      auto index_in = [&](const nlohmann::json& s) -> nlohmann::json {
-        for (const auto& x : s["elements"]) {
-          if (x["id"] == id) return x["index"];
-        }
-        return nullptr;
-      };
-      nlohmann::json nat = national["elements_2023"].contains(id) ? national["elements_2023"][id]
-                                                                  : nlohmann::json();
-      EXPECT_TRUE(row(lines, {fmt(e["index"]), fmt(index_in(prev)), fmt(index_in(back)), fmt(nat)}))
-          << id;
+      EXPECT_TRUE(row(lines, element_figures(id, now, prev, back))) << id;
     }
     EXPECT_TRUE(row(lines, {fmt(now["index"]), fmt(prev["index"]), fmt(back["index"]),
                             fmt(national["sipas"].back()["index"])}));

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "command_output.hpp"
 #include "csv_reader.hpp"
 #include "dashboard_test_support.hpp"
 #include "sipas/csv.hpp"
@@ -11,15 +12,8 @@
 namespace sipas::test {
 namespace {
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
+std::string run(const std::string& command, int* status = nullptr) {
+  return command_output(command, status);
 }
 
 class ReportsTest : public DashboardTest {

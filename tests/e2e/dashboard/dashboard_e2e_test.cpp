@@ -10,6 +10,7 @@
 #include <random>
 #include <regex>
 
+#include "command_output.hpp"
 #include "dashboard_test_support.hpp"
 #include "sipas/server/sessions.hpp"
 
@@ -18,15 +19,8 @@ namespace {
 
 constexpr const char* kChromium = "/usr/bin/chromium";
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[8192];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
+std::string run(const std::string& command, int* status = nullptr) {
+  return command_output(command, status);
 }
 
 class DashboardE2eTest : public DashboardTest {
