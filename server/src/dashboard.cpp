@@ -354,10 +354,14 @@ struct Dashboard::Impl {
   bool authorize_api(const httplib::Request& req, httplib::Response& res,
                      std::optional<Lease>& svc, std::string& unit, std::string* user = nullptr,
                      Principal* caller = nullptr);
-  // The start of an API call that changes something: a connection and the caller (401, 429 as
-  // above); a session's caller must send its CSRF token (form field csrf or header
-  // X-CSRF-Token: 403 otherwise), HTTP Basic callers have no session to forge. false when `res`
-  // already holds the error.
+  // A connection and the caller: 503 without either, 429 while the caller's logins are locked,
+  // 401 with WWW-Authenticate for no caller. Marks the answer no-store and nosniff. false when
+  // `res` already holds the error.
+  bool authenticate(const httplib::Request& req, httplib::Response& res,
+                    std::optional<Lease>& lease, Principal& who);
+  // The start of an API call that changes something: authenticate(), then a session's caller
+  // must send its CSRF token (form field csrf or header X-CSRF-Token: 403 otherwise); HTTP Basic
+  // callers have no session to forge. false when `res` already holds the error.
   bool authorize_write(const httplib::Request& req, httplib::Response& res,
                        std::optional<Lease>& lease, Principal& who);
   void api_scores(const httplib::Request& req, httplib::Response& res);
@@ -603,18 +607,17 @@ void Dashboard::Impl::stylesheet(const httplib::Request&, httplib::Response& res
   res.set_content(std::string(html::app_css()), "text/css; charset=utf-8");
 }
 
-bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
-                                    std::optional<Lease>& svc, std::string& unit,
-                                    std::string* user, Principal* caller_out) {
+bool Dashboard::Impl::authenticate(const httplib::Request& req, httplib::Response& res,
+                                   std::optional<Lease>& lease, Principal& who) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
-  auto lease = acquire();
-  if (!lease.is_ok()) {
-    send_error(res, 503, lease.status().message());
+  auto acquired = acquire();
+  if (!acquired.is_ok()) {
+    send_error(res, 503, acquired.status().message());
     return false;
   }
-  svc.emplace(std::move(lease).value());
-  auto caller = principal(**svc, req);
+  lease.emplace(std::move(acquired).value());
+  auto caller = principal(**lease, req);
   if (!caller.is_ok()) {
     send_error(res, 503, caller.status().message());
     return false;
@@ -630,7 +633,15 @@ bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Respon
     send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
     return false;
   }
-  const Principal& who = *caller->who;
+  who = *caller->who;
+  return true;
+}
+
+bool Dashboard::Impl::authorize_api(const httplib::Request& req, httplib::Response& res,
+                                    std::optional<Lease>& svc, std::string& unit,
+                                    std::string* user, Principal* caller_out) {
+  Principal who;
+  if (!authenticate(req, res, svc, who)) return false;
   if (user) *user = who.user;
   if (caller_out) *caller_out = who;
   auto home = home_unit(**svc, who);
@@ -2159,28 +2170,7 @@ void Dashboard::Impl::api_alert_rules(const httplib::Request& req, httplib::Resp
 
 bool Dashboard::Impl::authorize_write(const httplib::Request& req, httplib::Response& res,
                                       std::optional<Lease>& lease, Principal& who) {
-  auto acquired = acquire();
-  if (!acquired.is_ok()) {
-    send_error(res, 503, acquired.status().message());
-    return false;
-  }
-  lease.emplace(std::move(acquired).value());
-  auto caller = principal(**lease, req);
-  if (!caller.is_ok()) {
-    send_error(res, 503, caller.status().message());
-    return false;
-  }
-  if (caller->locked_for) {
-    res.set_header("Retry-After", std::to_string(caller->locked_for->count()));
-    send_error(res, 429, "too many failed logins");
-    return false;
-  }
-  if (!caller->who) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"sipas\", charset=\"UTF-8\"");
-    send_error(res, 401, "log in, or send HTTP Basic credentials of a user");
-    return false;
-  }
-  who = *caller->who;
+  if (!authenticate(req, res, lease, who)) return false;
   if (who.csrf) {
     std::string token = param(req, "csrf");
     if (token.empty()) token = req.get_header_value("X-CSRF-Token");
